@@ -1,0 +1,34 @@
+"""The package layout is the architecture: these checks keep it true."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+
+def test_import_contracts_hold():
+    # import-linter reads the contracts in pyproject.toml: pure logic never imports the UI.
+    from importlinter.cli import lint_imports
+
+    assert lint_imports(config_filename=str(REPO / "pyproject.toml")) == 0
+
+
+def _modules_after(args: list[str]) -> set[str]:
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from tutor.cli import main\n"
+        f"result = CliRunner().invoke(main, {args!r})\n"
+        "assert result.exit_code == 0, result.output\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    return set(out.stdout.split())
+
+
+def test_quick_commands_never_import_sympy():
+    for args in (["--help"], ["list"], ["schema"], ["schema", "lesson"]):
+        loaded = _modules_after(args)
+        assert "sympy" not in loaded, args

@@ -1,0 +1,133 @@
+"""`tutor check`: every problem in a course, one line each at file:line:col, exit 1 unless clean."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import FIXTURES, REPO
+from tutor.cli import main
+
+BROKEN = FIXTURES / "broken-course"
+
+EXPECTED_BROKEN = [
+    "lessons/intro.yaml:4:17: lesson 'intro': prerequisite `basics` names no lesson",
+    "lessons/intro.yaml:13:25: lesson 'intro': curve `MAE`: `deltta` is not a known name",
+    "lessons/intro.yaml:14:8: lesson 'intro': quiz names `loss-basics`, which is neither a question nor a bank",
+    "lessons/intro.yaml:14:21: lesson 'intro': quiz names `no-such-question`, which is neither a question nor a bank",
+    "questions/alpha.yaml:9:19: question 'alpha-one': placeholder `{{los}}` names no parameter",
+    "questions/alpha.yaml:12:17: question 'alpha-one': parameter `q` uses `r`, which is defined after it",
+    "questions/alpha.yaml:14:18: question 'alpha-one': answer: `pp` is not a known name",
+    "questions/alpha.yaml:23:26: question 'alpha-two': answer: `y` is not a known name",
+    "questions/alpha.yaml:31:13: question 'alpha-three': seed 0 (p=0.566362): answer is nan, not a finite number",
+    "questions/alpha.yaml:38:23: question 'alpha-four': reference is not valid Python: expected ':'",
+    "questions/beta.yaml:3:9: bank 'beta': `lesson: intr` names no lesson in the course (did you mean `intro`?)",
+    "questions/beta.yaml:5:9: question 'alpha-one': question id `alpha-one` is already used at questions/alpha.yaml:5:9",
+]
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_every_problem_of_the_broken_course_is_one_line(monkeypatch):
+    monkeypatch.chdir(BROKEN)
+    result = run("check", ".")
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == len(EXPECTED_BROKEN) + 1
+    for got, expected in zip(lines, EXPECTED_BROKEN, strict=False):
+        assert got.startswith(expected), (got, expected)
+    assert lines[-1] == "checked 1 lesson(s), 2 bank(s), 5 question(s) on 5 seed(s): 12 error(s)"
+
+
+def test_paths_inside_a_course_show_only_their_own_problems(monkeypatch):
+    monkeypatch.chdir(BROKEN)
+    result = run("check", "questions/beta.yaml")
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    # beta's duplicate id is found because the whole course is loaded for context.
+    assert [line.split(":")[0] for line in lines[:-1]] == ["questions/beta.yaml"] * 2
+
+
+def test_json_output_carries_positions(monkeypatch):
+    monkeypatch.chdir(BROKEN)
+    result = run("check", "--json", ".")
+    assert result.exit_code == 1
+    payload = json.loads(result.output)
+    assert payload["ok"] is False
+    assert payload["errors"] == len(EXPECTED_BROKEN)
+    first = payload["diagnostics"][0]
+    assert (first["file"], first["line"], first["column"], first["where"]) == (
+        "lessons/intro.yaml",
+        4,
+        17,
+        "lesson 'intro'",
+    )
+
+
+def test_a_single_file_outside_any_course_is_checked_alone(tmp_path, monkeypatch):
+    (tmp_path / "draft.yaml").write_text(
+        "bank: draft\ntitle: Draft\nlesson: not-written-yet\nquestions:\n"
+        "  - id: d\n    type: numeric\n    prompt: 'p = {{p}}'\n    params: {p: {uniform: [1, 2]}}\n"
+        "    answer: 2*p\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    result = run("check", "draft.yaml")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith("1 question(s) on 5 seed(s): clean")
+
+
+def test_builtin_course_is_clean():
+    result = run("check", "--seeds", "20")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith("clean")
+
+
+@pytest.mark.parametrize("kind", ["numeric", "expression", "derivation", "vector", "choice", "text", "code", "free"])
+def test_builtin_course_has_every_question_type(kind):
+    from tutor.content.builtin import builtin_course_root
+    from tutor.content.loader import load_course
+
+    course = load_course(builtin_course_root())
+    assert any(e.question.type == kind for e in course.questions.values())
+
+
+def test_missing_course_folder_is_an_error(tmp_path):
+    result = run("check", str(tmp_path))
+    assert result.exit_code == 1
+    assert "no lessons/ or questions/ folder" in result.output
+
+
+def test_list_shows_lessons_banks_and_counts():
+    result = run("list", "--course", str(BROKEN))
+    assert result.exit_code == 0
+    assert "intro  Introduction" in result.output
+    assert "alpha" in result.output and "2 numeric, 1 expression, 1 code" in result.output
+
+
+def test_schema_matches_the_committed_files():
+    for kind in ("bank", "lesson"):
+        result = run("schema", kind)
+        assert result.exit_code == 0
+        committed = (REPO / "schemas" / f"{kind}.schema.json").read_text(encoding="utf-8")
+        assert json.loads(result.output) == json.loads(committed), f"run: tutor schema {kind} > schemas/{kind}.schema.json"
+
+
+def test_schema_describes_the_question_types():
+    schema = json.loads(run("schema", "bank").output)
+    text = json.dumps(schema)
+    for kind in ("NumericQuestion", "DerivationQuestion", "CodeQuestion", "FreeQuestion"):
+        assert kind in text
+
+
+def test_python_dash_m_runs_the_cli():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "tutor", "--version"], capture_output=True, text=True, cwd=REPO)
+    assert out.returncode == 0
+    assert out.stdout.startswith("tutor, version ")

@@ -1,0 +1,204 @@
+"""The `tutor` command line.
+
+Heavy modules (SymPy, NumPy, the course checks) are imported inside the commands that need
+them, so `tutor --help`, `tutor list` and `tutor schema` start at once.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tutor import __version__
+
+COURSE_HELP = "Course folder (with lessons/ and questions/). Default: the built-in course."
+
+
+def _course_root(course: Path | None) -> Path:
+    if course is not None:
+        return course
+    from tutor.content.builtin import builtin_course_root
+
+    return builtin_course_root()
+
+
+course_option = click.option(
+    "--course",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help=COURSE_HELP,
+)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@course_option
+@click.version_option(__version__, prog_name="tutor")
+@click.pass_context
+def main(ctx: click.Context, course: Path | None) -> None:
+    """A self-grading quiz and tutor for the mathematics of machine learning.
+
+    Run with no command to open the course.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["course"] = course
+    if ctx.invoked_subcommand is None:
+        # Until the terminal app lands, show what the course holds.
+        ctx.invoke(list_command, course=course)
+        click.echo("\nThe interactive app is not built yet; `tutor check` validates a course.")
+
+
+def _pick_course(ctx: click.Context, course: Path | None) -> Path:
+    return _course_root(course if course is not None else (ctx.obj or {}).get("course"))
+
+
+def _report_load_problems(diagnostics: list[Any]) -> None:
+    for d in diagnostics:
+        click.echo(str(d), err=True)
+    if diagnostics:
+        click.echo(
+            f"({len(diagnostics)} problem(s) in the course; run `tutor check` for details)",
+            err=True,
+        )
+
+
+@main.command("list")
+@course_option
+@click.pass_context
+def list_command(ctx: click.Context, course: Path | None) -> None:
+    """List lessons and question banks with their question counts."""
+    from tutor.content.loader import load_course
+
+    loaded = load_course(_pick_course(ctx, course))
+    banks_by_lesson: dict[str | None, list[Any]] = {}
+    for bank in loaded.banks:
+        banks_by_lesson.setdefault(bank.bank.lesson, []).append(bank)
+    known = {x.lesson.id for x in loaded.lessons}
+    total = sum(len(b.entries) for b in loaded.banks)
+    click.echo(
+        f"Course at {loaded.root}: {len(loaded.lessons)} lesson(s), "
+        f"{len(loaded.banks)} bank(s), {total} question(s)"
+    )
+    for item in loaded.lessons:
+        lesson = item.lesson
+        quiz = loaded.resolve(lesson.id)
+        click.echo(
+            f"\n{lesson.id}  {lesson.title}  ({len(lesson.sections)} sections, quiz of {len(quiz)})"
+        )
+        for bank in banks_by_lesson.get(lesson.id, []):
+            click.echo(f"  {bank.bank.bank:<24} {bank.bank.title}  [{_type_counts(bank)}]")
+    loose = [b for lesson_id, bs in banks_by_lesson.items() if lesson_id not in known for b in bs]
+    if loose:
+        click.echo("\nBanks without a lesson:")
+        for bank in loose:
+            click.echo(f"  {bank.bank.bank:<24} {bank.bank.title}  [{_type_counts(bank)}]")
+    _report_load_problems(loaded.diagnostics)
+
+
+def _type_counts(bank: Any) -> str:
+    counts: dict[str, int] = {}
+    for entry in bank.entries:
+        counts[entry.question.type] = counts.get(entry.question.type, 0) + 1
+    return ", ".join(f"{n} {kind}" for kind, n in counts.items())
+
+
+@main.command("schema")
+@click.argument("kind", type=click.Choice(["bank", "lesson"]), default="bank")
+def schema_command(kind: str) -> None:
+    """Print the JSON Schema of a question bank (default) or a lesson file."""
+    from tutor.content.schema import json_schema
+
+    click.echo(json.dumps(json_schema(kind), indent=2))
+
+
+@main.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--seeds",
+    default=5,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Variants drawn per question.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@course_option
+@click.pass_context
+def check_command(
+    ctx: click.Context, paths: tuple[Path, ...], seeds: int, as_json: bool, course: Path | None
+) -> None:
+    """Validate a course: YAML, fields, ids, references, expressions, placeholders and
+    every question's computed values on SEEDS variants. Exits 1 when anything is wrong.
+
+    PATHS may be course folders or files inside one; only their findings are shown.
+    """
+    from tutor.content.checks import check_course, total_questions
+    from tutor.content.targets import find_targets
+
+    targets = find_targets(list(paths)) if paths else find_targets([_pick_course(ctx, course)])
+    findings = []
+    counts = {"lessons": 0, "banks": 0, "questions": 0}
+    for target in targets:
+        loaded = target.load()
+        bar = _Progress(total_questions(loaded), enabled=not as_json)
+        report = check_course(loaded, seeds, progress=bar.advance, references=target.whole_course)
+        bar.close()
+        findings.extend(d for d in report.diagnostics if target.covers(d.file))
+        counts["lessons"] += report.lessons
+        counts["banks"] += report.banks
+        counts["questions"] += report.questions
+    errors = sum(d.severity == "error" for d in findings)
+    warnings = len(findings) - errors
+    if as_json:
+        payload = {
+            "ok": errors == 0,
+            "seeds": seeds,
+            **counts,
+            "errors": errors,
+            "warnings": warnings,
+            "diagnostics": [d.to_json() for d in findings],
+        }
+        click.echo(json.dumps(payload, indent=2))
+    else:
+        for d in findings:
+            click.echo(str(d))
+        verdict = "clean" if errors == 0 else f"{errors} error(s)"
+        extra = f", {warnings} warning(s)" if warnings else ""
+        click.echo(
+            f"checked {counts['lessons']} lesson(s), {counts['banks']} bank(s), "
+            f"{counts['questions']} question(s) on {seeds} seed(s): {verdict}{extra}"
+        )
+    ctx.exit(1 if errors else 0)
+
+
+class _Progress:
+    """A one-line progress bar on stderr, shown only when checking takes more than a moment."""
+
+    DELAY = 0.5
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total = total
+        self.done = 0
+        self.start = time.monotonic()
+        self.enabled = enabled and sys.stderr.isatty() and total > 0
+        self.shown = False
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        if not self.enabled or time.monotonic() - self.start < self.DELAY:
+            return
+        width = 30
+        filled = int(width * self.done / self.total)
+        sys.stderr.write(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} questions"
+        )
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r" + " " * 60 + "\r")
+            sys.stderr.flush()

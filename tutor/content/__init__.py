@@ -1,0 +1,1 @@
+"""The course format: models, YAML loading with positions, variants and static checks."""

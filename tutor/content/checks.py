@@ -1,0 +1,555 @@
+"""Everything `tutor check` can find without grading: references, names, placeholders, and
+what each question computes on a range of seeds.
+
+Each finding is a Diagnostic at the file, line and column an instructor needs to edit.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from tutor.content import model as m
+from tutor.content.diagnostics import Diagnostic, sort_key
+from tutor.content.expressions import Scope, declared_functions, parse_author
+from tutor.content.loader import Course, LoadedLesson, QuestionEntry, SourceFile
+from tutor.content.variants import (
+    PLACEHOLDER,
+    VariantError,
+    evaluate_in,
+    format_value,
+    instantiate,
+    sample_domain,
+)
+from tutor.content.yamlsource import Path as DataPath
+from tutor.expr import ReadError, evaluate, free_names
+
+
+@dataclass
+class CheckReport:
+    diagnostics: list[Diagnostic]
+    lessons: int
+    banks: int
+    questions: int
+    seeds: int
+
+    @property
+    def errors(self) -> int:
+        return sum(d.severity == "error" for d in self.diagnostics)
+
+    @property
+    def warnings(self) -> int:
+        return sum(d.severity == "warning" for d in self.diagnostics)
+
+
+def _suggest(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+# ---------------------------------------------------------------- course-wide references
+
+
+def check_references(course: Course) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    seen_lessons: dict[str, LoadedLesson] = {}
+    for loaded in course.lessons:
+        lid = loaded.lesson.id
+        if lid in seen_lessons:
+            first = seen_lessons[lid].source
+            out.append(_dup(loaded.source, ("id",), "lesson", lid, first, ("id",)))
+        else:
+            seen_lessons[lid] = loaded
+    seen_banks: dict[str, SourceFile] = {}
+    seen_questions: dict[str, QuestionEntry] = {}
+    for bank in course.banks:
+        bid = bank.bank.bank
+        if bid in seen_banks:
+            out.append(_dup(bank.source, ("bank",), "bank", bid, seen_banks[bid], ("bank",)))
+        else:
+            seen_banks[bid] = bank.source
+        if bank.bank.lesson is not None and bank.bank.lesson not in seen_lessons:
+            pos = bank.source.smap.pos(("lesson",))
+            out.append(
+                bank.source.diag(
+                    pos,
+                    f"`lesson: {bank.bank.lesson}` names no lesson in the course"
+                    + _suggest(bank.bank.lesson, seen_lessons),
+                    f"bank '{bid}'",
+                )
+            )
+        for entry in bank.entries:
+            if entry.id in seen_questions:
+                first = seen_questions[entry.id]
+                out.append(
+                    _dup(
+                        entry.source,
+                        (*entry.path, "id"),
+                        "question",
+                        entry.id,
+                        first.source,
+                        (*first.path, "id"),
+                    )
+                )
+            else:
+                seen_questions[entry.id] = entry
+    names = {**{k: "question" for k in seen_questions}, **{k: "bank" for k in seen_banks}}
+    for loaded in course.lessons:
+        lesson = loaded.lesson
+        where = f"lesson '{lesson.id}'"
+        for i, ref in enumerate(lesson.quiz):
+            if ref not in names:
+                out.append(
+                    loaded.source.diag(
+                        loaded.source.smap.pos(("quiz", i)),
+                        f"quiz names `{ref}`, which is neither a question nor a bank"
+                        + _suggest(ref, names),
+                        where,
+                    )
+                )
+        for i, ref in enumerate(lesson.prerequisites):
+            if ref not in seen_lessons:
+                out.append(
+                    loaded.source.diag(
+                        loaded.source.smap.pos(("prerequisites", i)),
+                        f"prerequisite `{ref}` names no lesson" + _suggest(ref, seen_lessons),
+                        where,
+                    )
+                )
+            elif ref == lesson.id:
+                out.append(
+                    loaded.source.diag(
+                        loaded.source.smap.pos(("prerequisites", i)),
+                        "a lesson cannot require itself",
+                        where,
+                    )
+                )
+    return out
+
+
+def _dup(
+    source: SourceFile,
+    path: DataPath,
+    kind: str,
+    ident: str,
+    first: SourceFile,
+    first_path: DataPath,
+) -> Diagnostic:
+    at = first.smap.pos(first_path)
+    where_first = Diagnostic(first.path, at.line, at.col, "").display_path()
+    return source.diag(
+        source.smap.pos(path),
+        f"{kind} id `{ident}` is already used at {where_first}:{at.line}:{at.col}",
+        f"{kind} '{ident}'",
+    )
+
+
+# ---------------------------------------------------------------- one question, statically
+
+
+class _Reporter:
+    def __init__(self, entry: QuestionEntry) -> None:
+        self.entry = entry
+        self.found: list[Diagnostic] = []
+
+    def at(self, sub: DataPath, message: str, offset: int | None = None, key: bool = False) -> None:
+        smap = self.entry.source.smap
+        full = (*self.entry.path, *sub)
+        if offset is not None:
+            span = smap.spans.get(full)
+            if span is not None and span.text is None and (*full, "text") in smap.spans:
+                full = (*full, "text")  # a hint written as {text: ..., penalty: ...}
+            pos = smap.text_pos(full, offset)
+        elif key:
+            pos = smap.key_pos(full)
+        else:
+            pos = smap.pos(full)
+        self.found.append(self.entry.source.diag(pos, message, self.entry.where()))
+
+
+def _expr(
+    report: _Reporter,
+    sub: DataPath,
+    text: str,
+    names: Iterable[str],
+    functions: Iterable[str],
+    what: str,
+) -> Any:
+    try:
+        return parse_author(text, names, functions)
+    except ReadError as exc:
+        hint = f"; {exc.hint}" if exc.hint else ""
+        report.at(sub, f"{what}: {exc.message}{hint}", offset=exc.position)
+        return None
+
+
+def _texts(q: Any) -> Iterator[tuple[DataPath, str]]:
+    """Every Markdown field of a question that may hold placeholders."""
+    yield ("prompt",), q.prompt
+    if q.solution:
+        yield ("solution",), q.solution
+    for i, h in enumerate(q.hints):
+        yield ("hints", i), h.text
+    for i, mk in enumerate(getattr(q, "mistakes", [])):
+        yield ("mistakes", i, "feedback"), mk.feedback
+    for i, opt in enumerate(getattr(q, "options", [])):
+        yield ("options", i, "text"), opt.text
+        if opt.feedback:
+            yield ("options", i, "feedback"), opt.feedback
+    for i, step in enumerate(getattr(q, "steps", [])):
+        yield ("steps", i, "prompt"), step.prompt
+    if isinstance(q, m.FreeQuestion):
+        yield ("model_answer",), q.model_answer
+    for i, t in enumerate(q.tests):
+        yield ("tests", i, "answer"), t.answer
+
+
+def _has_answer_value(q: Any) -> bool:
+    return isinstance(q, m.NumericQuestion | m.VectorQuestion | m.ExpressionQuestion) or (
+        isinstance(q, m.DerivationQuestion) and q.mode == "chain"
+    )
+
+
+def check_question(entry: QuestionEntry) -> list[Diagnostic]:
+    q = entry.question
+    report = _Reporter(entry)
+    params: list[str] = []
+    every = list(q.params)
+    for name, spec in q.params.items():
+        if isinstance(spec, m.Computed):
+            tree = _expr(report, ("params", name, "expr"), spec.expr, every, (), f"parameter `{name}`")
+            later = sorted(free_names(tree) - set(params)) if tree is not None else []
+            if later:
+                report.at(
+                    ("params", name, "expr"),
+                    f"parameter `{name}` uses `{later[0]}`, which is defined after it: "
+                    "a parameter can only use the ones above it",
+                )
+        params.append(name)
+    variables = list(getattr(q, "variables", {}) or {})
+    for v in variables:
+        if v in params:
+            report.at(("variables", v), f"`{v}` is both a parameter and a variable", key=True)
+    functions: dict[str, Any] = {}
+    declared = getattr(q, "functions", {}) or {}
+    if declared:
+        functions, problems = declared_functions(declared, (*params, *variables))
+        for key, problem in problems:
+            report.at(("functions", key), f"function `{key}`: {problem}")
+    if isinstance(q, m.CodeQuestion):
+        _check_code(report, q)
+        params = [*params, *q.args]
+    values = [*params, *variables]
+    fnames = list(functions)
+    exprs: list[tuple[DataPath, str, str]] = []
+    if isinstance(q, m.NumericQuestion | m.VectorQuestion):
+        exprs.append((("answer",), q.answer, "answer"))
+    if isinstance(q, m.ExpressionQuestion):
+        exprs.append((("answer",), q.answer, "answer"))
+    if isinstance(q, m.DerivationQuestion):
+        if q.start is not None:
+            exprs.append((("start",), q.start, "start"))
+        if q.answer is not None:
+            exprs.append((("answer",), q.answer, "answer"))
+        for i, step in enumerate(q.steps):
+            exprs.append((("steps", i, "answer"), step.answer, f"step {i + 1}"))
+            for j, mk in enumerate(step.mistakes):
+                exprs.append(
+                    (
+                        ("steps", i, "mistakes", j, "answer"),
+                        mk.answer,
+                        f"step {i + 1} mistake {j + 1}",
+                    )
+                )
+    if isinstance(q, m.NumericQuestion | m.VectorQuestion | m.ExpressionQuestion):
+        for i, mk in enumerate(q.mistakes):
+            exprs.append((("mistakes", i, "answer"), mk.answer, f"mistake {i + 1}"))
+    for path, text, what in exprs:
+        names = params if isinstance(q, m.NumericQuestion | m.VectorQuestion) else values
+        _expr(report, path, text, names, fnames, what)
+    allowed = set(params) | ({"answer"} if _has_answer_value(q) else set())
+    for path, text in _texts(q):
+        for match in PLACEHOLDER.finditer(text):
+            name = match.group(1)
+            if name not in allowed:
+                where = "" if name != "answer" else " (this question type has no computed answer)"
+                report.at(
+                    path,
+                    f"placeholder `{{{{{name}}}}}` names no parameter{where}"
+                    + _suggest(name, allowed),
+                    offset=match.start(),
+                )
+    if isinstance(q, m.TextQuestion) and q.regex is not None:
+        try:
+            re.compile(q.regex)
+        except re.error as exc:
+            report.at(("regex",), f"regex does not compile: {exc}")
+    return report.found
+
+
+def _check_code(report: _Reporter, q: m.CodeQuestion) -> None:
+    for field_name in ("reference", "starter"):
+        source = getattr(q, field_name)
+        if source is None:
+            continue
+        try:
+            tree = ast.parse(source)
+        except SyntaxError as exc:
+            line = (exc.lineno or 1) - 1
+            offset = sum(len(s) + 1 for s in source.split("\n")[:line]) + max(
+                (exc.offset or 1) - 1, 0
+            )
+            report.at((field_name,), f"{field_name} is not valid Python: {exc.msg}", offset=offset)
+            continue
+        defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+        if q.function not in defined:
+            report.at((field_name,), f"{field_name} does not define `def {q.function}(...)`")
+            continue
+        fn = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == q.function)
+        arg_names = [a.arg for a in fn.args.args]
+        if field_name == "reference" and arg_names != list(q.args):
+            report.at(
+                ("args",),
+                f"`args` are {list(q.args)} but `{q.function}` takes {arg_names}: "
+                "list them in the same order",
+                key=True,
+            )
+    for i, case in enumerate(q.edge_cases):
+        unknown = sorted(set(case) - set(q.args))
+        missing = sorted(set(q.args) - set(case))
+        if unknown:
+            report.at(
+                ("edge_cases", i), f"edge case names unknown argument(s) {', '.join(unknown)}"
+            )
+        elif missing:
+            report.at(("edge_cases", i), f"edge case leaves out argument(s) {', '.join(missing)}")
+
+
+# ---------------------------------------------------------------- one question, over seeds
+
+
+def check_seeds(entry: QuestionEntry, seeds: int) -> list[Diagnostic]:
+    """Draw `seeds` variants and check that every computed value is finite and every
+    placeholder fills. Stops at the first failing seed: one message per cause is enough."""
+    import numpy as np
+
+    q = entry.question
+    report = _Reporter(entry)
+    for seed in range(seeds):
+        try:
+            variant = instantiate(q, seed)
+        except VariantError as exc:
+            report.at(exc.field, f"seed {seed}: {exc}")
+            return report.found
+        except (ReadError, ValueError):
+            return report.found  # already reported by the static checks
+        shown = ", ".join(f"{k}={format_value(v)}" for k, v in variant.values.items())
+        at_seed = f"seed {seed}" + (f" ({shown})" if shown else "")
+        if isinstance(q, m.NumericQuestion):
+            if not _finite_scalar(variant.answer):
+                report.at(
+                    ("answer",),
+                    f"{at_seed}: answer is {_what(variant.answer)}, not a finite number",
+                )
+                return report.found
+            for i, mk in enumerate(q.mistakes):
+                value = _safe(lambda t=mk.answer, v=variant: evaluate_in(v.values, t, v.scope))
+                if not _finite_scalar(value):
+                    report.at(
+                        ("mistakes", i, "answer"),
+                        f"{at_seed}: mistake is {_what(value)}, not a finite number",
+                    )
+                    return report.found
+        elif isinstance(q, m.VectorQuestion):
+            arr = np.asarray(variant.answer, dtype=float) if variant.answer is not None else None
+            if arr is None or arr.ndim != 1 or not np.all(np.isfinite(arr)):
+                report.at(
+                    ("answer",),
+                    f"{at_seed}: answer is {_what(variant.answer)}, not a finite vector",
+                )
+                return report.found
+        elif isinstance(q, m.ExpressionQuestion | m.DerivationQuestion):
+            problem = _check_symbolic(q, variant, seed)
+            if problem is not None:
+                path, message = problem
+                report.at(path, f"{at_seed}: {message}")
+                return report.found
+        for path, text in _texts(q):
+            for match in PLACEHOLDER.finditer(text):
+                spec = match.group(2)
+                name = match.group(1)
+                value = variant.values.get(name, variant.answer if name == "answer" else None)
+                if spec and value is not None:
+                    try:
+                        format_value(value, spec)
+                    except (ValueError, TypeError):
+                        report.at(
+                            path,
+                            f"placeholder format `:{spec}` does not fit {_what(value)}",
+                            offset=match.start(),
+                        )
+                        return report.found
+    return report.found
+
+
+def _safe(fn: Callable[[], Any]) -> Any:
+    try:
+        return fn()
+    except (ValueError, ReadError):
+        return None
+
+
+def _finite_scalar(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _what(value: Any) -> str:
+    if value is None:
+        return "not computable"
+    if hasattr(value, "shape") and getattr(value, "ndim", 0) > 0:
+        return f"an array of shape {value.shape}"
+    return format_value(value)
+
+
+def _check_symbolic(q: Any, variant: Any, seed: int) -> tuple[DataPath, str] | None:
+    """A symbolic reference must be defined somewhere on its declared domains."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    env = dict(variant.values)
+    for name, var in (q.variables or {}).items():
+        env[name] = sample_domain(var.domain, rng, 64)
+    targets: list[tuple[DataPath, str]] = []
+    if getattr(q, "answer", None) is not None:
+        targets.append((("answer",), q.answer))
+    if getattr(q, "start", None) is not None:
+        targets.append((("start",), q.start))
+    for i, step in enumerate(getattr(q, "steps", [])):
+        targets.append((("steps", i, "answer"), step.answer))
+    scope: Scope = variant.scope
+    for path, text in targets:
+        try:
+            tree = parse_author(text, scope.values, scope.functions.keys())
+            value = evaluate(tree, env, scope.functions)
+        except ReadError:
+            continue  # reported statically
+        except ValueError as exc:
+            return path, f"cannot evaluate: {exc}"
+        arr = (
+            np.broadcast_to(np.asarray(value, dtype=float), (64,))
+            if np.ndim(value) == 0
+            else np.asarray(value)
+        )
+        if not np.any(np.isfinite(arr)):
+            return path, "undefined at every sampled point of the variables' domains"
+    return None
+
+
+# ---------------------------------------------------------------- lessons
+
+
+def check_lesson(loaded: LoadedLesson) -> list[Diagnostic]:
+    import numpy as np
+
+    out: list[Diagnostic] = []
+    where = f"lesson '{loaded.lesson.id}'"
+    smap = loaded.source.smap
+    for i, section in enumerate(loaded.lesson.sections):
+        plot = section.plot
+        if plot is None:
+            continue
+        base: DataPath = ("sections", i, "plot")
+        lo, hi = plot.range
+        if not lo < hi:
+            out.append(
+                loaded.source.diag(smap.pos((*base, "range")), "plot range needs low < high", where)
+            )
+            continue
+        controls = list(plot.controls)
+        for name, c in plot.controls.items():
+            if not (c.min <= c.value <= c.max):
+                out.append(
+                    loaded.source.diag(
+                        smap.pos((*base, "controls", name)),
+                        f"control `{name}`: value must lie between min and max",
+                        where,
+                    )
+                )
+        functions, problems = declared_functions(plot.functions, [plot.x, *controls])
+        for key, problem in problems:
+            out.append(
+                loaded.source.diag(
+                    smap.pos((*base, "functions", key)), f"function `{key}`: {problem}", where
+                )
+            )
+        xs = np.linspace(lo, hi, 201)
+        env = {plot.x: xs, **{k: c.value for k, c in plot.controls.items()}}
+        for j, curve in enumerate(plot.curves):
+            path = (*base, "curves", j, "y")
+            try:
+                tree = parse_author(curve.y, [plot.x, *controls], functions.keys())
+            except ReadError as exc:
+                hint = f"; {exc.hint}" if exc.hint else ""
+                out.append(
+                    loaded.source.diag(
+                        smap.text_pos(path, exc.position),
+                        f"curve `{curve.label}`: {exc.message}{hint}",
+                        where,
+                    )
+                )
+                continue
+            try:
+                ys = np.asarray(evaluate(tree, env, functions), dtype=float)
+            except ValueError as exc:
+                out.append(
+                    loaded.source.diag(smap.pos(path), f"curve `{curve.label}`: {exc}", where)
+                )
+                continue
+            if not np.any(np.isfinite(ys)):
+                out.append(
+                    loaded.source.diag(
+                        smap.pos(path),
+                        f"curve `{curve.label}` is undefined over the whole range",
+                        where,
+                    )
+                )
+    return out
+
+
+# ---------------------------------------------------------------- everything
+
+
+def check_course(
+    course: Course,
+    seeds: int = 5,
+    progress: Callable[[int], None] | None = None,
+    references: bool = True,
+) -> CheckReport:
+    """All checks over a loaded course. `progress(n)` is called after each question;
+    `references=False` skips cross-file checks, for a single file checked on its own."""
+    found = list(course.diagnostics)
+    if references:
+        found.extend(check_references(course))
+    for loaded in course.lessons:
+        found.extend(check_lesson(loaded))
+    count = 0
+    for bank in course.banks:
+        for entry in bank.entries:
+            static = check_question(entry)
+            found.extend(static)
+            if not static:
+                found.extend(check_seeds(entry, seeds))
+            count += 1
+            if progress is not None:
+                progress(1)
+    found.sort(key=sort_key)
+    return CheckReport(found, len(course.lessons), len(course.banks), count, seeds)
+
+
+def total_questions(course: Course) -> int:
+    return sum(len(b.entries) for b in course.banks)

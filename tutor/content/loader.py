@@ -1,0 +1,244 @@
+"""Load a course folder (lessons/ and questions/) into validated models plus diagnostics.
+
+A broken file, or a broken question inside a bank, is reported and skipped; everything else
+still loads, so one typo never hides the rest of the course.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from tutor.content.diagnostics import Diagnostic, sort_key
+from tutor.content.errors import translate
+from tutor.content.model import Bank, BankHeader, Lesson, Question
+from tutor.content.yamlsource import Path as DataPath
+from tutor.content.yamlsource import Pos, SourceMap, YamlError, load_yaml
+
+_QUESTION = TypeAdapter(Question)
+MAX_FILE_BYTES = 2_000_000
+
+
+@dataclass
+class SourceFile:
+    path: Path
+    smap: SourceMap
+
+    def diag(self, at: Pos, message: str, where: str | None = None) -> Diagnostic:
+        return Diagnostic(self.path, at.line, at.col, message, where)
+
+
+@dataclass
+class QuestionEntry:
+    """A validated question with where it came from."""
+
+    question: Any  # one of the Question models
+    bank: LoadedBank
+    index: int
+
+    @property
+    def id(self) -> str:
+        return self.question.id
+
+    @property
+    def source(self) -> SourceFile:
+        return self.bank.source
+
+    @property
+    def path(self) -> DataPath:
+        return ("questions", self.index)
+
+    def pos(self, *sub: str | int) -> Pos:
+        return self.source.smap.pos((*self.path, *sub))
+
+    def where(self) -> str:
+        return f"question '{self.id}'"
+
+
+@dataclass
+class LoadedBank:
+    bank: Bank
+    source: SourceFile
+    entries: list[QuestionEntry] = field(default_factory=list)
+
+
+@dataclass
+class LoadedLesson:
+    lesson: Lesson
+    source: SourceFile
+
+
+@dataclass
+class Course:
+    root: Path
+    lessons: list[LoadedLesson] = field(default_factory=list)
+    banks: list[LoadedBank] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def questions(self) -> dict[str, QuestionEntry]:
+        """Questions by id (the first definition wins when ids clash)."""
+        out: dict[str, QuestionEntry] = {}
+        for bank in self.banks:
+            for entry in bank.entries:
+                out.setdefault(entry.id, entry)
+        return out
+
+    def lesson(self, lesson_id: str) -> LoadedLesson | None:
+        return next((x for x in self.lessons if x.lesson.id == lesson_id), None)
+
+    def bank(self, bank_id: str) -> LoadedBank | None:
+        return next((x for x in self.banks if x.bank.bank == bank_id), None)
+
+    def resolve(self, ref: str) -> list[QuestionEntry]:
+        """The questions a quiz reference names: a lesson, a bank or a single question id."""
+        lesson = self.lesson(ref)
+        if lesson is not None:
+            out: list[QuestionEntry] = []
+            for item in lesson.lesson.quiz:
+                out.extend(e for e in self.resolve(item) if e not in out)
+            for bank in self.banks:
+                if bank.bank.lesson == ref and not lesson.lesson.quiz:
+                    out.extend(bank.entries)
+            return out
+        bank = self.bank(ref)
+        if bank is not None:
+            return list(bank.entries)
+        entry = self.questions.get(ref)
+        return [entry] if entry is not None else []
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.severity == "error" for d in self.diagnostics)
+
+
+def course_files(root: Path) -> list[tuple[str, Path]]:
+    """(kind, path) for every YAML file of a course, lessons first, in name order."""
+    out: list[tuple[str, Path]] = []
+    for kind, sub in (("lesson", "lessons"), ("bank", "questions")):
+        folder = root / sub
+        if folder.is_dir():
+            files = sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml"))
+            out.extend((kind, p) for p in files)
+    return out
+
+
+def load_course(root: Path, only: list[tuple[str, Path]] | None = None) -> Course:
+    """Load every lesson and bank under `root`; problems become diagnostics, not exceptions."""
+    root = root.resolve()
+    course = Course(root)
+    if not root.is_dir():
+        course.diagnostics.append(Diagnostic(root, 1, 1, "course folder not found"))
+        return course
+    files = only if only is not None else course_files(root)
+    if only is None and not files:
+        course.diagnostics.append(
+            Diagnostic(root, 1, 1, "no lessons/ or questions/ folder with .yaml files here")
+        )
+    for kind, path in files:
+        course.files.append(path)
+        data, source = _read(path, course.diagnostics)
+        if source is None:
+            continue
+        if kind == "lesson":
+            _load_lesson(data, source, course)
+        else:
+            _load_bank(data, source, course)
+    course.diagnostics.sort(key=sort_key)
+    return course
+
+
+def _read(path: Path, diagnostics: list[Diagnostic]) -> tuple[Any, SourceFile | None]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        diagnostics.append(Diagnostic(path, 1, 1, f"cannot read file: {exc.strerror}"))
+        return None, None
+    if len(raw) > MAX_FILE_BYTES:
+        diagnostics.append(Diagnostic(path, 1, 1, f"file is larger than {MAX_FILE_BYTES} bytes"))
+        return None, None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        diagnostics.append(Diagnostic(path, line, 1, "file is not UTF-8 text"))
+        return None, None
+    try:
+        data, smap = load_yaml(text)
+    except YamlError as exc:
+        diagnostics.append(Diagnostic(path, exc.pos.line, exc.pos.col, exc.message))
+        return None, None
+    return data, SourceFile(path, smap)
+
+
+def _expect_mapping(
+    data: Any, source: SourceFile, what: str, diagnostics: list[Diagnostic]
+) -> bool:
+    if isinstance(data, dict):
+        return True
+    got = "an empty file" if data is None else f"a {type(data).__name__}"
+    diagnostics.append(
+        source.diag(Pos(1, 1), f"a {what} file must be a mapping of fields, got {got}")
+    )
+    return False
+
+
+def _load_lesson(data: Any, source: SourceFile, course: Course) -> None:
+    if not _expect_mapping(data, source, "lesson", course.diagnostics):
+        return
+    lesson_id = data.get("id")
+    where = f"lesson '{lesson_id}'" if isinstance(lesson_id, str) else None
+    try:
+        lesson = Lesson.model_validate(data)
+    except ValidationError as exc:
+        for pos, message, _ in translate(exc.errors(), data, source.smap, Lesson):
+            course.diagnostics.append(source.diag(pos, message, where))
+        return
+    course.lessons.append(LoadedLesson(lesson, source))
+
+
+def _load_bank(data: Any, source: SourceFile, course: Course) -> None:
+    if not _expect_mapping(data, source, "question bank", course.diagnostics):
+        return
+    bank_id = data.get("bank")
+    where = f"bank '{bank_id}'" if isinstance(bank_id, str) else None
+    # Validate the bank's own fields, then each question alone, so that one broken question
+    # does not take its neighbours down with it.
+    header = {k: v for k, v in data.items() if k != "questions"}
+    try:
+        BankHeader.model_validate(header)
+        header_ok = True
+    except ValidationError as exc:
+        header_ok = False
+        for pos, message, _ in translate(exc.errors(), header, source.smap, BankHeader):
+            course.diagnostics.append(source.diag(pos, message, where))
+    items = data.get("questions")
+    if not isinstance(items, list) or not items:
+        if "questions" not in data:
+            problem, at = "missing required field `questions`", Pos(1, 1)
+        else:
+            problem = "`questions` must be a non-empty list of questions"
+            at = source.smap.pos(("questions",))
+        course.diagnostics.append(source.diag(at, problem, where))
+        return
+    valid = []
+    for i, item in enumerate(items):
+        qid = item.get("id") if isinstance(item, dict) else None
+        qwhere = f"question '{qid}'" if isinstance(qid, str) else f"question #{i + 1}"
+        try:
+            valid.append((i, _QUESTION.validate_python(item)))
+        except ValidationError as exc:
+            for pos, message, _ in translate(
+                exc.errors(), item, source.smap, Question, ("questions", i)
+            ):
+                course.diagnostics.append(source.diag(pos, message, qwhere))
+    if not header_ok or not valid:
+        return
+    bank = Bank.model_validate({**data, "questions": [q for _, q in valid]})
+    loaded = LoadedBank(bank, source)
+    loaded.entries = [QuestionEntry(q, loaded, i) for i, q in valid]
+    course.banks.append(loaded)

@@ -1,0 +1,76 @@
+"""Map the paths given to `tutor check` onto the courses that contain them.
+
+A file is checked in the context of its whole course (so references resolve), but only the
+findings inside the given paths are shown. A file outside any course is checked alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tutor.content.loader import Course, load_course
+
+COURSE_DIRS = ("lessons", "questions")
+
+
+def course_root_of(path: Path) -> Path | None:
+    """The course folder holding `path`: the folder itself, or the parent of the lessons/ or
+    questions/ folder it lies in."""
+    path = path.resolve()
+    if path.is_dir() and any((path / d).is_dir() for d in COURSE_DIRS):
+        return path
+    for parent in [path, *path.parents]:
+        if parent.name in COURSE_DIRS and parent.is_dir():
+            return parent.parent
+    return None
+
+
+@dataclass
+class Target:
+    root: Path
+    paths: list[Path] = field(default_factory=list)  # empty: the whole course
+    standalone: Path | None = None  # a single file outside any course
+
+    @property
+    def whole_course(self) -> bool:
+        return self.standalone is None
+
+    def load(self) -> Course:
+        if self.standalone is not None:
+            kind = _guess_kind(self.standalone)
+            return load_course(self.root, only=[(kind, self.standalone)])
+        return load_course(self.root)
+
+    def covers(self, file: Path) -> bool:
+        if not self.paths:
+            return True
+        file = file.resolve()
+        return any(file == p or p in file.parents for p in self.paths)
+
+
+def _guess_kind(path: Path) -> str:
+    # A bank starts with `bank:`; anything else is read as a lesson.
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            return "bank" if stripped.startswith("bank:") else "lesson"
+    return "lesson"
+
+
+def find_targets(paths: list[Path]) -> list[Target]:
+    by_root: dict[Path, list[Path]] = {}
+    out: list[Target] = []
+    for path in paths:
+        resolved = path.resolve()
+        root = course_root_of(resolved)
+        if root is not None:
+            by_root.setdefault(root, []).append(resolved)
+        elif resolved.is_dir():
+            out.append(Target(resolved))  # loading reports "no lessons/ or questions/"
+        else:
+            out.append(Target(resolved.parent, [resolved], standalone=resolved))
+    for root, given in by_root.items():
+        # Naming the course folder itself means the whole course: no filter.
+        out.append(Target(root, [] if root in given else given))
+    return out

@@ -1,0 +1,159 @@
+"""The syntax tree the reader produces.
+
+Every node is a frozen dataclass whose `pos` is the 0-based offset in the ORIGINAL text where
+the node's text starts (including an opening parenthesis around its left-most operand).
+`pos` is left out of equality and hashing, so `parse("2*x") == parse("2 x")`: two trees are
+equal when they read the same, whatever the spacing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    pos: int = field(compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Num(Node):
+    """A literal, kept as canonical ASCII text ("2", "0.5", "1e-3") so SymPy can stay exact."""
+
+    text: str
+
+    @property
+    def is_integer(self) -> bool:
+        return self.text.isascii() and self.text.isdigit()
+
+    @property
+    def value(self) -> float:
+        return float(self.text)
+
+
+@dataclass(frozen=True, slots=True)
+class Name(Node):
+    """A variable or parameter (never a constant: see Const)."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Const(Node):
+    """`e` or `pi`; only produced when no declared variable has that name."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Neg(Node):
+    operand: Node
+
+
+@dataclass(frozen=True, slots=True)
+class BinOp(Node):
+    """op is one of + - * / ^ (`**` and implicit products are read as `^` and `*`)."""
+
+    op: str
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Node):
+    """A builtin or declared function; `|x|` is Call("abs") and `√x` is Call("sqrt")."""
+
+    func: str
+    args: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Vector(Node):
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Index(Node):
+    """`z[0]`, 0-based."""
+
+    target: Node
+    index: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Piecewise(Node):
+    """(value, condition) pairs, first true condition wins; `otherwise` is BoolConst(True)."""
+
+    pieces: tuple[tuple[Node, Node], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Compare(Node):
+    """A possibly chained comparison: `0 < x <= 1` has ops ("<", "<=") and three operands."""
+
+    ops: tuple[str, ...]
+    operands: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BoolOp(Node):
+    """op is "and" or "or"."""
+
+    op: str
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True, slots=True)
+class BoolConst(Node):
+    value: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionDef:
+    """An author-declared function such as sigmoid(x) = 1/(1 + exp(-x))."""
+
+    params: tuple[str, ...]
+    body: Node
+
+
+CONDITION_NODES = (Compare, BoolOp, BoolConst)
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    match node:
+        case Neg(operand=o):
+            return (o,)
+        case BinOp(left=a, right=b) | BoolOp(left=a, right=b):
+            return (a, b)
+        case Call(args=args):
+            return args
+        case Vector(items=items):
+            return items
+        case Index(target=t, index=i):
+            return (t, i)
+        case Piecewise(pieces=pieces):
+            return tuple(part for piece in pieces for part in piece)
+        case Compare(operands=operands):
+            return operands
+    return ()
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node, parents first; iterative so hand-built deep trees cannot overflow the stack."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))
+
+
+def free_names(node: Node) -> set[str]:
+    """Variable names the expression uses (constants such as `pi` are not included)."""
+    return {n.name for n in walk(node) if isinstance(n, Name)}
+
+
+def called_functions(node: Node) -> set[str]:
+    """Functions the expression calls, including `abs` for |x| and `sqrt` for √x."""
+    return {n.func for n in walk(node) if isinstance(n, Call)}
