@@ -86,9 +86,7 @@ def list_command(ctx: click.Context, course: Path | None) -> None:
     for item in loaded.lessons:
         lesson = item.lesson
         quiz = loaded.resolve(lesson.id)
-        click.echo(
-            f"\n{lesson.id}  {lesson.title}  ({len(lesson.sections)} sections, quiz of {len(quiz)})"
-        )
+        click.echo(f"\n{lesson.id}  {lesson.title}  ({len(lesson.sections)} sections, quiz of {len(quiz)})")
         for bank in banks_by_lesson.get(lesson.id, []):
             click.echo(f"  {bank.bank.bank:<24} {bank.bank.title}  [{_type_counts(bank)}]")
     loose = [b for lesson_id, bs in banks_by_lesson.items() if lesson_id not in known for b in bs]
@@ -192,9 +190,7 @@ class _Progress:
             return
         width = 30
         filled = int(width * self.done / self.total)
-        sys.stderr.write(
-            f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} questions"
-        )
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} questions")
         sys.stderr.flush()
         self.shown = True
 

@@ -107,8 +107,7 @@ def check_references(course: Course) -> list[Diagnostic]:
                 out.append(
                     loaded.source.diag(
                         loaded.source.smap.pos(("quiz", i)),
-                        f"quiz names `{ref}`, which is neither a question nor a bank"
-                        + _suggest(ref, names),
+                        f"quiz names `{ref}`, which is neither a question nor a bank" + _suggest(ref, names),
                         where,
                     )
                 )
@@ -258,6 +257,9 @@ def check_question(entry: QuestionEntry) -> list[Diagnostic]:
             exprs.append((("answer",), q.answer, "answer"))
         for i, step in enumerate(q.steps):
             exprs.append((("steps", i, "answer"), step.answer, f"step {i + 1}"))
+            if step.follows is not None:
+                earlier = [f"step{k}" for k in range(1, i + 1)]
+                _expr(report, ("steps", i, "follows"), step.follows, [*values, *earlier], fnames, f"step {i + 1} follows")
             for j, mk in enumerate(step.mistakes):
                 exprs.append(
                     (
@@ -280,8 +282,7 @@ def check_question(entry: QuestionEntry) -> list[Diagnostic]:
                 where = "" if name != "answer" else " (this question type has no computed answer)"
                 report.at(
                     path,
-                    f"placeholder `{{{{{name}}}}}` names no parameter{where}"
-                    + _suggest(name, allowed),
+                    f"placeholder `{{{{{name}}}}}` names no parameter{where}" + _suggest(name, allowed),
                     offset=match.start(),
                 )
     if isinstance(q, m.TextQuestion) and q.regex is not None:
@@ -301,9 +302,7 @@ def _check_code(report: _Reporter, q: m.CodeQuestion) -> None:
             tree = ast.parse(source)
         except SyntaxError as exc:
             line = (exc.lineno or 1) - 1
-            offset = sum(len(s) + 1 for s in source.split("\n")[:line]) + max(
-                (exc.offset or 1) - 1, 0
-            )
+            offset = sum(len(s) + 1 for s in source.split("\n")[:line]) + max((exc.offset or 1) - 1, 0)
             report.at((field_name,), f"{field_name} is not valid Python: {exc.msg}", offset=offset)
             continue
         defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
@@ -323,9 +322,7 @@ def _check_code(report: _Reporter, q: m.CodeQuestion) -> None:
         unknown = sorted(set(case) - set(q.args))
         missing = sorted(set(q.args) - set(case))
         if unknown:
-            report.at(
-                ("edge_cases", i), f"edge case names unknown argument(s) {', '.join(unknown)}"
-            )
+            report.at(("edge_cases", i), f"edge case names unknown argument(s) {', '.join(unknown)}")
         elif missing:
             report.at(("edge_cases", i), f"edge case leaves out argument(s) {', '.join(missing)}")
 
@@ -466,9 +463,7 @@ def check_lesson(loaded: LoadedLesson) -> list[Diagnostic]:
         base: DataPath = ("sections", i, "plot")
         lo, hi = plot.range
         if not lo < hi:
-            out.append(
-                loaded.source.diag(smap.pos((*base, "range")), "plot range needs low < high", where)
-            )
+            out.append(loaded.source.diag(smap.pos((*base, "range")), "plot range needs low < high", where))
             continue
         controls = list(plot.controls)
         for name, c in plot.controls.items():
@@ -483,9 +478,7 @@ def check_lesson(loaded: LoadedLesson) -> list[Diagnostic]:
         functions, problems = declared_functions(plot.functions, [plot.x, *controls])
         for key, problem in problems:
             out.append(
-                loaded.source.diag(
-                    smap.pos((*base, "functions", key)), f"function `{key}`: {problem}", where
-                )
+                loaded.source.diag(smap.pos((*base, "functions", key)), f"function `{key}`: {problem}", where)
             )
         xs = np.linspace(lo, hi, 201)
         env = {plot.x: xs, **{k: c.value for k, c in plot.controls.items()}}
@@ -506,9 +499,7 @@ def check_lesson(loaded: LoadedLesson) -> list[Diagnostic]:
             try:
                 ys = np.asarray(evaluate(tree, env, functions), dtype=float)
             except ValueError as exc:
-                out.append(
-                    loaded.source.diag(smap.pos(path), f"curve `{curve.label}`: {exc}", where)
-                )
+                out.append(loaded.source.diag(smap.pos(path), f"curve `{curve.label}`: {exc}", where))
                 continue
             if not np.any(np.isfinite(ys)):
                 out.append(

@@ -181,11 +181,7 @@ def translate(
     for (path, missing), errs in grouped.items():
         full = (*prefix, *path)
         label = _field_label(path, 0)
-        if (
-            len(errs) > 1
-            and missing is None
-            and not any(e["type"] == "extra_forbidden" for e in errs)
-        ):
+        if len(errs) > 1 and missing is None and not any(e["type"] == "extra_forbidden" for e in errs):
             # Several errors at one value come from trying each member of a union.
             desc = _union_description(root_type, errs[0]["loc"])
             message = f"`{label}` is not valid" + (f": expected {desc}" if desc else "")
@@ -193,9 +189,7 @@ def translate(
             continue
         for err in errs:
             if err["type"] == "extra_forbidden":
-                key_path = (
-                    (*full, str(err["loc"][-1])) if not path or path[-1] != err["loc"][-1] else full
-                )
+                key_path = (*full, str(err["loc"][-1])) if not path or path[-1] != err["loc"][-1] else full
                 pos = smap.key_pos(key_path)
             elif err["type"] == "missing":
                 pos = smap.key_pos(full) if full else smap.pos(full)

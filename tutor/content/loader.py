@@ -175,15 +175,11 @@ def _read(path: Path, diagnostics: list[Diagnostic]) -> tuple[Any, SourceFile | 
     return data, SourceFile(path, smap)
 
 
-def _expect_mapping(
-    data: Any, source: SourceFile, what: str, diagnostics: list[Diagnostic]
-) -> bool:
+def _expect_mapping(data: Any, source: SourceFile, what: str, diagnostics: list[Diagnostic]) -> bool:
     if isinstance(data, dict):
         return True
     got = "an empty file" if data is None else f"a {type(data).__name__}"
-    diagnostics.append(
-        source.diag(Pos(1, 1), f"a {what} file must be a mapping of fields, got {got}")
-    )
+    diagnostics.append(source.diag(Pos(1, 1), f"a {what} file must be a mapping of fields, got {got}"))
     return False
 
 
@@ -232,9 +228,7 @@ def _load_bank(data: Any, source: SourceFile, course: Course) -> None:
         try:
             valid.append((i, _QUESTION.validate_python(item)))
         except ValidationError as exc:
-            for pos, message, _ in translate(
-                exc.errors(), item, source.smap, Question, ("questions", i)
-            ):
+            for pos, message, _ in translate(exc.errors(), item, source.smap, Question, ("questions", i)):
                 course.diagnostics.append(source.diag(pos, message, qwhere))
     if not header_ok or not valid:
         return

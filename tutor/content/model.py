@@ -91,9 +91,7 @@ class ArraySpec(Strict):
     @model_validator(mode="after")
     def _one_source(self) -> ArraySpec:
         if (self.uniform is None) == (self.integers is None):
-            raise ValueError(
-                "array: give exactly one of `uniform: [low, high]` or `integers: [low, high]`"
-            )
+            raise ValueError("array: give exactly one of `uniform: [low, high]` or `integers: [low, high]`")
         if self.uniform is not None and not self.uniform[0] < self.uniform[1]:
             raise ValueError("array: uniform: [low, high] needs low < high")
         if self.integers is not None and not self.integers[0] <= self.integers[1]:
@@ -195,9 +193,7 @@ class SelfTest(Strict):
 
     answer: Annotated[str, BeforeValidator(_number_to_text)]
     expect: Verdict
-    note: Slug | None = Field(
-        None, description="The mistake or diagnosis note the answer must get."
-    )
+    note: Slug | None = Field(None, description="The mistake or diagnosis note the answer must get.")
     score: float | None = Field(None, ge=0, le=1)
 
 
@@ -277,6 +273,11 @@ class ExpressionQuestion(QuestionBase, SymbolicMixin):
 class Step(Strict):
     prompt: Markdown
     answer: Expr
+    follows: Expr | None = Field(
+        None,
+        description="This step's answer in terms of earlier steps (step1, step2, …), so that a "
+        "step that is right given the learner's own wrong earlier step earns partial credit.",
+    )
     hints: list[HintItem] = Field(default_factory=list)
     mistakes: list[Mistake] = Field(default_factory=list)
 
@@ -287,12 +288,8 @@ class DerivationQuestion(QuestionBase, SymbolicMixin):
     type: Literal["derivation"]
     mode: Literal["steps", "chain"]
     steps: list[Step] = Field(default_factory=list)
-    start: Expr | None = Field(
-        None, description="Chain mode: the expression the first line must equal."
-    )
-    answer: Expr | None = Field(
-        None, description="Chain mode: the expression the last line must equal."
-    )
+    start: Expr | None = Field(None, description="Chain mode: the expression the first line must equal.")
+    answer: Expr | None = Field(None, description="Chain mode: the expression the last line must equal.")
 
     @model_validator(mode="after")
     def _mode_fields(self) -> DerivationQuestion:
@@ -351,9 +348,7 @@ class TextMistake(Strict):
 class TextQuestion(QuestionBase):
     type: Literal["text"]
     accept: list[Annotated[str, BeforeValidator(_number_to_text)]] = Field(default_factory=list)
-    regex: str | None = Field(
-        None, description="A Python regular expression the whole answer must match."
-    )
+    regex: str | None = Field(None, description="A Python regular expression the whole answer must match.")
     case_sensitive: bool = False
     mistakes: list[TextMistake] = Field(default_factory=list)
 
@@ -466,9 +461,7 @@ class Lesson(Strict):
     id: Slug
     title: str
     summary: str
-    order: int | None = Field(
-        None, description="Position in the course map; defaults to file order."
-    )
+    order: int | None = Field(None, description="Position in the course map; defaults to file order.")
     prerequisites: list[Slug] = Field(default_factory=list)
     sections: list[Section] = Field(min_length=1)
     quiz: list[Slug] = Field(default_factory=list, description="Question ids or bank ids.")

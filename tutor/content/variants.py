@@ -72,9 +72,7 @@ def draw_params(
             value = _plain(value)
         else:
             assert isinstance(spec, m.Fixed)
-            value = (
-                np.asarray(spec.value, dtype=float) if isinstance(spec.value, list) else spec.value
-            )
+            value = np.asarray(spec.value, dtype=float) if isinstance(spec.value, list) else spec.value
         values[name] = value
     return values
 
@@ -139,6 +137,7 @@ class Variant:
     values: dict[str, Any]
     answer: Any = None  # the computed reference (numeric and vector types)
     answer_text: str | None = None  # the reference as read, for symbolic types
+    order: list[int] | None = None  # choice questions: authored indices in the order shown
     scope: Scope = field(default_factory=lambda: Scope((), (), {}))
 
     def render(self, text: str | None) -> str:
@@ -173,6 +172,10 @@ def instantiate(question: Any, seed: int) -> Variant:
     scope = question_scope(question)
     values = draw_params(question.params, question.id, seed, scope)
     variant = Variant(question, seed, values, scope=scope)
+    if isinstance(question, m.ChoiceQuestion) and question.shuffle:
+        variant.order = [
+            int(i) for i in _rng(question.id + ":order", seed).permutation(len(question.options))
+        ]
     if isinstance(question, m.NumericQuestion | m.VectorQuestion):
         try:
             variant.answer = evaluate_in(values, question.answer, scope)

@@ -124,9 +124,7 @@ def load_yaml(text: str) -> tuple[Any, SourceMap]:
     for i, line in enumerate(lines):
         if _TAB_INDENT.match(line):
             col = line.index("\t") + 1
-            raise YamlError(
-                "tab character in indentation: YAML indents with spaces only", Pos(i + 1, col)
-            )
+            raise YamlError("tab character in indentation: YAML indents with spaces only", Pos(i + 1, col))
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -155,9 +153,7 @@ def _from_marked(exc: yaml.MarkedYAMLError) -> YamlError:
         message = "bad indentation in a list: every item starts with `- ` at the same column"
     elif context.startswith("while scanning a block scalar"):
         message = "a value starting with `|` or `>` is read as a block of text: quote the value"
-    elif context.startswith("while scanning an alias") or context.startswith(
-        "while scanning an anchor"
-    ):
+    elif context.startswith("while scanning an alias") or context.startswith("while scanning an anchor"):
         message = "a value that starts with `*` or `&` is read as an alias: put the value in quotes"
     elif "found undefined alias" in problem:
         message = f"{problem}: define the anchor (`&name`) before using it"
@@ -197,9 +193,7 @@ class _Builder:
         if isinstance(node, SequenceNode):
             if node.tag != "tag:yaml.org,2002:seq":
                 raise YamlError(f"unsupported YAML tag `{node.tag}`", self._pos(node))
-            return [
-                self.build(item, (*path, i), None, depth + 1) for i, item in enumerate(node.value)
-            ]
+            return [self.build(item, (*path, i), None, depth + 1) for i, item in enumerate(node.value)]
         if isinstance(node, MappingNode):
             return self._mapping(node, path, depth)
         raise YamlError("unsupported YAML node", self._pos(node))  # pragma: no cover
@@ -222,9 +216,7 @@ class _Builder:
                 merged.extend(self._merge_sources(value_node, path, depth))
                 continue
             if not isinstance(key_node, ScalarNode):
-                raise YamlError(
-                    "a key must be a plain word, not a list or mapping", self._pos(key_node)
-                )
+                raise YamlError("a key must be a plain word, not a list or mapping", self._pos(key_node))
             key = self._scalar(key_node)
             kpos = self._pos(key_node)
             if key in seen:

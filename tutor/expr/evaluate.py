@@ -128,9 +128,7 @@ _ARITH = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide", "^": "pow
 
 
 class _Evaluator:
-    def __init__(
-        self, np: Any, env: Mapping[str, Any], functions: Mapping[str, FunctionDef]
-    ) -> None:
+    def __init__(self, np: Any, env: Mapping[str, Any], functions: Mapping[str, FunctionDef]) -> None:
         self.np = np
         self.globals = env
         self.env: Mapping[str, Any] = env
@@ -184,18 +182,14 @@ class _Evaluator:
         try:
             value = self.np.asarray(self.env[name], dtype=self.np.float64)
         except (TypeError, ValueError):
-            raise EvalError(
-                f"the value of `{name}` is not a number or array of numbers", pos
-            ) from None
+            raise EvalError(f"the value of `{name}` is not a number or array of numbers", pos) from None
         return value if value.ndim else value[()]
 
     def same_shape(self, node: Node, *values: Any) -> None:
         shapes = {self.np.shape(v) for v in values} - {()}
         if len(shapes) > 1:
             sizes = " and ".join(sorted(str(s[0]) if len(s) == 1 else str(s) for s in shapes))
-            raise EvalError(
-                f"shape mismatch: vectors of length {sizes} can't be combined", node.pos
-            )
+            raise EvalError(f"shape mismatch: vectors of length {sizes} can't be combined", node.pos)
 
     def call(self, node: Node, func: str, args: list[Any]) -> Any:
         if func in self.functions:
@@ -214,9 +208,7 @@ class _Evaluator:
     def call_declared(self, node: Node, func: str, args: list[Any]) -> Any:
         definition = self.functions[func]
         if len(args) != len(definition.params):
-            raise EvalError(
-                f"`{func}` takes {len(definition.params)} argument(s), not {len(args)}", node.pos
-            )
+            raise EvalError(f"`{func}` takes {len(definition.params)} argument(s), not {len(args)}", node.pos)
         if func in self.calling:
             raise EvalError(f"`{func}` calls itself, so it can't be evaluated", node.pos)
         if len(self.calling) >= MAX_CALL_DEPTH:

@@ -122,9 +122,7 @@ _CHAR_HINTS = {
 class ReadError(ValueError):
     """Text that is not an expression we can read, with a position and a likely fix."""
 
-    def __init__(
-        self, message: str, position: int, end: int | None = None, hint: str | None = None
-    ) -> None:
+    def __init__(self, message: str, position: int, end: int | None = None, hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.position = position
@@ -237,9 +235,7 @@ class _Lexer:
         canonical = literal.replace("E", "e").replace("−", "-").replace("–", "-")
         canonical = "0" + canonical if canonical.startswith(".") else canonical
         if float(canonical) == float("inf"):
-            raise ReadError(
-                f"{quote(literal)} is too large to compute", i, end, hint="use a smaller number"
-            )
+            raise ReadError(f"{quote(literal)} is too large to compute", i, end, hint="use a smaller number")
         return self.add("num", canonical, i, end)
 
     def dot_error(self, i: int) -> ReadError:
@@ -294,9 +290,7 @@ class _Lexer:
                 hint="superscripts must be digits, like x² or x⁻¹; or write x^n",
             )
         if len(value.lstrip("+-")) > self.max_digits:
-            raise ReadError(
-                f"{quote(self.text[i:j])} has too many digits", i, j, hint="use a smaller power"
-            )
+            raise ReadError(f"{quote(self.text[i:j])} has too many digits", i, j, hint="use a smaller power")
         return self.add("sup", value, i, j)
 
     def operator(self, i: int) -> int:
@@ -313,9 +307,7 @@ class _Lexer:
         ch = self.text[i]
         shown = quote(ch if ch.isprintable() and ch != "`" else f"U+{ord(ch):04X}")
         if ch in _QUOTES:
-            return ReadError(
-                f"{shown}: quotes aren't part of the math", i, i + 1, hint="remove the quotes"
-            )
+            return ReadError(f"{shown}: quotes aren't part of the math", i, i + 1, hint="remove the quotes")
         if ch == "=":
             return ReadError("`=` can't be used in an expression", i, i + 1, hint=_CHAR_HINTS["="])
         if ch == COMBINING_HAT or unicodedata.combining(ch):

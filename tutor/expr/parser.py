@@ -73,8 +73,7 @@ def parse(
     """Read `text` into a tree, or raise ReadError pointing into `text`."""
     if len(text) > limits.max_length:
         raise ReadError(
-            f"the expression is too long ({len(text)} characters; "
-            f"the limit is {limits.max_length})",
+            f"the expression is too long ({len(text)} characters; the limit is {limits.max_length})",
             limits.max_length,
             len(text),
             hint="shorten it or split it into parts",
@@ -85,15 +84,11 @@ def parse(
     if lex_error is not None:
         raise lex_error
     if tokens[0].kind == "eof":
-        raise ReadError(
-            "the expression is empty", 0, len(text), hint="type an expression such as 2*x + 1"
-        )
+        raise ReadError("the expression is empty", 0, len(text), hint="type an expression such as 2*x + 1")
     try:
         return parser.parse_all()
     except RecursionError:  # only reachable with a huge custom max_depth
-        raise ReadError(
-            "the expression is nested too deeply", 0, len(text), hint="simplify it"
-        ) from None
+        raise ReadError("the expression is nested too deeply", 0, len(text), hint="simplify it") from None
 
 
 class _Parser:
@@ -185,9 +180,7 @@ class _Parser:
                 hint=hint,
             )
 
-    def need_condition(
-        self, node: Node, hint: str = "a condition compares values, e.g. `x < 1`"
-    ) -> None:
+    def need_condition(self, node: Node, hint: str = "a condition compares values, e.g. `x < 1`") -> None:
         if not isinstance(node, CONDITION_NODES):
             raise ReadError(
                 f"{quote(self.source(node))} is not a condition",
@@ -319,13 +312,9 @@ class _Parser:
                 hint=f"add a number or name before {quote(tok.raw)}",
             )
         hint = (
-            f"add a value after {quote(prev.raw)}"
-            if self.is_op(tok, ")", "]", ",")
-            else "remove one of them"
+            f"add a value after {quote(prev.raw)}" if self.is_op(tok, ")", "]", ",") else "remove one of them"
         )
-        return ReadError(
-            f"{quote(tok.raw)} can't follow {quote(prev.raw)}", tok.pos, tok.end, hint=hint
-        )
+        return ReadError(f"{quote(tok.raw)} can't follow {quote(prev.raw)}", tok.pos, tok.end, hint=hint)
 
     def stray(self, tok: Token) -> ReadError:
         opener = OPENERS_OF[tok.text]
@@ -424,19 +413,13 @@ class _Parser:
             )
         if self.is_op(tok, ")", "]"):
             return self.stray(tok)
-        return ReadError(
-            f"{quote(tok.raw)} can't come here", tok.pos, tok.end
-        )  # defensive: unreachable
+        return ReadError(f"{quote(tok.raw)} can't come here", tok.pos, tok.end)  # defensive: unreachable
 
     def comma_error(self, comma: Token) -> ReadError:
         """A comma outside a call or vector: usually a decimal comma (2,5) or digit grouping."""
         j = self.i  # index of the comma
         before, after = self.tokens[j - 1] if j else None, self.tokens[j + 1]
-        if (
-            before is not None
-            and before.kind == "num"
-            and self.adjacent_number(before, comma, after)
-        ):
+        if before is not None and before.kind == "num" and self.adjacent_number(before, comma, after):
             end, groups = after.end, 1
             while self.is_op(self.tokens[j + 2], ",") and self.adjacent_number(
                 self.tokens[j + 1], self.tokens[j + 2], self.tokens[j + 3]
@@ -539,9 +522,7 @@ class _Parser:
             return f"did you mean `{'*'.join(parts)}(…)`?"
         if parts := split_name(name, values, values):
             return f"did you mean `{'*'.join(parts)}`?"
-        close = difflib.get_close_matches(
-            name, sorted(funcs if called else values), n=1, cutoff=0.6
-        )
+        close = difflib.get_close_matches(name, sorted(funcs if called else values), n=1, cutoff=0.6)
         if close:
             return f"did you mean `{close[0]}`?"
         if not called and self.variables:
@@ -678,9 +659,7 @@ class _Parser:
         self.need_number(right)
         if op == "^":
             return self.power(left, right, self.end(right))
-        return self.node(
-            BinOp(self.start(left), op, left, right), self.end(right), self.start(left)
-        )
+        return self.node(BinOp(self.start(left), op, left, right), self.end(right), self.start(left))
 
     def comparison(self, left: Node) -> Node:
         self.need_number(left)
@@ -691,9 +670,7 @@ class _Parser:
             self.need_number(right)
             operands.append(right)
         end = self.end(operands[-1])
-        return self.node(
-            Compare(self.start(left), tuple(ops), tuple(operands)), end, self.start(left)
-        )
+        return self.node(Compare(self.start(left), tuple(ops), tuple(operands)), end, self.start(left))
 
     def conditional(self, value: Node, if_tok: Token) -> Node:
         """Python style `a if c else b`; chains in the else branch flatten into one Piecewise."""
@@ -702,9 +679,7 @@ class _Parser:
         self.need_condition(cond)
         else_tok = self.peek()
         if not self.is_word(else_tok, "else"):
-            raise ReadError(
-                "`if` needs an `else`", if_tok.pos, if_tok.end, hint="write `a if x < 0 else b`"
-            )
+            raise ReadError("`if` needs an `else`", if_tok.pos, if_tok.end, hint="write `a if x < 0 else b`")
         self.take()
         other = self.expr(BP_IF - 1)
         self.need_number(other)
@@ -722,8 +697,7 @@ class _Parser:
         limit = self.limits.max_exponent
         if exp_value is not None and abs(exp_value) > limit:
             raise ReadError(
-                f"the exponent {quote(self.source(exponent))} is too large "
-                f"(the limit is {limit:g})",
+                f"the exponent {quote(self.source(exponent))} is too large (the limit is {limit:g})",
                 self.start(exponent),
                 self.end(exponent),
                 hint="use a smaller power",

@@ -165,9 +165,7 @@ def _call(node: Call) -> tuple[str, int]:
         return f"|{render(node.args[0])}|", ATOM
     if node.func == "sqrt" and len(node.args) == 1:
         arg = node.args[0]
-        simple = isinstance(arg, Num | Name | Const) or (
-            isinstance(arg, Call) and arg.func == "abs"
-        )
+        simple = isinstance(arg, Num | Name | Const) or (isinstance(arg, Call) and arg.func == "abs")
         return "√" + (render(arg) if simple else f"({render(arg)})"), POW
     builtin = BUILTIN_FUNCTIONS.get(node.func)
     name = builtin.display if builtin is not None else display_name(node.func)

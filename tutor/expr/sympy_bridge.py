@@ -63,9 +63,7 @@ def _elementwise(f: Callable[..., Any], *values: Any) -> Any:
     if not lengths:
         return f(*values)
     if len(lengths) > 1:
-        raise EvalError(
-            f"shape mismatch: vectors of length {' and '.join(map(str, sorted(lengths)))}"
-        )
+        raise EvalError(f"shape mismatch: vectors of length {' and '.join(map(str, sorted(lengths)))}")
     (n,) = lengths
     return tuple(f(*(v[i] if isinstance(v, tuple) else v for v in values)) for i in range(n))
 
@@ -131,9 +129,7 @@ class _Builder:
         self.assumptions = assumptions
         self.custom = _custom(sp)
         self.symbols: dict[str, Any] = {}
-        self.bindings: list[dict[str, Any]] = [
-            {}
-        ]  # arguments of the declared function being expanded
+        self.bindings: list[dict[str, Any]] = [{}]  # arguments of the declared function being expanded
         self.expanding: list[str] = []
 
     def symbol(self, name: str) -> Any:
@@ -165,9 +161,7 @@ class _Builder:
                 return self.index(target, self.build(index))
             case Piecewise(pieces=pieces):
                 flat = [self.build(part) for piece in pieces for part in piece]
-                return _elementwise(
-                    lambda *xs: sp.Piecewise(*zip(xs[::2], xs[1::2], strict=True)), *flat
-                )
+                return _elementwise(lambda *xs: sp.Piecewise(*zip(xs[::2], xs[1::2], strict=True)), *flat)
             case Compare(ops=ops, operands=operands):
                 values = [self.build(o) for o in operands]
                 relations = [
@@ -176,9 +170,7 @@ class _Builder:
                 ]
                 return _elementwise(sp.And, *relations) if len(relations) > 1 else relations[0]
             case BoolOp(op=op, left=left, right=right):
-                return _elementwise(
-                    sp.And if op == "and" else sp.Or, self.build(left), self.build(right)
-                )
+                return _elementwise(sp.And if op == "and" else sp.Or, self.build(left), self.build(right))
             case BoolConst(value=value):
                 return sp.true if value else sp.false
         raise EvalError(f"not a tutor.expr node: {node!r}")
@@ -221,9 +213,7 @@ class _Builder:
         if not isinstance(value, tuple):
             raise EvalError("only a vector can be indexed")
         if not 0 <= i < len(value):
-            raise EvalError(
-                f"index {i} is out of range for a vector of length {len(value)} (0-based)"
-            )
+            raise EvalError(f"index {i} is out of range for a vector of length {len(value)} (0-based)")
         return value[i]
 
 

@@ -1,0 +1,60 @@
+"""What grading returns: a verdict, a score, and words a learner can act on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Verdict = Literal["correct", "partial", "incorrect", "invalid", "undecided"]
+
+SYMBOLS: dict[str, str] = {
+    "correct": "✓ Correct",
+    "partial": "◐ Partly correct",
+    "incorrect": "✗ Incorrect",
+    "invalid": "? Cannot read",
+    "undecided": "… Could not decide",
+}
+
+
+@dataclass(frozen=True)
+class Result:
+    verdict: Verdict
+    score: float = 0.0
+    notes: tuple[str, ...] = ()  # stable tags for statistics: "sign", "log-base", "factor-2"
+    feedback: tuple[str, ...] = ()  # sentences for the learner, most important first
+    read_as: str | None = None  # Unicode rendering of how the answer was read
+    rule: str | None = None  # the tolerance or check that decided, e.g. "within 1 %"
+    position: int | None = None  # for `invalid`: where in the answer the problem is
+    parts: tuple[Result, ...] = ()  # per step, per line or per test case
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def counts_as_attempt(self) -> bool:
+        # An unreadable answer costs nothing: the learner fixes it and tries again.
+        return self.verdict != "invalid"
+
+    @property
+    def label(self) -> str:
+        return SYMBOLS[self.verdict]
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "verdict": self.verdict,
+            "score": round(self.score, 6),
+            "notes": list(self.notes),
+            "feedback": list(self.feedback),
+            "read_as": self.read_as,
+            "rule": self.rule,
+        }
+        if self.position is not None:
+            out["position"] = self.position
+        if self.parts:
+            out["parts"] = [p.to_json() for p in self.parts]
+        if self.details:
+            out["details"] = self.details
+        return out
+
+
+def invalid(message: str, position: int | None = None, hint: str | None = None) -> Result:
+    feedback = (message,) if hint is None else (message, hint)
+    return Result("invalid", 0.0, feedback=feedback, position=position)
