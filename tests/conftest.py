@@ -14,9 +14,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 def make_course(tmp_path: Path) -> Callable[..., Path]:
     """Write a small course: make_course(questions={"a.yaml": "..."}, lessons={...})."""
 
-    def make(
-        questions: dict[str, str] | None = None, lessons: dict[str, str] | None = None
-    ) -> Path:
+    def make(questions: dict[str, str] | None = None, lessons: dict[str, str] | None = None) -> Path:
         for sub, files in (("questions", questions or {}), ("lessons", lessons or {})):
             folder = tmp_path / sub
             folder.mkdir(exist_ok=True)

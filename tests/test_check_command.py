@@ -87,7 +87,9 @@ def test_builtin_course_is_clean():
     assert result.output.strip().endswith("clean")
 
 
-@pytest.mark.parametrize("kind", ["numeric", "expression", "derivation", "vector", "choice", "text", "code", "free"])
+@pytest.mark.parametrize(
+    "kind", ["numeric", "expression", "derivation", "vector", "choice", "text", "code", "free"]
+)
 def test_builtin_course_has_every_question_type(kind):
     from tutor.content.builtin import builtin_course_root
     from tutor.content.loader import load_course
@@ -114,7 +116,9 @@ def test_schema_matches_the_committed_files():
         result = run("schema", kind)
         assert result.exit_code == 0
         committed = (REPO / "schemas" / f"{kind}.schema.json").read_text(encoding="utf-8")
-        assert json.loads(result.output) == json.loads(committed), f"run: tutor schema {kind} > schemas/{kind}.schema.json"
+        assert json.loads(result.output) == json.loads(committed), (
+            f"run: tutor schema {kind} > schemas/{kind}.schema.json"
+        )
 
 
 def test_schema_describes_the_question_types():
@@ -128,6 +132,8 @@ def test_python_dash_m_runs_the_cli():
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-m", "tutor", "--version"], capture_output=True, text=True, cwd=REPO)
+    out = subprocess.run(
+        [sys.executable, "-m", "tutor", "--version"], capture_output=True, text=True, cwd=REPO
+    )
     assert out.returncode == 0
     assert out.stdout.startswith("tutor, version ")

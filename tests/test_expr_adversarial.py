@@ -126,16 +126,10 @@ def test_only_the_bridges_import_numpy_and_sympy() -> None:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         top_level = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
         for node in top_level:
-            names = (
-                [a.name for a in node.names]
-                if isinstance(node, ast.Import)
-                else [node.module or ""]
-            )
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
             for name in names:
                 root = name.split(".")[0]
-                assert root not in ("numpy", "sympy", "textual"), (
-                    f"{path.name} imports {name} at top level"
-                )
+                assert root not in ("numpy", "sympy", "textual"), f"{path.name} imports {name} at top level"
                 if root == "tutor":
                     assert name.startswith("tutor.expr"), f"{path.name} imports {name}"
         lazy = {

@@ -128,9 +128,7 @@ def test_numpy_semantics_without_warnings() -> None:
         assert math.isnan(evaluate(parse("(-8)^(1/3)"), {}))  # type: ignore[arg-type]
         assert evaluate(parse("exp(1000)"), {}) == math.inf
         assert math.isnan(
-            evaluate(
-                parse("x if x > 0 else y", variables=["x", "y"]), {"x": math.nan, "y": math.nan}
-            )
+            evaluate(parse("x if x > 0 else y", variables=["x", "y"]), {"x": math.nan, "y": math.nan})
         )  # type: ignore[arg-type]
 
 
@@ -224,9 +222,7 @@ SYMPY_TABLE: list[tuple[str, tuple[str, ...], dict[str, FunctionDef], Any]] = [
         "huber(x)",
         ("x", "delta"),
         {"huber": HUBER},
-        sympy.Piecewise(
-            (x**2 / 2, sympy.Abs(x) <= delta), (delta * (sympy.Abs(x) - delta / 2), True)
-        ),
+        sympy.Piecewise((x**2 / 2, sympy.Abs(x) <= delta), (delta * (sympy.Abs(x) - delta / 2), True)),
     ),
     ("2.5 x", ("x",), {}, sympy.Float("2.5") * x),
 ]
@@ -307,9 +303,7 @@ def test_numpy_and_sympy_agree(name: str) -> None:
     tree = parse(f"{name}({', '.join(args)})")
     numeric = np.asarray(evaluate(tree, {}))
     symbolic = to_sympy(tree)
-    symbolic = (
-        np.array([float(v) for v in symbolic]) if isinstance(symbolic, tuple) else float(symbolic)
-    )
+    symbolic = np.array([float(v) for v in symbolic]) if isinstance(symbolic, tuple) else float(symbolic)
     np.testing.assert_allclose(numeric, symbolic, rtol=1e-12)
 
 

@@ -120,9 +120,7 @@ LEAVES: st.SearchStrategy[Node] = st.one_of(
 def _extend(children: st.SearchStrategy[Node]) -> st.SearchStrategy[Node]:
     return st.one_of(
         children.map(lambda c: Neg(0, c)),
-        st.builds(
-            lambda op, a, b: BinOp(0, op, a, b), st.sampled_from("+-*/^"), children, children
-        ),
+        st.builds(lambda op, a, b: BinOp(0, op, a, b), st.sampled_from("+-*/^"), children, children),
         st.builds(
             lambda f, a: Call(0, f, (a,)),
             st.sampled_from(["abs", "sqrt", "exp", "log", "sigmoid", "ln"]),

@@ -260,9 +260,7 @@ def test_commas_separate_arguments_and_items() -> None:
 
 
 def test_free_names_and_called_functions() -> None:
-    tree = parse(
-        "y log(σ(z)) + |x| + √w + huber(x, delta) + pi", variables=VARS, functions=["huber"]
-    )
+    tree = parse("y log(σ(z)) + |x| + √w + huber(x, delta) + pi", variables=VARS, functions=["huber"])
     assert free_names(tree) == {"y", "z", "x", "w", "delta"}
     assert called_functions(tree) == {"log", "sigmoid", "abs", "sqrt", "huber"}
 
@@ -408,9 +406,7 @@ def test_limits(text: str, limits: Limits, fragment: str, position: int, end: in
 
 
 def test_default_limits() -> None:
-    assert Limits() == Limits(
-        max_length=2000, max_depth=60, max_nodes=1000, max_digits=40, max_exponent=1000
-    )
+    assert Limits() == Limits(max_length=2000, max_depth=60, max_nodes=1000, max_digits=40, max_exponent=1000)
     parse("x^1000", variables=["x"])
     parse("2^1000")
     parse("(" * 50 + "x" + ")" * 50, variables=["x"])

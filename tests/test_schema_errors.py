@@ -120,9 +120,7 @@ def test_bank_fields_are_checked(make_course):
 
 def test_lesson_fields_are_checked(make_course):
     root = make_course(
-        lessons={
-            "l.yaml": "id: l\ntitle: L\nsummary: s\nsections:\n  - titel: One\n    body: text\n"
-        }
+        lessons={"l.yaml": "id: l\ntitle: L\nsummary: s\nsections:\n  - titel: One\n    body: text\n"}
     )
     got = [str(d).split("lessons/", 1)[1] for d in load_course(root).diagnostics]
     assert got == [

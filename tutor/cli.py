@@ -135,6 +135,7 @@ def check_command(
     """
     from tutor.content.checks import check_course, total_questions
     from tutor.content.targets import find_targets
+    from tutor.grading.selftest import run_selftests
 
     targets = find_targets(list(paths)) if paths else find_targets([_pick_course(ctx, course)])
     findings = []
@@ -142,7 +143,13 @@ def check_command(
     for target in targets:
         loaded = target.load()
         bar = _Progress(total_questions(loaded), enabled=not as_json)
-        report = check_course(loaded, seeds, progress=bar.advance, references=target.whole_course)
+        report = check_course(
+            loaded,
+            seeds,
+            progress=bar.advance,
+            references=target.whole_course,
+            answer_key=lambda entry: run_selftests(entry, seeds),
+        )
         bar.close()
         findings.extend(d for d in report.diagnostics if target.covers(d.file))
         counts["lessons"] += report.lessons
@@ -170,6 +177,58 @@ def check_command(
             f"{counts['questions']} question(s) on {seeds} seed(s): {verdict}{extra}"
         )
     ctx.exit(1 if errors else 0)
+
+
+@main.command("grade")
+@click.argument("question_id")
+@click.argument("answer")
+@click.option("--seed", default=0, show_default=True, type=int, help="Which variant of the question.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@course_option
+@click.pass_context
+def grade_command(
+    ctx: click.Context, question_id: str, answer: str, seed: int, as_json: bool, course: Path | None
+) -> None:
+    """Grade ANSWER to QUESTION_ID, as the app would, and explain the verdict.
+
+    For a derivation in steps, put one step per line; for a choice, give the option letters
+    (a, c) in the order the options are written in the YAML.
+    """
+    import difflib
+
+    from tutor.content.loader import load_course
+    from tutor.content.variants import instantiate
+    from tutor.grading.grader import grade
+
+    loaded = load_course(_pick_course(ctx, course))
+    entry = loaded.questions.get(question_id)
+    if entry is None:
+        close = difflib.get_close_matches(question_id, list(loaded.questions), n=1)
+        hint = f" (did you mean `{close[0]}`?)" if close else ""
+        raise click.UsageError(f"no question `{question_id}` in the course{hint}")
+    variant = instantiate(entry.question, seed)
+    result = grade(variant, answer.replace("\\n", "\n"))
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"question": question_id, "seed": seed, **result.to_json()}, indent=2, ensure_ascii=False
+            )
+        )
+        return
+    click.echo(f"{question_id} (seed {seed}): {variant.prompt.strip()}\n")
+    if result.read_as:
+        click.echo(f"read as: {result.read_as}")
+    score = f"  score {result.score:.2f}" if result.verdict != "invalid" else ""
+    rule = ""
+    if result.rule:
+        rule = f"  ({result.rule})" if result.verdict == "correct" else f"  (needed: {result.rule})"
+    click.echo(f"{result.label}{score}{rule}")
+    if result.verdict == "invalid" and result.position is not None:
+        click.echo(f"  {answer}\n  {' ' * result.position}^")
+    for line in result.feedback:
+        click.echo(f"  {line}")
+    if result.notes:
+        click.echo(f"notes: {', '.join(result.notes)}")
 
 
 class _Progress:

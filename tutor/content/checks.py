@@ -259,7 +259,14 @@ def check_question(entry: QuestionEntry) -> list[Diagnostic]:
             exprs.append((("steps", i, "answer"), step.answer, f"step {i + 1}"))
             if step.follows is not None:
                 earlier = [f"step{k}" for k in range(1, i + 1)]
-                _expr(report, ("steps", i, "follows"), step.follows, [*values, *earlier], fnames, f"step {i + 1} follows")
+                _expr(
+                    report,
+                    ("steps", i, "follows"),
+                    step.follows,
+                    [*values, *earlier],
+                    fnames,
+                    f"step {i + 1} follows",
+                )
             for j, mk in enumerate(step.mistakes):
                 exprs.append(
                     (
@@ -520,9 +527,11 @@ def check_course(
     seeds: int = 5,
     progress: Callable[[int], None] | None = None,
     references: bool = True,
+    answer_key: Callable[[QuestionEntry], Iterable[Diagnostic]] | None = None,
 ) -> CheckReport:
     """All checks over a loaded course. `progress(n)` is called after each question;
-    `references=False` skips cross-file checks, for a single file checked on its own."""
+    `references=False` skips cross-file checks, for a single file checked on its own;
+    `answer_key(entry)` (the grader's self-tests) runs on questions that passed the rest."""
     found = list(course.diagnostics)
     if references:
         found.extend(check_references(course))
@@ -534,7 +543,10 @@ def check_course(
             static = check_question(entry)
             found.extend(static)
             if not static:
-                found.extend(check_seeds(entry, seeds))
+                drawn = check_seeds(entry, seeds)
+                found.extend(drawn)
+                if not drawn and answer_key is not None:
+                    found.extend(answer_key(entry))
             count += 1
             if progress is not None:
                 progress(1)

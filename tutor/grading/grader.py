@@ -222,11 +222,39 @@ def grade_expression(variant: Variant, answer: str) -> Result:
         )
     if not equal:
         return _explain(ctx, tree, ref, q.mistakes, comparison)
-    problem = _form_problem(q, tree)
-    if problem is not None:
-        verdict = "partial" if q.form_score > 0 else "incorrect"
-        return Result(verdict, q.form_score, ("form",), (f"Equivalent, but: {problem}",), read_as)
+    form = _form_result(ctx, tree, read_as)
+    if form is not None:
+        return form
     return Result("correct", 1.0, read_as=read_as, rule="equal at every test point")
+
+
+def _form_result(ctx: _Symbolic, tree: Node, read_as: str) -> Result | None:
+    """For an equivalent answer: a Result when its form is wrong or undecidable, else None."""
+    q = ctx.q
+    problem = _form_problem(q, tree)
+    if problem is None and q.form is not None:
+        from tutor.grading.forms import check_form
+
+        ok = check_form(tree, q.form, ctx.functions, ctx.domains)
+        if ok is None:
+            return Result(
+                "undecided",
+                0.0,
+                ("undecided",),
+                (
+                    f"Your answer is equivalent, but I could not decide in time whether it is {q.form}; "
+                    "try a simpler form.",
+                ),
+                read_as,
+            )
+        if not ok:
+            problem = f"the question asks for the {q.form} form."
+    if problem is None:
+        return None
+    verdict = "partial" if q.form_score > 0 else "incorrect"
+    return Result(
+        verdict, q.form_score, ("form",), (f"Equivalent, but {problem[0].lower()}{problem[1:]}",), read_as
+    )
 
 
 # ---------------------------------------------------------------- derivations
@@ -310,11 +338,9 @@ def grade_chain(variant: Variant, answer: str) -> Result:
             ("Every step holds, but the last line is not the result asked for.",),
             read_as,
         )
-    problem = _form_problem(q, trees[-1])
-    if problem is not None:
-        return Result(
-            "partial" if q.form_score else "incorrect", q.form_score, ("form",), (problem,), read_as
-        )
+    form = _form_result(ctx, trees[-1], read_as)
+    if form is not None:
+        return form
     return Result("correct", 1.0, read_as=read_as, rule=f"{len(trees) - 1} equalities checked")
 
 
@@ -416,12 +442,12 @@ def grade_vector(variant: Variant, answer: str) -> Result:
     if isinstance(tree, Result):
         return tree
     read_as = render(tree)
-    if not isinstance(tree, Vector):
-        return invalid("A vector is expected: write it as [a, b, c].", tree.pos)
     try:
         value = np.asarray(evaluate(tree, {}), dtype=float)
     except (ValueError, TypeError) as exc:
         return invalid(f"Could not compute the entries: {exc}")
+    if value.ndim != 1:
+        return invalid("A vector is expected: write it as [a, b, c].", tree.pos)
     reference = np.asarray(variant.answer, dtype=float)
     if value.shape != reference.shape:
         return Result(
@@ -521,7 +547,7 @@ def grade_choice(variant: Variant, answer: str | set[int]) -> Result:
 
 def _normalise(text: str, case_sensitive: bool) -> str:
     text = unicodedata.normalize("NFKC", text).strip().strip(".!").strip()
-    text = re.sub(r"[\s_-]+", " ", text)
+    text = re.sub(r"[\s_\-\u2010\u2011\u2012\u2013]+", " ", text)
     return text if case_sensitive else text.casefold()
 
 

@@ -11,7 +11,7 @@ from tutor.content.model import Tolerance
 DEFAULT_REL = 1e-2
 DEFAULT_ABS = 1e-8
 
-_PLAIN_NUMBER = re.compile(r"^\s*[-+−]?(\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\s*$")
+_PLAIN_NUMBER = re.compile(r"^\s*[-+−–]?(\d+(?:\.\d*)?|\.\d+)(?:[eE][-+−–]?\d+)?\s*$")
 
 
 def significant_figures(raw: str) -> int | None:
@@ -60,6 +60,7 @@ def close(value: float, reference: float, tol: Tolerance | None, raw: str | None
         return Check(ok, rule)
     parts = []
     ok = False
+    diff = diff * (1 - 1e-12)  # 1.1 - 1 is 0.10000000000000009 in binary: the edge is inside
     if tol.rel is not None:
         parts.append(f"within {_percent(tol.rel)}")
         ok = ok or diff <= tol.rel * abs(reference)

@@ -1,0 +1,150 @@
+"""Run a question's answer key against the grader, as `tutor check` does on every seed.
+
+Besides the author's `tests:` table, three cases need no authoring: the reference itself
+grades correct, every anticipated mistake is reachable and graded as declared, and garbage
+is `invalid` (never `incorrect`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from tutor.content import model as m
+from tutor.content.diagnostics import Diagnostic
+from tutor.content.loader import QuestionEntry
+from tutor.content.variants import Variant, VariantError, fill, format_value, instantiate
+from tutor.grading.grader import grade
+from tutor.grading.result import Result
+
+GARBAGE = "@#"
+# Code answers start a process per grade: check them on fewer seeds.
+CODE_SEEDS = 1
+
+
+def _exact(value: Any) -> str:
+    """A value written with enough digits that no tolerance can reject it."""
+    if isinstance(value, float):
+        return repr(value)
+    if hasattr(value, "tolist"):
+        items = value.tolist()
+        return (
+            "[" + ", ".join(repr(float(v)) for v in items) + "]" if isinstance(items, list) else repr(items)
+        )
+    return format_value(value)
+
+
+def fill_test_answer(text: str, variant: Variant) -> str:
+    values: dict[str, Any] = {k: _Exact(v) for k, v in variant.values.items()}
+    if variant.answer is not None:
+        values["answer"] = _Exact(variant.answer)
+    return fill(text, values)
+
+
+class _Exact:
+    """Formats as full precision inside `fill`, whatever the placeholder's spec."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __format__(self, spec: str) -> str:
+        return _exact(self.value) if not spec else format(self.value, spec)
+
+    def __str__(self) -> str:
+        return _exact(self.value)
+
+
+def _matches(result: Result, expect: str, note: str | None, score: float | None) -> bool:
+    if result.verdict != expect:
+        return False
+    if note is not None and note not in result.notes:
+        return False
+    return score is None or abs(result.score - score) < 1e-9
+
+
+def _describe(result: Result) -> str:
+    notes = f" (note {', '.join(result.notes)})" if result.notes else ""
+    first = f": {result.feedback[0]}" if result.feedback else ""
+    return f"{result.verdict}{notes}{first}"
+
+
+def run_selftests(entry: QuestionEntry, seeds: int) -> Iterator[Diagnostic]:
+    q = entry.question
+    where = entry.where()
+    n_seeds = min(seeds, CODE_SEEDS) if isinstance(q, m.CodeQuestion) else seeds
+    reported: set[tuple[str | int, ...]] = set()
+
+    def report(path: tuple[str | int, ...], message: str) -> Diagnostic | None:
+        if path in reported:
+            return None  # one message per test is enough, whatever the number of seeds
+        reported.add(path)
+        at = entry.pos(*path)
+        return entry.source.diag(at, message, where)
+
+    for seed in range(n_seeds):
+        try:
+            variant = instantiate(q, seed)
+        except (VariantError, ValueError):
+            return  # reported by the static checks
+        for i, test in enumerate(q.tests):
+            answer = fill_test_answer(test.answer, variant)
+            result = grade(variant, answer)
+            if not _matches(result, test.expect, test.note, test.score):
+                want = test.expect + (f" with note {test.note}" if test.note else "")
+                d = report(
+                    ("tests", i), f"test {i + 1} (seed {seed}): expected {want}, got {_describe(result)}"
+                )
+                if d:
+                    yield d
+        yield from _automatic(variant, seed, report)
+
+
+def _automatic(variant: Variant, seed: int, report: Any) -> Iterator[Diagnostic]:
+    q = variant.question
+    own: list[tuple[tuple[str | int, ...], str]] = []
+    if isinstance(q, m.NumericQuestion | m.VectorQuestion):
+        own.append((("answer",), _exact(variant.answer)))
+    elif isinstance(q, m.ExpressionQuestion) and not q.params:
+        own.append((("answer",), q.answer))
+    for path, text in own:
+        result = grade(variant, text)
+        if result.verdict != "correct":
+            d = report(path, f"seed {seed}: the reference itself grades {_describe(result)}")
+            if d:
+                yield d
+    if isinstance(q, m.NumericQuestion | m.VectorQuestion | m.ExpressionQuestion):
+        for i, mistake in enumerate(q.mistakes):
+            if isinstance(q, m.ExpressionQuestion):
+                if q.params:
+                    continue
+                text = mistake.answer
+            else:
+                from tutor.content.variants import evaluate_in
+
+                try:
+                    value = evaluate_in(variant.values, mistake.answer, variant.scope)
+                except ValueError:
+                    continue
+                import numpy as np
+
+                if not np.all(np.isfinite(np.asarray(value, dtype=float))):
+                    continue  # a learner cannot type inf; this seed cannot reach the mistake
+                text = _exact(value)
+            result = grade(variant, text)
+            expect = "partial" if mistake.score > 0 else "incorrect"
+            if result.verdict != expect or mistake.note not in result.notes:
+                d = report(
+                    ("mistakes", i, "answer"),
+                    f"seed {seed}: this mistake is never reached: it grades {_describe(result)} "
+                    "(is it equal to the answer, or to an earlier mistake?)",
+                )
+                if d:
+                    yield d
+    if not isinstance(q, m.TextQuestion):
+        result = grade(variant, GARBAGE)
+        if result.verdict != "invalid":
+            d = report(
+                (), f"seed {seed}: the garbage answer `{GARBAGE}` grades {_describe(result)}, not invalid"
+            )
+            if d:
+                yield d
