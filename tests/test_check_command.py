@@ -137,3 +137,31 @@ def test_python_dash_m_runs_the_cli():
     )
     assert out.returncode == 0
     assert out.stdout.startswith("tutor, version ")
+
+
+def test_every_course_file_validates_against_the_committed_schema():
+    # Editors validate with these schemas: the shorthand forms (plain-text hints, `n: 4`,
+    # numbers as answers) must not be underlined.
+    import jsonschema
+    import yaml
+
+    for kind, folder in (("bank", "questions"), ("lesson", "lessons")):
+        schema = json.loads((REPO / "schemas" / f"{kind}.schema.json").read_text(encoding="utf-8"))
+        validator = jsonschema.Draft202012Validator(schema)
+        for path in sorted((REPO / folder).glob("*.yaml")):
+            errors = [
+                e.message for e in validator.iter_errors(yaml.safe_load(path.read_text(encoding="utf-8")))
+            ]
+            assert errors == [], (path.name, errors[:3])
+
+
+def test_reversed_interval_domain_is_reported_not_a_crash(make_course):
+    root = make_course(
+        questions={
+            "a.yaml": "bank: a\ntitle: A\nquestions:\n  - id: q\n    type: expression\n    prompt: p\n"
+            "    answer: x\n    variables:\n      x: {domain: [3, 1]}\n"
+        }
+    )
+    result = run("check", str(root))
+    assert result.exit_code == 1
+    assert "a.yaml:9:10: question 'q': domain: the interval [3, 1] needs low < high" in result.output

@@ -34,7 +34,7 @@ def _number_to_text(value: Any) -> Any:
 
 Expr = Annotated[
     str,
-    BeforeValidator(_number_to_text),
+    BeforeValidator(_number_to_text, json_schema_input_type=str | float | int),
     Field(description="A math expression over the question's parameters and variables."),
 ]
 Slug = Annotated[
@@ -157,7 +157,10 @@ def _bare_value_to_fixed(value: Any) -> Any:
 
 Params = dict[
     Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")],
-    Annotated[Param, BeforeValidator(_bare_value_to_fixed)],
+    Annotated[
+        Param,
+        BeforeValidator(_bare_value_to_fixed, json_schema_input_type=Param | float | int | str | list[float]),
+    ],
 ]
 
 # ---------------------------------------------------------------- grading pieces
@@ -191,7 +194,7 @@ class Mistake(Strict):
 class SelfTest(Strict):
     """An answer-key self-test, run by `tutor check` on every checked seed."""
 
-    answer: Annotated[str, BeforeValidator(_number_to_text)]
+    answer: Annotated[str, BeforeValidator(_number_to_text, json_schema_input_type=str | float | int)]
     expect: Verdict
     note: Slug | None = Field(None, description="The mistake or diagnosis note the answer must get.")
     score: float | None = Field(None, ge=0, le=1)
@@ -206,7 +209,7 @@ def _hint_from_text(value: Any) -> Any:
     return {"text": value} if isinstance(value, str) else value
 
 
-HintItem = Annotated[Hint, BeforeValidator(_hint_from_text)]
+HintItem = Annotated[Hint, BeforeValidator(_hint_from_text, json_schema_input_type=str | Hint)]
 
 Domain = Annotated[
     Literal["real", "positive", "negative", "nonnegative", "integer"]
@@ -225,6 +228,15 @@ class Variable(Strict):
 
     domain: Domain = "real"
     description: str | None = None
+
+    @model_validator(mode="after")
+    def _interval_ordered(self) -> Variable:
+        bounds = self.domain.get("interval") if isinstance(self.domain, dict) else self.domain
+        if isinstance(bounds, tuple) and not bounds[0] < bounds[1]:
+            raise ValueError(f"domain: the interval [{bounds[0]:g}, {bounds[1]:g}] needs low < high")
+        if isinstance(self.domain, dict) and "set" in self.domain and not self.domain["set"]:
+            raise ValueError("domain: the set is empty")
+        return self
 
 
 # ---------------------------------------------------------------- questions
@@ -347,7 +359,9 @@ class TextMistake(Strict):
 
 class TextQuestion(QuestionBase):
     type: Literal["text"]
-    accept: list[Annotated[str, BeforeValidator(_number_to_text)]] = Field(default_factory=list)
+    accept: list[
+        Annotated[str, BeforeValidator(_number_to_text, json_schema_input_type=str | float | int)]
+    ] = Field(default_factory=list)
     regex: str | None = Field(None, description="A Python regular expression the whole answer must match.")
     case_sensitive: bool = False
     mistakes: list[TextMistake] = Field(default_factory=list)
@@ -384,7 +398,9 @@ def _rubric_from_text(value: Any) -> Any:
 class FreeQuestion(QuestionBase):
     type: Literal["free"]
     model_answer: Markdown
-    rubric: list[Annotated[RubricItem, BeforeValidator(_rubric_from_text)]] = Field(min_length=1)
+    rubric: list[
+        Annotated[RubricItem, BeforeValidator(_rubric_from_text, json_schema_input_type=str | RubricItem)]
+    ] = Field(min_length=1)
 
 
 def _question_tag(value: Any) -> str | None:
