@@ -83,7 +83,7 @@ def list_command(ctx: click.Context, course: Path | None) -> None:
         f"Course at {loaded.root}: {len(loaded.lessons)} lesson(s), "
         f"{len(loaded.banks)} bank(s), {total} question(s)"
     )
-    for item in loaded.lessons:
+    for item in loaded.lessons_in_order:
         lesson = item.lesson
         quiz = loaded.resolve(lesson.id)
         click.echo(f"\n{lesson.id}  {lesson.title}  ({len(lesson.sections)} sections, quiz of {len(quiz)})")

@@ -17,6 +17,14 @@ from typing import Any
 from tutor.content import model as m
 from tutor.content.diagnostics import Diagnostic, sort_key
 from tutor.content.expressions import Scope, declared_functions, parse_author
+from tutor.content.lessons import (
+    bad_format_specs,
+    compute_values,
+    curve_tree,
+    formula_tree,
+    plot_functions,
+    unknown_placeholders,
+)
 from tutor.content.loader import Course, LoadedLesson, QuestionEntry, SourceFile
 from tutor.content.variants import (
     PLACEHOLDER,
@@ -458,65 +466,80 @@ def _check_symbolic(q: Any, variant: Any, seed: int) -> tuple[DataPath, str] | N
 
 
 def check_lesson(loaded: LoadedLesson) -> list[Diagnostic]:
-    import numpy as np
 
     out: list[Diagnostic] = []
     where = f"lesson '{loaded.lesson.id}'"
     smap = loaded.source.smap
+
+    def report(pos: Any, message: str) -> None:
+        out.append(loaded.source.diag(pos, message, where))
+
+    computed = compute_values(loaded.lesson)
+    for problem in computed.problems:
+        path: DataPath = ("values", problem.name)
+        pos = smap.text_pos(path, problem.position) if problem.position is not None else smap.pos(path)
+        report(pos, f"value `{problem.name}`: {problem.message}")
+    known = set(loaded.lesson.values)  # a broken value is reported once, not at every use
     for i, section in enumerate(loaded.lesson.sections):
-        plot = section.plot
-        if plot is None:
-            continue
-        base: DataPath = ("sections", i, "plot")
-        lo, hi = plot.range
-        if not lo < hi:
-            out.append(loaded.source.diag(smap.pos((*base, "range")), "plot range needs low < high", where))
-            continue
-        controls = list(plot.controls)
-        for name, c in plot.controls.items():
-            if not (c.min <= c.value <= c.max):
-                out.append(
-                    loaded.source.diag(
-                        smap.pos((*base, "controls", name)),
-                        f"control `{name}`: value must lie between min and max",
-                        where,
-                    )
-                )
-        functions, problems = declared_functions(plot.functions, [plot.x, *controls])
-        for key, problem in problems:
-            out.append(
-                loaded.source.diag(smap.pos((*base, "functions", key)), f"function `{key}`: {problem}", where)
-            )
-        xs = np.linspace(lo, hi, 201)
-        env = {plot.x: xs, **{k: c.value for k, c in plot.controls.items()}}
-        for j, curve in enumerate(plot.curves):
-            path = (*base, "curves", j, "y")
+        body_path: DataPath = ("sections", i, "body")
+        for name, offset in unknown_placeholders(section.body, computed.values):
+            if name not in known:
+                suggestion = _suggest(name, known)
+                message = f"unknown value `{{{{{name}}}}}` in the text{suggestion}"
+                report(smap.text_pos(body_path, offset), message)
+        for text, offset, error in bad_format_specs(section.body, computed.values):
+            report(smap.text_pos(body_path, offset), f"`{text}` cannot be formatted: {error}")
+        for j, formula in enumerate(section.formulas):
             try:
-                tree = parse_author(curve.y, [plot.x, *controls], functions.keys())
+                formula_tree(formula)
             except ReadError as exc:
                 hint = f"; {exc.hint}" if exc.hint else ""
-                out.append(
-                    loaded.source.diag(
-                        smap.text_pos(path, exc.position),
-                        f"curve `{curve.label}`: {exc.message}{hint}",
-                        where,
-                    )
-                )
-                continue
-            try:
-                ys = np.asarray(evaluate(tree, env, functions), dtype=float)
-            except ValueError as exc:
-                out.append(loaded.source.diag(smap.pos(path), f"curve `{curve.label}`: {exc}", where))
-                continue
-            if not np.any(np.isfinite(ys)):
-                out.append(
-                    loaded.source.diag(
-                        smap.pos(path),
-                        f"curve `{curve.label}` is undefined over the whole range",
-                        where,
-                    )
-                )
+                formula_pos = smap.pos(("sections", i, "formulas", j))
+                report(formula_pos, f"formula `{formula.expr}`: {exc.message}{hint}")
+        plot = section.plot
+        if plot is not None:
+            _check_plot(loaded, plot, ("sections", i, "plot"), report)
     return out
+
+
+def _check_plot(
+    loaded: LoadedLesson, plot: m.Plot, base: DataPath, report: Callable[[Any, str], None]
+) -> None:
+    import numpy as np
+
+    smap = loaded.source.smap
+    lo, hi = plot.range
+    if not lo < hi:
+        report(smap.pos((*base, "range")), "plot range needs low < high")
+        return
+    if plot.y_range is not None and not plot.y_range[0] < plot.y_range[1]:
+        report(smap.pos((*base, "y_range")), "y_range needs low < high")
+    for name, c in plot.controls.items():
+        control_pos = smap.pos((*base, "controls", name))
+        if not c.min < c.max:
+            report(control_pos, f"control `{name}`: min must be below max")
+        elif not (c.min <= c.value <= c.max):
+            report(control_pos, f"control `{name}`: value must lie between min and max")
+    fns = plot_functions(plot)
+    for key, problem in fns.problems:
+        report(smap.pos((*base, "functions", key)), f"function `{key}`: {problem}")
+    xs = np.linspace(lo, hi, 201)
+    env = {plot.x: xs, **{k: c.value for k, c in plot.controls.items()}}
+    for j, curve in enumerate(plot.curves):
+        path = (*base, "curves", j, "y")
+        try:
+            tree = curve_tree(plot, curve, fns.functions)
+        except ReadError as exc:
+            hint = f"; {exc.hint}" if exc.hint else ""
+            report(smap.text_pos(path, exc.position), f"curve `{curve.label}`: {exc.message}{hint}")
+            continue
+        try:
+            ys = np.asarray(evaluate(tree, env, fns.functions), dtype=float)
+        except ValueError as exc:
+            report(smap.pos(path), f"curve `{curve.label}`: {exc}")
+            continue
+        if not np.any(np.isfinite(ys)):
+            report(smap.pos(path), f"curve `{curve.label}` is undefined over the whole range")
 
 
 # ---------------------------------------------------------------- everything

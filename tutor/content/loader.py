@@ -88,6 +88,13 @@ class Course:
                 out.setdefault(entry.id, entry)
         return out
 
+    @property
+    def lessons_in_order(self) -> list[LoadedLesson]:
+        """Lessons by their `order:`, then in file order (those without one come last)."""
+        indexed = list(enumerate(self.lessons))
+        indexed.sort(key=lambda item: (item[1].lesson.order is None, item[1].lesson.order or 0, item[0]))
+        return [lesson for _, lesson in indexed]
+
     def lesson(self, lesson_id: str) -> LoadedLesson | None:
         return next((x for x in self.lessons if x.lesson.id == lesson_id), None)
 

@@ -7,6 +7,7 @@ text here; `tutor.content.checks` parses them and `tutor.content.variants` evalu
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -465,9 +466,40 @@ class Plot(Strict):
     functions: dict[str, Expr] = Field(default_factory=dict)
 
 
+def _formula_shorthand(value: Any) -> Any:
+    # `"L(y, p) = expr"`: the left side is shown as written; its arguments are the variables.
+    if isinstance(value, str):
+        show, sep, expr = value.partition("=")
+        if not sep:
+            return {"show": "", "expr": value.strip()}
+        show = show.strip()
+        args = re.fullmatch(r"[^()]*\(([^()]*)\)", show)
+        names = [a.strip() for a in args.group(1).split(",") if a.strip()] if args else []
+        return {"show": show, "expr": expr.strip(), "variables": names}
+    return value
+
+
+class Formula(Strict):
+    """A formula shown pretty-printed: `show = expr`."""
+
+    show: str = Field("", description="The left-hand side as displayed, e.g. L(y, p) or ∂L/∂z.")
+    expr: Expr
+    variables: list[str] = Field(default_factory=list, description="Names the expression uses.")
+
+
+FormulaItem = Annotated[
+    Formula,
+    BeforeValidator(_formula_shorthand, json_schema_input_type=str | dict[str, Any]),
+]
+
+
 class Section(Strict):
     title: str
     body: Markdown = ""
+    formulas: list[FormulaItem] = Field(
+        default_factory=list,
+        description='Formulas shown pretty-printed, e.g. "L(y, p) = -(y*log(p) + (1-y)*log(1-p))".',
+    )
     plot: Plot | None = None
 
 
@@ -479,5 +511,9 @@ class Lesson(Strict):
     summary: str
     order: int | None = Field(None, description="Position in the course map; defaults to file order.")
     prerequisites: list[Slug] = Field(default_factory=list)
+    values: dict[str, Expr] = Field(
+        default_factory=dict,
+        description="Numbers computed by the course, in order; bodies show them as {{name:.3f}}.",
+    )
     sections: list[Section] = Field(min_length=1)
     quiz: list[Slug] = Field(default_factory=list, description="Question ids or bank ids.")
