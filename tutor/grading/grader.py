@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,7 +17,7 @@ from tutor.content import model as m
 from tutor.content.expressions import parse_author
 from tutor.content.variants import Variant
 from tutor.expr import FunctionDef, Node, ReadError, evaluate, parse, render
-from tutor.expr.nodes import Vector, called_functions, free_names
+from tutor.expr.nodes import BinOp, Call, Name, Num, Vector, called_functions, free_names, walk
 from tutor.grading.diagnose import diagnose
 from tutor.grading.equivalence import compare, sample_points
 from tutor.grading.result import Result, invalid
@@ -338,10 +339,46 @@ def grade_chain(variant: Variant, answer: str) -> Result:
             ("Every step holds, but the last line is not the result asked for.",),
             read_as,
         )
+    # Start and result are equal by design, so a chain whose links all hold always ends equal
+    # to the result; "finished" is about shape: the last line must look more like the result
+    # than like where it started.
+    if _shape_distance(trees[-1], target) > _shape_distance(trees[-1], start):
+        return Result(
+            "incorrect",
+            0.0,
+            ("wrong-result",),
+            (
+                "Every step holds, but the chain stops before the result: "
+                "its last line is still closer to the starting expression than to the result asked for.",
+            ),
+            read_as,
+        )
     form = _form_result(ctx, trees[-1], read_as)
     if form is not None:
         return form
     return Result("correct", 1.0, read_as=read_as, rule=f"{len(trees) - 1} equalities checked")
+
+
+def _shape(tree: Node) -> Counter[str]:
+    """What an expression is made of: operators, functions, names and numbers, counted."""
+    out: Counter[str] = Counter()
+    for node in walk(tree):
+        if isinstance(node, BinOp):
+            out[f"op {node.op}"] += 1
+        elif isinstance(node, Call):
+            out[f"call {node.func}"] += 1
+        elif isinstance(node, Name):
+            out[f"name {node.name}"] += 1
+        elif isinstance(node, Num):
+            out["number"] += 1
+        else:
+            out[type(node).__name__] += 1
+    return out
+
+
+def _shape_distance(a: Node, b: Node) -> int:
+    sa, sb = _shape(a), _shape(b)
+    return sum(((sa - sb) + (sb - sa)).values())
 
 
 def grade_steps(variant: Variant, answers: list[str]) -> Result:
