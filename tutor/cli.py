@@ -47,9 +47,72 @@ def main(ctx: click.Context, course: Path | None) -> None:
     ctx.ensure_object(dict)
     ctx.obj["course"] = course
     if ctx.invoked_subcommand is None:
-        # Until the terminal app lands, show what the course holds.
-        ctx.invoke(list_command, course=course)
-        click.echo("\nThe interactive app is not built yet; `tutor check` validates a course.")
+        _run_app(_pick_course(ctx, course), "home")
+
+
+def _run_app(root: Path, kind: str, ref: str | None = None, seed: int | None = None) -> None:
+    from tutor.progress.store import ProgressStore
+    from tutor.tui.app import StartAt, TutorApp
+
+    if not (root / "lessons").is_dir() and not (root / "questions").is_dir():
+        raise click.UsageError(f"{root} holds no lessons/ or questions/ folder")
+    TutorApp(root, ProgressStore.default(), StartAt(kind, ref, seed)).run()
+
+
+@main.command("lesson")
+@click.argument("lesson_id")
+@course_option
+@click.pass_context
+def lesson_command(ctx: click.Context, lesson_id: str, course: Path | None) -> None:
+    """Open the app on lesson LESSON_ID."""
+    _run_app(_pick_course(ctx, course), "lesson", lesson_id)
+
+
+@main.command("quiz")
+@click.argument("ref")
+@click.option(
+    "--seed", type=int, default=None, help="Fix the variants (the same seed gives the same numbers)."
+)
+@click.option(
+    "--plain", is_flag=True, help="A line-oriented quiz on stdin/stdout, for screen readers and scripts."
+)
+@course_option
+@click.pass_context
+def quiz_command(ctx: click.Context, ref: str, seed: int | None, plain: bool, course: Path | None) -> None:
+    """Take the quiz of REF: a lesson, a question bank or one question id."""
+    root = _pick_course(ctx, course)
+    if not plain:
+        _run_app(root, "quiz", ref, seed)
+        return
+    import difflib
+
+    from tutor.content.loader import load_course
+    from tutor.progress.store import ProgressStore
+    from tutor.quiz.plain import PlainQuiz
+    from tutor.quiz.session import QuizSession
+
+    loaded = load_course(root)
+    _report_load_problems(loaded.diagnostics)
+    entries = loaded.resolve(ref)
+    if not entries:
+        known = [x.lesson.id for x in loaded.lessons] + [b.bank.bank for b in loaded.banks]
+        close = difflib.get_close_matches(ref, known + list(loaded.questions), n=1)
+        hint = f" (did you mean `{close[0]}`?)" if close else ""
+        raise click.UsageError(f"`{ref}` names no lesson, bank or question{hint}")
+    session = QuizSession(entries, seed=seed, on_attempt=ProgressStore.default().record)
+
+    def read(prompt: str) -> str | None:
+        click.echo(prompt, nl=False)
+        line = sys.stdin.readline()
+        if not line:
+            click.echo()
+            return None
+        if not sys.stdin.isatty():
+            click.echo(line.rstrip("\n"))  # echo piped input so a transcript reads like a session
+        return line.rstrip("\n")
+
+    summary = PlainQuiz(session, read, click.echo).run()
+    ctx.exit(0 if summary.total else 1)
 
 
 def _pick_course(ctx: click.Context, course: Path | None) -> Path:

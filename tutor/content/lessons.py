@@ -144,3 +144,21 @@ def plot_series(
         ys = np.where(np.isfinite(ys), ys, np.nan)
         out.append(Series(curve.label, ys))
     return xs, out
+
+
+def values_at(plot: m.Plot, x: float, controls: dict[str, float] | None = None) -> list[tuple[str, float]]:
+    """Each readable curve's value at one x (NaN where undefined)."""
+    import numpy as np
+
+    env: dict[str, Any] = {plot.x: x}
+    for name, control in plot.controls.items():
+        env[name] = (controls or {}).get(name, control.value)
+    functions = plot_functions(plot).functions
+    out = []
+    for curve in plot.curves:
+        try:
+            value = float(evaluate(curve_tree(plot, curve, functions), env, functions))
+        except (ReadError, EvalError, ValueError, TypeError):
+            continue
+        out.append((curve.label, value if np.isfinite(value) else float("nan")))
+    return out

@@ -1,0 +1,78 @@
+"""How an answer is being read, as the learner types: a pretty rendering or why it cannot be read.
+
+Only the reader runs here (no grading, no SymPy), so it is fast enough for every key press.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from tutor.content import model as m
+from tutor.content.variants import Variant, format_value
+from tutor.expr import ReadError, evaluate, parse, render
+
+PreviewKind = Literal["empty", "ok", "error", "none"]
+
+
+@dataclass(frozen=True)
+class Preview:
+    kind: PreviewKind
+    text: str = ""  # the rendering ("ok") or the message ("error")
+    hint: str | None = None
+    position: int | None = None  # where the problem is, for "error"
+
+
+NO_PREVIEW = Preview("none")
+
+
+def reads_math(question: object) -> bool:
+    """Whether answers to this question are math that the reader previews."""
+    return isinstance(
+        question, m.NumericQuestion | m.ExpressionQuestion | m.DerivationQuestion | m.VectorQuestion
+    )
+
+
+def preview(variant: Variant, text: str) -> Preview:
+    q = variant.question
+    if not reads_math(q):
+        return NO_PREVIEW
+    if not text.strip():
+        return Preview("empty")
+    if isinstance(q, m.DerivationQuestion) and q.mode == "chain":
+        return _preview_chain(variant, text)
+    variables: list[str] = []
+    functions: list[str] = []
+    if isinstance(q, m.ExpressionQuestion | m.DerivationQuestion):
+        variables = list(q.variables)
+        functions = list(variant.scope.functions)
+    try:
+        tree = parse(text, variables=variables, functions=functions)
+    except ReadError as exc:
+        return Preview("error", exc.message, exc.hint, exc.position)
+    shown = render(tree)
+    if isinstance(q, m.NumericQuestion | m.VectorQuestion):
+        try:
+            value = evaluate(tree, {})
+        except ValueError:
+            return Preview("ok", shown)
+        number = format_value(value)
+        if number != shown:
+            shown = f"{shown} = {number}"
+    return Preview("ok", shown)
+
+
+def _preview_chain(variant: Variant, text: str) -> Preview:
+    from tutor.grading.grader import chain_links
+
+    q = variant.question
+    pieces = []
+    for lineno, offset, piece in chain_links(text):
+        try:
+            tree = parse(piece, variables=list(q.variables), functions=list(variant.scope.functions))
+        except ReadError as exc:
+            return Preview("error", f"line {lineno}: {exc.message}", exc.hint, offset + exc.position)
+        pieces.append(render(tree))
+    if not pieces:
+        return Preview("empty")
+    return Preview("ok", "\n= ".join(pieces))

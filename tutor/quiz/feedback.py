@@ -1,0 +1,32 @@
+"""The words of a verdict, shared by the app's feedback panel and the plain mode."""
+
+from __future__ import annotations
+
+from tutor.grading.result import Result
+
+
+def feedback_text(result: Result, earned: float | None, answer: str | None = None) -> str:
+    """The panel's text, also used by the plain mode so both say the same thing."""
+    lines = [result.label]
+    if result.verdict == "invalid":
+        lines[0] += " (this try does not count)"
+    elif earned is not None:
+        lines[0] += f" · score {earned:.2g}"
+        if earned < result.score:
+            lines[0] += f" (the answer is worth {result.score:.2g}; hints or the solution cost the rest)"
+    if result.rule:
+        lines[0] += f" · {result.rule}" if result.verdict == "correct" else f" · needed: {result.rule}"
+    if result.read_as:
+        lines.append(f"read as: {result.read_as}")
+    for text in result.feedback:
+        lines.append(f"• {text}")
+    if result.verdict == "invalid" and result.position is not None and answer and "\n" not in answer:
+        lines.append(f"  {answer}")
+        lines.append("  " + " " * result.position + "^")
+    for i, part in enumerate(result.parts, start=1):
+        if part.verdict == "correct":
+            lines.append(f"  {i}. {part.label}")
+        else:
+            detail = f": {part.feedback[0]}" if part.feedback else ""
+            lines.append(f"  {i}. {part.label}{detail}")
+    return "\n".join(lines)

@@ -1,0 +1,189 @@
+"""`tutor quiz --plain`: the same quiz as lines of text on stdin/stdout.
+
+For screen readers, pipes and scripts. It drives the same QuizSession as the app, so the rules
+(what counts as a try, hint costs, solutions, fresh variants) are the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tutor.content import model as m
+from tutor.quiz.feedback import feedback_text
+from tutor.quiz.session import Answer, QuizSession, Summary
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+COMMANDS = ("hint", "solution", "retry", "skip", "quit")
+END = "."
+
+HELP = (
+    "Type your answer and press enter. Commands: hint, solution, retry (a fresh variant), skip, quit. "
+    f"Multi-line answers end with a line holding only `{END}`."
+)
+
+
+class PlainQuiz:
+    def __init__(self, session: QuizSession, read: Callable[[str], str | None], write: Callable[[str], None]):
+        self.session = session
+        self.read = read  # returns None at end of input
+        self.write = write
+
+    def run(self) -> Summary:
+        self.write(HELP)
+        while not self.session.finished:
+            if not self.ask():
+                self.session.finish()
+        self.report(self.session.summary())
+        return self.session.summary()
+
+    # ------------------------------------------------------------ one question
+
+    def ask(self) -> bool:
+        """Show the current question and take answers until it is done; False at end of input."""
+        s = self.session
+        state = s.current
+        q = state.question
+        self.write("")
+        self.write(f"── Question {s.index + 1} of {s.total} ({q.type}) ──")
+        self.write(state.variant.prompt.strip())
+        self.show_inputs()
+        while True:
+            answer = self.read_answer()
+            if answer is None:
+                return False
+            if isinstance(answer, str) and answer.strip().lower() in COMMANDS:
+                command = answer.strip().lower()
+                if command == "quit":
+                    return False
+                if command == "skip":
+                    s.skip()
+                    return True
+                if command == "retry":
+                    s.retry()
+                    self.write("A fresh variant:")
+                    return True
+                if command == "hint":
+                    shown = s.next_hint()
+                    if shown is None:
+                        self.write("No more hints. Type `solution` for the worked solution.")
+                    else:
+                        text, cost = shown
+                        self.write(
+                            f"Hint {state.hints_shown}: {text}" + (f" (costs {cost:.0%})" if cost else "")
+                        )
+                    continue
+                if command == "solution":
+                    self.write("Worked solution:")
+                    self.write(s.solution().strip())
+                    continue
+            result = s.submit(answer)
+            text = answer if isinstance(answer, str) else None
+            earned = state.earned if result.counts_as_attempt else None
+            self.write(feedback_text(result, earned, text))
+            if result.verdict == "correct":
+                s.advance()
+                return True
+            if result.counts_as_attempt:
+                self.write("Try again, or: hint, solution, retry, skip.")
+
+    def show_inputs(self) -> None:
+        state = self.session.current
+        q = state.question
+        variant = state.variant
+        if isinstance(q, m.ChoiceQuestion):
+            order = variant.order if variant.order is not None else list(range(len(q.options)))
+            for i, k in enumerate(order):
+                self.write(f"  {LETTERS[i]}) {variant.render(q.options[k].text)}")
+            self.write("Answer with a letter" + (" or several, e.g. a, c." if q.multiple else "."))
+        elif isinstance(q, m.DerivationQuestion) and q.mode == "steps":
+            self.write("Answer each step on its own line.")
+        elif isinstance(q, m.DerivationQuestion):
+            self.write(f"Write the chain from {variant.render(q.start)}, e.g. a = b = c, then `{END}`.")
+        elif isinstance(q, m.CodeQuestion):
+            self.write(f"Write the Python function `{q.function}`, then a line with `{END}`.")
+        elif isinstance(q, m.FreeQuestion):
+            self.write(f"Write your answer, then a line with `{END}`; then compare with the model answer.")
+
+    def read_answer(self) -> Answer | None:
+        state = self.session.current
+        q = state.question
+        if isinstance(q, m.DerivationQuestion) and q.mode == "steps":
+            texts = []
+            for i, step in enumerate(q.steps, start=1):
+                line = self.read(f"step {i}: {state.variant.render(step.prompt)}> ")
+                if line is None:
+                    return None
+                if i == 1 and line.strip().lower() in COMMANDS:
+                    return line
+                texts.append(line)
+            return texts
+        if isinstance(q, m.ChoiceQuestion):
+            line = self.read("answer> ")
+            if line is None or line.strip().lower() in COMMANDS:
+                return line
+            return self.choice_letters(line)
+        multi = isinstance(q, m.CodeQuestion | m.FreeQuestion) or (
+            isinstance(q, m.DerivationQuestion) and q.mode == "chain"
+        )
+        if not multi:
+            return self.read("answer> ")
+        lines: list[str] = []
+        while True:
+            line = self.read("... " if lines else "answer> ")
+            if line is None:
+                if not lines:
+                    return None
+                break
+            if not lines and line.strip().lower() in COMMANDS:
+                return line
+            if line.strip() == END:
+                break
+            lines.append(line)
+        text = "\n".join(lines)
+        if isinstance(q, m.FreeQuestion):
+            return self.self_assess(text)
+        return text
+
+    def choice_letters(self, line: str) -> Answer:
+        """Letters as shown map to the authored options; anything else goes to the grader to explain."""
+        state = self.session.current
+        q: m.ChoiceQuestion = state.question
+        order = state.variant.order if state.variant.order is not None else list(range(len(q.options)))
+        picked = set()
+        for token in line.replace(",", " ").split():
+            token = token.strip().lower().rstrip(")")
+            if len(token) == 1 and token in LETTERS[: len(order)]:
+                picked.add(order[LETTERS.index(token)])
+            else:
+                return line  # the grader says what it cannot read
+        return picked if picked else line
+
+    def self_assess(self, text: str) -> Answer | None:
+        state = self.session.current
+        q: m.FreeQuestion = state.question
+        self.write("Model answer:")
+        self.write(state.variant.render(q.model_answer).strip())
+        self.write("Which points did your answer cover? Type their numbers (e.g. 1 3), or 0 for none.")
+        for i, item in enumerate(q.rubric, start=1):
+            self.write(f"  {i}. {item.text}")
+        while True:
+            line = self.read("covered> ")
+            if line is None:
+                return None
+            numbers = line.replace(",", " ").split()
+            if numbers == ["0"]:
+                return set()
+            if numbers and all(n.isdigit() and 1 <= int(n) <= len(q.rubric) for n in numbers):
+                return {int(n) - 1 for n in numbers}
+            self.write(f"Type numbers from 1 to {len(q.rubric)}, or 0.")
+
+    def report(self, summary: Summary) -> None:
+        self.write("")
+        self.write(
+            f"Finished: score {summary.score:.0%}, {summary.correct} of {summary.total} fully right, "
+            f"{round(summary.seconds)} s."
+        )
+        for i, row in enumerate(summary.rows, start=1):
+            self.write(f"  {i}. {row.outcome:<12} {row.score:.2g}  {row.title}")
+        if summary.revisit:
+            self.write("To revisit: " + ", ".join(summary.revisit))

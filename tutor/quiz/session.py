@@ -1,0 +1,244 @@
+"""One run through a list of questions: variants, attempts, hints, solutions, retries, score.
+
+Pure logic with no UI: the Textual app and `tutor quiz --plain` both drive this class, so they
+share every rule. Grading is synchronous here; the app calls `submit` from a worker thread.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tutor.content import model as m
+from tutor.content.loader import QuestionEntry
+from tutor.content.variants import Variant, instantiate
+from tutor.grading.result import Result
+from tutor.progress.store import Attempt
+
+Answer = str | list[str] | set[int]
+
+
+@dataclass
+class QuestionState:
+    entry: QuestionEntry
+    variant: Variant
+    variant_number: int = 0
+    hints_shown: int = 0
+    solution_seen: bool = False
+    attempts: int = 0  # graded attempts on this question, over all its variants
+    result: Result | None = None  # the latest graded result on the current variant
+    best: float = 0.0
+    earned: float = 0.0  # what the latest graded attempt earned, after hint penalties
+    skipped: bool = False
+
+    @property
+    def question(self) -> Any:
+        return self.entry.question
+
+    @property
+    def hints(self) -> list[m.Hint]:
+        return list(self.question.hints)
+
+    @property
+    def penalty(self) -> float:
+        return min(1.0, sum(h.penalty for h in self.hints[: self.hints_shown]))
+
+    @property
+    def answered(self) -> bool:
+        return self.result is not None
+
+    @property
+    def outcome(self) -> str:
+        if self.result is None:
+            return "skipped" if self.skipped else "not answered"
+        return self.result.verdict
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    question_id: str
+    title: str
+    outcome: str
+    score: float
+    attempts: int
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Summary:
+    score: float  # weighted, 0..1
+    correct: int
+    total: int
+    seconds: float
+    rows: tuple[SummaryRow, ...]
+    revisit: tuple[str, ...] = field(default=())  # question ids to come back to
+
+
+def first_line(markdown: str, width: int = 60) -> str:
+    text = " ".join(markdown.split())
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+class QuizSession:
+    def __init__(
+        self,
+        entries: Sequence[QuestionEntry],
+        seed: int | None = None,
+        on_attempt: Callable[[Attempt], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not entries:
+            raise ValueError("a quiz needs at least one question")
+        self.base_seed = seed if seed is not None else random.randrange(1_000_000)
+        self.on_attempt = on_attempt
+        self.clock = clock
+        self.started = clock()
+        self.finished_at: float | None = None
+        self.states = [QuestionState(e, self._variant(e, 0)) for e in entries]
+        self.index = 0
+
+    def _variant(self, entry: QuestionEntry, number: int) -> Variant:
+        seed = zlib.crc32(f"{self.base_seed}:{entry.id}:{number}".encode()) % 1_000_000
+        return instantiate(entry.question, seed)
+
+    # ------------------------------------------------------------ where we are
+
+    @property
+    def current(self) -> QuestionState:
+        return self.states[self.index]
+
+    @property
+    def total(self) -> int:
+        return len(self.states)
+
+    @property
+    def remaining(self) -> int:
+        """Questions after the current one."""
+        return self.total - self.index - 1
+
+    @property
+    def finished(self) -> bool:
+        return self.finished_at is not None
+
+    def score_so_far(self) -> float:
+        """Points earned so far, out of the questions' weights."""
+        return sum(s.best * s.question.weight for s in self.states)
+
+    @property
+    def max_score(self) -> float:
+        return sum(s.question.weight for s in self.states)
+
+    # ------------------------------------------------------------ acting on the current question
+
+    def submit(self, answer: Answer) -> Result:
+        """Grade an answer; an unreadable one costs nothing and changes no score."""
+        from tutor.grading.grader import grade, grade_choice, grade_free, grade_steps
+
+        state = self.current
+        q = state.question
+        if isinstance(answer, set):
+            grader = grade_free if isinstance(q, m.FreeQuestion) else grade_choice
+            result = grader(state.variant, answer)
+        elif isinstance(answer, list):
+            result = grade_steps(state.variant, answer)
+        else:
+            result = grade(state.variant, answer)
+        if not result.counts_as_attempt:
+            return result
+        state.attempts += 1
+        state.result = result
+        earned = 0.0 if state.solution_seen else result.score * (1.0 - state.penalty)
+        state.earned = earned
+        state.best = max(state.best, earned)
+        if self.on_attempt is not None:
+            self.on_attempt(
+                Attempt(
+                    question=state.entry.id,
+                    verdict=result.verdict,
+                    score=earned,
+                    seed=state.variant.seed,
+                    notes=result.notes,
+                    hints=state.hints_shown,
+                    solution_seen=state.solution_seen,
+                    self_assessed=bool(result.details.get("self_assessed")),
+                )
+            )
+        return result
+
+    def next_hint(self) -> tuple[str, float] | None:
+        """Reveal the next hint: its text for this variant and what it costs; None when none is left."""
+        state = self.current
+        if state.hints_shown >= len(state.hints):
+            return None
+        hint = state.hints[state.hints_shown]
+        state.hints_shown += 1
+        return state.variant.render(hint.text), hint.penalty
+
+    def shown_hints(self) -> list[str]:
+        state = self.current
+        return [state.variant.render(h.text) for h in state.hints[: state.hints_shown]]
+
+    def solution(self) -> str:
+        """The worked solution for this variant; once seen, further answers to it earn nothing."""
+        state = self.current
+        state.solution_seen = True
+        q = state.question
+        text = state.variant.solution
+        if isinstance(q, m.FreeQuestion):
+            text = state.variant.render(q.model_answer) + ("\n\n" + text if text else "")
+        return text or "This question has no worked solution."
+
+    def retry(self) -> Variant:
+        """A fresh variant of the current question: new numbers, hints and solution hidden again."""
+        state = self.current
+        state.variant_number += 1
+        state.variant = self._variant(state.entry, state.variant_number)
+        state.hints_shown = 0
+        state.solution_seen = False
+        state.result = None
+        state.skipped = False
+        return state.variant
+
+    def skip(self) -> bool:
+        self.current.skipped = not self.current.answered
+        return self.advance()
+
+    def advance(self) -> bool:
+        """Go to the next question; False (and the quiz is finished) after the last one."""
+        if self.index + 1 < self.total:
+            self.index += 1
+            return True
+        self.finish()
+        return False
+
+    def finish(self) -> None:
+        if self.finished_at is None:
+            self.finished_at = self.clock()
+
+    # ------------------------------------------------------------ the end
+
+    def summary(self) -> Summary:
+        end = self.finished_at if self.finished_at is not None else self.clock()
+        rows = tuple(
+            SummaryRow(
+                s.entry.id,
+                first_line(s.variant.prompt),
+                s.outcome,
+                s.best,
+                s.attempts,
+                s.result.notes if s.result else (),
+            )
+            for s in self.states
+        )
+        return Summary(
+            score=self.score_so_far() / self.max_score,
+            correct=sum(1 for s in self.states if s.best >= 1.0),
+            total=self.total,
+            seconds=end - self.started,
+            rows=rows,
+            revisit=tuple(s.entry.id for s in self.states if s.best < 1.0),
+        )

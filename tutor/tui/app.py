@@ -1,0 +1,157 @@
+"""The application: loads the course in the background and routes between screens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import var
+
+from tutor.tui.commands import CourseCommands
+
+if TYPE_CHECKING:
+    from tutor.content.loader import Course
+    from tutor.progress.store import ProgressStore
+
+
+@dataclass(frozen=True)
+class StartAt:
+    """Where the app opens: `lesson` or `quiz` on `ref`, else the course map."""
+
+    kind: str  # "home" | "lesson" | "quiz"
+    ref: str | None = None
+    seed: int | None = None
+
+
+class TutorApp(App[None]):
+    TITLE = "tutor"
+    SUB_TITLE = "loss functions, by doing them"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {CourseCommands}
+    BINDINGS = [
+        Binding("f1,question_mark", "help", "Help", key_display="?"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+    ]
+
+    course: var[Course | None] = var(None)
+
+    def __init__(
+        self,
+        course_root: Path,
+        store: ProgressStore,
+        start: StartAt | None = None,
+        warm_up: bool = True,
+    ) -> None:
+        super().__init__()
+        self.course_root = course_root
+        self.store = store
+        self.start = start or StartAt("home")
+        self.warm_up = warm_up
+
+    def on_mount(self) -> None:
+        from tutor.tui.screens.home import HomeScreen
+
+        self.push_screen(HomeScreen())
+        self.load_course()
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def load_course(self) -> None:
+        from tutor.content.loader import load_course
+
+        try:
+            course = load_course(self.course_root)
+        except Exception as exc:  # a crash here must not take the app down
+            self.call_from_thread(self._course_failed, exc)
+            return
+        self.call_from_thread(self._course_loaded, course)
+        if self.warm_up:
+            self.warm_up_grader()
+
+    @work(thread=True, exclusive=True, group="warm-up", exit_on_error=False)
+    def warm_up_grader(self) -> None:
+        # Pay for NumPy and the grader's imports now, while the learner reads, not on first submit.
+        # Only a head start: if it fails, the same imports happen (and report) on first use.
+        import numpy  # noqa: F401
+
+        import tutor.grading.grader  # noqa: F401
+
+    def _course_failed(self, exc: Exception) -> None:
+        self.notify(f"The course could not be loaded: {exc}", severity="error", timeout=30)
+
+    def _course_loaded(self, course: Course) -> None:
+        self.course = course
+        if self.start.kind == "lesson" and self.start.ref:
+            self.open_lesson(self.start.ref)
+        elif self.start.kind == "quiz" and self.start.ref:
+            self.start_quiz(self.start.ref, seed=self.start.seed)
+
+    # ------------------------------------------------------------ navigation used by every screen
+
+    def open_lesson(self, lesson_id: str) -> None:
+        from tutor.tui.screens.lesson import LessonScreen
+
+        if self.course is None:
+            return
+        loaded = self.course.lesson(lesson_id)
+        if loaded is None:
+            self.notify(f"There is no lesson `{lesson_id}` in this course.", severity="error")
+            return
+        self.store.set_state(last={"kind": "lesson", "ref": lesson_id})
+        self.push_screen(LessonScreen(loaded.lesson))
+
+    def start_quiz(self, ref: str, seed: int | None = None, only: list[str] | None = None) -> None:
+        from tutor.quiz.session import QuizSession
+        from tutor.tui.screens.quiz import QuizScreen
+
+        if self.course is None:
+            return
+        entries = self.course.resolve(ref)
+        if only is not None:
+            entries = [e for e in entries if e.id in only]
+        if not entries:
+            self.notify(f"`{ref}` names no questions in this course.", severity="error")
+            return
+        self.store.set_state(last={"kind": "quiz", "ref": ref})
+        session = QuizSession(entries, seed=seed, on_attempt=self.store.record)
+        self.push_screen(QuizScreen(session, title=self.quiz_title(ref), ref=ref))
+
+    def start_review(self) -> None:
+        from tutor.quiz.session import QuizSession
+        from tutor.tui.screens.quiz import QuizScreen
+
+        if self.course is None:
+            return
+        questions = self.course.questions
+        due = [questions[q] for q in self.store.to_revisit(questions)]
+        if not due:
+            self.notify("Nothing to revisit: every question you answered was right last time.")
+            return
+        session = QuizSession(due, on_attempt=self.store.record)
+        self.push_screen(QuizScreen(session, title="Review", ref=None))
+
+    def quiz_title(self, ref: str) -> str:
+        assert self.course is not None
+        lesson = self.course.lesson(ref)
+        if lesson is not None:
+            return f"Quiz: {lesson.lesson.title}"
+        bank = self.course.bank(ref)
+        if bank is not None:
+            return f"Quiz: {bank.bank.title}"
+        return f"Question {ref}"
+
+    def action_help(self) -> None:
+        from tutor.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def lesson_question_ids(self, lesson_id: str) -> list[str]:
+        assert self.course is not None
+        return [e.id for e in self.course.resolve(lesson_id)]
+
+    def get_state(self) -> dict[str, Any]:
+        return self.store.state()

@@ -1,0 +1,35 @@
+"""Command palette entries (ctrl+p): open a lesson, start a quiz, review."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import Any
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+
+class CourseCommands(Provider):
+    def _commands(self) -> Iterator[tuple[str, Callable[[], Any], str]]:
+        app: Any = self.app
+        course = getattr(app, "course", None)
+        if course is None:
+            return
+        yield "Review questions to revisit", app.start_review, "Retake what you last got wrong"
+        for loaded in course.lessons_in_order:
+            lesson = loaded.lesson
+            yield f"Open lesson: {lesson.title}", partial(app.open_lesson, lesson.id), lesson.summary
+            yield f"Start quiz: {lesson.title}", partial(app.start_quiz, lesson.id), "The lesson's questions"
+        for bank in course.banks:
+            yield f"Start quiz: bank {bank.bank.title}", partial(app.start_quiz, bank.bank.bank), ""
+
+    async def discover(self) -> Hits:
+        for name, callback, help_text in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, callback, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)

@@ -1,0 +1,178 @@
+"""The course map: lessons in order with their progress, continue, review, and course problems."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, ListItem, ListView, LoadingIndicator, ProgressBar, Static
+
+if TYPE_CHECKING:
+    from tutor.content.loader import Course, LoadedLesson
+
+
+class LessonItem(ListItem):
+    """One row of the course map."""
+
+    def __init__(self, number: int, loaded: LoadedLesson, questions: int, done: float, status: str) -> None:
+        super().__init__(id=f"lesson-{loaded.lesson.id}")
+        self.lesson_id = loaded.lesson.id
+        self.number = number
+        self.loaded = loaded
+        self.questions = questions
+        self.done = done
+        self.status = status
+
+    def compose(self) -> ComposeResult:
+        lesson = self.loaded.lesson
+        with Horizontal(classes="lesson-head"):
+            yield Label(f"{self.number}. {lesson.title}", classes="lesson-title")
+            yield Label(self.status, classes="lesson-status")
+            bar = ProgressBar(total=100, show_eta=False, classes="lesson-bar")
+            bar.progress = round(self.done * 100)
+            yield bar
+        yield Label(lesson.summary, classes="lesson-summary muted")
+        quiz = f"quiz: {self.questions} question(s)" if self.questions else "no quiz yet"
+        yield Label(quiz, classes="lesson-quiz muted")
+
+
+class HomeScreen(Screen[None]):
+    CSS_PATH = "home.tcss"
+    BINDINGS = [
+        Binding("enter", "open", "Open lesson", show=True),
+        Binding("t", "quiz", "Take quiz"),
+        Binding("c", "continue", "Continue"),
+        Binding("r", "review", "Review"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="home"):
+            yield Static("", id="course-title", classes="title")
+            with Horizontal(id="home-actions"):
+                yield Label("", id="continue")
+                yield Label("", id="review")
+            yield LoadingIndicator(id="loading")
+            yield ListView(id="lessons")
+            with VerticalScroll(id="notices"):
+                yield Static("", id="notice-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#lessons").display = False
+        self.query_one("#notices").display = False
+        self.watch(self.app, "course", self._show_course)
+
+    def on_screen_resume(self) -> None:
+        course = getattr(self.app, "course", None)
+        if course is not None:
+            self._show_course(course)
+
+    def _show_course(self, course: Course | None) -> None:
+        if course is None:
+            return
+        app: Any = self.app
+        store = app.store
+        self.query_one("#loading").display = False
+        self.query_one("#course-title", Static).update(
+            f"{len(course.lessons)} lessons · {len(course.questions)} questions"
+        )
+        listing = self.query_one("#lessons", ListView)
+        index = listing.index or 0
+        listing.clear()
+        opened = set(store.state().get("opened", []))
+        for number, loaded in enumerate(course.lessons_in_order, start=1):
+            ids = [e.id for e in course.resolve(loaded.lesson.id)]
+            done = store.fraction_done(ids)
+            attempted = any(q in store.best() for q in ids)
+            if done >= 0.8:
+                status = "✓ done"
+            elif attempted or loaded.lesson.id in opened:
+                status = "◐ started"
+            else:
+                status = "· new"
+            listing.append(LessonItem(number, loaded, len(ids), done, status))
+        listing.display = True
+        if course.lessons:
+            listing.index = min(index, len(course.lessons) - 1)
+        listing.focus()
+        self._show_actions(course)
+        self._show_notices(course)
+
+    def _show_actions(self, course: Course) -> None:
+        app: Any = self.app
+        last = app.store.state().get("last")
+        text = "Press c to continue: " if last else "Start with lesson 1, or press t to take its quiz."
+        if last:
+            kind, ref = last.get("kind"), last.get("ref")
+            title = ref
+            loaded = course.lesson(ref) if isinstance(ref, str) else None
+            if loaded is not None:
+                title = loaded.lesson.title
+            text += f"{'lesson' if kind == 'lesson' else 'quiz'} {title}"
+        self.query_one("#continue", Label).update(text)
+        due = len(app.store.to_revisit(course.questions))
+        self.query_one("#review", Label).update(
+            f"r: review {due} question(s) to revisit" if due else "Nothing to review yet"
+        )
+
+    def _show_notices(self, course: Course) -> None:
+        problems = [d for d in course.diagnostics if d.severity == "error"]
+        box = self.query_one("#notices")
+        if not problems:
+            box.display = False
+            return
+        lines = [
+            f"⚠ This course has {len(problems)} problem(s); the rest still works. `tutor check` lists them:"
+        ]
+        lines += [f"  {d}" for d in problems[:5]]
+        if len(problems) > 5:
+            lines.append(f"  … and {len(problems) - 5} more")
+        self.query_one("#notice-text", Static).update("\n".join(lines))
+        box.display = True
+
+    # ------------------------------------------------------------ actions
+
+    def _selected(self) -> str | None:
+        item = self.query_one("#lessons", ListView).highlighted_child
+        return item.lesson_id if isinstance(item, LessonItem) else None
+
+    @on(ListView.Selected, "#lessons")
+    def _open_selected(self, event: ListView.Selected) -> None:
+        if isinstance(event.item, LessonItem):
+            self.app_open(event.item.lesson_id)
+
+    def app_open(self, lesson_id: str) -> None:
+        app: Any = self.app
+        app.open_lesson(lesson_id)
+
+    def action_open(self) -> None:
+        lesson_id = self._selected()
+        if lesson_id:
+            self.app_open(lesson_id)
+
+    def action_quiz(self) -> None:
+        lesson_id = self._selected()
+        if lesson_id:
+            app: Any = self.app
+            app.start_quiz(lesson_id)
+
+    def action_continue(self) -> None:
+        app: Any = self.app
+        last = app.store.state().get("last") or {}
+        ref = last.get("ref")
+        if not isinstance(ref, str):
+            self.action_open()
+        elif last.get("kind") == "quiz":
+            app.start_quiz(ref)
+        else:
+            app.open_lesson(ref)
+
+    def action_review(self) -> None:
+        app: Any = self.app
+        app.start_review()

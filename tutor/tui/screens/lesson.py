@@ -1,0 +1,114 @@
+"""A lesson: its sections as Markdown with formulas and plots, a table of contents, and a way
+into its quiz."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, ListItem, ListView, Markdown
+
+from tutor.content import model as m
+from tutor.tui.widgets.formula import FormulaBlock
+from tutor.tui.widgets.plot import PlotPanel
+
+
+class SectionView(Vertical):
+    DEFAULT_CSS = """
+    SectionView {
+        height: auto;
+        margin-bottom: 1;
+    }
+    """
+
+    def __init__(self, number: int, section: m.Section, body: str) -> None:
+        super().__init__(id=f"section-{number}")
+        self.section = section
+        self.body = body
+        self.number = number
+
+    def compose(self) -> ComposeResult:
+        yield Markdown(f"## {self.number}. {self.section.title}\n\n{self.body}")
+        for formula in self.section.formulas:
+            yield FormulaBlock(formula)
+        if self.section.plot is not None:
+            yield PlotPanel(self.section.plot, id=f"plot-{self.number}")
+
+
+class LessonScreen(Screen[None]):
+    CSS_PATH = "lesson.tcss"
+    BINDINGS = [
+        Binding("escape,q", "app.pop_screen", "Back"),
+        Binding("t", "quiz", "Take the quiz"),
+        Binding("n", "section(1)", "Next section"),
+        Binding("p", "section(-1)", "Previous section"),
+        Binding("o", "toggle_toc", "Contents"),
+    ]
+
+    def __init__(self, lesson: m.Lesson) -> None:
+        super().__init__()
+        self.lesson = lesson
+        self.current = 0
+
+    def compose(self) -> ComposeResult:
+        from tutor.content.lessons import compute_values, section_body
+
+        values = compute_values(self.lesson).values
+        yield Header()
+        with Horizontal():
+            with Vertical(id="toc"):
+                yield Label("Contents", classes="title")
+                yield ListView(
+                    *(
+                        ListItem(Label(f"{i}. {s.title}"), id=f"toc-{i}")
+                        for i, s in enumerate(self.lesson.sections, start=1)
+                    ),
+                    id="toc-list",
+                )
+            with VerticalScroll(id="lesson-body"):
+                yield Markdown(f"# {self.lesson.title}\n\n*{self.lesson.summary}*", id="lesson-title")
+                for i, section in enumerate(self.lesson.sections, start=1):
+                    yield SectionView(i, section, section_body(section, values))
+                yield Label(self._quiz_line(), id="quiz-call", classes="title")
+        yield Footer()
+
+    def _quiz_line(self) -> str:
+        app: Any = self.app
+        count = len(app.lesson_question_ids(self.lesson.id)) if app.course is not None else 0
+        if not count:
+            return "This lesson has no quiz yet."
+        return f"Ready? Press t to take the quiz ({count} questions)."
+
+    def on_mount(self) -> None:
+        self.sub_title = self.lesson.title
+        app: Any = self.app
+        opened = list(app.store.state().get("opened", []))
+        if self.lesson.id not in opened:
+            app.store.set_state(opened=[*opened, self.lesson.id])
+        self.query_one("#lesson-body").focus()
+
+    @on(ListView.Selected, "#toc-list")
+    def _jump(self, event: ListView.Selected) -> None:
+        number = int((event.item.id or "toc-1").split("-")[1])
+        self._go(number - 1)
+
+    def _go(self, index: int) -> None:
+        sections = list(self.query(SectionView))
+        self.current = max(0, min(len(sections) - 1, index))
+        self.query_one("#lesson-body", VerticalScroll).scroll_to_widget(sections[self.current], top=True)
+        self.query_one("#toc-list", ListView).index = self.current
+
+    def action_section(self, step: int) -> None:
+        self._go(self.current + step)
+
+    def action_toggle_toc(self) -> None:
+        toc = self.query_one("#toc")
+        toc.display = not toc.display
+
+    def action_quiz(self) -> None:
+        app: Any = self.app
+        app.start_quiz(self.lesson.id)

@@ -1,0 +1,280 @@
+"""The answer input that fits each question type, with a live preview for math.
+
+Every area offers `value()`: what to grade (text, a list of step texts, or a set of authored
+option indices), or None with a message when there is nothing to grade yet.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, Label, Markdown, RadioButton, RadioSet, SelectionList, Static, TextArea
+
+from tutor.content import model as m
+from tutor.content.variants import Variant
+from tutor.grading.preview import Preview, preview
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+class AnswerArea(Vertical):
+    DEFAULT_CSS = """
+    AnswerArea {
+        height: auto;
+    }
+    AnswerArea .preview {
+        height: auto;
+        padding: 0 1;
+        color: $text-muted;
+    }
+    AnswerArea .preview.-error {
+        color: $warning;
+    }
+    AnswerArea .step-prompt {
+        margin-top: 1;
+    }
+    AnswerArea TextArea {
+        height: 10;
+    }
+    """
+
+    class Submit(Message):
+        """The learner pressed enter where that means "check my answer"."""
+
+    empty_message = "Type an answer first."
+
+    def __init__(self, variant: Variant) -> None:
+        super().__init__(classes="answer-area")
+        self.variant = variant
+
+    def value(self) -> Any | None:
+        raise NotImplementedError
+
+    def focus_input(self) -> None:
+        for widget in self.query("Input, TextArea, RadioSet, SelectionList"):
+            if widget.focusable:
+                widget.focus()
+                return
+
+    def lock(self, locked: bool) -> None:
+        for widget in self.query("Input, TextArea, RadioSet, SelectionList"):
+            widget.disabled = locked
+
+
+def preview_text(shown: Preview, source: str) -> tuple[str, bool]:
+    """What the preview line says, and whether it is a problem."""
+    if shown.kind == "ok":
+        return f"reads as: {shown.text}", False
+    if shown.kind == "error":
+        lines = [f"cannot read: {shown.text}"]
+        if shown.position is not None and "\n" not in source:
+            lines.append(f"  {source}")
+            lines.append("  " + " " * shown.position + "^")
+        if shown.hint:
+            lines.append(f"hint: {shown.hint}")
+        return "\n".join(lines), True
+    return "", False
+
+
+class PreviewLine(Static):
+    def __init__(self) -> None:
+        super().__init__("", classes="preview", markup=False)
+
+    def show(self, variant: Variant, text: str) -> None:
+        message, problem = preview_text(preview(variant, text), text)
+        self.update(message)
+        self.set_class(problem, "-error")
+
+
+class MathAnswer(AnswerArea):
+    """One line of math (numeric, expression, vector) with its reading shown as it is typed."""
+
+    PLACEHOLDERS = {
+        m.NumericQuestion: "a number or expression, e.g. -log(0.1) or 63/4",
+        m.VectorQuestion: "a list, e.g. [0.2, 0.3, 0.5]",
+        m.ExpressionQuestion: "an expression, e.g. 2(y_hat - y) or σ(z) - y",
+    }
+
+    def compose(self) -> ComposeResult:
+        placeholder = self.PLACEHOLDERS.get(type(self.variant.question), "your answer")
+        yield Input(placeholder=placeholder, id="answer-input")
+        yield PreviewLine()
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        for line in self.query(PreviewLine):
+            line.show(self.variant, event.value)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.post_message(self.Submit())
+
+    def value(self) -> str | None:
+        text = self.query_one(Input).value
+        return text if text.strip() else None
+
+
+class TextAnswer(MathAnswer):
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="a word or short phrase", id="answer-input")
+
+
+class StepsAnswer(AnswerArea):
+    """A derivation in steps: one input per step, each with its own preview."""
+
+    empty_message = "Fill in every step."
+
+    def compose(self) -> ComposeResult:
+        q: m.DerivationQuestion = self.variant.question
+        for i, step in enumerate(q.steps, start=1):
+            yield Label(f"Step {i}. {self.variant.render(step.prompt)}", classes="step-prompt")
+            yield Input(placeholder="an expression", id=f"step-{i}")
+            yield PreviewLine()
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        inputs = list(self.query(Input))
+        previews = list(self.query(PreviewLine))
+        previews[inputs.index(event.input)].show(self.variant, event.value)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        inputs = list(self.query(Input))
+        position = inputs.index(event.input)
+        empty = [i for i in inputs if not i.value.strip()]
+        if empty and position + 1 < len(inputs):
+            inputs[position + 1].focus()
+        elif empty:
+            empty[0].focus()
+        else:
+            self.post_message(self.Submit())
+
+    def value(self) -> list[str] | None:
+        texts = [i.value for i in self.query(Input)]
+        return texts if all(t.strip() for t in texts) else None
+
+
+class ChainAnswer(AnswerArea):
+    """A chain derivation: lines of `expr = expr = …`, previewed as a whole."""
+
+    def compose(self) -> ComposeResult:
+        q: m.DerivationQuestion = self.variant.question
+        yield TextArea("", id="answer-text", soft_wrap=True, show_line_numbers=True)
+        yield Label(f"Start from: {self.variant.render(q.start)}", classes="preview")
+        yield PreviewLine()
+
+    @on(TextArea.Changed)
+    def _changed(self, event: TextArea.Changed) -> None:
+        self.query_one(PreviewLine).show(self.variant, event.text_area.text)
+
+    def value(self) -> str | None:
+        text = self.query_one(TextArea).text
+        return text if text.strip() else None
+
+
+class CodeAnswer(AnswerArea):
+    def compose(self) -> ComposeResult:
+        q: m.CodeQuestion = self.variant.question
+        starter = q.starter or f"import numpy as np\n\ndef {q.function}(...):\n    ...\n"
+        editor = TextArea.code_editor(starter, language="python", id="answer-code")
+        yield editor
+
+    def value(self) -> str | None:
+        text = self.query_one(TextArea).text
+        return text if text.strip() else None
+
+
+class ChoiceAnswer(AnswerArea):
+    """Options in this variant's order; the value is the set of authored indices picked."""
+
+    empty_message = "Choose an option first."
+
+    def __init__(self, variant: Variant) -> None:
+        super().__init__(variant)
+        q: m.ChoiceQuestion = variant.question
+        self.order = list(variant.order) if variant.order is not None else list(range(len(q.options)))
+
+    def compose(self) -> ComposeResult:
+        q: m.ChoiceQuestion = self.variant.question
+        labels = [f"{LETTERS[i]}) {self.variant.render(q.options[k].text)}" for i, k in enumerate(self.order)]
+        if q.multiple:
+            yield Label("Choose every option that applies (space to tick).", classes="preview")
+            yield SelectionList[int](*((label, k) for label, k in zip(labels, self.order, strict=True)))
+        else:
+            yield RadioSet(*(RadioButton(label) for label in labels))
+
+    def value(self) -> set[int] | None:
+        q: m.ChoiceQuestion = self.variant.question
+        if q.multiple:
+            picked = set(self.query_one(SelectionList).selected)
+            return picked or None
+        index = self.query_one(RadioSet).pressed_index
+        return {self.order[index]} if index >= 0 else None
+
+    def pick(self, letter: str) -> None:
+        """Choose by letter, as typed."""
+        index = LETTERS.index(letter)
+        q: m.ChoiceQuestion = self.variant.question
+        if index >= len(self.order):
+            return
+        if q.multiple:
+            self.query_one(SelectionList).toggle(self.order[index])
+        else:
+            buttons = list(self.query(RadioButton))
+            buttons[index].value = True
+
+
+class FreeAnswer(AnswerArea):
+    """Write freely; then compare with the model answer and tick the rubric points covered."""
+
+    empty_message = "Write your answer first."
+
+    def __init__(self, variant: Variant) -> None:
+        super().__init__(variant)
+        self.revealed = False
+
+    def compose(self) -> ComposeResult:
+        q: m.FreeQuestion = self.variant.question
+        yield TextArea("", id="answer-text", soft_wrap=True)
+        with Vertical(id="rubric-box"):
+            yield Label("Model answer", classes="title")
+            yield Markdown(self.variant.render(q.model_answer))
+            yield Label("Tick what your answer covered (space), then check again:", classes="title")
+            yield SelectionList[int](*((item.text, i) for i, item in enumerate(q.rubric)), id="rubric")
+
+    def on_mount(self) -> None:
+        self.query_one("#rubric-box").display = False
+
+    def reveal(self) -> None:
+        self.revealed = True
+        self.query_one("#rubric-box").display = True
+        self.query_one("#rubric", SelectionList).focus()
+
+    def value(self) -> set[int] | None:
+        if not self.revealed:
+            return None
+        return set(self.query_one("#rubric", SelectionList).selected)
+
+
+def answer_area(variant: Variant) -> AnswerArea:
+    q = variant.question
+    match q:
+        case m.DerivationQuestion(mode="steps"):
+            return StepsAnswer(variant)
+        case m.DerivationQuestion():
+            return ChainAnswer(variant)
+        case m.ChoiceQuestion():
+            return ChoiceAnswer(variant)
+        case m.TextQuestion():
+            return TextAnswer(variant)
+        case m.CodeQuestion():
+            return CodeAnswer(variant)
+        case m.FreeQuestion():
+            return FreeAnswer(variant)
+    return MathAnswer(variant)

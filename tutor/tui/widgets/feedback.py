@@ -1,0 +1,49 @@
+"""The verdict after a check: in words and a symbol (never colour alone), the score, what the
+mistake was, and which rule decided."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+from tutor.grading.result import Result
+from tutor.quiz.feedback import feedback_text
+
+VERDICT_CLASSES = ("-correct", "-partial", "-incorrect", "-invalid", "-undecided")
+
+
+class FeedbackPanel(Static):
+    DEFAULT_CSS = """
+    FeedbackPanel {
+        height: auto;
+        padding: 0 1;
+        margin: 1 0;
+        border: round $primary;
+    }
+    FeedbackPanel.-correct { border: round $success; }
+    FeedbackPanel.-partial { border: round $warning; }
+    FeedbackPanel.-incorrect { border: round $error; }
+    FeedbackPanel.-invalid { border: round $warning; }
+    FeedbackPanel.-undecided { border: round $secondary; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__("", markup=False, id="feedback")
+
+    def on_mount(self) -> None:
+        self.display = False
+
+    def show(self, result: Result, earned: float | None, answer: str | None = None) -> None:
+        self.remove_class(*VERDICT_CLASSES)
+        self.add_class(f"-{result.verdict}")
+        self.update(feedback_text(result, earned, answer))
+        self.display = True
+
+    def show_text(self, text: str, verdict: str = "undecided") -> None:
+        self.remove_class(*VERDICT_CLASSES)
+        self.add_class(f"-{verdict}")
+        self.update(text)
+        self.display = True
+
+    def clear(self) -> None:
+        self.update("")
+        self.display = False

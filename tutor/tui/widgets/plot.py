@@ -1,0 +1,132 @@
+"""A lesson's plot: its curves drawn with plotext, controls the learner changes with the keys,
+and a readout of every curve's value at a cursor."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.widgets import Static
+from textual_plotext import PlotextPlot
+
+from tutor.content import model as m
+from tutor.content.variants import format_value
+
+
+class PlotPanel(Vertical, can_focus=True):
+    """Focus it (tab) to use its keys: ←/→ change the chosen control, ↑/↓ choose it, </> move the cursor."""
+
+    DEFAULT_CSS = """
+    PlotPanel {
+        height: auto;
+        border: round $primary 50%;
+        margin: 0 0 1 0;
+    }
+    PlotPanel:focus-within, PlotPanel:focus {
+        border: round $accent;
+    }
+    PlotPanel PlotextPlot {
+        height: 16;
+    }
+    PlotPanel .readout {
+        height: auto;
+        padding: 0 1;
+    }
+    """
+    BINDINGS = [
+        Binding("right", "change(1)", "Increase", show=True),
+        Binding("left", "change(-1)", "Decrease", show=True),
+        Binding("down", "pick(1)", "Next control", show=False),
+        Binding("up", "pick(-1)", "Previous control", show=False),
+        Binding("full_stop,greater_than_sign", "cursor(1)", "Cursor →", show=True, key_display=">"),
+        Binding("comma,less_than_sign", "cursor(-1)", "Cursor ←", show=True, key_display="<"),
+    ]
+
+    picked: reactive[int] = reactive(0)
+    cursor: reactive[float] = reactive(0.0)
+
+    def __init__(self, plot: m.Plot, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.plot = plot
+        self.values: dict[str, float] = {k: c.value for k, c in plot.controls.items()}
+        lo, hi = plot.range
+        self.set_reactive(PlotPanel.cursor, lo + (hi - lo) * 0.75)
+        if plot.title:
+            self.border_title = plot.title
+
+    def compose(self) -> ComposeResult:
+        yield PlotextPlot()
+        yield Static("", classes="readout", markup=False)
+
+    def on_mount(self) -> None:
+        self.redraw()
+
+    # ------------------------------------------------------------ drawing
+
+    def redraw(self) -> None:
+        from tutor.content.lessons import plot_series
+
+        xs, series = plot_series(self.plot, self.values)
+        plotter = self.query_one(PlotextPlot)
+        plt = plotter.plt
+        plt.clear_data()
+        plt.clear_figure()
+        for s in series:
+            plt.plot(
+                xs.tolist(), [None if y != y else float(y) for y in s.ys], label=s.label, marker="braille"
+            )
+        plt.xlabel(self.plot.x)
+        if self.plot.y_range is not None:
+            plt.ylim(*self.plot.y_range)
+        plt.vline(self.cursor, "gray")
+        plotter.refresh()
+        self.query_one(".readout", Static).update(self._readout())
+
+    def _readout(self) -> str:
+        from tutor.content.lessons import values_at
+
+        # The curves at exactly the cursor, not at the nearest of the drawn points.
+        at = values_at(self.plot, self.cursor, self.values)
+        values = ", ".join(f"{label} = {_fmt(value)}" for label, value in at)
+        lines = [f"at {self.plot.x} = {_fmt(self.cursor)}: {values}"]
+        for i, (name, c) in enumerate(self.plot.controls.items()):
+            mark = "▶" if i == self.picked else " "
+            lines.append(
+                f"{mark} {name} = {_fmt(self.values[name])}   "
+                f"(from {_fmt(c.min)} to {_fmt(c.max)}; ←/→ change)"
+            )
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------ keys
+
+    def action_change(self, direction: int) -> None:
+        if not self.plot.controls:
+            self.action_cursor(direction)
+            return
+        name = list(self.plot.controls)[self.picked]
+        c = self.plot.controls[name]
+        value = round(self.values[name] + direction * c.step, 10)
+        self.values[name] = min(c.max, max(c.min, value))
+        self.redraw()
+
+    def action_pick(self, direction: int) -> None:
+        if self.plot.controls:
+            self.picked = (self.picked + direction) % len(self.plot.controls)
+            self.redraw()
+
+    def action_cursor(self, direction: int) -> None:
+        lo, hi = self.plot.range
+        self.cursor = min(hi, max(lo, self.cursor + direction * (hi - lo) / 40))
+        self.redraw()
+
+    def set_control(self, name: str, value: float) -> None:
+        c = self.plot.controls[name]
+        self.values[name] = min(c.max, max(c.min, value))
+        self.redraw()
+
+
+def _fmt(value: float) -> str:
+    if value != value:
+        return "undefined"
+    return format_value(float(f"{value:.4g}"))
