@@ -91,3 +91,22 @@ def test_formula_variables_may_be_written_in_unicode(make_course):
     lesson = LESSON.replace('"L(y) = q + 1"', '"MSE(y, ŷ) = mean((y - ŷ)^2)"')
     formula = load_course(make_course(lessons={"x.yaml": lesson})).lessons[0].lesson.sections[0].formulas[1]
     assert set(free_names(formula_tree(formula))) == {"y", "y_hat"}
+
+
+def test_a_lesson_quiz_may_name_a_bank_that_shares_the_lessons_id(make_course):
+    bank = """
+    bank: regression
+    title: R
+    lesson: regression
+    questions:
+      - {id: one, type: numeric, prompt: "1 + 1?", answer: "2", hints: [Add.], tests: [{answer: "2", expect: correct}]}
+    """
+    lesson = """
+    id: regression
+    title: Regression
+    summary: s
+    sections: [{title: A}]
+    quiz: [regression]
+    """
+    course = load_course(make_course(questions={"r.yaml": bank}, lessons={"r.yaml": lesson}))
+    assert [e.id for e in course.resolve("regression")] == ["one"]

@@ -107,11 +107,15 @@ class Course:
         if lesson is not None:
             out: list[QuestionEntry] = []
             for item in lesson.lesson.quiz:
-                out.extend(e for e in self.resolve(item) if e not in out)
+                # A quiz lists banks and questions, never lessons: a bank may share its lesson's id.
+                out.extend(e for e in self._bank_or_question(item) if e not in out)
             for bank in self.banks:
                 if bank.bank.lesson == ref and not lesson.lesson.quiz:
                     out.extend(bank.entries)
             return out
+        return self._bank_or_question(ref)
+
+    def _bank_or_question(self, ref: str) -> list[QuestionEntry]:
         bank = self.bank(ref)
         if bank is not None:
             return list(bank.entries)
