@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,6 +52,7 @@ class TutorApp(App[None]):
         self.store = store
         self.start = start or StartAt("home")
         self.warm_up = warm_up
+        self.clock = time.monotonic  # tests fix it, for results that do not depend on timing
 
     def on_mount(self) -> None:
         from tutor.tui.screens.home import HomeScreen
@@ -116,7 +118,7 @@ class TutorApp(App[None]):
             self.notify(f"`{ref}` names no questions in this course.", severity="error")
             return
         self.store.set_state(last={"kind": "quiz", "ref": ref})
-        session = QuizSession(entries, seed=seed, on_attempt=self.store.record)
+        session = QuizSession(entries, seed=seed, on_attempt=self.store.record, clock=self.clock)
         self.push_screen(QuizScreen(session, title=self.quiz_title(ref), ref=ref))
 
     def start_review(self) -> None:
@@ -130,7 +132,7 @@ class TutorApp(App[None]):
         if not due:
             self.notify("Nothing to revisit: every question you answered was right last time.")
             return
-        session = QuizSession(due, on_attempt=self.store.record)
+        session = QuizSession(due, on_attempt=self.store.record, clock=self.clock)
         self.push_screen(QuizScreen(session, title="Review", ref=None))
 
     def quiz_title(self, ref: str) -> str:

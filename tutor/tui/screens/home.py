@@ -19,7 +19,7 @@ class LessonItem(ListItem):
     """One row of the course map."""
 
     def __init__(self, number: int, loaded: LoadedLesson, questions: int, done: float, status: str) -> None:
-        super().__init__(id=f"lesson-{loaded.lesson.id}")
+        super().__init__()
         self.lesson_id = loaded.lesson.id
         self.number = number
         self.loaded = loaded
@@ -74,8 +74,10 @@ class HomeScreen(Screen[None]):
             self._show_course(course)
 
     def _show_course(self, course: Course | None) -> None:
-        if course is None:
-            return
+        if course is not None:
+            self.run_worker(self._refresh(course), group="refresh", exclusive=True)
+
+    async def _refresh(self, course: Course) -> None:
         app: Any = self.app
         store = app.store
         self.query_one("#loading").display = False
@@ -84,7 +86,7 @@ class HomeScreen(Screen[None]):
         )
         listing = self.query_one("#lessons", ListView)
         index = listing.index or 0
-        listing.clear()
+        await listing.clear()
         opened = set(store.state().get("opened", []))
         for number, loaded in enumerate(course.lessons_in_order, start=1):
             ids = [e.id for e in course.resolve(loaded.lesson.id)]
@@ -96,7 +98,7 @@ class HomeScreen(Screen[None]):
                 status = "◐ started"
             else:
                 status = "· new"
-            listing.append(LessonItem(number, loaded, len(ids), done, status))
+            await listing.append(LessonItem(number, loaded, len(ids), done, status))
         listing.display = True
         if course.lessons:
             listing.index = min(index, len(course.lessons) - 1)

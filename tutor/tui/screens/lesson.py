@@ -90,6 +90,8 @@ class LessonScreen(Screen[None]):
         if self.lesson.id not in opened:
             app.store.set_state(opened=[*opened, self.lesson.id])
         self.query_one("#lesson-body").focus()
+        if self.app.size.width < 100:  # at 80 columns the text needs the room more than the contents
+            self.query_one("#toc").display = False
 
     @on(ListView.Selected, "#toc-list")
     def _jump(self, event: ListView.Selected) -> None:

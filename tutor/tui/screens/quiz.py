@@ -85,11 +85,11 @@ class QuizScreen(Screen[None]):
             yield Label("", id="how", classes="muted")
             yield Vertical(id="answer")
             with Horizontal(id="check-row"):
-                yield Button("Check", id="check", variant="primary")
+                yield Button("Check", id="check", variant="primary", compact=True)
                 yield LoadingIndicator(id="spinner")
                 yield Label("", id="checking", classes="muted")
-            yield Markdown("", id="hints")
             yield FeedbackPanel()
+            yield Markdown("", id="hints")
             yield Markdown("", id="solution")
         yield Footer()
 
@@ -213,7 +213,7 @@ class QuizScreen(Screen[None]):
                 f"{feedback_text(result, earned, answer)}\n{NEXT_STEPS[result.verdict]}", result.verdict
             )
         self.update_status()
-        self.query_one("#question", VerticalScroll).scroll_to_widget(panel)
+        self.query_one("#question", VerticalScroll).scroll_to_widget(panel, animate=False)
 
     # ------------------------------------------------------------ help along the way
 
@@ -242,7 +242,7 @@ class QuizScreen(Screen[None]):
         )
         widget.update(f"### Worked solution\n\n{text}{note}")
         widget.display = True
-        self.query_one("#question", VerticalScroll).scroll_to_widget(widget)
+        self.query_one("#question", VerticalScroll).scroll_to_widget(widget, animate=False)
 
     def action_retry(self) -> None:
         if self.grading:

@@ -47,13 +47,9 @@ class ResultsScreen(Screen[None]):
             table: DataTable[str] = DataTable(id="outcomes", cursor_type="row", zebra_stripes=True)
             table.add_columns("#", "Question", "Outcome", "Score", "Tries")
             for i, row in enumerate(s.rows, start=1):
-                table.add_row(
-                    str(i),
-                    row.title,
-                    OUTCOME.get(row.outcome, row.outcome),
-                    f"{row.score:.2g}",
-                    str(row.attempts),
-                )
+                title = row.title if len(row.title) <= 36 else row.title[:35] + "…"
+                outcome = OUTCOME.get(row.outcome, row.outcome)
+                table.add_row(str(i), title, outcome, f"{row.score:.2g}", str(row.attempts))
             yield table
             yield Static(self._revisit_text(), id="revisit")
         yield Footer()

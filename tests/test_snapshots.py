@@ -1,0 +1,83 @@
+"""What each screen looks like at 80×24, kept as SVG snapshots (update with --snapshot-update)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import FIXTURES
+from tutor.progress.store import ProgressStore
+from tutor.tui.app import StartAt, TutorApp
+
+COURSE = FIXTURES / "app-course"
+
+
+def app_at(tmp_path: Path, start: StartAt | None = None) -> TutorApp:
+    app = TutorApp(COURSE, ProgressStore(tmp_path / "progress"), start, warm_up=False)
+    app.clock = lambda: 0.0
+    return app
+
+
+async def settled(pilot) -> None:
+    app = pilot.app
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await app.screen.workers.wait_for_complete()
+    for widget in app.screen.query("*"):
+        await widget.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_home(snap_compare, tmp_path):
+    assert snap_compare(app_at(tmp_path), run_before=settled)
+
+
+def test_lesson(snap_compare, tmp_path):
+    assert snap_compare(app_at(tmp_path, StartAt("lesson", "huber")), run_before=settled)
+
+
+def test_lesson_plot_after_changing_delta(snap_compare, tmp_path):
+    async def run_before(pilot) -> None:
+        await settled(pilot)
+        pilot.app.screen.query_one("PlotPanel").focus()
+        await pilot.press("right", "right")
+        await settled(pilot)
+
+    assert snap_compare(app_at(tmp_path, StartAt("lesson", "huber")), run_before=run_before)
+
+
+def test_quiz_question_with_live_preview(snap_compare, tmp_path):
+    async def run_before(pilot) -> None:
+        await settled(pilot)
+        await pilot.press(*"-log(0.4")
+        await pilot.pause()
+
+    assert snap_compare(app_at(tmp_path, StartAt("quiz", "basics", seed=1)), run_before=run_before)
+
+
+def test_quiz_feedback_after_a_wrong_answer_and_a_hint(snap_compare, tmp_path):
+    async def run_before(pilot) -> None:
+        await settled(pilot)
+        await pilot.press("ctrl+g", "1", "enter")
+        await settled(pilot)
+
+    assert snap_compare(app_at(tmp_path, StartAt("quiz", "basics", seed=1)), run_before=run_before)
+
+
+def test_results(snap_compare, tmp_path):
+    async def run_before(pilot) -> None:
+        await settled(pilot)
+        await pilot.press("1", "enter")
+        await settled(pilot)
+        await pilot.press("escape")  # leave: results so far
+        await settled(pilot)
+
+    assert snap_compare(app_at(tmp_path, StartAt("quiz", "basics", seed=1)), run_before=run_before)
+
+
+def test_help(snap_compare, tmp_path):
+    async def run_before(pilot) -> None:
+        await settled(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(app_at(tmp_path), run_before=run_before)

@@ -1,0 +1,232 @@
+"""The app driven as a learner would, through Textual's pilot. Tests wait on workers, never sleep."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES
+from tutor.progress.store import ProgressStore
+from tutor.tui.app import StartAt, TutorApp
+
+COURSE = FIXTURES / "app-course"
+
+
+def make_app(tmp_path: Path, start: StartAt | None = None) -> TutorApp:
+    app = TutorApp(COURSE, ProgressStore(tmp_path / "progress"), start, warm_up=False)
+    app.clock = lambda: 0.0
+    return app
+
+
+async def settle(app, pilot) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    screen = app.screen
+    await screen.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def feedback(app) -> str:
+    return str(app.screen.query_one("#feedback").render())
+
+
+async def type_text(pilot, text: str) -> None:
+    for ch in text:
+        await pilot.press(ch if ch != " " else "space")
+
+
+async def test_home_lists_lessons_and_opens_one_with_its_computed_numbers(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        items = app.screen.query("LessonItem")
+        assert [i.lesson_id for i in items] == ["huber"]
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "LessonScreen"
+        text = " ".join(str(m.source) for m in app.screen.query("Markdown"))
+        # 0.125 + 0.5 + 2.5, computed by the lesson's values, not typed
+        assert "add up to 3.125" in text
+        formula = str(app.screen.query_one("FormulaBlock").render())
+        assert "L(e, delta) =" in formula and "δ" in formula
+
+
+async def test_the_plot_control_changes_the_curve_and_its_readout(tmp_path):
+    app = make_app(tmp_path, StartAt("lesson", "huber"))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        panel = app.screen.query_one("PlotPanel")
+        panel.focus()
+        await pilot.pause()
+        readout = lambda: str(panel.query_one(".readout").render())  # noqa: E731
+        # cursor at e = 1.5, δ = 1: linear piece 1·(1.5 − 0.5) = 1
+        assert "Huber = 1," in readout() or readout().split("Huber = ")[1].startswith("1")
+        await pilot.press("right")
+        # δ = 1.5: 1.5 is inside, so 1.5²/2 = 1.125
+        assert "Huber = 1.125" in readout()
+        assert "delta = 1.5" in readout()
+
+
+async def test_a_quiz_answered_unreadable_wrong_then_right(tmp_path):
+    app = make_app(tmp_path, StartAt("quiz", "basics", seed=7))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert type(screen).__name__ == "QuizScreen"
+        session = screen.session
+        p = session.current.variant.values["p"]
+
+        await type_text(pilot, "-log(")
+        preview = str(screen.query_one(".preview").render())
+        assert "cannot read: the expression ends after `(`" in preview
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "Cannot read" in feedback(app)
+        assert session.current.attempts == 0  # an unreadable answer costs nothing
+
+        screen.query_one("Input").value = ""
+        await type_text(pilot, "1000")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "✗ Incorrect" in feedback(app)
+        assert session.current.attempts == 1
+
+        screen.query_one("Input").value = ""
+        await type_text(pilot, f"-log10({p})")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "base-10" in feedback(app)  # the authored mistake's feedback
+
+        screen.query_one("Input").value = ""
+        await type_text(pilot, f"-ln({p})")
+        assert "reads as: −ln(" in str(screen.query_one(".preview").render())
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "✓ Correct" in feedback(app)
+        assert session.current.best == 1.0
+        # the attempts reached the store, so progress survives the app
+        saved = ProgressStore(tmp_path / "progress").attempts()
+        assert [a.verdict for a in saved] == ["incorrect", "incorrect", "correct"]
+
+
+async def test_hints_cost_score_and_the_solution_is_for_this_variant(tmp_path):
+    app = make_app(tmp_path, StartAt("quiz", "basics", seed=3))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        session = screen.session
+        p = session.current.variant.values["p"]
+        await pilot.press("ctrl+g")
+        hints = screen.query_one("#hints")
+        assert hints.display and "Natural log" in str(hints.source)
+        assert "50%" in str(hints.source)
+        await type_text(pilot, f"-log({p})")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert session.current.best == pytest.approx(0.5)
+        assert "score 0.5" in feedback(app)
+
+        await pilot.press("ctrl+o")
+        solution = str(screen.query_one("#solution").source)
+        assert f"−log({p})" in solution and f"{-math.log(p):.4g}" in solution
+
+
+async def test_retry_gives_a_fresh_variant(tmp_path):
+    app = make_app(tmp_path, StartAt("quiz", "basics", seed=3))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        session = app.screen.session
+        seeds = {session.current.variant.seed}
+        for _ in range(3):
+            await pilot.press("ctrl+r")
+            await pilot.pause()
+            seeds.add(session.current.variant.seed)
+        assert len(seeds) == 4
+        prompt = str(app.screen.query_one("#prompt").source)
+        assert str(session.current.variant.values["p"]) in prompt
+
+
+async def test_every_question_type_of_the_quiz_then_the_results(tmp_path):
+    app = make_app(tmp_path, StartAt("quiz", "basics", seed=1))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        session = screen.session
+        p = session.current.variant.values["p"]
+        await type_text(pilot, f"-log({p})")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("enter")  # after a right answer, enter goes on
+        await pilot.pause()
+        assert session.index == 1
+
+        await type_text(pilot, "2(y_hat - y)")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "✓ Correct" in feedback(app)
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+
+        await pilot.press("b")  # choice by letter
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "✓ Correct" in feedback(app) and "linear" in feedback(app)
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+
+        inputs = list(screen.query("Input"))
+        assert len(inputs) == 2  # one input per step
+        await type_text(pilot, "2(y_hat - y)")
+        await pilot.press("enter")  # moves to the next step
+        await type_text(pilot, "2(y_hat - y)")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "Partly correct" in feedback(app)
+        assert "2." in feedback(app)
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+
+        await type_text(pilot, "outliers do not dominate")
+        await pilot.press("ctrl+s")  # first: the model answer and the rubric
+        await pilot.pause()
+        assert screen.query_one("#rubric-box").display
+        await pilot.press("space")  # tick the first rubric point
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "Partly correct" in feedback(app)
+        await pilot.press("ctrl+n")
+        await settle(app, pilot)
+
+        results = app.screen
+        assert type(results).__name__ == "ResultsScreen"
+        table = results.query_one("DataTable")
+        assert table.row_count == 5
+        outcomes = [table.get_row_at(i)[2] for i in range(5)]
+        assert outcomes == ["✓ Correct", "✓ Correct", "✓ Correct", "◐ Partly correct", "◐ Partly correct"]
+        assert "To revisit (2)" in str(results.query_one("#revisit").render())
+
+
+async def test_help_lists_the_keys(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+        text = str(app.screen.query_one("Markdown").source)
+        for key in ("ctrl+g", "ctrl+o", "ctrl+r", "ctrl+n", "ctrl+p"):
+            assert key in text
+        await pilot.press("escape")
+        assert type(app.screen).__name__ == "HomeScreen"
+
+
+async def test_a_broken_course_is_a_notice_not_a_crash(tmp_path, make_course):
+    root = make_course(questions={"bad.yaml": "bank: b\ntitle: B\nquestions: [{id: x, type: numeric}]\n"})
+    app = TutorApp(root, ProgressStore(tmp_path / "progress"), warm_up=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        notices = app.screen.query_one("#notices")
+        assert notices.display
+        assert "bad.yaml" in str(app.screen.query_one("#notice-text").render())
