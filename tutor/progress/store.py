@@ -54,13 +54,19 @@ class ProgressStore:
     # ------------------------------------------------------------ attempts
 
     def record(self, attempt: Attempt) -> None:
+        known = self.attempts()  # read what is on disk before adding to it
         self.folder.mkdir(parents=True, exist_ok=True)
         line = json.dumps(asdict(attempt), ensure_ascii=False)
-        with open(self.attempts_path, "a", encoding="utf-8") as f:
-            f.write(line + "\n")
+        with open(self.attempts_path, "a+b") as f:
+            # After a crash mid-line, start on a fresh line so this attempt is not glued to it.
+            torn = False
+            if f.seek(0, os.SEEK_END) > 0:
+                f.seek(-1, os.SEEK_END)
+                torn = f.read(1) != b"\n"
+            f.write((("\n" if torn else "") + line + "\n").encode("utf-8"))
             f.flush()
             os.fsync(f.fileno())
-        self.attempts().append(attempt)
+        known.append(attempt)
 
     def attempts(self) -> list[Attempt]:
         if self._attempts is None:

@@ -1,0 +1,102 @@
+"""`tutor quiz --plain`: the whole quiz as lines of text, sharing every rule with the app."""
+
+from __future__ import annotations
+
+import re
+
+from click.testing import CliRunner
+
+from tests.conftest import FIXTURES
+from tutor.cli import main
+from tutor.content.loader import load_course
+from tutor.progress.store import ProgressStore
+from tutor.quiz.plain import PlainQuiz
+from tutor.quiz.session import QuizSession
+
+COURSE = FIXTURES / "app-course"
+
+
+def run_plain(tmp_path, answers_for):
+    """Drive a plain quiz; `answers_for(prompt, transcript)` gives each line typed."""
+    course = load_course(COURSE)
+    store = ProgressStore(tmp_path)
+    session = QuizSession(course.resolve("basics"), seed=5, on_attempt=store.record, clock=lambda: 0.0)
+    transcript: list[str] = []
+
+    def read(prompt: str) -> str | None:
+        transcript.append(prompt)
+        return answers_for(prompt, "\n".join(transcript))
+
+    summary = PlainQuiz(session, read, transcript.append).run()
+    return summary, "\n".join(transcript), store
+
+
+def test_a_whole_quiz_through_the_plain_mode(tmp_path):
+    script = iter(
+        [
+            "hint",
+            "-log(",  # unreadable: costs nothing
+            None,  # filled with the right value below
+            "2(ŷ - y)",
+            "b",
+            "2(y_hat - y)",
+            "2(y_hat - y)x",
+            "Its gradient never grows with the error.",
+            ".",
+            "1",
+        ]
+    )
+
+    def answers(prompt: str, transcript: str) -> str | None:
+        line = next(script, None)
+        if line is None and "p = " in transcript and "answer>" in prompt:
+            p = re.search(r"p = ([0-9.]+)\?", transcript).group(1)
+            return f"-ln({p})"
+        return line
+
+    summary, out, store = run_plain(tmp_path, answers)
+    assert "Hint 1: Natural log. (costs 50%)" in out
+    assert "? Cannot read (this try does not count)" in out
+    assert "  -log(\n      ^" in out
+    assert len(re.findall(r"^✓ Correct", out, re.M)) == 4  # steps list their parts too, indented
+    assert "  a) MSE\n  b) MAE" in out
+    assert "Model answer:" in out and "1. constant-size gradient" in out
+    assert "◐ Partly correct" in out
+    assert summary.total == 5 and summary.correct == 3  # the hinted one is right but not fully scored
+    # the hint halved the first question's score: 0.5 + 1 + 1 + 1 + 0.5
+    assert abs(summary.score - 4.0 / 5) < 1e-9
+    assert len(store.attempts()) == 5
+
+
+def test_skip_solution_and_quit(tmp_path):
+    script = iter(["solution", "skip", "quit"])
+    summary, out, _ = run_plain(tmp_path, lambda prompt, transcript: next(script, None))
+    assert "Worked solution:\n−log(" in out
+    assert "── Question 2 of 5" in out
+    assert summary.rows[0].outcome == "skipped"
+    assert "To revisit: q-log, q-grad, q-choice, q-steps, q-free" in out
+
+
+def test_end_of_input_finishes_the_quiz_with_a_summary(tmp_path):
+    summary, out, _ = run_plain(tmp_path, lambda prompt, transcript: None)
+    assert "Finished: score 0%" in out
+    assert summary.correct == 0
+
+
+def test_the_command_line_runs_a_piped_quiz(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(
+        main, ["quiz", "q-choice", "--plain", "--course", str(COURSE)], input="c\nb\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "`c` is not one of the options (a–b)" in result.output
+    assert "✓ Correct" in result.output and "Right: linear." in result.output
+    assert "Finished: score 100%" in result.output
+    assert (tmp_path / "attempts.jsonl").exists()
+
+
+def test_an_unknown_quiz_is_a_usage_error_with_a_suggestion(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(main, ["quiz", "basic", "--plain", "--course", str(COURSE)])
+    assert result.exit_code == 2
+    assert "did you mean `basics`?" in result.output
