@@ -11,6 +11,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import var
+from textual.screen import Screen
 
 from tutor.tui.commands import CourseCommands
 
@@ -31,7 +32,9 @@ class StartAt:
 class TutorApp(App[None]):
     TITLE = "tutor"
     SUB_TITLE = "loss functions, by doing them"
-    CSS_PATH = "app.tcss"
+    # Absolute, so that subclasses defined elsewhere find them. Home is the default screen, whose
+    # own CSS_PATH Textual does not load, so its styles come with the app's.
+    CSS_PATH = [Path(__file__).parent / "app.tcss", Path(__file__).parent / "screens" / "home.tcss"]
     COMMANDS = App.COMMANDS | {CourseCommands}
     BINDINGS = [
         Binding("f1,question_mark", "help", "Help", key_display="?"),
@@ -54,11 +57,14 @@ class TutorApp(App[None]):
         self.warm_up = warm_up
         self.clock = time.monotonic  # tests fix it, for results that do not depend on timing
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen[Any]:
         from tutor.tui.screens.home import HomeScreen
 
-        self.push_screen(HomeScreen())
-        self.load_course()
+        return HomeScreen()
+
+    def on_mount(self) -> None:
+        # After the first frame: the loading thread would otherwise compete with it for the GIL.
+        self.call_after_refresh(self.load_course)
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load_course(self) -> None:

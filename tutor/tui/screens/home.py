@@ -41,7 +41,7 @@ class LessonItem(ListItem):
 
 
 class HomeScreen(Screen[None]):
-    CSS_PATH = "home.tcss"
+    # Styles in home.tcss, loaded by the app (see TutorApp.CSS_PATH).
     BINDINGS = [
         Binding("enter", "open", "Open lesson", show=True),
         Binding("t", "quiz", "Take quiz"),
