@@ -149,6 +149,8 @@ RENDERED = [
     ("ε", VARS, (), "ε"),
     ("θ_0", VARS, (), "θ₀"),
     ("θ₀", VARS, (), "θ₀"),
+    ("pᵢ(1 − pᵢ)", ("p_i",), (), "p_i(1 − p_i)"),  # subscript letters, as prompts print them
+    ("-(1-pₜ)^γ log(pₜ)", ("p_t", "gamma"), (), "−(1 − p_t)^γ·log(p_t)"),
     ("ŷ", VARS, (), "ŷ"),
     ("y\u0302", VARS, (), "ŷ"),
     ("y_hat", VARS, (), "ŷ"),

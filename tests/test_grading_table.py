@@ -93,6 +93,9 @@ NUMERIC = [
     num("neg-log-0.1", "-log(0.1)", LN10, "correct", rule="within 1 %"),
     num("unicode-minus-log", "−log(0.1)", LN10, "correct"),
     num("ln-10", "ln(10)", LN10, "correct"),
+    num("overflow-is-unreadable-not-wrong", "log(exp(1000))", "1000", "invalid", says="too large to compute"),
+    num("division-by-zero", "1/0", LN10, "invalid", says="overflows to infinity"),
+    num("no-value", "sqrt(-1)", LN10, "invalid", says="square root of a negative"),
     num("log-10", "log(10)", LN10, "correct"),
     num("one-over-log10-e", "1/log10(e)", LN10, "correct"),
     num("decimal-6-places", "2.302585", LN10, "correct"),
@@ -327,8 +330,37 @@ EXPRESSION = [
     expr("divide-sign", "x^2÷2", "x^2/2", X, "correct"),
     expr("tanh-via-sigmoid", "2σ(2z) - 1", "tanh(z)", {"z": "real"}, "correct"),
     expr("softplus-by-hand", "log(1 + exp(z))", "softplus(z)", {"z": "real"}, "correct"),
+    # at z = ±30 float64 loses log(1 - σ(z)) to cancellation; SymPy settles those points
+    expr(
+        "bce-via-sigmoid-vs-logits-form",
+        "-(y log(σ(z)) + (1-y) log(1-σ(z)))",
+        "log(1 + exp(z)) - y*z",
+        {"z": "real", "y": {"set": [0, 1]}},
+        "correct",
+    ),
+    expr(
+        "differs-only-far-out",
+        "log(1 + exp(z)) - y*z + (0.001 if |z| > 4 else 0)",
+        "log(1 + exp(z)) - y*z",
+        {"z": "real", "y": {"set": [0, 1]}},
+        "incorrect",
+    ),
     expr("relu-by-hand-max", "max(0, z)", "relu(z)", {"z": "real"}, "correct"),
     expr("relu-by-hand-abs", "(z + |z|)/2", "relu(z)", {"z": "real"}, "correct"),
+    expr(
+        "huber-gradient-as-clip",
+        "clip(e, -delta, delta)",
+        "e if |e| <= delta else delta*sign(e)",
+        {"e": "real", "delta": "positive"},
+        "correct",
+    ),
+    expr(
+        "clip-with-the-bounds-swapped-is-wrong",
+        "clip(e, 0, delta)",
+        "e if |e| <= delta else delta*sign(e)",
+        {"e": "real", "delta": "positive"},
+        "incorrect",
+    ),
     expr("mse-grad-y-hat-unicode", "2(ŷ - y)", "2*(y_hat - y)", {"y_hat": "real", "y": "real"}, "correct"),
     expr("mse-grad-sign-inside", "-2(y - ŷ)", "2*(y_hat - y)", {"y_hat": "real", "y": "real"}, "correct"),
     expr(
@@ -788,7 +820,19 @@ TEXT = [
     text("composed-vs-decomposed-accept", "Naïve Bayes", "correct", fields={"accept": ["nai\u0308ve bayes"]}),
     text("ligature-fi", "ﬁne tuning", "correct", fields={"accept": ["fine-tuning"]}),
     text("wrong-word", "gradient ascent", "incorrect", says="not the answer"),
-    text("run-together", "gradientdescent", "incorrect"),
+    # words run together are the same answer: "logcosh" for "log-cosh"
+    text("run-together", "gradientdescent", "correct"),
+    text("run-together-name", "logcosh", "correct", fields={"accept": ["log-cosh"]}),
+    text(
+        "run-together-mistake",
+        "crossentropy",
+        "incorrect",
+        "ce",
+        fields={
+            "accept": ["hinge"],
+            "mistakes": [{"answer": "cross-entropy", "feedback": "No.", "note": "ce"}],
+        },
+    ),
     text("case-sensitive-right", "ReLU", "correct", fields={"accept": ["ReLU"], "case_sensitive": True}),
     text(
         "case-sensitive-wrong-case", "relu", "incorrect", fields={"accept": ["ReLU"], "case_sensitive": True}

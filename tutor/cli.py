@@ -242,7 +242,8 @@ def check_command(
     ctx.exit(1 if errors else 0)
 
 
-@main.command("grade")
+# Answers often start with a minus: `-log(p)` is an answer, not an option.
+@main.command("grade", context_settings={"ignore_unknown_options": True})
 @click.argument("question_id")
 @click.argument("answer")
 @click.option("--seed", default=0, show_default=True, type=int, help="Which variant of the question.")

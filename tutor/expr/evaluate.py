@@ -107,6 +107,7 @@ CUSTOM: Mapping[str, Callable[..., Any]] = MappingProxyType(
         "sigmoid": _sigmoid,
         "softplus": lambda np, x: np.logaddexp(0.0, x),
         "relu": lambda np, x: np.maximum(x, 0.0),
+        "clip": lambda np, x, lo, hi: np.minimum(np.maximum(x, lo), hi),
         "sum": lambda np, x: np.sum(x),
         "mean": lambda np, x: np.mean(x),
         "softmax": _softmax,

@@ -94,6 +94,7 @@ BUILTIN_FUNCTIONS: Mapping[str, BuiltinFunction] = _table(
     ("sigmoid", 1, 1, "sigmoid", "sigmoid", "σ", "sigmoid(z) or σ(z)", "1/(1 + e^(-z))"),
     ("softplus", 1, 1, "softplus", "softplus", "softplus", "softplus(z)", "log(1 + e^z)"),
     ("relu", 1, 1, "relu", "relu", "relu", "relu(z)", "max(0, z)"),
+    ("clip", 3, 3, "clip", "clip", "clip", "clip(e, -delta, delta)", "x limited to [low, high]"),
     ("sum", 1, 1, "sum", "sum", "sum", "sum(z)", "sum of a vector's items"),
     ("mean", 1, 1, "mean", "mean", "mean", "mean(z)", "average of a vector's items"),
     ("softmax", 1, 1, "softmax", "softmax", "softmax", "softmax(z)", "exp(z)/sum(exp(z))"),

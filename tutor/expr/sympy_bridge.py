@@ -105,6 +105,7 @@ def _custom(sp: Any) -> dict[str, Callable[..., Any]]:
         "sigmoid": lambda x: _elementwise(lambda v: 1 / (1 + sp.exp(-v)), x),
         "softplus": lambda x: _elementwise(lambda v: sp.log(1 + sp.exp(v)), x),
         "relu": lambda x: _elementwise(lambda v: sp.Max(v, 0), x),
+        "clip": lambda x, lo, hi: _elementwise(lambda v, a, b: sp.Min(sp.Max(v, a), b), x, lo, hi),
         "sum": lambda x: sp.Add(*_items(x)),
         "mean": lambda x: sp.Add(*_items(x)) / len(_items(x)),
         "softmax": softmax,

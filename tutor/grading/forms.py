@@ -68,6 +68,32 @@ def _form_ok(
     return True  # "no-derivative": the reader has no derivative operator to begin with
 
 
+def _equal_ok(
+    a: Node, b: Node, functions: Mapping[str, FunctionDef], assumptions: Mapping[str, dict]
+) -> bool | None:
+    import sympy
+
+    from tutor.expr.sympy_bridge import to_sympy
+
+    diff = to_sympy(a, functions, assumptions) - to_sympy(b, functions, assumptions)
+    if sympy.simplify(diff) == 0:
+        return True
+    # equals() tests at random points in high precision: free of float64 cancellation.
+    verdict = diff.equals(0)
+    return None if verdict is None else bool(verdict)
+
+
+def check_equal(
+    a: Node,
+    b: Node,
+    functions: Mapping[str, FunctionDef],
+    domains: Mapping[str, Any],
+    time_limit: float = DEFAULT_TIME_LIMIT,
+) -> bool | None:
+    """SymPy's opinion on a == b: True/False, or None when it cannot tell within the limit."""
+    return _in_worker(_equal_ok, (a, b, dict(functions), assumptions_for(domains)), time_limit)
+
+
 def typed_operations(tree: Node) -> int:
     from tutor.expr.nodes import BinOp, Call, Neg, walk
 
@@ -98,11 +124,15 @@ def check_form(
     time_limit: float = DEFAULT_TIME_LIMIT,
 ) -> bool | None:
     """True/False, or None when SymPy could not decide within `time_limit` seconds."""
+    return _in_worker(_form_ok, (tree, form, dict(functions), assumptions_for(domains)), time_limit)
+
+
+def _in_worker(fn: Any, args: tuple[Any, ...], time_limit: float) -> bool | None:
     pool = _get_pool()
     try:
         if _ready is not None:
             _ready.result(timeout=STARTUP_LIMIT)
-        future = pool.submit(_form_ok, tree, form, dict(functions), assumptions_for(domains))
+        future = pool.submit(fn, *args)
     except Exception:  # the worker could not start: grading goes on, undecided
         _shutdown()
         return None

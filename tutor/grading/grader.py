@@ -7,10 +7,12 @@ anticipated mistakes first, then automatic diagnosis.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from tutor.content import model as m
@@ -81,6 +83,8 @@ def grade_numeric(variant: Variant, answer: str) -> Result:
         value = float(evaluate(tree, {}))
     except (ValueError, TypeError) as exc:
         return invalid(f"Could not compute a number from it: {exc}")
+    if not math.isfinite(value):
+        return invalid(_not_finite(value))
     reference = float(variant.answer)
     check = close(value, reference, q.tolerance, answer)
     if check.ok:
@@ -105,6 +109,15 @@ def grade_numeric(variant: Variant, answer: str) -> Result:
     if found is not None:
         return Result("incorrect", 0.0, (found.note,), (found.feedback,), read_as, check.rule)
     return Result("incorrect", 0.0, (), ("That is not the right value.",), read_as, check.rule)
+
+
+def _not_finite(value: float) -> str:
+    if math.isnan(value):
+        return "It has no value: somewhere it takes the log or square root of a negative number, or 0/0."
+    return (
+        "It is too large to compute (it overflows to infinity, as exp(1000) or 1/0 do); "
+        "rewrite it so the huge parts cancel first, e.g. log(exp(a)) = a."
+    )
 
 
 def _author_value(variant: Variant, text: str) -> Any:
@@ -180,6 +193,11 @@ class _Symbolic:
     def same(self, answer: Node, reference: Node) -> tuple[bool | None, Any]:
         env = self.env([reference, answer])
         result = compare(answer, reference, self.domains, self.functions, self.variant.values, env=env)
+        if result.only_far_out:
+            from tutor.grading.forms import check_equal
+
+            if check_equal(answer, reference, self.functions, self.domains):
+                result = replace(result, equal=True)
         return result.equal, result
 
 
@@ -485,6 +503,9 @@ def grade_vector(variant: Variant, answer: str) -> Result:
         return invalid(f"Could not compute the entries: {exc}")
     if value.ndim != 1:
         return invalid("A vector is expected: write it as [a, b, c].", tree.pos)
+    if not np.all(np.isfinite(value)):
+        bad = int(np.flatnonzero(~np.isfinite(value))[0])
+        return invalid(f"Entry {bad + 1}: {_not_finite(float(value[bad]))}")
     reference = np.asarray(variant.answer, dtype=float)
     if value.shape != reference.shape:
         return Result(
@@ -591,14 +612,19 @@ def _normalise(text: str, case_sensitive: bool) -> str:
 def grade_text(variant: Variant, answer: str) -> Result:
     q: m.TextQuestion = variant.question
     norm = _normalise(answer, q.case_sensitive)
-    if any(norm == _normalise(a, q.case_sensitive) for a in q.accept):
+
+    def same(written: str) -> bool:
+        # "log-cosh", "log cosh" and "logcosh" are one answer
+        return norm.replace(" ", "") == _normalise(written, q.case_sensitive).replace(" ", "")
+
+    if any(same(a) for a in q.accept):
         return Result("correct", 1.0, read_as=answer.strip())
     if q.regex is not None:
         flags = 0 if q.case_sensitive else re.IGNORECASE
         if re.fullmatch(q.regex, answer.strip(), flags) or re.fullmatch(q.regex, norm, flags):
             return Result("correct", 1.0, read_as=answer.strip())
     for mistake in q.mistakes:
-        if norm == _normalise(mistake.answer, q.case_sensitive):
+        if same(mistake.answer):
             return _mistake_result(mistake, answer.strip())
     return Result("incorrect", 0.0, (), ("That is not the answer.",), answer.strip())
 

@@ -1,0 +1,56 @@
+"""`tutor grade`: one answer graded from the command line, as the app would."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from click.testing import CliRunner
+
+from tests.conftest import FIXTURES
+from tutor.cli import main
+from tutor.content.loader import load_course
+from tutor.content.variants import instantiate
+
+COURSE = str(FIXTURES / "app-course")
+
+
+def grade(*args: str):
+    return CliRunner().invoke(main, ["grade", *args, "--course", COURSE])
+
+
+def p_for(seed: int) -> float:
+    entry = load_course(FIXTURES / "app-course").questions["q-log"]
+    return instantiate(entry.question, seed).values["p"]
+
+
+def test_an_answer_starting_with_a_minus_is_an_answer_not_an_option():
+    p = p_for(4)
+    result = grade("q-log", f"-log({p})", "--seed", "4")
+    assert result.exit_code == 0, result.output
+    assert "✓ Correct" in result.output
+
+
+def test_json_carries_verdict_score_notes_feedback_and_reading():
+    p = p_for(2)
+    result = grade("q-log", f"-log10({p})", "--seed", "2", "--json")
+    data = json.loads(result.output)
+    assert data["verdict"] == "incorrect" and data["score"] == 0
+    assert data["notes"] == ["log-base"]
+    assert data["read_as"] == f"−log10({p})"
+    assert data["feedback"] == ["That is the base-10 log."]
+    right = json.loads(grade("q-log", f"{-math.log(p):.4f}", "--seed", "2", "--json").output)
+    assert right["verdict"] == "correct" and right["rule"] == "within 0.5 %"
+
+
+def test_an_unreadable_answer_points_at_the_problem():
+    result = grade("q-log", "2,3026")
+    assert "? Cannot read" in result.output
+    assert "decimal point" in result.output
+    assert "  2,3026\n  ^" in result.output
+
+
+def test_an_unknown_question_suggests_the_near_one():
+    result = grade("q-lg", "1")
+    assert result.exit_code == 2
+    assert "did you mean `q-log`?" in result.output
