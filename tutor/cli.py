@@ -59,6 +59,24 @@ def _run_app(root: Path, kind: str, ref: str | None = None, seed: int | None = N
     TutorApp(root, ProgressStore.default(), StartAt(kind, ref, seed)).run()
 
 
+@main.command("serve")
+@click.option("--host", default="localhost", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@course_option
+@click.pass_context
+def serve_command(ctx: click.Context, host: str, port: int, course: Path | None) -> None:
+    """Serve the app to a web browser (needs the `web` extra: pip install -e '.[web]')."""
+    import shlex
+
+    try:
+        from textual_serve.server import Server
+    except ImportError:
+        raise click.UsageError("serving needs textual-serve: pip install -e '.[web]'") from None
+    root = _pick_course(ctx, course)
+    command = " ".join(shlex.quote(part) for part in (sys.executable, "-m", "tutor", "--course", str(root)))
+    Server(command, host=host, port=port, title="tutor").serve()
+
+
 @main.command("lesson")
 @click.argument("lesson_id")
 @course_option
