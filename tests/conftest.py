@@ -23,3 +23,15 @@ def make_course(tmp_path: Path) -> Callable[..., Path]:
         return tmp_path
 
     return make
+
+
+async def wait_for_course(app, pilot, tries: int = 200) -> None:
+    """Until the app has read its course and its first screens settled (no sleeps: pauses)."""
+    for _ in range(tries):
+        if getattr(app, "course", None) is not None:
+            break
+        await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await app.screen.workers.wait_for_complete()
+    await pilot.pause()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, wait_for_course
 from tutor.progress.store import ProgressStore
 from tutor.tui.app import StartAt, TutorApp
 
@@ -19,9 +19,7 @@ def app_at(tmp_path: Path, start: StartAt | None = None) -> TutorApp:
 
 async def settled(pilot) -> None:
     app = pilot.app
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await app.screen.workers.wait_for_complete()
+    await wait_for_course(app, pilot)
     for widget in app.screen.query("*"):
         await widget.workers.wait_for_complete()
     await pilot.pause()

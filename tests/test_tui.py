@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, wait_for_course
 from tutor.progress.store import ProgressStore
 from tutor.tui.app import StartAt, TutorApp
 
@@ -21,11 +21,7 @@ def make_app(tmp_path: Path, start: StartAt | None = None) -> TutorApp:
 
 
 async def settle(app, pilot) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    screen = app.screen
-    await screen.workers.wait_for_complete()
-    await pilot.pause()
+    await wait_for_course(app, pilot)
 
 
 def feedback(app) -> str:
