@@ -165,3 +165,33 @@ def test_reversed_interval_domain_is_reported_not_a_crash(make_course):
     result = run("check", str(root))
     assert result.exit_code == 1
     assert "a.yaml:9:10: question 'q': domain: the interval [3, 1] needs low < high" in result.output
+
+
+def test_placeholders_in_step_hints_and_step_mistakes_are_checked(make_course):
+    root = make_course(
+        questions={
+            "d.yaml": """
+            bank: d
+            title: D
+            questions:
+              - id: d1
+                type: derivation
+                mode: steps
+                prompt: Differentiate.
+                params: {k: {integers: [2, 5]}}
+                variables: {x: {domain: real}}
+                hints: [Power rule.]
+                steps:
+                  - prompt: d/dx of x^{{k}}
+                    answer: k*x^(k - 1)
+                    hints: ["Bring {{kk}} down."]
+                    mistakes:
+                      - {answer: "x^(k - 1)", feedback: "Multiply by {{kay}}.", note: dropped-k}
+                tests: [{answer: "{{k}}*x^({{k}} - 1)", expect: correct}, {answer: "x", expect: incorrect}]
+            """
+        }
+    )
+    result = run("check", str(root))
+    assert result.exit_code == 1
+    assert "placeholder `{{kk}}` names no parameter" in result.output
+    assert "placeholder `{{kay}}` names no parameter" in result.output

@@ -210,6 +210,10 @@ def _texts(q: Any) -> Iterator[tuple[DataPath, str]]:
             yield ("options", i, "feedback"), opt.feedback
     for i, step in enumerate(getattr(q, "steps", [])):
         yield ("steps", i, "prompt"), step.prompt
+        for j, h in enumerate(step.hints):
+            yield ("steps", i, "hints", j), h.text
+        for j, mk in enumerate(step.mistakes):
+            yield ("steps", i, "mistakes", j, "feedback"), mk.feedback
     if isinstance(q, m.FreeQuestion):
         yield ("model_answer",), q.model_answer
     for i, t in enumerate(q.tests):

@@ -41,7 +41,11 @@ class QuestionState:
 
     @property
     def hints(self) -> list[m.Hint]:
-        return list(self.question.hints)
+        """The question's hints, then each step's own (a derivation's), labelled by step."""
+        out = list(self.question.hints)
+        for i, step in enumerate(getattr(self.question, "steps", []), start=1):
+            out.extend(m.Hint(text=f"Step {i}: {h.text}", penalty=h.penalty) for h in step.hints)
+        return out
 
     @property
     def penalty(self) -> float:
