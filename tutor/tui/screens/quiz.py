@@ -33,7 +33,7 @@ TYPE_NAMES = {
     "choice": "choice",
     "text": "short answer",
     "code": "code",
-    "free": "free response (self-assessed)",
+    "free": "free response",
 }
 
 HOW_TO_ANSWER = {
@@ -43,7 +43,7 @@ HOW_TO_ANSWER = {
     "text": "Type a word or short phrase; enter checks it.",
     "choice": "Pick with the arrow keys and space, or type the letter; ctrl+s checks.",
     "code": "Write the function; ctrl+s runs it against the tests.",
-    "free": "Write your answer; ctrl+s shows the model answer and a checklist to tick.",
+    "free": "Write your answer; ctrl+s shows the model answer and a checklist: you grade yourself.",
 }
 
 
@@ -125,8 +125,8 @@ class QuizScreen(Screen[None]):
         hints_left = len(state.hints) - state.hints_shown
         hints = f"{hints_left} hint{'s' if hints_left != 1 else ''} left" if hints_left else "no hints left"
         self.query_one("#status", Label).update(
-            f" Question {s.index + 1} of {s.total} ({kind}) · {s.remaining} more after this · "
-            f"score {s.score_so_far():.3g} / {s.max_score:.3g} · {hints}"
+            f" Question {s.index + 1} of {s.total} · {kind} · "
+            f"score {s.score_so_far():.3g} of {s.max_score:.3g} · {hints}"
         )
 
     @property
