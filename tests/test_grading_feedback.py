@@ -222,3 +222,23 @@ def test_free_response_lists_what_was_not_covered() -> None:
     result = grade_row(Row("free", "a", "", fields=fields))
     assert result.feedback == ("Not covered: Differentiates it",)
     assert result.details == {"self_assessed": True}
+
+
+def test_a_symbolic_answer_in_the_solution_shows_this_variants_numbers():
+    from tests.test_grading_table import build
+    from tutor.content.variants import instantiate
+
+    row = Row(
+        "expression",
+        "x",
+        "incorrect",
+        ref="k*x^(k - 1) + c",
+        variables={"x": "positive"},
+        fields={
+            "params": {"k": {"integers": [-3, -3]}, "c": {"uniform": [0.5, 0.9], "round": 2}},
+            "solution": "The answer is {{answer}}.",
+        },
+    )
+    variant = instantiate(build(row), 0)
+    c = variant.values["c"]
+    assert variant.solution == f"The answer is −3x^(−3 − 1) + {c}."

@@ -183,9 +183,11 @@ def instantiate(question: Any, seed: int) -> Variant:
             raise VariantError(f"answer: {exc}", ("answer",)) from None
     elif getattr(question, "answer", None) is not None:
         from tutor.expr import render
+        from tutor.expr.nodes import substitute
 
         tree = parse_author(question.answer, scope.values, scope.functions.keys())
-        variant.answer_text = render(tree)
+        numbers = {k: format_value(v) for k, v in values.items() if _is_number(v)}
+        variant.answer_text = render(substitute(tree, numbers))
     return variant
 
 

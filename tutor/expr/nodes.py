@@ -8,7 +8,7 @@ equal when they read the same, whatever the spacing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 
@@ -157,3 +157,33 @@ def free_names(node: Node) -> set[str]:
 def called_functions(node: Node) -> set[str]:
     """Functions the expression calls, including `abs` for |x| and `sqrt` for √x."""
     return {n.func for n in walk(node) if isinstance(n, Call)}
+
+
+def substitute(node: Node, values: Mapping[str, str]) -> Node:
+    """The tree with each named parameter replaced by its value (given as number text),
+    so a rendered answer shows this variant's numbers rather than their names."""
+    match node:
+        case Name(name=name) if name in values:
+            text = values[name]
+            if text.startswith("-"):
+                return Neg(node.pos, Num(node.pos, text[1:]))
+            return Num(node.pos, text)
+        case Neg(operand=o):
+            return Neg(node.pos, substitute(o, values))
+        case BinOp(op=op, left=a, right=b):
+            return BinOp(node.pos, op, substitute(a, values), substitute(b, values))
+        case BoolOp(op=op, left=a, right=b):
+            return BoolOp(node.pos, op, substitute(a, values), substitute(b, values))
+        case Call(func=func, args=args):
+            return Call(node.pos, func, tuple(substitute(a, values) for a in args))
+        case Vector(items=items):
+            return Vector(node.pos, tuple(substitute(i, values) for i in items))
+        case Index(target=t, index=i):
+            return Index(node.pos, substitute(t, values), substitute(i, values))
+        case Piecewise(pieces=pieces):
+            return Piecewise(
+                node.pos, tuple((substitute(v, values), substitute(c, values)) for v, c in pieces)
+            )
+        case Compare(ops=ops, operands=operands):
+            return Compare(node.pos, ops, tuple(substitute(o, values) for o in operands))
+    return node
