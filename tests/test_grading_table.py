@@ -672,6 +672,8 @@ def vec(id: str, answer: str, expect: str, note: str | None = None, **kw: Any) -
 VECTOR = [
     vec("softmax-3-decimals", "[0.090, 0.245, 0.665]", "correct", rule="each entry within 1 %"),
     vec("softmax-4-decimals", "[0.0900, 0.2447, 0.6652]", "correct"),
+    vec("decimal-commas", "[0,090, 0,245, 0,665]", "invalid", says="use a decimal point"),
+    vec("no-spaces-right-length", "[0.090,0.245,0.665]", "correct"),
     vec("softmax-mixed-precision", "[0.09, 0.2447, 0.6652]", "correct"),
     vec("softmax-as-fractions-of-exp", "[e/(e+e^2+e^3), e^2/(e+e^2+e^3), e^3/(e+e^2+e^3)]", "correct"),
     vec(

@@ -507,6 +507,14 @@ def grade_vector(variant: Variant, answer: str) -> Result:
         bad = int(np.flatnonzero(~np.isfinite(value))[0])
         return invalid(f"Entry {bad + 1}: {_not_finite(float(value[bad]))}")
     reference = np.asarray(variant.answer, dtype=float)
+    comma = re.search(r"\d,\d", answer)
+    if value.shape != reference.shape and comma:
+        # [0,5, 0,3] reads as four numbers; with two expected, the commas were decimal ones
+        return invalid(
+            f"`{answer[comma.start() : comma.end()]}`: use a decimal point; "
+            f"separate entries with a comma and a space, e.g. [0.5, 0.3].",
+            comma.start(),
+        )
     if value.shape != reference.shape:
         return Result(
             "incorrect",
