@@ -128,28 +128,32 @@ def plot_series(
 
     lo, hi = plot.range
     xs = np.linspace(lo, hi, points)
-    env: dict[str, Any] = {plot.x: xs}
-    for name, control in plot.controls.items():
-        env[name] = (controls or {}).get(name, control.value)
-    functions = plot_functions(plot).functions
     out = []
-    for curve in plot.curves:
-        try:
-            tree = curve_tree(plot, curve, functions)
-            ys = np.asarray(evaluate(tree, env, functions), dtype=float)
-        except (ReadError, EvalError, ValueError):
-            continue
+    for label, value in _curves_at(plot, xs, controls):
+        ys = np.asarray(value, dtype=float)
         if ys.shape != xs.shape:
             ys = np.broadcast_to(ys, xs.shape).astype(float)
         ys = np.where(np.isfinite(ys), ys, np.nan)
-        out.append(Series(curve.label, ys))
+        out.append(Series(label, ys))
     return xs, out
 
 
 def values_at(plot: m.Plot, x: float, controls: dict[str, float] | None = None) -> list[tuple[str, float]]:
     """Each readable curve's value at one x (NaN where undefined)."""
-    import numpy as np
+    import math
 
+    out = []
+    for label, value in _curves_at(plot, x, controls):
+        try:
+            number = float(value)
+        except TypeError:
+            continue
+        out.append((label, number if math.isfinite(number) else float("nan")))
+    return out
+
+
+def _curves_at(plot: m.Plot, x: Any, controls: dict[str, float] | None) -> list[tuple[str, Any]]:
+    """(label, value) of each curve that can be read and computed, with the controls set."""
     env: dict[str, Any] = {plot.x: x}
     for name, control in plot.controls.items():
         env[name] = (controls or {}).get(name, control.value)
@@ -157,8 +161,7 @@ def values_at(plot: m.Plot, x: float, controls: dict[str, float] | None = None) 
     out = []
     for curve in plot.curves:
         try:
-            value = float(evaluate(curve_tree(plot, curve, functions), env, functions))
-        except (ReadError, EvalError, ValueError, TypeError):
+            out.append((curve.label, evaluate(curve_tree(plot, curve, functions), env, functions)))
+        except (ReadError, EvalError, ValueError):
             continue
-        out.append((curve.label, value if np.isfinite(value) else float("nan")))
     return out
