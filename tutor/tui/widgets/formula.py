@@ -9,6 +9,8 @@ from textual import work
 from textual.widgets import Static
 
 from tutor.content import model as m
+from tutor.expr import Node
+from tutor.expr.nodes import BinOp, Call, Index, Piecewise, Vector, walk
 
 # sympy.pretty flips a module-wide "use unicode" flag while it prints, so two formulas printed
 # at once in two threads can come out in ASCII: one at a time.
@@ -50,23 +52,49 @@ class FormulaBlock(Static):
             self.app.call_from_thread(self.update, text)
 
 
+# Functions SymPy prints as a reader expects; the others (σ, softplus, max, sum, softmax, …)
+# would come out expanded or, for the vector ones, wrong, so those formulas stay one line.
+_PRINTABLE = frozenset({"exp", "log", "ln", "sqrt", "abs", "tanh", "sinh", "cosh", "sin", "cos", "tan"})
+
+
+def worth_pretty_printing(tree: Node) -> bool:
+    """Two-dimensional only where it helps (fractions, powers, cases) and prints faithfully."""
+    nodes = list(walk(tree))
+    if any(isinstance(n, Vector | Index) for n in nodes):
+        return False
+    if any(isinstance(n, Call) and n.func not in _PRINTABLE for n in nodes):
+        return False
+    return any(isinstance(n, Piecewise) or (isinstance(n, BinOp) and n.op in "/^") for n in nodes)
+
+
 def pretty_formula(formula: m.Formula) -> str | None:
     """SymPy's pretty print, with the left side set beside the middle line; None if it fails."""
     from tutor.content.lessons import formula_tree
     from tutor.expr import ReadError, to_sympy
 
     try:
+        tree = formula_tree(formula)
+    except ReadError:
+        return None
+    if not worth_pretty_printing(tree):
+        return None
+    try:
         import sympy
 
-        expr = to_sympy(formula_tree(formula))
-        # SymPy prints a symbol named `yhat` as ŷ; the reader names it `y_hat`.
-        hats = {
-            s: sympy.Symbol(s.name.replace("_hat", "hat"), **s.assumptions0)
-            for s in expr.free_symbols
-            if s.name.endswith("_hat")
-        }
+        # evaluate(False) keeps the author's form: 2(ŷ − y)/n, not (−2y + 2ŷ)/n. It and
+        # SymPy's unicode switch are process-wide settings, hence the lock.
         with _PRETTY_LOCK:
-            art = sympy.pretty(expr.xreplace(hats) if hats else expr, use_unicode=True)
+            with sympy.evaluate(False):
+                expr = to_sympy(tree)
+                # SymPy prints a symbol named `yhat` as ŷ; the reader names it `y_hat`.
+                hats = {
+                    s: sympy.Symbol(s.name.replace("_hat", "hat"), **s.assumptions0)
+                    for s in expr.free_symbols
+                    if s.name.endswith("_hat")
+                }
+                expr = expr.xreplace(hats) if hats else expr
+            # printing under evaluate(False) trips over SymPy's own lazy imports
+            art = sympy.pretty(expr, use_unicode=True, order="none")
     except (ReadError, ValueError, TypeError, RecursionError, AttributeError):
         return None
     if not formula.show:
