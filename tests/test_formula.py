@@ -7,7 +7,9 @@ from tutor.tui.widgets.formula import pretty_formula
 
 
 def formula(text: str) -> m.Formula:
-    return m.Formula.model_validate(text)
+    # as a lesson's `formulas:` list reads it, shorthand string and all
+    section = m.Section.model_validate({"title": "t", "formulas": [text]})
+    return section.formulas[0]
 
 
 def test_the_authors_form_is_kept():
