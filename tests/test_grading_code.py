@@ -153,6 +153,8 @@ def test_behaviour(
 INVALID = [
     ("def mse(y, yhat):\n    return (y - yhat", "line 2: '(' was never closed"),
     ("def mse(y, yhat)\n    return 1", "line 1: expected ':'"),
+    # found only by the compiler, not the parser: still unreadable, not a failed try
+    ("return 1\ndef mse(y, yhat):\n    return 0", "line 1: 'return' outside function"),
     ("import os\ndef mse(y, yhat):\n    return 0", "line 1: only numpy and math may be imported"),
     ("from subprocess import run\ndef mse(y, yhat):\n    return 0", "only numpy and math may be imported"),
     ("from . import x\ndef mse(y, yhat):\n    return 0", "only numpy and math may be imported"),

@@ -674,6 +674,8 @@ VECTOR = [
     vec("softmax-4-decimals", "[0.0900, 0.2447, 0.6652]", "correct"),
     vec("decimal-commas", "[0,090, 0,245, 0,665]", "invalid", says="use a decimal point"),
     vec("no-spaces-right-length", "[0.090,0.245,0.665]", "correct"),
+    vec("without-brackets", "0.090, 0.245, 0.665", "correct"),
+    vec("without-brackets-unreadable", "0.090, 0.245, 0.665 +", "invalid", says="add a value after `+`"),
     vec("softmax-mixed-precision", "[0.09, 0.2447, 0.6652]", "correct"),
     vec("softmax-as-fractions-of-exp", "[e/(e+e^2+e^3), e^2/(e+e^2+e^3), e^3/(e+e^2+e^3)]", "correct"),
     vec(
@@ -822,6 +824,20 @@ TEXT = [
     text("composed-vs-decomposed-accept", "Naïve Bayes", "correct", fields={"accept": ["nai\u0308ve bayes"]}),
     text("ligature-fi", "ﬁne tuning", "correct", fields={"accept": ["fine-tuning"]}),
     text("wrong-word", "gradient ascent", "incorrect", says="not the answer"),
+    text("article", "the gradient descent", "correct"),
+    text("article-a", "A hinge loss", "correct", fields={"accept": ["hinge loss"]}),
+    text(
+        "swapped-letters",
+        "sigmiod",
+        "incorrect",
+        "spelling",
+        says="check the spelling",
+        fields={"accept": ["sigmoid"]},
+    ),
+    text("missing-letter", "huber los", "incorrect", "spelling", fields={"accept": ["huber loss"]}),
+    text(
+        "short-word-no-spelling-hint", "mea", "incorrect", says="not the answer", fields={"accept": ["mse"]}
+    ),
     # words run together are the same answer: "logcosh" for "log-cosh"
     text("run-together", "gradientdescent", "correct"),
     text("run-together-name", "logcosh", "correct", fields={"accept": ["log-cosh"]}),

@@ -156,6 +156,8 @@ def screen(source: str, function: str) -> Result | None:
         return invalid(f"Your code is too long ({len(source)} characters; at most {MAX_SOURCE}).")
     try:
         tree = ast.parse(source, "<answer>")
+        # some errors (`return` outside a function) only show when compiling; nothing runs here
+        compile(tree, "<answer>", "exec", dont_inherit=True)
     except SyntaxError as exc:
         line = exc.lineno or 1
         position = _char_offset(source, line, (exc.offset or 1) - 1, col_in_bytes=False)

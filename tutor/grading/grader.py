@@ -489,12 +489,37 @@ def _carried_forward(ctx: _Symbolic, step: m.Step, i: int, learner: dict[str, No
 # ---------------------------------------------------------------- vectors, choices, text, free
 
 
+def as_list(answer: str) -> tuple[str, int]:
+    """`0.3, -1, 1` typed without brackets is the list [0.3, -1, 1]: the text to read, and the
+    shift of positions in it against what was typed."""
+    text = answer.strip()
+    if _top_level_comma(text) and not text.startswith("[") and not re.search(r"\d,\d", text):
+        lead = len(answer) - len(answer.lstrip())
+        return f"[{text}]", 1 - lead
+    return answer, 0
+
+
+def _top_level_comma(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            return True
+    return False
+
+
 def grade_vector(variant: Variant, answer: str) -> Result:
     import numpy as np
 
     q: m.VectorQuestion = variant.question
-    tree = _read(answer)
+    text, shift = as_list(answer)
+    tree = _read(text)
     if isinstance(tree, Result):
+        if tree.position is not None:
+            return replace(tree, position=max(0, tree.position - shift))
         return tree
     read_as = render(tree)
     try:
@@ -614,6 +639,7 @@ def grade_choice(variant: Variant, answer: str | set[int]) -> Result:
 def _normalise(text: str, case_sensitive: bool) -> str:
     text = unicodedata.normalize("NFKC", text).strip().strip(".!").strip()
     text = re.sub(r"[\s_\-\u2010\u2011\u2012\u2013]+", " ", text)
+    text = re.sub(r"^(the|a|an) (?=\S)", "", text, flags=re.IGNORECASE)  # "the hinge loss"
     return text if case_sensitive else text.casefold()
 
 
@@ -634,7 +660,29 @@ def grade_text(variant: Variant, answer: str) -> Result:
     for mistake in q.mistakes:
         if same(mistake.answer):
             return _mistake_result(mistake, answer.strip())
+    if any(_near_spelling(norm, _normalise(a, q.case_sensitive)) for a in q.accept):
+        return Result("incorrect", 0.0, ("spelling",), ("Nearly: check the spelling.",), answer.strip())
     return Result("incorrect", 0.0, (), ("That is not the answer.",), answer.strip())
+
+
+def _near_spelling(a: str, b: str) -> bool:
+    """A single slip (a letter missing, extra, wrong or two swapped: "sigmiod", "huber los") in
+    a word of five letters or more; "ascent" for "descent" is two slips, a different word."""
+    a, b = a.replace(" ", ""), b.replace(" ", "")
+    if min(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    # optimal string alignment distance, stopping at 2
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], prev2[j - 2] + 1)
+        prev2, prev = prev, row
+    return prev[-1] <= 1
 
 
 def grade_free(variant: Variant, answer: str | set[int]) -> Result:

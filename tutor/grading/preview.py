@@ -46,17 +46,23 @@ def preview(variant: Variant, text: str) -> Preview:
     if isinstance(q, m.ExpressionQuestion | m.DerivationQuestion):
         variables = list(q.variables)
         functions = list(variant.scope.functions)
+    shift = 0
+    if isinstance(q, m.VectorQuestion):
+        from tutor.grading.grader import as_list
+
+        text, shift = as_list(text)
     try:
         tree = parse(text, variables=variables, functions=functions)
     except ReadError as exc:
-        return Preview("error", exc.message, exc.hint, exc.position)
+        return Preview("error", exc.message, exc.hint, max(0, exc.position - shift))
     shown = render(tree)
     if isinstance(q, m.NumericQuestion | m.VectorQuestion):
         try:
             value = evaluate(tree, {})
         except ValueError:
             return Preview("ok", shown)
-        number = format_value(value)
+        # enough digits to copy from: 1000.2822, not 1000.28, when the answer needs 3 decimals
+        number = _digits(value)
         if number != shown:
             shown = f"{shown} = {number}"
     return Preview("ok", shown)
@@ -76,3 +82,11 @@ def _preview_chain(variant: Variant, text: str) -> Preview:
     if not pieces:
         return Preview("empty")
     return Preview("ok", "\n= ".join(pieces))
+
+
+def _digits(value: object) -> str:
+    if isinstance(value, float):
+        return format_value(float(f"{value:.10g}"), ".10g")
+    if hasattr(value, "tolist"):
+        return "[" + ", ".join(f"{v:.10g}" for v in value.tolist()) + "]"  # type: ignore[attr-defined]
+    return format_value(value)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from tutor.grading.result import Result
 
 
-def feedback_text(result: Result, earned: float | None, answer: str | None = None) -> str:
+def feedback_text(
+    result: Result, earned: float | None, answer: str | None = None, show_reading: bool = True
+) -> str:
     """The panel's text, also used by the plain mode so both say the same thing."""
     lines = [result.label]
     if result.verdict == "invalid":
@@ -16,17 +18,14 @@ def feedback_text(result: Result, earned: float | None, answer: str | None = Non
             lines[0] += f" (the answer is worth {result.score:.2g}; hints or the solution cost the rest)"
     if result.rule:
         lines[0] += f" · {result.rule}" if result.verdict == "correct" else f" · needed: {result.rule}"
-    if result.read_as:
+    if result.read_as and show_reading:
         lines.append(f"read as: {result.read_as}")
     for text in result.feedback:
         lines.append(f"• {text}")
     if result.verdict == "invalid" and result.position is not None and answer and "\n" not in answer:
         lines.append(f"  {answer}")
         lines.append("  " + " " * result.position + "^")
+    # each part's words are in the feedback above already ("Step 2: …"): just the verdicts
     for i, part in enumerate(result.parts, start=1):
-        if part.verdict == "correct":
-            lines.append(f"  {i}. {part.label}")
-        else:
-            detail = f": {part.feedback[0]}" if part.feedback else ""
-            lines.append(f"  {i}. {part.label}{detail}")
+        lines.append(f"  {i}. {part.label}")
     return "\n".join(lines)

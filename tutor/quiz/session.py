@@ -83,7 +83,8 @@ class Summary:
 
 
 def first_line(markdown: str, width: int = 60) -> str:
-    text = " ".join(markdown.split())
+    """The start of a prompt as plain text: one line, no Markdown marks."""
+    text = " ".join(markdown.replace("`", "").replace("**", "").split())
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 

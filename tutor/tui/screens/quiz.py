@@ -18,7 +18,7 @@ from textual.worker import Worker, WorkerState
 from tutor.content import model as m
 from tutor.grading.result import Result
 from tutor.quiz.session import QuizSession
-from tutor.tui.widgets.answers import AnswerArea, ChoiceAnswer, FreeAnswer, answer_area
+from tutor.tui.widgets.answers import AnswerArea, ChoiceAnswer, FreeAnswer, MathAnswer, answer_area
 from tutor.tui.widgets.feedback import FeedbackPanel, feedback_text
 
 # Beyond the grader's own caps (2 s for SymPy, a few seconds for code) something is wrong;
@@ -44,6 +44,7 @@ HOW_TO_ANSWER = {
     "choice": "Pick with the arrow keys and space, or type the letter; ctrl+s checks.",
     "code": "Write the function; ctrl+s runs it against the tests.",
     "free": "Write your answer; ctrl+s shows the model answer and a checklist: you grade yourself.",
+    "derivation": "Enter each step; the line under it shows how it is read. Enter on the last checks.",
 }
 
 
@@ -65,6 +66,9 @@ class QuizScreen(Screen[None]):
         Binding("ctrl+r", "retry", "New variant"),
         Binding("ctrl+n", "next", "Next"),
         Binding("escape", "leave", "Leave quiz"),
+        # editors and lists keep arrows and enter; page keys always scroll the question
+        Binding("pageup", "scroll_question(-1)", "Scroll up", show=False, priority=True),
+        Binding("pagedown", "scroll_question(1)", "Scroll down", show=False, priority=True),
     ]
 
     grading: reactive[bool] = reactive(False)
@@ -138,7 +142,7 @@ class QuizScreen(Screen[None]):
     @on(AnswerArea.Submit)
     def _submit(self) -> None:
         state = self.session.current
-        if state.result is not None and state.result.verdict == "correct":
+        if state.result is not None and state.result.verdict == "correct" and not self.grading:
             self.action_next()  # enter again after a right answer goes on
         else:
             self.action_check()
@@ -166,6 +170,7 @@ class QuizScreen(Screen[None]):
                 self.notify(area.empty_message, severity="warning")
                 return
             area.reveal()
+            self._show(area.query_one("#rubric-box"), top=True)
             return
         value = area.value()
         if value is None:
@@ -209,13 +214,29 @@ class QuizScreen(Screen[None]):
         else:
             answer = self._pending_answer if isinstance(self._pending_answer, str) else None
             earned = self.session.current.earned if result.counts_as_attempt else None
-            panel.show_text(
-                f"{feedback_text(result, earned, answer)}\n{NEXT_STEPS[result.verdict]}", result.verdict
-            )
+            next_steps = NEXT_STEPS[result.verdict]
+            if result.verdict == "correct" and not isinstance(self.area, MathAnswer):
+                next_steps = next_steps.replace("Enter or ctrl+n", "ctrl+n")  # enter edits or ticks here
+            # the reading helps for typed math and text, not for ticked options
+            reading = not isinstance(self.area, ChoiceAnswer | FreeAnswer)
+            text = feedback_text(result, earned, answer, show_reading=reading)
+            panel.show_text(f"{text}\n{next_steps}", result.verdict)
         self.update_status()
-        self.query_one("#question", VerticalScroll).scroll_to_widget(panel, animate=False)
+        self._show(panel)
 
     # ------------------------------------------------------------ help along the way
+
+    def action_scroll_question(self, direction: int) -> None:
+        pane = self.query_one("#question", VerticalScroll)
+        if direction > 0:
+            pane.scroll_page_down(animate=False)
+        else:
+            pane.scroll_page_up(animate=False)
+
+    def _show(self, widget: Any, top: bool = False) -> None:
+        """Scroll `widget` into view once its new content has been laid out."""
+        pane = self.query_one("#question", VerticalScroll)
+        self.call_after_refresh(lambda: pane.scroll_to_widget(widget, animate=False, top=top))
 
     def action_hint(self) -> None:
         revealed = self.session.next_hint()
@@ -229,6 +250,7 @@ class QuizScreen(Screen[None]):
         widget = self.query_one("#hints", Markdown)
         widget.update(text + (f"\n\n*{cost.strip()}*" if cost else ""))
         widget.display = True
+        self._show(widget)
         self.update_status()
 
     def action_solution(self) -> None:
@@ -242,7 +264,7 @@ class QuizScreen(Screen[None]):
         )
         widget.update(f"### Worked solution\n\n{text}{note}")
         widget.display = True
-        self.query_one("#question", VerticalScroll).scroll_to_widget(widget, animate=False)
+        self._show(widget, top=True)
 
     def action_retry(self) -> None:
         if self.grading:

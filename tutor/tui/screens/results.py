@@ -58,8 +58,12 @@ class ResultsScreen(Screen[None]):
         s = self.summary
         if not s.revisit:
             return "Nothing to revisit: every question fully right. Press r for fresh variants."
-        notes = sorted({n for row in s.rows if row.question_id in s.revisit for n in row.notes})
-        lines = [f"To revisit ({len(s.revisit)}): press v to retake just those."]
+        notes = sorted(
+            {n for row in s.rows if row.question_id in s.revisit for n in row.notes if n != "self-assessed"}
+        )
+        lines = [
+            f"To revisit ({len(s.revisit)}, not fully right or not answered): press v to retake just those."
+        ]
         if notes:
             lines.append("Mistakes seen: " + ", ".join(notes))
         return "\n".join(lines)

@@ -12,7 +12,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Input, Label, Markdown, RadioButton, RadioSet, SelectionList, Static, TextArea
+from textual.widgets import Input, Label, Markdown, SelectionList, Static, TextArea
 
 from tutor.content import model as m
 from tutor.content.variants import Variant
@@ -36,9 +36,22 @@ class AnswerArea(Vertical):
     }
     AnswerArea .step-prompt {
         margin-top: 1;
+        height: auto;
     }
     AnswerArea TextArea {
-        height: 10;
+        height: 8;
+    }
+    AnswerArea #answer-code {
+        height: 14;
+    }
+    AnswerArea RadioSet {
+        width: 1fr;
+    }
+    /* options are sentences: wrap them rather than cut the words that tell them apart */
+    AnswerArea SelectionList {
+        height: auto;
+        max-height: 60;
+        text-wrap: wrap;
     }
     """
 
@@ -55,13 +68,13 @@ class AnswerArea(Vertical):
         raise NotImplementedError
 
     def focus_input(self) -> None:
-        for widget in self.query("Input, TextArea, RadioSet, SelectionList"):
+        for widget in self.query("Input, TextArea, SelectionList"):
             if widget.focusable:
                 widget.focus()
                 return
 
     def lock(self, locked: bool) -> None:
-        for widget in self.query("Input, TextArea, RadioSet, SelectionList"):
+        for widget in self.query("Input, TextArea, SelectionList"):
             widget.disabled = locked
 
 
@@ -132,7 +145,7 @@ class StepsAnswer(AnswerArea):
     def compose(self) -> ComposeResult:
         q: m.DerivationQuestion = self.variant.question
         for i, step in enumerate(q.steps, start=1):
-            yield Label(f"Step {i}. {self.variant.render(step.prompt)}", classes="step-prompt")
+            yield Markdown(f"**Step {i}.** {self.variant.render(step.prompt)}", classes="step-prompt")
             yield Input(placeholder="an expression", id=f"step-{i}")
             yield PreviewLine()
 
@@ -191,7 +204,10 @@ class CodeAnswer(AnswerArea):
 
 
 class ChoiceAnswer(AnswerArea):
-    """Options in this variant's order; the value is the set of authored indices picked."""
+    """Options in this variant's order; the value is the set of authored indices picked.
+
+    One list for single and multiple choice alike (a single choice keeps one tick), since
+    option texts are sentences that must wrap."""
 
     empty_message = "Choose an option first."
 
@@ -203,31 +219,36 @@ class ChoiceAnswer(AnswerArea):
     def compose(self) -> ComposeResult:
         q: m.ChoiceQuestion = self.variant.question
         labels = [f"{LETTERS[i]}) {self.variant.render(q.options[k].text)}" for i, k in enumerate(self.order)]
-        if q.multiple:
-            yield Label("Choose every option that applies (space to tick).", classes="preview")
-            yield SelectionList[int](*((label, k) for label, k in zip(labels, self.order, strict=True)))
-        else:
-            yield RadioSet(*(RadioButton(label) for label in labels))
+        hint = "Choose every option that applies" if q.multiple else "Choose one option"
+        yield Label(f"{hint} (↑/↓ and space, or its letter).", classes="preview")
+        yield SelectionList[int](*((label, k) for label, k in zip(labels, self.order, strict=True)))
+
+    @on(SelectionList.SelectionToggled)
+    def _one_only(self, event: SelectionList.SelectionToggled) -> None:
+        q: m.ChoiceQuestion = self.variant.question
+        chosen = event.selection.value
+        listing = self.query_one(SelectionList)
+        if not q.multiple and chosen in listing.selected:
+            for other in list(listing.selected):
+                if other != chosen:
+                    listing.deselect(other)
 
     def value(self) -> set[int] | None:
-        q: m.ChoiceQuestion = self.variant.question
-        if q.multiple:
-            picked = set(self.query_one(SelectionList).selected)
-            return picked or None
-        index = self.query_one(RadioSet).pressed_index
-        return {self.order[index]} if index >= 0 else None
+        picked = set(self.query_one(SelectionList).selected)
+        return picked or None
 
     def pick(self, letter: str) -> None:
         """Choose by letter, as typed."""
         index = LETTERS.index(letter)
-        q: m.ChoiceQuestion = self.variant.question
-        if index >= len(self.order):
-            return
-        if q.multiple:
-            self.query_one(SelectionList).toggle(self.order[index])
-        else:
-            buttons = list(self.query(RadioButton))
-            buttons[index].value = True
+        if index < len(self.order):
+            listing = self.query_one(SelectionList)
+            listing.toggle(self.order[index])
+            listing.highlighted = index
+            q: m.ChoiceQuestion = self.variant.question
+            if not q.multiple:
+                for other in list(listing.selected):
+                    if other != self.order[index]:
+                        listing.deselect(other)
 
 
 class FreeAnswer(AnswerArea):
@@ -245,7 +266,9 @@ class FreeAnswer(AnswerArea):
         with Vertical(id="rubric-box"):
             yield Label("Model answer", classes="title")
             yield Markdown(self.variant.render(q.model_answer))
-            yield Label("Tick what your answer covered (space), then check again:", classes="title")
+            yield Label(
+                "Tick what your answer covered (↑/↓ and space), then ctrl+s records it:", classes="title"
+            )
             yield SelectionList[int](*((item.text, i) for i, item in enumerate(q.rubric)), id="rubric")
 
     def on_mount(self) -> None:
@@ -254,7 +277,8 @@ class FreeAnswer(AnswerArea):
     def reveal(self) -> None:
         self.revealed = True
         self.query_one("#rubric-box").display = True
-        self.query_one("#rubric", SelectionList).focus()
+        rubric = self.query_one("#rubric", SelectionList)
+        self.call_after_refresh(rubric.focus)
 
     def value(self) -> set[int] | None:
         if not self.revealed:
