@@ -15,13 +15,15 @@ class CourseCommands(Provider):
         course = getattr(app, "course", None)
         if course is None:
             return
-        yield "Review questions to revisit", app.start_review, "Retake what you last got wrong"
+        if app.store.to_revisit(course.questions):
+            yield "Review: questions you last got wrong", app.start_review, "Retake them with new numbers"
         for loaded in course.lessons_in_order:
             lesson = loaded.lesson
             yield f"Open lesson: {lesson.title}", partial(app.open_lesson, lesson.id), lesson.summary
             yield f"Start quiz: {lesson.title}", partial(app.start_quiz, lesson.id), "The lesson's questions"
         for bank in course.banks:
-            yield f"Start quiz: bank {bank.bank.title}", partial(app.start_quiz, bank.bank.bank), ""
+            if bank.bank.lesson is None:  # a lesson's banks are in its quiz already
+                yield f"Start quiz: {bank.bank.title}", partial(app.start_quiz, bank.bank.bank), ""
 
     async def discover(self) -> Hits:
         for name, callback, help_text in self._commands():

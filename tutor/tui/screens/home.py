@@ -54,9 +54,8 @@ class HomeScreen(Screen[None]):
         yield Header()
         with Vertical(id="home"):
             yield Static("", id="course-title", classes="title")
-            with Horizontal(id="home-actions"):
-                yield Label("", id="continue")
-                yield Label("", id="review")
+            yield Label("", id="continue")
+            yield Label("", id="review")
             yield LoadingIndicator(id="loading")
             yield ListView(id="lessons")
             with VerticalScroll(id="notices"):
@@ -86,6 +85,10 @@ class HomeScreen(Screen[None]):
         )
         listing = self.query_one("#lessons", ListView)
         index = listing.index or 0
+        last = store.state().get("last") or {}
+        order = [x.lesson.id for x in course.lessons_in_order]
+        if last.get("ref") in order:  # back from a lesson or its quiz: keep it highlighted
+            index = order.index(last["ref"])
         await listing.clear()
         opened = set(store.state().get("opened", []))
         for number, loaded in enumerate(course.lessons_in_order, start=1):
@@ -120,7 +123,7 @@ class HomeScreen(Screen[None]):
         self.query_one("#continue", Label).update(text)
         due = len(app.store.to_revisit(course.questions))
         self.query_one("#review", Label).update(
-            f"r: review {due} question(s) to revisit" if due else "Nothing to review yet"
+            f"Press r to review {due} question(s) you last got wrong." if due else "Nothing to review yet."
         )
 
     def _show_notices(self, course: Course) -> None:

@@ -9,6 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.lazy import Lazy
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, ListItem, ListView, Markdown
 
@@ -72,7 +73,9 @@ class LessonScreen(Screen[None]):
             with VerticalScroll(id="lesson-body"):
                 yield Markdown(f"# {self.lesson.title}\n\n*{self.lesson.summary}*", id="lesson-title")
                 for i, section in enumerate(self.lesson.sections, start=1):
-                    yield SectionView(i, section, section_body(section, values))
+                    view = SectionView(i, section, section_body(section, values))
+                    # the first section shows at once; the rest mount after that first frame
+                    yield view if i == 1 else Lazy(view)
                 yield Label(self._quiz_line(), id="quiz-call", classes="title")
         yield Footer()
 

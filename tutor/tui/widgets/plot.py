@@ -88,7 +88,7 @@ class PlotPanel(Vertical, can_focus=True):
 
         # The curves at exactly the cursor, not at the nearest of the drawn points.
         at = values_at(self.plot, self.cursor, self.values)
-        values = ", ".join(f"{label} = {_fmt(value)}" for label, value in at)
+        values = " · ".join(f"{label}: {_fmt(value)}" for label, value in at)
         lines = [f"at {self.plot.x} = {_fmt(self.cursor)}: {values}"]
         for i, (name, c) in enumerate(self.plot.controls.items()):
             mark = "▶" if i == self.picked else " "
