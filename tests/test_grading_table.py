@@ -93,6 +93,7 @@ NUMERIC = [
     num("neg-log-0.1", "-log(0.1)", LN10, "correct", rule="within 1 %"),
     num("unicode-minus-log", "−log(0.1)", LN10, "correct"),
     num("ln-10", "ln(10)", LN10, "correct"),
+    num("near-miss-rounded-too-early", "2.2", LN10, "incorrect", "close", says="keep more digits"),
     num("overflow-is-unreadable-not-wrong", "log(exp(1000))", "1000", "invalid", says="too large to compute"),
     num("division-by-zero", "1/0", LN10, "invalid", says="overflows to infinity"),
     num("no-value", "sqrt(-1)", LN10, "invalid", says="square root of a negative"),

@@ -108,6 +108,9 @@ def grade_numeric(variant: Variant, answer: str) -> Result:
     )
     if found is not None:
         return Result("incorrect", 0.0, (found.note,), (found.feedback,), read_as, check.rule)
+    if reference != 0 and abs(value - reference) <= 0.05 * abs(reference):
+        near = f"Close, but not {check.rule}: round later, or keep more digits."
+        return Result("incorrect", 0.0, ("close",), (near,), read_as, check.rule)
     return Result("incorrect", 0.0, (), ("That is not the right value.",), read_as, check.rule)
 
 
@@ -374,7 +377,7 @@ def grade_chain(variant: Variant, answer: str) -> Result:
     form = _form_result(ctx, trees[-1], read_as)
     if form is not None:
         return form
-    return Result("correct", 1.0, read_as=read_as, rule=f"{len(trees) - 1} equalities checked")
+    return Result("correct", 1.0, read_as=read_as, rule=f"{len(trees) - 1} equalit{'y' if len(trees) == 2 else 'ies'} checked")
 
 
 def _shape(tree: Node) -> Counter[str]:
