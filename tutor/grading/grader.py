@@ -377,7 +377,12 @@ def grade_chain(variant: Variant, answer: str) -> Result:
     form = _form_result(ctx, trees[-1], read_as)
     if form is not None:
         return form
-    return Result("correct", 1.0, read_as=read_as, rule=f"{len(trees) - 1} equalit{'y' if len(trees) == 2 else 'ies'} checked")
+    return Result(
+        "correct",
+        1.0,
+        read_as=read_as,
+        rule=f"{len(trees) - 1} equalit{'y' if len(trees) == 2 else 'ies'} checked",
+    )
 
 
 def _shape(tree: Node) -> Counter[str]:

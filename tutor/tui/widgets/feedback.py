@@ -3,12 +3,37 @@ mistake was, and which rule decided."""
 
 from __future__ import annotations
 
+import re
+
+from rich.text import Text
 from textual.widgets import Static
 
 from tutor.grading.result import Result
 from tutor.quiz.feedback import feedback_text
 
 VERDICT_CLASSES = ("-correct", "-partial", "-incorrect", "-invalid", "-undecided")
+
+
+# **bold**, *italic* and `code` as authors write them in feedback; a `*` between operands
+# (2*(y - ŷ)*x) is multiplication and stays.
+_INLINE = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|(?<![\w)\]])\*(?=\S)(.+?)(?<=\S)\*(?![\w(\[])|`([^`]+)`")
+
+
+def inline_markdown(text: str) -> Text:
+    out = Text()
+    last = 0
+    for match in _INLINE.finditer(text):
+        out.append(text[last : match.start()])
+        bold, italic, code = match.groups()
+        if bold is not None:
+            out.append(bold, style="bold")
+        elif italic is not None:
+            out.append(italic, style="italic")
+        else:
+            out.append(code, style="bold")
+        last = match.end()
+    out.append(text[last:])
+    return out
 
 
 class FeedbackPanel(Static):
@@ -35,13 +60,13 @@ class FeedbackPanel(Static):
     def show(self, result: Result, earned: float | None, answer: str | None = None) -> None:
         self.remove_class(*VERDICT_CLASSES)
         self.add_class(f"-{result.verdict}")
-        self.update(feedback_text(result, earned, answer))
+        self.update(inline_markdown(feedback_text(result, earned, answer)))
         self.display = True
 
     def show_text(self, text: str, verdict: str = "undecided") -> None:
         self.remove_class(*VERDICT_CLASSES)
         self.add_class(f"-{verdict}")
-        self.update(text)
+        self.update(inline_markdown(text))
         self.display = True
 
     def clear(self) -> None:
