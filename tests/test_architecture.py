@@ -32,3 +32,24 @@ def test_quick_commands_never_import_sympy():
     for args in (["--help"], ["list"], ["schema"], ["schema", "lesson"]):
         loaded = _modules_after(args)
         assert "sympy" not in loaded, args
+
+
+def test_the_code_is_ruff_clean_and_formatted():
+    ruff = [sys.executable, "-m", "ruff"]
+    paths = ["tutor", "tests", "benchmarks"]
+    check = subprocess.run([*ruff, "check", *paths], capture_output=True, text=True, cwd=REPO)
+    assert check.returncode == 0, check.stdout
+    fmt = subprocess.run([*ruff, "format", "--check", *paths], capture_output=True, text=True, cwd=REPO)
+    assert fmt.returncode == 0, fmt.stdout
+
+
+def test_the_app_never_imports_sympy_before_its_first_screen():
+    code = (
+        "import sys\n"
+        "from tutor.tui.app import TutorApp\n"
+        "from tutor.tui.screens.home import HomeScreen\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    loaded = set(out.stdout.split())
+    assert "sympy" not in loaded and "numpy" not in loaded and "pydantic" not in loaded
