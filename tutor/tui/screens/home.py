@@ -18,7 +18,15 @@ if TYPE_CHECKING:
 class LessonItem(ListItem):
     """One row of the course map."""
 
-    def __init__(self, number: int, loaded: LoadedLesson, questions: int, done: float, status: str) -> None:
+    def __init__(
+        self,
+        number: int,
+        loaded: LoadedLesson,
+        questions: int,
+        done: float,
+        status: str,
+        banks: list[str] | None = None,
+    ) -> None:
         super().__init__()
         self.lesson_id = loaded.lesson.id
         self.number = number
@@ -26,6 +34,7 @@ class LessonItem(ListItem):
         self.questions = questions
         self.done = done
         self.status = status
+        self.banks = banks or []
 
     def compose(self) -> ComposeResult:
         lesson = self.loaded.lesson
@@ -37,6 +46,8 @@ class LessonItem(ListItem):
             yield bar
         yield Label(lesson.summary, classes="lesson-summary muted")
         quiz = f"quiz: {self.questions} question(s)" if self.questions else "no quiz yet"
+        if self.banks:
+            quiz += f" · from {', '.join(self.banks)}"
         yield Label(quiz, classes="lesson-quiz muted")
 
 
@@ -101,7 +112,9 @@ class HomeScreen(Screen[None]):
                 status = "◐ started"
             else:
                 status = "· new"
-            await listing.append(LessonItem(number, loaded, len(ids), done, status))
+            entries = course.resolve(loaded.lesson.id)
+            banks = list(dict.fromkeys(e.bank.bank.title for e in entries))
+            await listing.append(LessonItem(number, loaded, len(ids), done, status, banks))
         listing.display = True
         if course.lessons:
             listing.index = min(index, len(course.lessons) - 1)

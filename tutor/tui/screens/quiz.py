@@ -128,6 +128,8 @@ class QuizScreen(Screen[None]):
         kind = TYPE_NAMES.get(state.question.type, state.question.type)
         hints_left = len(state.hints) - state.hints_shown
         hints = f"{hints_left} hint{'s' if hints_left != 1 else ''} left" if hints_left else "no hints left"
+        if hints_left and state.hints[state.hints_shown].penalty:
+            hints += f" (next costs {state.hints[state.hints_shown].penalty:.0%})"
         self.query_one("#status", Label).update(
             f" Question {s.index + 1} of {s.total} · {kind} · "
             f"score {s.score_so_far():.3g} of {s.max_score:.3g} · {hints}"
