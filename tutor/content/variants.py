@@ -150,6 +150,20 @@ class Variant:
             values["answer"] = self.answer_text
         return fill(text, values)
 
+    def pretty(self, expression: str | None) -> str:
+        """An author's expression as the reader renders it, with this variant's numbers."""
+        from tutor.expr import ReadError, render
+        from tutor.expr.nodes import substitute
+
+        if expression is None:
+            return ""
+        try:
+            tree = parse_author(expression, self.scope.values, self.scope.functions.keys())
+        except ReadError:
+            return expression
+        numbers = {k: format_value(v) for k, v in self.values.items() if _is_number(v)}
+        return render(substitute(tree, numbers))
+
     @property
     def prompt(self) -> str:
         return self.render(self.question.prompt)
@@ -182,12 +196,7 @@ def instantiate(question: Any, seed: int) -> Variant:
         except ValueError as exc:
             raise VariantError(f"answer: {exc}", ("answer",)) from None
     elif getattr(question, "answer", None) is not None:
-        from tutor.expr import render
-        from tutor.expr.nodes import substitute
-
-        tree = parse_author(question.answer, scope.values, scope.functions.keys())
-        numbers = {k: format_value(v) for k, v in values.items() if _is_number(v)}
-        variant.answer_text = render(substitute(tree, numbers))
+        variant.answer_text = variant.pretty(question.answer)
     return variant
 
 

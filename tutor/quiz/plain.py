@@ -98,7 +98,7 @@ class PlainQuiz:
         elif isinstance(q, m.DerivationQuestion) and q.mode == "steps":
             self.write("Answer each step on its own line.")
         elif isinstance(q, m.DerivationQuestion):
-            self.write(f"Write the chain from {variant.render(q.start)}, e.g. a = b = c, then `{END}`.")
+            self.write(f"Write the chain from {variant.pretty(q.start)}, e.g. a = b = c, then `{END}`.")
         elif isinstance(q, m.CodeQuestion):
             self.write(f"Write the Python function `{q.function}`, then a line with `{END}`.")
         elif isinstance(q, m.FreeQuestion):

@@ -108,7 +108,10 @@ class QuizScreen(Screen[None]):
         state = self.session.current
         q = state.question
         self.query_one("#prompt", Markdown).update(state.variant.prompt)
-        self.query_one("#how", Label).update(HOW_TO_ANSWER.get(q.type, ""))
+        how = HOW_TO_ANSWER.get(q.type, "")
+        if isinstance(q, m.DerivationQuestion) and q.mode == "chain":
+            how = "Write the chain start = … = result, one or more `=` per line; ctrl+s checks every link."
+        self.query_one("#how", Label).update(how)
         box = self.query_one("#answer", Vertical)
         box.remove_children()
         area = answer_area(state.variant)

@@ -179,7 +179,7 @@ class ChainAnswer(AnswerArea):
     def compose(self) -> ComposeResult:
         q: m.DerivationQuestion = self.variant.question
         yield TextArea("", id="answer-text", soft_wrap=True, show_line_numbers=True)
-        yield Label(f"Start from: {self.variant.render(q.start)}", classes="preview")
+        yield Label(f"Start from: {self.variant.pretty(q.start)}", classes="preview")
         yield PreviewLine()
 
     @on(TextArea.Changed)
