@@ -226,3 +226,48 @@ async def test_a_broken_course_is_a_notice_not_a_crash(tmp_path, make_course):
         notices = app.screen.query_one("#notices")
         assert notices.display
         assert "bad.yaml" in str(app.screen.query_one("#notice-text").render())
+
+
+async def test_the_command_palette_opens_a_lesson(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await type_text(pilot, "open lesson huber")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "LessonScreen"
+
+
+async def test_a_grade_that_takes_too_long_lets_the_learner_go_on(tmp_path, monkeypatch):
+    import threading
+
+    from tutor.tui.screens import quiz as quiz_screen
+
+    monkeypatch.setattr(quiz_screen, "GRADE_PATIENCE", 0.05)
+    release = threading.Event()
+    app = make_app(tmp_path, StartAt("quiz", "basics", seed=1))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        real_submit = screen.session.submit
+
+        def stuck(answer):
+            release.wait(5)  # a grader stuck past every cap
+            return real_submit(answer)
+
+        screen.session.submit = stuck
+        await type_text(pilot, "1")
+        await pilot.press("enter")
+        for _ in range(100):
+            if "Could not decide" in feedback(app):
+                break
+            await pilot.pause(0.01)
+        assert "Could not decide in time" in feedback(app)
+        assert not screen.grading and not screen.query_one("#check").disabled
+        release.set()
+        await app.workers.wait_for_complete()
