@@ -79,6 +79,7 @@ class QuizScreen(Screen[None]):
         self.quiz_title = title
         self.ref = ref
         self._grade_timer: Any = None
+        self._area: AnswerArea | None = None
         self._pending_answer: Any = None
 
     def compose(self) -> ComposeResult:
@@ -115,6 +116,7 @@ class QuizScreen(Screen[None]):
         box = self.query_one("#answer", Vertical)
         box.remove_children()
         area = answer_area(state.variant)
+        self._area = area  # the old one may still be on its way out of the DOM
         box.mount(area)
         self.call_after_refresh(area.focus_input)
         self.query_one("#hints", Markdown).update("")
@@ -140,7 +142,8 @@ class QuizScreen(Screen[None]):
 
     @property
     def area(self) -> AnswerArea:
-        return self.query_one(AnswerArea)
+        assert self._area is not None, "show_question() runs on mount"
+        return self._area
 
     # ------------------------------------------------------------ checking
 
@@ -158,13 +161,15 @@ class QuizScreen(Screen[None]):
 
     def on_key(self, event: Any) -> None:
         # Letters pick options in a choice question, as printed next to them.
-        area = self.query(AnswerArea)
-        if area and isinstance(area.first(), ChoiceAnswer) and len(event.key) == 1 and event.key.isalpha():
-            choice = area.first()
-            assert isinstance(choice, ChoiceAnswer)
-            if event.key in "abcdefghijklmnopqrstuvwxyz"[: len(choice.order)]:
-                choice.pick(event.key)
-                event.stop()
+        choice = self._area
+        letters = "abcdefghijklmnopqrstuvwxyz"
+        if (
+            isinstance(choice, ChoiceAnswer)
+            and len(event.key) == 1
+            and event.key in letters[: len(choice.order)]
+        ):
+            choice.pick(event.key)
+            event.stop()
 
     def action_check(self) -> None:
         if self.grading:
@@ -299,6 +304,3 @@ class QuizScreen(Screen[None]):
             self.show_results()
         else:
             self.app.pop_screen()
-
-    def question_model(self) -> m.Question | Any:
-        return self.session.current.question
