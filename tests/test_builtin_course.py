@@ -89,7 +89,7 @@ def test_every_lesson_computes_its_numbers_and_draws_its_plots(lesson):
         assert not unknown_placeholders(section.body, computed.values)
         assert "{{" not in section_body(section, computed.values)
     for plot in plots:
-        _, series = plot_series(plot)
+        _, series = plot_series(plot, values=computed.values)
         assert len(series) == len(plot.curves)
         assert all((~np.isnan(s.ys)).any() for s in series)
 

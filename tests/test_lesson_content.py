@@ -110,3 +110,34 @@ def test_a_lesson_quiz_may_name_a_bank_that_shares_the_lessons_id(make_course):
     """
     course = load_course(make_course(questions={"r.yaml": bank}, lessons={"r.yaml": lesson}))
     assert [e.id for e in course.resolve("regression")] == ["one"]
+
+
+def test_plot_curves_and_titles_use_the_lessons_numbers(make_course):
+    lesson = """
+    id: v
+    title: V
+    summary: s
+    values:
+      x0: 2
+      y0: 3
+      points: "[1, 2]"
+    sections:
+      - title: A
+        plot:
+          title: "Loss against w (x = {{x0}}, y = {{y0}}, {{nope}})"
+          x: w
+          range: [0, 2]
+          curves:
+            - {y: (x0*w - y0)^2, label: loss}
+            - {y: points*w, label: a vector cannot follow the axis}
+    """
+    root = make_course(lessons={"v.yaml": lesson})
+    loaded = load_course(root).lessons[0].lesson
+    values = compute_values(loaded).values
+    plot = loaded.sections[0].plot
+    _, series = plot_series(plot, None, points=3, values=values)
+    assert [s.label for s in series] == ["loss"]
+    assert list(series[0].ys) == [9.0, 1.0, 1.0]  # (2w − 3)² at w = 0, 1, 2
+    out = CliRunner().invoke(main, ["check", str(root)]).output
+    assert "unknown value `{{nope}}` in the plot title" in out
+    assert "curve `a vector cannot follow the axis`: `points` is not a known name" in out

@@ -23,6 +23,7 @@ from tutor.content.lessons import (
     curve_tree,
     formula_tree,
     plot_functions,
+    scalars,
     unknown_placeholders,
 )
 from tutor.content.loader import Course, LoadedLesson, QuestionEntry, SourceFile
@@ -502,12 +503,16 @@ def check_lesson(loaded: LoadedLesson) -> list[Diagnostic]:
                 report(formula_pos, f"formula `{formula.expr}`: {exc.message}{hint}")
         plot = section.plot
         if plot is not None:
-            _check_plot(loaded, plot, ("sections", i, "plot"), report)
+            _check_plot(loaded, plot, ("sections", i, "plot"), report, computed.values)
     return out
 
 
 def _check_plot(
-    loaded: LoadedLesson, plot: m.Plot, base: DataPath, report: Callable[[Any, str], None]
+    loaded: LoadedLesson,
+    plot: m.Plot,
+    base: DataPath,
+    report: Callable[[Any, str], None],
+    values: dict[str, Any],
 ) -> None:
     import numpy as np
 
@@ -524,15 +529,20 @@ def _check_plot(
             report(control_pos, f"control `{name}`: min must be below max")
         elif not (c.min <= c.value <= c.max):
             report(control_pos, f"control `{name}`: value must lie between min and max")
-    fns = plot_functions(plot)
+    if plot.title:
+        for name, offset in unknown_placeholders(plot.title, values):
+            report(
+                smap.text_pos((*base, "title"), offset), f"unknown value `{{{{{name}}}}}` in the plot title"
+            )
+    fns = plot_functions(plot, values)
     for key, problem in fns.problems:
         report(smap.pos((*base, "functions", key)), f"function `{key}`: {problem}")
     xs = np.linspace(lo, hi, 201)
-    env = {plot.x: xs, **{k: c.value for k, c in plot.controls.items()}}
+    env = {**scalars(values), plot.x: xs, **{k: c.value for k, c in plot.controls.items()}}
     for j, curve in enumerate(plot.curves):
         path = (*base, "curves", j, "y")
         try:
-            tree = curve_tree(plot, curve, fns.functions)
+            tree = curve_tree(plot, curve, fns.functions, values)
         except ReadError as exc:
             hint = f"; {exc.hint}" if exc.hint else ""
             report(smap.text_pos(path, exc.position), f"curve `{curve.label}`: {exc.message}{hint}")

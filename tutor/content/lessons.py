@@ -6,6 +6,7 @@ so that a lesson that passes the check renders the same numbers the learner sees
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,14 +105,27 @@ class PlotFunctions:
     problems: list[tuple[str, str]]
 
 
-def plot_functions(plot: m.Plot) -> PlotFunctions:
-    functions, problems = declared_functions(plot.functions, [plot.x, *plot.controls])
+def scalars(values: Mapping[str, Any] | None) -> dict[str, float]:
+    """The lesson's values a curve may use: numbers (a fixed vector cannot follow the x axis)."""
+    import numpy as np
+
+    return {k: float(v) for k, v in (values or {}).items() if np.ndim(v) == 0}
+
+
+def _names(plot: m.Plot, values: Mapping[str, Any] | None) -> list[str]:
+    return [plot.x, *plot.controls, *scalars(values)]
+
+
+def plot_functions(plot: m.Plot, values: Mapping[str, Any] | None = None) -> PlotFunctions:
+    functions, problems = declared_functions(plot.functions, _names(plot, values))
     return PlotFunctions(functions, problems)
 
 
-def curve_tree(plot: m.Plot, curve: m.Curve, functions: dict[str, FunctionDef]) -> Node:
-    """Raises ReadError."""
-    return parse_author(curve.y, [plot.x, *plot.controls], functions.keys())
+def curve_tree(
+    plot: m.Plot, curve: m.Curve, functions: dict[str, FunctionDef], values: Mapping[str, Any] | None = None
+) -> Node:
+    """Raises ReadError. A curve sees the x variable, the controls and the lesson's numbers."""
+    return parse_author(curve.y, _names(plot, values), functions.keys())
 
 
 @dataclass
@@ -121,7 +135,10 @@ class Series:
 
 
 def plot_series(
-    plot: m.Plot, controls: dict[str, float] | None = None, points: int = 201
+    plot: m.Plot,
+    controls: dict[str, float] | None = None,
+    points: int = 201,
+    values: Mapping[str, Any] | None = None,
 ) -> tuple[Any, list[Series]]:
     """x values and each readable curve's y values, with controls at `controls` (else their value)."""
     import numpy as np
@@ -129,7 +146,7 @@ def plot_series(
     lo, hi = plot.range
     xs = np.linspace(lo, hi, points)
     out = []
-    for label, value in _curves_at(plot, xs, controls):
+    for label, value in _curves_at(plot, xs, controls, values):
         ys = np.asarray(value, dtype=float)
         if ys.shape != xs.shape:
             ys = np.broadcast_to(ys, xs.shape).astype(float)
@@ -138,12 +155,17 @@ def plot_series(
     return xs, out
 
 
-def values_at(plot: m.Plot, x: float, controls: dict[str, float] | None = None) -> list[tuple[str, float]]:
+def values_at(
+    plot: m.Plot,
+    x: float,
+    controls: dict[str, float] | None = None,
+    values: Mapping[str, Any] | None = None,
+) -> list[tuple[str, float]]:
     """Each readable curve's value at one x (NaN where undefined)."""
     import math
 
     out = []
-    for label, value in _curves_at(plot, x, controls):
+    for label, value in _curves_at(plot, x, controls, values):
         try:
             number = float(value)
         except TypeError:
@@ -152,16 +174,19 @@ def values_at(plot: m.Plot, x: float, controls: dict[str, float] | None = None) 
     return out
 
 
-def _curves_at(plot: m.Plot, x: Any, controls: dict[str, float] | None) -> list[tuple[str, Any]]:
+def _curves_at(
+    plot: m.Plot, x: Any, controls: dict[str, float] | None, values: Mapping[str, Any] | None
+) -> list[tuple[str, Any]]:
     """(label, value) of each curve that can be read and computed, with the controls set."""
-    env: dict[str, Any] = {plot.x: x}
+    env: dict[str, Any] = {**scalars(values), plot.x: x}
     for name, control in plot.controls.items():
         env[name] = (controls or {}).get(name, control.value)
-    functions = plot_functions(plot).functions
+    functions = plot_functions(plot, values).functions
     out = []
     for curve in plot.curves:
         try:
-            out.append((curve.label, evaluate(curve_tree(plot, curve, functions), env, functions)))
+            tree = curve_tree(plot, curve, functions, values)
+            out.append((curve.label, evaluate(tree, env, functions)))
         except (ReadError, EvalError, ValueError):
             continue
     return out

@@ -26,8 +26,9 @@ class SectionView(Vertical):
     }
     """
 
-    def __init__(self, number: int, section: m.Section, body: str) -> None:
+    def __init__(self, number: int, section: m.Section, body: str, values: dict[str, Any]) -> None:
         super().__init__(id=f"section-{number}")
+        self.values = values
         self.section = section
         self.body = body
         self.number = number
@@ -37,7 +38,7 @@ class SectionView(Vertical):
         for formula in self.section.formulas:
             yield FormulaBlock(formula)
         if self.section.plot is not None:
-            yield PlotPanel(self.section.plot, id=f"plot-{self.number}")
+            yield PlotPanel(self.section.plot, id=f"plot-{self.number}", values=self.values)
 
 
 class LessonScreen(Screen[None]):
@@ -73,7 +74,7 @@ class LessonScreen(Screen[None]):
             with VerticalScroll(id="lesson-body"):
                 yield Markdown(f"# {self.lesson.title}\n\n*{self.lesson.summary}*", id="lesson-title")
                 for i, section in enumerate(self.lesson.sections, start=1):
-                    view = SectionView(i, section, section_body(section, values))
+                    view = SectionView(i, section, section_body(section, values), values)
                     # the first section shows at once; the rest mount after that first frame
                     yield view if i == 1 else Lazy(view)
                 yield Label(self._quiz_line(), id="quiz-call", classes="title")

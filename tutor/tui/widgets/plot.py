@@ -3,6 +3,8 @@ and a readout of every curve's value at a cursor."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -11,7 +13,7 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from tutor.content import model as m
-from tutor.content.variants import format_value
+from tutor.content.variants import fill, format_value
 
 
 class PlotPanel(Vertical, can_focus=True):
@@ -46,14 +48,15 @@ class PlotPanel(Vertical, can_focus=True):
     picked: reactive[int] = reactive(0)
     cursor: reactive[float] = reactive(0.0)
 
-    def __init__(self, plot: m.Plot, id: str | None = None) -> None:
+    def __init__(self, plot: m.Plot, id: str | None = None, values: dict[str, Any] | None = None) -> None:
         super().__init__(id=id)
         self.plot = plot
+        self.lesson_values = values or {}
         self.values: dict[str, float] = {k: c.value for k, c in plot.controls.items()}
         lo, hi = plot.range
         self.set_reactive(PlotPanel.cursor, lo + (hi - lo) * 0.75)
         if plot.title:
-            self.border_title = plot.title
+            self.border_title = fill(plot.title, self.lesson_values)
 
     def compose(self) -> ComposeResult:
         yield PlotextPlot()
@@ -67,7 +70,7 @@ class PlotPanel(Vertical, can_focus=True):
     def redraw(self) -> None:
         from tutor.content.lessons import plot_series
 
-        xs, series = plot_series(self.plot, self.values)
+        xs, series = plot_series(self.plot, self.values, values=self.lesson_values)
         plotter = self.query_one(PlotextPlot)
         plt = plotter.plt
         plt.clear_data()
@@ -87,7 +90,7 @@ class PlotPanel(Vertical, can_focus=True):
         from tutor.content.lessons import values_at
 
         # The curves at exactly the cursor, not at the nearest of the drawn points.
-        at = values_at(self.plot, self.cursor, self.values)
+        at = values_at(self.plot, self.cursor, self.values, self.lesson_values)
         values = " · ".join(f"{label}: {_fmt(value)}" for label, value in at)
         lines = [f"at {self.plot.x} = {_fmt(self.cursor)}: {values}"]
         for i, (name, c) in enumerate(self.plot.controls.items()):
