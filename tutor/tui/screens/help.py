@@ -33,6 +33,8 @@ HELP = """\
 | quiz | `ctrl+o` | show the worked solution (this variant then earns no score) |
 | quiz | `ctrl+r` | a fresh variant: new numbers, same question |
 | quiz | `ctrl+n` | next question (skips this one if unanswered) |
+| quiz | `pageup` / `pagedown` | scroll the question, its feedback and solution (also from inside an editor) |
+| quiz | `tab` | move between the answer, the checklist of a free response and the Check button |
 | quiz | `esc` | leave the quiz and see the results so far |
 | results | `r` | retake the quiz with new variants |
 | results | `v` | retake only what to revisit |
