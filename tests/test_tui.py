@@ -271,3 +271,15 @@ async def test_a_grade_that_takes_too_long_lets_the_learner_go_on(tmp_path, monk
         assert not screen.grading and not screen.query_one("#check").disabled
         release.set()
         await app.workers.wait_for_complete()
+
+
+async def test_the_theme_chosen_is_kept_for_next_time(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        app.theme = "ansi-dark"  # the terminal's own colours
+        await pilot.pause()
+    again = make_app(tmp_path)
+    async with again.run_test(size=(100, 30)) as pilot:
+        await settle(again, pilot)
+        assert again.theme == "ansi-dark"

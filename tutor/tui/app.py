@@ -63,6 +63,11 @@ class TutorApp(App[None]):
         return HomeScreen()
 
     def on_mount(self) -> None:
+        # The theme picked in the palette sticks (ansi-dark and ansi-light use the terminal's colours).
+        saved = self.store.state().get("theme")
+        if isinstance(saved, str) and saved in self.available_themes:
+            self.theme = saved
+        self.theme_changed_signal.subscribe(self, lambda theme: self.store.set_state(theme=theme.name))
         # After the first frame: the loading thread would otherwise compete with it for the GIL.
         self.call_after_refresh(self.load_course)
 
