@@ -81,8 +81,6 @@ class TutorApp(App[None]):
             self.call_from_thread(self._course_failed, exc)
             return
         self.call_from_thread(self._course_loaded, course)
-        if self.warm_up:
-            self.warm_up_grader()
 
     @work(thread=True, exclusive=True, group="warm-up", exit_on_error=False)
     def warm_up_grader(self) -> None:
@@ -97,6 +95,8 @@ class TutorApp(App[None]):
 
     def _course_loaded(self, course: Course) -> None:
         self.course = course
+        if self.warm_up:
+            self.warm_up_grader()  # started here, on the app's own thread, as workers must be
         if self.start.kind == "lesson" and self.start.ref:
             self.open_lesson(self.start.ref)
         elif self.start.kind == "quiz" and self.start.ref:
