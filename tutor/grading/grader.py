@@ -594,7 +594,7 @@ def option_order(variant: Variant) -> list[int]:
     return list(variant.order) if variant.order is not None else list(range(len(variant.question.options)))
 
 
-_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+LETTERS = "abcdefghijklmnopqrstuvwxyz"  # option labels, as shown
 
 
 def parse_selection(text: str, count: int, labels: list[str] | None = None) -> set[int] | Result:
@@ -609,12 +609,12 @@ def parse_selection(text: str, count: int, labels: list[str] | None = None) -> s
     for token in re.split(r"[,\s;]+", cleaned.lower()):
         if not token:
             continue
-        if len(token) == 1 and token in _LETTERS[:count]:
-            picked.add(_LETTERS.index(token))
+        if len(token) == 1 and token in LETTERS[:count]:
+            picked.add(LETTERS.index(token))
         elif token.isdigit() and 1 <= int(token) <= count:
             picked.add(int(token) - 1)
         else:
-            return invalid(f"`{token}` is not one of the options (a–{_LETTERS[count - 1]}).")
+            return invalid(f"`{token}` is not one of the options (a–{LETTERS[count - 1]}).")
     if not picked:
         return invalid("No option was chosen.")
     return picked

@@ -86,7 +86,7 @@ def _preview_chain(variant: Variant, text: str) -> Preview:
 
 def _digits(value: object) -> str:
     if isinstance(value, float):
-        return format_value(float(f"{value:.10g}"), ".10g")
+        return format_value(value, ".10g")
     if hasattr(value, "tolist"):
         return "[" + ", ".join(f"{v:.10g}" for v in value.tolist()) + "]"  # type: ignore[attr-defined]
     return format_value(value)

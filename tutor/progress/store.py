@@ -46,6 +46,7 @@ class ProgressStore:
         self.attempts_path = folder / "attempts.jsonl"
         self.state_path = folder / "state.json"
         self._attempts: list[Attempt] | None = None
+        self._best: dict[str, float] | None = None  # derived from the attempts; reset on record
 
     @classmethod
     def default(cls) -> ProgressStore:
@@ -67,6 +68,7 @@ class ProgressStore:
             f.flush()
             os.fsync(f.fileno())
         known.append(attempt)
+        self._best = None
 
     def attempts(self) -> list[Attempt]:
         if self._attempts is None:
@@ -88,10 +90,11 @@ class ProgressStore:
 
     def best(self) -> dict[str, float]:
         """Best score per question id."""
-        out: dict[str, float] = {}
-        for a in self.attempts():
-            out[a.question] = max(out.get(a.question, 0.0), a.score)
-        return out
+        if self._best is None:
+            self._best = {}
+            for a in self.attempts():
+                self._best[a.question] = max(self._best.get(a.question, 0.0), a.score)
+        return dict(self._best)
 
     def last(self) -> dict[str, Attempt]:
         """Latest attempt per question id."""

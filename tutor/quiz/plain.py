@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tutor.content import model as m
+from tutor.grading.grader import LETTERS, option_order
 from tutor.quiz.feedback import feedback_text
 from tutor.quiz.session import Answer, QuizSession, Summary
 
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
 COMMANDS = ("hint", "solution", "retry", "skip", "quit")
 END = "."
 
@@ -91,7 +91,7 @@ class PlainQuiz:
         q = state.question
         variant = state.variant
         if isinstance(q, m.ChoiceQuestion):
-            order = variant.order if variant.order is not None else list(range(len(q.options)))
+            order = option_order(variant)
             for i, k in enumerate(order):
                 self.write(f"  {LETTERS[i]}) {variant.render(q.options[k].text)}")
             self.write("Answer with a letter" + (" or several, e.g. a, c." if q.multiple else "."))
@@ -147,8 +147,7 @@ class PlainQuiz:
     def choice_letters(self, line: str) -> Answer:
         """Letters as shown map to the authored options; anything else goes to the grader to explain."""
         state = self.session.current
-        q: m.ChoiceQuestion = state.question
-        order = state.variant.order if state.variant.order is not None else list(range(len(q.options)))
+        order = option_order(state.variant)
         picked = set()
         for token in line.replace(",", " ").split():
             token = token.strip().lower().rstrip(")")

@@ -121,11 +121,6 @@ class QuizSession:
         return len(self.states)
 
     @property
-    def remaining(self) -> int:
-        """Questions after the current one."""
-        return self.total - self.index - 1
-
-    @property
     def finished(self) -> bool:
         return self.finished_at is not None
 

@@ -165,6 +165,3 @@ class TutorApp(App[None]):
     def lesson_question_ids(self, lesson_id: str) -> list[str]:
         assert self.course is not None
         return [e.id for e in self.course.resolve(lesson_id)]
-
-    def get_state(self) -> dict[str, Any]:
-        return self.store.state()

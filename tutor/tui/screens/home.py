@@ -96,35 +96,37 @@ class HomeScreen(Screen[None]):
         )
         listing = self.query_one("#lessons", ListView)
         index = listing.index or 0
-        last = store.state().get("last") or {}
-        order = [x.lesson.id for x in course.lessons_in_order]
+        state = store.state()  # read once: it is a file
+        best = store.best()
+        last = state.get("last") or {}
+        lessons = course.lessons_in_order
+        order = [x.lesson.id for x in lessons]
         if last.get("ref") in order:  # back from a lesson or its quiz: keep it highlighted
             index = order.index(last["ref"])
         await listing.clear()
-        opened = set(store.state().get("opened", []))
-        for number, loaded in enumerate(course.lessons_in_order, start=1):
-            ids = [e.id for e in course.resolve(loaded.lesson.id)]
+        opened = set(state.get("opened", []))
+        for number, loaded in enumerate(lessons, start=1):
+            entries = course.resolve(loaded.lesson.id)
+            ids = [e.id for e in entries]
             done = store.fraction_done(ids)
-            attempted = any(q in store.best() for q in ids)
             if done >= 0.8:
                 status = "✓ done"
-            elif attempted or loaded.lesson.id in opened:
+            elif any(q in best for q in ids) or loaded.lesson.id in opened:
                 status = "◐ started"
             else:
                 status = "· new"
-            entries = course.resolve(loaded.lesson.id)
             banks = list(dict.fromkeys(e.bank.bank.title for e in entries))
             await listing.append(LessonItem(number, loaded, len(ids), done, status, banks))
         listing.display = True
         if course.lessons:
             listing.index = min(index, len(course.lessons) - 1)
         listing.focus()
-        self._show_actions(course)
+        self._show_actions(course, state)
         self._show_notices(course)
 
-    def _show_actions(self, course: Course) -> None:
+    def _show_actions(self, course: Course, state: dict[str, Any]) -> None:
         app: Any = self.app
-        last = app.store.state().get("last")
+        last = state.get("last")
         text = "Press c to continue: " if last else "Start with lesson 1, or press t to take its quiz."
         if last:
             kind, ref = last.get("kind"), last.get("ref")
@@ -163,16 +165,14 @@ class HomeScreen(Screen[None]):
     @on(ListView.Selected, "#lessons")
     def _open_selected(self, event: ListView.Selected) -> None:
         if isinstance(event.item, LessonItem):
-            self.app_open(event.item.lesson_id)
-
-    def app_open(self, lesson_id: str) -> None:
-        app: Any = self.app
-        app.open_lesson(lesson_id)
+            app: Any = self.app
+            app.open_lesson(event.item.lesson_id)
 
     def action_open(self) -> None:
         lesson_id = self._selected()
         if lesson_id:
-            self.app_open(lesson_id)
+            app: Any = self.app
+            app.open_lesson(lesson_id)
 
     def action_quiz(self) -> None:
         lesson_id = self._selected()

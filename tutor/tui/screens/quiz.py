@@ -16,6 +16,7 @@ from textual.widgets import Button, Footer, Header, Label, LoadingIndicator, Mar
 from textual.worker import Worker, WorkerState
 
 from tutor.content import model as m
+from tutor.grading.grader import LETTERS
 from tutor.grading.result import Result
 from tutor.quiz.session import QuizSession
 from tutor.tui.widgets.answers import AnswerArea, ChoiceAnswer, FreeAnswer, MathAnswer, answer_area
@@ -162,11 +163,10 @@ class QuizScreen(Screen[None]):
     def on_key(self, event: Any) -> None:
         # Letters pick options in a choice question, as printed next to them.
         choice = self._area
-        letters = "abcdefghijklmnopqrstuvwxyz"
         if (
             isinstance(choice, ChoiceAnswer)
             and len(event.key) == 1
-            and event.key in letters[: len(choice.order)]
+            and event.key in LETTERS[: len(choice.order)]
         ):
             choice.pick(event.key)
             event.stop()

@@ -16,9 +16,8 @@ from textual.widgets import Input, Label, Markdown, SelectionList, Static, TextA
 
 from tutor.content import model as m
 from tutor.content.variants import Variant
+from tutor.grading.grader import LETTERS, option_order
 from tutor.grading.preview import Preview, preview
-
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
 class AnswerArea(Vertical):
@@ -72,10 +71,6 @@ class AnswerArea(Vertical):
             if widget.focusable:
                 widget.focus()
                 return
-
-    def lock(self, locked: bool) -> None:
-        for widget in self.query("Input, TextArea, SelectionList"):
-            widget.disabled = locked
 
 
 def preview_text(shown: Preview, source: str) -> tuple[str, bool]:
@@ -213,8 +208,7 @@ class ChoiceAnswer(AnswerArea):
 
     def __init__(self, variant: Variant) -> None:
         super().__init__(variant)
-        q: m.ChoiceQuestion = variant.question
-        self.order = list(variant.order) if variant.order is not None else list(range(len(q.options)))
+        self.order = option_order(variant)
 
     def compose(self) -> ComposeResult:
         q: m.ChoiceQuestion = self.variant.question

@@ -123,11 +123,6 @@ class PlotPanel(Vertical, can_focus=True):
         self.cursor = min(hi, max(lo, self.cursor + direction * (hi - lo) / 40))
         self.redraw()
 
-    def set_control(self, name: str, value: float) -> None:
-        c = self.plot.controls[name]
-        self.values[name] = min(c.max, max(c.min, value))
-        self.redraw()
-
 
 def _fmt(value: float) -> str:
     if value != value:
