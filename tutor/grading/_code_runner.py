@@ -1,19 +1,27 @@
-"""Run a code question's reference and a learner's function on test inputs, in a child process.
+"""Run one side of a code question (the reference, or a learner's answer) on test inputs.
 
-`tutor.grading.code` starts this file as a script (`python -I -B _code_runner.py`); it is the
-only place in the project where a learner's source is exec'ed. The parent imports this module
-only for its codec (`encode`, `decode`), which runs nothing.
+`tutor.grading.code` starts this file as a script inside the OS sandbox (`tutor.grading.sandbox`:
+bubblewrap, with only the Python runtime and numpy visible); it is the only place in the project
+where a learner's or an author's source is exec'ed. The parent imports this module only for
+its codec (`encode`, `decode`) and its frame format, which run nothing.
 
-Protocol: one JSON request on stdin, `{source, reference, function, cases, limits, path}`;
-one JSON event per line on stdout, flushed at once, so that a child killed for time or memory
-still tells the parent how far it got:
+The reference and the answer never share a process: each gets its own sandboxed run, and the
+parent compares their outputs. Whatever an answer does inside its own process (walk frames,
+forge results) it can only report its own outputs, never see the reference's.
 
-    start · ref {case, value|error} … · ref-error · answer-loaded | answer-error
-    · out {case, value|error, warning} … · done
+Protocol: one JSON request on stdin, `{role, source, function, cases, limits, path}`; results
+as frames on file descriptor 3 (a 4-byte big-endian length, then that many bytes of JSON),
+written at once so that a child killed for time or memory still tells the parent how far it
+got. stdout and stderr are only diagnostics, and the parent reads a capped amount of them.
 
-All reference outputs are computed before the learner's code is exec'ed, so an answer that
-patches numpy (`np.mean = …`) cannot change what it is compared with. Imports: standard
-library, numpy and math only.
+    role "reference":  start · ref {case, value|error} … · done   (or ref-error)
+    role "answer":     start · answer-loaded | answer-error · out {case, value|error, warning} … · done
+    role "probe":      start
+
+After its imports the runner seals itself: resource limits, then (Linux x86-64) a seccomp
+filter that refuses new processes, program execution, sockets, writing or creating files,
+signals to other processes and changing limits. Inside bubblewrap that is a second wall;
+without it (`TUTOR_CODE_SANDBOX=none`, or no bubblewrap installed) it is the main one.
 """
 
 from __future__ import annotations
@@ -25,23 +33,27 @@ import copy
 import importlib
 import json
 import math
+import os
+import struct
 import sys
 import warnings
 from dataclasses import dataclass
 from typing import Any
 
 ALLOWED_MODULES = frozenset({"numpy", "math"})
-MAX_ELEMENTS = 1_000_000  # a larger output is sent as its shape and first values only
+MAX_ELEMENTS = 100_000  # a larger output is sent as its shape and first values only
 HEAD = 10
 MAX_TEXT = 300
 FILE_LIMIT = 1 << 20  # bytes; answers have no business writing files
+RESULT_FD = 3
+FRAME_HEADER = struct.Struct(">I")
 
 # numpy submodules loaded on first attribute access; an answer that uses one gets it loaded
-# before the file-descriptor limit makes loading impossible.
+# before the seal makes loading impossible.
 _LAZY_NUMPY = ("random", "fft", "polynomial", "ma", "char", "strings", "rec")
 
 # Builtins an answer never needs; the parent's static screen rejects most of them by name,
-# this is the second layer.
+# this is the second layer (friendly, not the boundary).
 _DENIED_BUILTINS = frozenset(
     {
         "open",
@@ -182,6 +194,125 @@ def decode(obj: dict[str, Any]) -> Any:
     return Opaque(str(obj.get("type", "?")), str(obj.get("text", "?")))
 
 
+# ---------------------------------------------------------------- seccomp (Linux x86-64)
+
+# Syscall numbers on x86-64 (arch/x86/entry/syscalls/syscall_64.tbl). Other architectures get
+# no filter: bubblewrap's namespaces and the resource limits still hold there.
+_AUDIT_ARCH_X86_64 = 0xC000003E
+_X32_BIT = 0x40000000
+_CLONE_THREAD = 0x00010000
+_WRITE_FLAGS = 0o1 | 0o2 | 0o100 | 0o1000 | 0o2000  # O_WRONLY O_RDWR O_CREAT O_TRUNC O_APPEND
+_EPERM, _EACCES, _ENOSYS = 1, 13, 38
+_DENY_X86_64 = {
+    "fork": 57, "vfork": 58, "execve": 59, "execveat": 322, "creat": 85,
+    "socket": 41, "socketpair": 53, "connect": 42, "bind": 49, "listen": 50,
+    "accept": 43, "accept4": 288, "ptrace": 101, "process_vm_readv": 310,
+    "process_vm_writev": 311, "tkill": 200, "rt_sigqueueinfo": 129,
+    "rt_tgsigqueueinfo": 297, "pidfd_open": 434, "pidfd_send_signal": 424,
+    "setsid": 112, "setpgid": 109, "prctl": 157, "setrlimit": 160,
+    "mount": 165, "umount2": 166, "pivot_root": 155, "chroot": 161, "unshare": 272,
+    "setns": 308, "unlink": 87, "unlinkat": 263, "rename": 82, "renameat": 264,
+    "renameat2": 316, "rmdir": 84, "mkdir": 83, "mkdirat": 258, "link": 86, "linkat": 265,
+    "symlink": 88, "symlinkat": 266, "chmod": 90, "fchmod": 91, "fchmodat": 268, "chown": 92,
+    "fchown": 93, "lchown": 94, "fchownat": 260, "truncate": 76, "mknod": 133, "mknodat": 259,
+    "utime": 132, "utimes": 235, "utimensat": 280, "futimesat": 261, "memfd_create": 319,
+    "keyctl": 250, "add_key": 248, "request_key": 249, "bpf": 321, "perf_event_open": 298,
+    "userfaultfd": 323, "io_uring_setup": 425, "io_uring_enter": 426,
+    "io_uring_register": 427, "personality": 135, "open_by_handle_at": 304,
+    "name_to_handle_at": 303, "kexec_load": 246, "init_module": 175, "finit_module": 313,
+    "delete_module": 176, "swapon": 167, "reboot": 169, "iopl": 172, "ioperm": 173,
+}  # fmt: skip
+
+
+def seccomp_program(pid: int) -> bytes | None:
+    """The classic-BPF seccomp filter the runner installs on itself, or None off x86-64 Linux.
+
+    `pid` is the runner's own pid: it may still signal itself (Python's `signal.raise_signal`),
+    nothing else.
+    """
+    import platform
+
+    if not sys.platform.startswith("linux") or platform.machine() not in ("x86_64", "AMD64"):
+        return None
+    ld, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
+    allow, kill = 0x7FFF0000, 0x80000000
+
+    def errno(e: int) -> int:
+        return 0x00050000 | e
+
+    prog: list[tuple[int, int, int, int]] = []
+
+    def op(code: int, jt: int, jf: int, k: int) -> None:
+        prog.append((code, jt, jf, k))
+
+    arg = [16 + 8 * i for i in range(6)]  # offsetof(struct seccomp_data, args[i]), low half
+    op(ld, 0, 0, 4)  # arch
+    op(jeq, 1, 0, _AUDIT_ARCH_X86_64)
+    op(ret, 0, 0, kill)
+    op(ld, 0, 0, 0)  # syscall number
+    op(jge, 0, 1, _X32_BIT)  # the x32 ABI: another table, another way around the list
+    op(ret, 0, 0, errno(_EPERM))
+    for nr in sorted(_DENY_X86_64.values()):
+        op(jeq, 0, 1, nr)
+        op(ret, 0, 0, errno(_EPERM))
+    for nr in (435, 437):  # clone3 (glibc then falls back to clone), openat2
+        op(jeq, 0, 1, nr)
+        op(ret, 0, 0, errno(_ENOSYS))
+    # clone: threads only, never a new process
+    op(jeq, 0, 4, 56)
+    op(ld, 0, 0, arg[0])
+    op(jset, 0, 1, _CLONE_THREAD)
+    op(ret, 0, 0, allow)
+    op(ret, 0, 0, errno(_EPERM))
+    # open(path, flags) and openat(dir, path, flags): reading only
+    for nr, flags in ((2, arg[1]), (257, arg[2])):
+        op(jeq, 0, 4, nr)
+        op(ld, 0, 0, flags)
+        op(jset, 0, 1, _WRITE_FLAGS)
+        op(ret, 0, 0, errno(_EACCES))
+        op(ret, 0, 0, allow)
+    # kill(pid, sig) and tgkill(tgid, tid, sig): only this process
+    for nr in (62, 234):
+        op(jeq, 0, 4, nr)
+        op(ld, 0, 0, arg[0])
+        op(jeq, 0, 1, pid)
+        op(ret, 0, 0, allow)
+        op(ret, 0, 0, errno(_EPERM))
+    # prlimit64(pid, resource, new, old): reading a limit (new == NULL) only
+    op(jeq, 0, 6, 302)
+    op(ld, 0, 0, arg[2])
+    op(jeq, 0, 3, 0)
+    op(ld, 0, 0, arg[2] + 4)
+    op(jeq, 0, 1, 0)
+    op(ret, 0, 0, allow)
+    op(ret, 0, 0, errno(_EPERM))
+    op(ret, 0, 0, allow)
+    return b"".join(struct.pack("<HBBI", *ins) for ins in prog)
+
+
+def install_seccomp() -> bool:
+    """Install the filter on this process (and any thread it starts); False where not possible."""
+    program = seccomp_program(os.getpid())
+    if program is None:
+        return False
+    try:
+        import ctypes
+
+        class _Fprog(ctypes.Structure):
+            _fields_ = (("len", ctypes.c_ushort), ("filter", ctypes.c_void_p))
+
+        buffer = ctypes.create_string_buffer(program, len(program))
+        fprog = _Fprog(len(program) // 8, ctypes.addressof(buffer))
+        libc = ctypes.CDLL(None, use_errno=True)
+        ulong = ctypes.c_ulong
+        # PR_SET_NO_NEW_PRIVS, then PR_SET_SECCOMP with SECCOMP_MODE_FILTER
+        if libc.prctl(38, ulong(1), ulong(0), ulong(0), ulong(0)) != 0:
+            return False
+        return bool(libc.prctl(22, ulong(2), ctypes.byref(fprog), ulong(0), ulong(0)) == 0)
+    except (OSError, AttributeError, ImportError):
+        return False
+
+
 # ---------------------------------------------------------------- the child
 
 
@@ -242,9 +373,9 @@ def _seal() -> None:
         import resource
     except ImportError:
         return
-    _lower(resource, resource.RLIMIT_NOFILE, 3)  # stdin, stdout, stderr stay open
+    _lower(resource, resource.RLIMIT_NOFILE, RESULT_FD + 1)  # stdio and the result pipe stay open
     if hasattr(resource, "RLIMIT_NPROC"):
-        _lower(resource, resource.RLIMIT_NPROC, 0)  # ignored for root, still worth setting
+        _lower(resource, resource.RLIMIT_NPROC, 0)  # ignored for root: seccomp refuses fork there
 
 
 def _preload(source: str) -> None:
@@ -320,40 +451,65 @@ def _load(source: str, filename: str, namespace: dict[str, Any], function: str) 
     return fn
 
 
+def read_frames(data: bytes) -> tuple[list[Any], bytes]:
+    """Split complete frames off `data`: (decoded JSON values, the unfinished rest)."""
+    frames: list[Any] = []
+    view = memoryview(data)
+    pos = 0
+    while len(view) - pos >= FRAME_HEADER.size:
+        (size,) = FRAME_HEADER.unpack_from(view, pos)
+        end = pos + FRAME_HEADER.size + size
+        if end > len(view):
+            break
+        frames.append(json.loads(bytes(view[pos + FRAME_HEADER.size : end]).decode("utf-8")))
+        pos = end
+    return frames, bytes(view[pos:])
+
+
 def main() -> None:
-    out = sys.stdout.buffer
+    request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+    # The parent passes its end of the result pipe under whatever number it had; move it to 3.
+    given = int(request["result_fd"])
+    if given != RESULT_FD:
+        os.dup2(given, RESULT_FD)
+        os.close(given)
+    results = os.fdopen(RESULT_FD, "wb", buffering=0)
 
     def emit(event: str, **fields: Any) -> None:
-        line = json.dumps({"event": event, **fields}, allow_nan=False, separators=(",", ":"))
-        out.write(line.encode("ascii") + b"\n")
-        out.flush()
+        data = json.dumps({"event": event, **fields}, allow_nan=False, separators=(",", ":"))
+        payload = data.encode("ascii")
+        results.write(FRAME_HEADER.pack(len(payload)) + payload)
 
-    request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
-    # -I hides the user site; the parent says where its numpy lives.
+    # -I -S hide every site folder; the parent says where numpy lives (and only it is there).
     sys.path.extend(p for p in request.get("path", []) if p not in sys.path)
-    import numpy  # noqa: F401  (loaded before the limits, and before the answer can)
+    import numpy  # noqa: F401  (loaded before the limits, and before any source can)
 
     sys.stdout = _Sink()
     _set_limits(request["limits"])
-    emit("start")
-
+    role: str = request["role"]
     function: str = request["function"]
-    reference: str = request["reference"]
     source: str = request["source"]
-    try:
-        ref_fn = _load(reference, "<reference>", {"__name__": "reference"}, function)
-    except BaseException as exc:
-        emit("ref-error", error=_error(exc, "<reference>", reference))
-        return
     _preload(source)
     _seal()
+    sealed = install_seccomp()
+    emit("start", seccomp=sealed, uid=os.getuid() if hasattr(os, "getuid") else None)
+    if role == "probe":
+        return
 
     cases = [[decode(v) for v in case] for case in request["cases"]]
-    for i, args in enumerate(cases):
-        result = _call(ref_fn, args, "<reference>", reference)
-        emit("ref", case=i, **result)
-        if "error" in result:
+    if role == "reference":
+        try:
+            ref_fn = _load(source, "<reference>", {"__name__": "reference"}, function)
+        except BaseException as exc:
+            emit("ref-error", error=_error(exc, "<reference>", source))
             return
+        for i, args in enumerate(cases):
+            result = _call(ref_fn, args, "<reference>", source)
+            emit("ref", case=i, **result)
+            if "error" in result:
+                return
+        emit("done")
+        return
 
     namespace = {"__builtins__": _answer_builtins(), "__name__": "answer"}
     try:

@@ -1,11 +1,11 @@
-"""Grade a code question: run the learner's function against the reference, in a child process.
+"""Grade a code question: run the learner's function and the reference, compare their outputs.
 
-The learner's source never runs in this process. A cheap `ast` screen rejects what no answer
-needs (imports other than numpy and math, underscore attributes, exec and friends); then one
-child process (`_code_runner.py`, started with `python -I`) runs the reference and the answer on
-every test input, under CPU, memory, file-size, file-descriptor and process limits, with a
-wall-clock timeout that kills its whole process group. The screen is defence in depth; the
-process limits are the real guard.
+Neither source ever runs in this process. A cheap `ast` screen rejects what no answer needs
+(imports other than numpy and math, underscore attributes, exec and friends) with a friendly
+message; it is not the boundary. The boundary is the OS sandbox (`sandbox`): the reference and
+the answer each run in their own bubblewrap sandbox (`_code_runner.py`) under CPU, memory and
+file limits and a seccomp filter, killed at a wall-clock limit, and only their outputs, read
+within size caps, meet here. Reference outputs are cached per variant.
 
 Test inputs: the question's `edge_cases` first (the failure a learner sees should be the most
 instructive one), then `trials` random draws. Outputs must have the reference's shape, NaN and
@@ -15,20 +15,21 @@ infinity in the same places, and values within the question's tolerance.
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
-import os
 import signal
-import subprocess
-import sys
-from dataclasses import dataclass, field
-from pathlib import Path
+import threading
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from tutor.content.model import CodeQuestion, Tolerance
+from tutor.grading import sandbox
 from tutor.grading._code_runner import ALLOWED_MODULES, Opaque, Truncated, decode, encode
 from tutor.grading.result import Result, invalid
+from tutor.grading.sandbox import Outcome
 
-RUNNER = Path(__file__).with_name("_code_runner.py")
 DEFAULT_REL = 1e-6
 DEFAULT_ABS = 1e-9
 MAX_SOURCE = 20_000  # characters; an answer is a function, not a library
@@ -79,14 +80,6 @@ _BLOCKED_ATTRS = frozenset(
         "memmap",
         "DataSource",
     }
-)
-# numpy reads these from the environment at import: one thread, so RLIMIT_NPROC can be 0.
-_THREAD_VARS = (
-    "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
 )
 
 
@@ -249,8 +242,10 @@ def _inputs(case: list[tuple[str, Any]]) -> str:
     return ", ".join(f"{name} = {show(value)}" for name, value in case) or "no arguments"
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: Any) -> str:
     """'line 3: return np.where(...) — ValueError: operands could not be broadcast…'"""
+    if not isinstance(error, dict):
+        error = {}
     kind = str(error.get("type", "Error"))
     message = str(error.get("message") or "").rstrip(".")
     text = f"{kind}: {message}" if message else kind
@@ -378,94 +373,48 @@ def compare(got: Any, want: Any, inputs: str, tol: Tolerance | None) -> Mismatch
     return Mismatch("wrong-output", tuple(lines))
 
 
-# ---------------------------------------------------------------- the child process
+# ---------------------------------------------------------------- the runs
 
 
-@dataclass
-class _Run:
-    events: list[dict[str, Any]] = field(default_factory=list)
-    returncode: int | None = None
-    stderr: str = ""
-    timed_out: bool = False
-
-    def first(self, event: str) -> dict[str, Any] | None:
-        return next((e for e in self.events if e.get("event") == event), None)
-
-    def by_case(self, event: str) -> dict[int, dict[str, Any]]:
-        return {int(e["case"]): e for e in self.events if e.get("event") == event}
-
-
-def _child_env() -> dict[str, str]:
-    env = dict.fromkeys(_THREAD_VARS, "1")
-    if os.name == "nt" and "SYSTEMROOT" in os.environ:  # Python cannot start without it
-        env["SYSTEMROOT"] = os.environ["SYSTEMROOT"]
-    return env
-
-
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    try:
-        if os.name == "posix":
-            os.killpg(proc.pid, signal.SIGKILL)  # the whole group, should it have forked
-        else:
-            proc.kill()
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _run(request: dict[str, Any], wall_time: float) -> _Run:
-    payload = json.dumps(request, allow_nan=False).encode("utf-8")
-    cmd = [sys.executable, "-I", "-B", str(RUNNER)]
-    try:
-        proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=_child_env(),
-            start_new_session=os.name == "posix",
-        )
-    except OSError as exc:
-        return _Run(stderr=str(exc))
-    run = _Run()
-    try:
-        out, err = proc.communicate(payload, timeout=wall_time)
-    except subprocess.TimeoutExpired:
-        run.timed_out = True
-        _kill(proc)
-        try:
-            out, err = proc.communicate(timeout=2)
-        except subprocess.TimeoutExpired:  # something outside the group holds the pipes
-            proc.kill()
-            out, err = b"", b""
-    run.returncode = proc.poll()
-    run.stderr = err.decode("utf-8", "replace")[-2000:]
-    for line in out.splitlines():
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue  # the half-written last line of a killed child
-        if isinstance(event, dict):
-            run.events.append(event)
-    return run
-
-
-def _stop_reason(run: _Run) -> str:
-    """Why a child ended before finishing: 'timeout', 'memory' or 'crash'."""
+def _stop_reason(run: Outcome) -> str:
+    """Why a run ended before finishing: 'timeout', 'memory' or 'crash'."""
     if run.timed_out:
         return "timeout"
     cpu_signals = {getattr(signal, "SIGXCPU", None), getattr(signal, "SIGKILL", None)}
-    if run.returncode is not None and -run.returncode in cpu_signals:
+    if _signal(run) in cpu_signals:
         return "timeout"
     if "MemoryError" in run.stderr:
         return "memory"
     return "crash"
 
 
+def _signal(run: Outcome) -> int | None:
+    """The signal that ended the run; bubblewrap reports its child's as exit status 128 + n."""
+    code = run.returncode
+    if code is None:
+        return None
+    if code < 0:
+        return -code
+    return code - 128 if code > 128 else None
+
+
 def _decoded(event: dict[str, Any]) -> Any:
     try:
         return decode(event["value"])
-    except (KeyError, TypeError, ValueError):
+    except Exception:  # frames from an answer's process are untrusted: anything may be in them
         return Opaque("?", "an unreadable value")
+
+
+# Reference outputs by (reference, function, inputs, limits): a retry of the same variant, or
+# the next learner on it, runs only the answer.
+_REFERENCE_CACHE: OrderedDict[str, list[Any]] = OrderedDict()
+_REFERENCE_CACHE_SIZE = 128
+_cache_lock = threading.Lock()
+
+
+def _cache_key(request: dict[str, Any]) -> str:
+    text = json.dumps(request, sort_keys=True, allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 # ---------------------------------------------------------------- grading
@@ -503,6 +452,66 @@ def _broken(why: str) -> Result:
     )
 
 
+def unavailable(status: sandbox.Status) -> Result:
+    """The result for a code answer on a host that refuses to run code without the sandbox."""
+    return Result(
+        "undecided",
+        0.0,
+        notes=("code-unavailable",),
+        feedback=(
+            f"Code answers are switched off here: {status.reason}.",
+            "Your answer was not run and costs no try.",
+        ),
+    )
+
+
+def _reference_outputs(
+    question: CodeQuestion, cases: list[list[tuple[str, Any]]], limits: dict[str, Any], wall_time: float
+) -> list[Any] | Result:
+    """The reference's outputs on every case, from its own sandboxed run (or the cache)."""
+    request = {
+        "role": "reference",
+        "source": question.reference,
+        "function": question.function,
+        "cases": [[encode(v) for _, v in case] for case in cases],
+        "limits": limits,
+    }
+    key = _cache_key(request)
+    with _cache_lock:
+        if key in _REFERENCE_CACHE:
+            _REFERENCE_CACHE.move_to_end(key)
+            return _REFERENCE_CACHE[key]
+    run = sandbox.run_code(request, wall_time)
+    if isinstance(run, sandbox.Status):
+        return unavailable(run)
+    if run.first("start") is None:
+        return _broken(f"the code runner did not start ({run.stderr.strip()[-300:] or 'no output'})")
+    if run.protocol_error:
+        return _broken(f"its reference solution sent {run.protocol_error}")
+    ref_error = run.first("ref-error")
+    if ref_error is not None:
+        return _broken(f"its reference solution does not load ({_describe(ref_error.get('error', {}))})")
+    refs = run.by_case("ref")
+    wants: list[Any] = []
+    for i, case in enumerate(cases):
+        event = refs.get(i)
+        if event is None:
+            return _broken(f"its reference solution stopped ({_stop_reason(run)}) for {_inputs(case)}")
+        if "error" in event:
+            return _broken(
+                f"its reference solution fails for {_inputs(case)}: {_describe(event.get('error', {}))}"
+            )
+        want = _decoded(event)
+        if isinstance(want, Opaque | Truncated):
+            return _broken(f"its reference solution returns {show(want)}, which cannot be compared")
+        wants.append(want)
+    with _cache_lock:
+        _REFERENCE_CACHE[key] = wants
+        while len(_REFERENCE_CACHE) > _REFERENCE_CACHE_SIZE:
+            _REFERENCE_CACHE.popitem(last=False)
+    return wants
+
+
 def grade_code(
     question: CodeQuestion,
     source: str,
@@ -512,49 +521,52 @@ def grade_code(
     cpu_time: float = 3.0,
     memory_mb: int = 512,
 ) -> Result:
-    """Grade the learner's `source` (defining `question.function`) against the reference."""
+    """Grade the learner's `source` (defining `question.function`) against the reference.
+
+    The reference and the answer run in two separate sandboxed processes, at the same time;
+    only their outputs meet, here.
+    """
     rejected = screen(source, question.function)
     if rejected is not None:
         return rejected
+    status = sandbox.status()
+    if not status.allowed:
+        return unavailable(status)
     try:
         cases = _cases(question, seed)
     except ValueError as exc:  # includes VariantError from a broken `args` draw
         return _broken(f"its test inputs cannot be made ({exc})")
 
-    import numpy as np
-
+    limits = {"cpu": cpu_time, "memory_mb": memory_mb}
     request = {
+        "role": "answer",
         "source": source,
-        "reference": question.reference,
         "function": question.function,
         "cases": [[encode(v) for _, v in case] for case in cases],
-        "limits": {"cpu": cpu_time, "memory_mb": memory_mb},
-        "path": [str(Path(np.__file__).resolve().parent.parent)],
+        "limits": limits,
     }
-    run = _run(request, wall_time)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reference = pool.submit(_reference_outputs, question, cases, limits, wall_time)
+        run = sandbox.run_code(request, wall_time)
+        wants = reference.result()
+    if isinstance(wants, Result):
+        return wants
+    if isinstance(run, sandbox.Status):
+        return unavailable(run)
+
     n = len(cases)
     tol = question.tolerance
     details: dict[str, Any] = {"cases": n}
     time_limit = f"limit {wall_time:g} s, {cpu_time:g} s of CPU"
     memory_limit = f"limit {memory_mb} MB"
 
-    if run.first("start") is None:
+    if run.first("start") is None and not (run.timed_out or run.protocol_error):
         return _broken(f"the code runner did not start ({run.stderr.strip()[-300:] or 'no output'})")
-    ref_error = run.first("ref-error")
-    if ref_error is not None:
-        return _broken(f"its reference solution does not load ({_describe(ref_error['error'])})")
-    refs = run.by_case("ref")
-    wants: list[Any] = []
-    for i, case in enumerate(cases):
-        event = refs.get(i)
-        if event is None:
-            return _broken(f"its reference solution stopped ({_stop_reason(run)}) for {_inputs(case)}")
-        if "error" in event:
-            return _broken(f"its reference solution fails for {_inputs(case)}: {_describe(event['error'])}")
-        want = _decoded(event)
-        if isinstance(want, Opaque | Truncated):
-            return _broken(f"its reference solution returns {show(want)}, which cannot be compared")
-        wants.append(want)
+    if run.protocol_error:
+        return invalid(
+            f"Your code's results could not be read: it sent {run.protocol_error}. "
+            "Return the value from your function; do not write to files or descriptors."
+        )
 
     def fail(note: str, *feedback: str, case: int | None = None, rule: str | None = None) -> Result:
         more = {"failed_case": case} if case is not None else {}
@@ -584,14 +596,14 @@ def grade_code(
                 case=case,
                 rule=memory_limit,
             )
-        code = run.returncode
-        how = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
+        number = _signal(run)
+        how = f"signal {number}" if number is not None else f"exit status {run.returncode}"
         return fail("crash", f"{prefix} crashed the Python process running it ({how}).", case=case)
 
     answer_error = run.first("answer-error")
     if answer_error is not None:
-        error = answer_error["error"]
-        note = "memory" if error.get("memory") else "exception"
+        error = answer_error.get("error") or {}
+        note = "memory" if isinstance(error, dict) and error.get("memory") else "exception"
         return fail(
             note,
             f"Your code raised an error before `{question.function}` could be called: {_describe(error)}.",
@@ -608,7 +620,7 @@ def grade_code(
             return stopped(f"For {inputs} your function", i)
         warning = event.get("warning")
         if "error" in event:
-            error = event["error"]
+            error = event["error"] if isinstance(event["error"], dict) else {}
             lines = [f"For {inputs} your function raised an error: {_describe(error)}."]
             if error.get("memory"):
                 lines[0] = (
@@ -620,11 +632,14 @@ def grade_code(
                 names = ", ".join(name for name, _ in case)
                 lines.append(f"It is called as {question.function}({names}).")
             return fail("exception", *lines, case=i)
-        mismatch = compare(_decoded(event), wants[i], inputs, tol)
+        try:
+            mismatch = compare(_decoded(event), wants[i], inputs, tol)
+        except Exception:  # an output no honest run produces (forged frames)
+            mismatch = Mismatch("wrong-output", (f"For {inputs} your function's output could not be read.",))
         if mismatch is not None:
             lines = list(mismatch.feedback)
-            if warning:
-                lines.append(f"NumPy warned: {warning}.")
+            if isinstance(warning, str) and warning:
+                lines.append(f"NumPy warned: {warning[:300]}.")
             return fail(mismatch.note, *lines, case=i, rule=rule)
     return Result(
         "correct",

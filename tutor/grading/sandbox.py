@@ -1,0 +1,418 @@
+"""Where code answers run: a bubblewrap sandbox the kernel enforces, or (where there is none and
+the policy allows it) a plain child process under resource limits and a seccomp filter.
+
+Inside the sandbox a run sees only the Python runtime, numpy and the runner script, all
+read-only; a small private /tmp and a minimal /dev; no network, no host /proc, its own pid
+namespace (nothing it starts outlives it), uid 65534, an empty environment. When this process
+is root and the runtime is readable by everyone, bubblewrap itself is started as uid 65534 too
+(so the kernel's per-user process limit applies); otherwise it runs in a user namespace as root
+outside, and the runner's seccomp filter is what refuses new processes.
+
+Policy (`TUTOR_CODE_SANDBOX`, one place): `auto` (default) uses bubblewrap when it works and
+otherwise runs code unsandboxed; `required` refuses to run code without it (`tutor serve`);
+`none` never uses it (tests of the fallback; machines where bubblewrap misbehaves).
+
+Every run's output is read up to a cap: the result pipe (length-prefixed JSON frames) up to
+`MAX_RESULTS` bytes, stdout and stderr up to `MAX_DIAGNOSTICS` each; the rest is dropped and
+the run stopped, so no answer can make the app hold more than a few megabytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tutor.grading import _code_runner as runner
+
+ENV_POLICY = "TUTOR_CODE_SANDBOX"
+POLICIES = ("auto", "required", "none")
+RUNNER = Path(runner.__file__)
+SANDBOX_RUNNER = "/runner/runner.py"
+NOBODY = 65534
+MAX_RESULTS = 8 << 20  # bytes of result frames from one run
+MAX_FRAME = 4 << 20  # bytes in one frame (an output of up to runner.MAX_ELEMENTS values)
+MAX_DIAGNOSTICS = 64 << 10  # bytes of stdout, and of stderr, kept from one run
+TMPFS_SIZE = 1 << 20
+INSTALL_HINT = "install the `bubblewrap` package (apt install bubblewrap, dnf install bubblewrap)"
+
+# numpy reads these at import: one thread, so nothing is started behind the limits' back.
+_THREAD_VARS = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+
+
+def policy() -> str:
+    """The configured policy; an unknown value is treated as `required`, the safe reading."""
+    value = os.environ.get(ENV_POLICY, "auto").strip().lower() or "auto"
+    return value if value in POLICIES else "required"
+
+
+@dataclass(frozen=True)
+class Status:
+    """Whether code answers run sandboxed here, and if not, why."""
+
+    sandboxed: bool
+    allowed: bool  # False: code answers are refused (policy `required`, no working sandbox)
+    reason: str  # for people: what is used, or what is missing and how to get it
+    unprivileged: bool = False  # bubblewrap itself started as uid 65534
+
+
+@dataclass
+class Outcome:
+    """What one run of the runner produced, within the caps."""
+
+    frames: list[dict[str, Any]] = field(default_factory=list)
+    returncode: int | None = None
+    stderr: str = ""
+    timed_out: bool = False
+    protocol_error: str | None = None  # frames that were not what the runner writes
+
+    def first(self, event: str) -> dict[str, Any] | None:
+        return next((f for f in self.frames if f.get("event") == event), None)
+
+    def by_case(self, event: str) -> dict[int, dict[str, Any]]:
+        cases: dict[int, dict[str, Any]] = {}
+        for f in self.frames:
+            if f.get("event") == event and isinstance(f.get("case"), int):
+                cases.setdefault(f["case"], f)
+        return cases
+
+
+# ---------------------------------------------------------------- what the sandbox shows
+
+
+def _numpy_dirs() -> list[Path]:
+    import numpy as np
+
+    package = Path(np.__file__).resolve().parent
+    dirs = [package]
+    libs = package.with_name("numpy.libs")  # manylinux wheels keep OpenBLAS beside the package
+    if libs.is_dir():
+        dirs.append(libs)
+    return dirs
+
+
+def _python() -> Path:
+    return Path(os.path.realpath(sys.executable))
+
+
+def _site_dirs() -> list[Path]:
+    """The base interpreter's site-packages: hidden, so no other package is visible."""
+    paths = sysconfig.get_paths(vars={"base": sys.base_prefix, "platbase": sys.base_exec_prefix})
+    return sorted({Path(paths[k]) for k in ("purelib", "platlib") if Path(paths[k]).is_dir()})
+
+
+def _runtime_binds() -> list[tuple[Path, Path]]:
+    """(host path, sandbox path) pairs bound read-only: the interpreter, its stdlib, numpy."""
+    binds: list[tuple[Path, Path]] = []
+    prefix = Path(sys.base_prefix).resolve()
+    python = _python()
+    if prefix != Path("/usr"):
+        binds.append((prefix, prefix))
+    if not python.is_relative_to(prefix):
+        binds.append((python, python))
+    return binds
+
+
+def _readable_by_all(path: Path) -> bool:
+    """True when uid 65534 could reach and read `path` (every parent searchable by others)."""
+    try:
+        for parent in [*reversed(path.parents), path]:
+            mode = os.stat(parent).st_mode
+            if stat.S_ISDIR(mode) and not mode & stat.S_IXOTH:
+                return False
+        return bool(os.stat(path).st_mode & stat.S_IROTH)
+    except OSError:
+        return False
+
+
+def _can_drop_to_nobody() -> bool:
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return False
+    paths = [host for host, _ in _runtime_binds()] + _numpy_dirs() + [RUNNER, Path("/usr/lib")]
+    return all(_readable_by_all(p) for p in paths)
+
+
+def bwrap_argv(bwrap: str) -> list[str]:
+    """The bubblewrap command line that runs the runner script in the sandbox."""
+    argv = [
+        bwrap,
+        "--unshare-all",
+        "--unshare-user",
+        "--die-with-parent",
+        "--new-session",
+        "--clearenv",
+        "--disable-userns",
+        "--cap-drop",
+        "ALL",
+        "--uid",
+        str(NOBODY),
+        "--gid",
+        str(NOBODY),
+        "--hostname",
+        "sandbox",
+        "--ro-bind",
+        "/usr/lib",
+        "/usr/lib",
+        "--ro-bind-try",
+        "/usr/lib64",
+        "/usr/lib64",
+        "--symlink",
+        "usr/lib",
+        "/lib",
+        "--symlink",
+        "usr/lib64",
+        "/lib64",
+    ]
+    for var in _THREAD_VARS:
+        argv += ["--setenv", var, "1"]
+    for host, inside in _runtime_binds():
+        argv += ["--ro-bind", str(host), str(inside)]
+    for site in _site_dirs():
+        argv += ["--tmpfs", str(site)]  # hide every other installed package
+    for d in _numpy_dirs():
+        argv += ["--ro-bind", str(d), str(d)]
+    argv += [
+        "--ro-bind",
+        str(RUNNER),
+        SANDBOX_RUNNER,
+        "--size",
+        str(TMPFS_SIZE),
+        "--tmpfs",
+        "/tmp",
+        "--dev",
+        "/dev",
+        "--chdir",
+        "/tmp",
+        "--",
+        str(_python()),
+        "-I",
+        "-S",
+        "-B",
+        SANDBOX_RUNNER,
+    ]
+    return argv
+
+
+def _plain_argv() -> list[str]:
+    return [sys.executable, "-I", "-S", "-B", str(RUNNER)]
+
+
+def _plain_env() -> dict[str, str]:
+    env = dict.fromkeys(_THREAD_VARS, "1")
+    if os.name == "nt" and "SYSTEMROOT" in os.environ:  # Python cannot start without it
+        env["SYSTEMROOT"] = os.environ["SYSTEMROOT"]
+    return env
+
+
+# ---------------------------------------------------------------- running, with caps
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    # The group: bwrap (whose sandbox dies with it), or the plain runner.
+    if os.name == "posix":
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        proc.kill()
+
+
+def run(
+    request: dict[str, Any],
+    wall_time: float,
+    *,
+    sandboxed: bool,
+    unprivileged: bool = False,
+    bwrap: str | None = None,
+) -> Outcome:
+    """Run the runner on `request`, reading its output within the caps, killed at `wall_time`."""
+    import json
+
+    outcome = Outcome()
+    if sandboxed:
+        argv, env = bwrap_argv(bwrap or shutil.which("bwrap") or "bwrap"), {}
+    else:
+        argv, env = _plain_argv(), _plain_env()
+    results_r, results_w = os.pipe()
+    where = {"path": [str(_numpy_dirs()[0].parent)], "result_fd": results_w}
+    payload = json.dumps({**request, **where}, allow_nan=False)
+    extra: dict[str, Any] = {}
+    if unprivileged:
+        extra = {"user": NOBODY, "group": NOBODY, "extra_groups": []}
+    try:
+        with tempfile.TemporaryFile() as stdin:  # a file, so writing the request never blocks
+            stdin.write(payload.encode("utf-8"))
+            stdin.seek(0)
+            proc = subprocess.Popen(
+                argv,
+                stdin=stdin,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+                pass_fds=(results_w,),
+                start_new_session=os.name == "posix",
+                **extra,
+            )
+    except (OSError, ValueError, subprocess.SubprocessError) as exc:
+        os.close(results_r)
+        os.close(results_w)
+        outcome.stderr = str(exc)
+        return outcome
+    os.close(results_w)
+    _collect(proc, results_r, wall_time, outcome)
+    return outcome
+
+
+def _collect(proc: subprocess.Popen[bytes], results_r: int, wall_time: float, outcome: Outcome) -> None:
+    assert proc.stdout is not None and proc.stderr is not None
+    streams = {results_r: "results", proc.stdout.fileno(): "stdout", proc.stderr.fileno(): "stderr"}
+    kept = {"results": bytearray(), "stdout": bytearray(), "stderr": bytearray()}
+    caps = {"results": MAX_RESULTS, "stdout": MAX_DIAGNOSTICS, "stderr": MAX_DIAGNOSTICS}
+    pending = b""
+    deadline = time.monotonic() + wall_time
+    selector = selectors.DefaultSelector()
+    for fd in streams:
+        os.set_blocking(fd, False)
+        selector.register(fd, selectors.EVENT_READ)
+    try:
+        while streams:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                outcome.timed_out = True
+                _kill(proc)
+                break
+            for key, _ in selector.select(timeout=min(left, 0.5)):
+                fd = int(key.fd)  # type: ignore[arg-type]
+                name = streams[fd]
+                try:
+                    chunk = os.read(fd, 65536)
+                except BlockingIOError:
+                    continue
+                if not chunk:
+                    selector.unregister(fd)
+                    del streams[fd]
+                    continue
+                room = caps[name] - len(kept[name])
+                if name != "results":
+                    kept[name] += chunk[: max(room, 0)]  # the rest is read and dropped
+                    continue
+                if len(chunk) > room:
+                    outcome.protocol_error = f"more than {MAX_RESULTS >> 20} MB of results"
+                    _kill(proc)
+                    streams.clear()
+                    break
+                kept[name] += chunk
+                pending += chunk
+                error = _take_frames(pending, outcome)
+                if isinstance(error, str):
+                    outcome.protocol_error = error
+                    _kill(proc)
+                    streams.clear()
+                    break
+                pending = error
+    finally:
+        selector.close()
+        os.close(results_r)
+        for stream in (proc.stdout, proc.stderr):
+            stream.close()
+    try:
+        outcome.returncode = proc.wait(timeout=max(2.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        outcome.timed_out = True
+        _kill(proc)
+        try:
+            outcome.returncode = proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            outcome.returncode = None
+    outcome.stderr = bytes(kept["stderr"]).decode("utf-8", "replace")[-2000:]
+
+
+def _take_frames(pending: bytes, outcome: Outcome) -> bytes | str:
+    """Move complete frames from `pending` into `outcome`; the rest, or what was wrong."""
+    if len(pending) >= runner.FRAME_HEADER.size:
+        (size,) = runner.FRAME_HEADER.unpack_from(pending, 0)
+        if size > MAX_FRAME:
+            return f"a result of {size} bytes (at most {MAX_FRAME >> 20} MB)"
+    try:
+        frames, rest = runner.read_frames(pending)
+    except (ValueError, UnicodeDecodeError):
+        return "a result that is not in the runner's format"
+    for frame in frames:
+        if not isinstance(frame, dict) or not isinstance(frame.get("event"), str):
+            return "a result that is not in the runner's format"
+        outcome.frames.append(frame)
+    return rest
+
+
+# ---------------------------------------------------------------- is it there?
+
+_status: tuple[str, Status] | None = None  # (the policy it was found under, what was found)
+_status_lock = threading.Lock()
+
+
+def _probe(unprivileged: bool, bwrap: str) -> Outcome:
+    request = {"role": "probe", "source": "", "function": "", "cases": [], "limits": _PROBE_LIMITS}
+    return run(request, 30.0, sandboxed=True, unprivileged=unprivileged, bwrap=bwrap)
+
+
+_PROBE_LIMITS = {"cpu": 10, "memory_mb": 512}
+
+
+def status(*, refresh: bool = False) -> Status:
+    """Whether code answers run in the sandbox here; probed once (about 0.1 s) and remembered."""
+    global _status
+    with _status_lock:
+        mode = policy()
+        if _status is None or refresh or _status[0] != mode:
+            _status = (mode, _detect())
+        return _status[1]
+
+
+def _detect() -> Status:
+    mode = policy()
+    if mode == "none":
+        return Status(False, True, f"code answers run without the OS sandbox ({ENV_POLICY}=none)")
+    if not sys.platform.startswith("linux"):
+        why = "the OS sandbox (bubblewrap) exists only on Linux"
+        return Status(False, mode != "required", why)
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        why = f"bubblewrap is not installed: {INSTALL_HINT}"
+        return Status(False, mode != "required", why)
+    attempts = [True, False] if _can_drop_to_nobody() else [False]
+    problem = ""
+    for unprivileged in attempts:
+        outcome = _probe(unprivileged, bwrap)
+        if outcome.first("start") is not None:
+            who = "started as an unprivileged user" if unprivileged else "in a user namespace"
+            return Status(True, True, f"code answers run in the bubblewrap sandbox ({who})", unprivileged)
+        problem = (outcome.stderr.strip().splitlines() or ["no output"])[-1]
+    why = f"bubblewrap is installed but cannot start a sandbox here ({problem[:200]})"
+    return Status(False, mode != "required", why)
+
+
+def run_code(request: dict[str, Any], wall_time: float) -> Outcome | Status:
+    """Run per the policy: the Outcome, or the Status saying why code cannot run here."""
+    current = status()
+    if not current.allowed:
+        return current
+    if current.sandboxed:
+        return run(request, wall_time, sandboxed=True, unprivileged=current.unprivileged)
+    return run(request, wall_time, sandboxed=False)
