@@ -225,13 +225,44 @@ def _plain_env() -> dict[str, str]:
 # ---------------------------------------------------------------- running, with caps
 
 
+def _children(pid: int) -> list[int]:
+    """Host pids of `pid`'s children (Linux /proc); empty where that cannot be read."""
+    found: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found += [int(c) for c in (task / "children").read_text().split()]
+    except (OSError, ValueError):
+        pass
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """True while `pid` exists and is not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def _kill(proc: subprocess.Popen[bytes]) -> None:
-    # The group: bwrap (whose sandbox dies with it), or the plain runner.
+    """Kill a run and, for a sandbox, wait until its pid namespace is empty.
+
+    Killing bwrap takes its sandbox down only asynchronously (the namespace's first process
+    gets SIGKILL as its parent dies, and takes every process in the namespace with it); we kill
+    that first process too and wait for it, so that nothing of a run outlives its grade.
+    """
+    inner = _children(proc.pid) if sys.platform.startswith("linux") else []
     if os.name == "posix":
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
+            os.killpg(proc.pid, signal.SIGKILL)  # bwrap, or the plain runner, and its group
     with contextlib.suppress(OSError):
         proc.kill()
+    for pid in inner:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10.0
+    while any(_alive(pid) for pid in inner) and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def run(
