@@ -59,22 +59,88 @@ def _run_app(root: Path, kind: str, ref: str | None = None, seed: int | None = N
     TutorApp(root, ProgressStore.default(), StartAt(kind, ref, seed)).run()
 
 
+# What an app served to a browser keeps of the server's environment: nothing secret, only what
+# Python, the terminal driver and the data folder need.
+_SERVED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TERM", "TZ", "SYSTEMROOT", "XDG_DATA_HOME")
+
+
 @main.command("serve")
-@click.option("--host", default="localhost", show_default=True)
+@click.option("--host", default="localhost", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--allow-unsandboxed-code",
+    is_flag=True,
+    help="Run code answers even without the OS sandbox (bubblewrap). Not for a server others can reach.",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where every learner's progress goes, a folder per name. Default: 'served' in the data folder.",
+)
 @course_option
 @click.pass_context
-def serve_command(ctx: click.Context, host: str, port: int, course: Path | None) -> None:
-    """Serve the app to a web browser (needs the `web` extra: pip install -e '.[web]')."""
+def serve_command(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    allow_unsandboxed_code: bool,
+    data_dir: Path | None,
+    course: Path | None,
+) -> None:
+    """Serve the app to web browsers (needs the `web` extra: pip install -e '.[web]').
+
+    Each connection is its own app and its own learner: it asks a name and keeps that
+    learner's progress apart. There is no login: put it behind an authenticating reverse proxy
+    before anyone else can reach it (see the README).
+    """
+    import os
     import shlex
+
+    from tutor.grading import sandbox
+    from tutor.progress.store import default_data_dir
 
     try:
         from textual_serve.server import Server
     except ImportError:
         raise click.UsageError("serving needs textual-serve: pip install -e '.[web]'") from None
     root = _pick_course(ctx, course)
-    command = " ".join(shlex.quote(part) for part in (sys.executable, "-m", "tutor", "--course", str(root)))
+    learners = (data_dir or default_data_dir() / "served").resolve()
+    policy = "auto" if allow_unsandboxed_code else "required"
+    os.environ[sandbox.ENV_POLICY] = policy
+    status = sandbox.status(refresh=True)
+    if status.sandboxed:
+        click.echo(f"tutor: {status.reason}.", err=True)
+    elif status.allowed:
+        click.echo(f"tutor: warning: code answers run WITHOUT the OS sandbox: {status.reason}.", err=True)
+    else:
+        click.echo(
+            f"tutor: code questions will show as unavailable: {status.reason}. "
+            "(--allow-unsandboxed-code runs them anyway; never on a server others can reach.)",
+            err=True,
+        )
+    kept = {k: os.environ[k] for k in _SERVED_ENV if k in os.environ}
+    os.environ.clear()
+    os.environ.update(kept, **{sandbox.ENV_POLICY: policy})
+    parts = [sys.executable, "-m", "tutor", "--course", str(root)]
+    parts += ["served-session", "--learners", str(learners)]
+    command = " ".join(shlex.quote(part) for part in parts)
+    click.echo(f"tutor: serving {root} on http://{host}:{port} (progress in {learners})", err=True)
     Server(command, host=host, port=port, title="tutor").serve()
+
+
+@main.command("served-session", hidden=True)
+@click.option("--learners", type=click.Path(file_okay=False, path_type=Path), required=True)
+@course_option
+@click.pass_context
+def served_session_command(ctx: click.Context, learners: Path, course: Path | None) -> None:
+    """One browser connection of `tutor serve`: asks who is learning, then opens the course."""
+    from tutor.progress.store import ProgressStore
+    from tutor.tui.app import StartAt, TutorApp
+
+    root = _pick_course(ctx, course)
+    # The store is replaced once the learner has said who they are.
+    TutorApp(root, ProgressStore(learners / ".nobody"), StartAt("home"), learners=learners).run()
 
 
 @main.command("lesson")

@@ -27,6 +27,7 @@ class PlainQuiz:
         self.session = session
         self.read = read  # returns None at end of input
         self.write = write
+        self._code_notice_said = False
 
     def run(self) -> Summary:
         self.write(HELP)
@@ -46,6 +47,8 @@ class PlainQuiz:
         self.write("")
         self.write(f"── Question {s.index + 1} of {s.total} ({q.type}) ──")
         self.write(state.variant.prompt.strip())
+        if q.type == "code":
+            self.code_notice()
         self.show_inputs()
         while True:
             answer = self.read_answer()
@@ -85,6 +88,19 @@ class PlainQuiz:
                 return True
             if result.counts_as_attempt:
                 self.write("Try again, or: hint, solution, retry, skip.")
+
+    def code_notice(self) -> None:
+        """Say once when code answers cannot run in the OS sandbox (or cannot run at all)."""
+        from tutor.grading import sandbox
+
+        status = sandbox.status()
+        if status.sandboxed or self._code_notice_said:
+            return
+        self._code_notice_said = True
+        if status.allowed:
+            self.write(f"(note: code answers run without the OS sandbox: {status.reason})")
+        else:
+            self.write(f"(note: code questions are unavailable here: {status.reason})")
 
     def show_inputs(self) -> None:
         state = self.session.current

@@ -49,12 +49,18 @@ class TutorApp(App[None]):
         store: ProgressStore,
         start: StartAt | None = None,
         warm_up: bool = True,
+        learners: Path | None = None,
     ) -> None:
         super().__init__()
         self.course_root = course_root
         self.store = store
         self.start = start or StartAt("home")
         self.warm_up = warm_up
+        # Served to a browser: ask who is learning, and keep each name's record under this folder.
+        self.learners = learners
+        self.code_status: Any = None  # the code sandbox's Status, once the warm-up has probed it
+        self._code_notice_due = False
+        self._code_notice_said = False
         self.clock = time.monotonic  # tests fix it, for results that do not depend on timing
 
     def get_default_screen(self) -> Screen[Any]:
@@ -63,6 +69,26 @@ class TutorApp(App[None]):
         return HomeScreen()
 
     def on_mount(self) -> None:
+        if self.learners is not None:
+            from tutor.tui.screens.name import NameScreen
+
+            self.push_screen(NameScreen(), self._learner_named)
+            return
+        self._begin()
+
+    def _learner_named(self, name: str | None) -> None:
+        from tutor.progress.learners import learner_folder
+        from tutor.progress.store import ProgressStore
+
+        assert self.learners is not None
+        if not name:
+            self.exit()
+            return
+        self.store = ProgressStore(learner_folder(self.learners, name))
+        self.sub_title = f"learning: {name}"
+        self._begin()
+
+    def _begin(self) -> None:
         # The theme picked in the palette sticks (ansi-dark and ansi-light use the terminal's colours).
         saved = self.store.state().get("theme")
         if isinstance(saved, str) and saved in self.available_themes:
@@ -89,6 +115,31 @@ class TutorApp(App[None]):
         import numpy  # noqa: F401
 
         import tutor.grading.grader  # noqa: F401
+        from tutor.grading import sandbox
+
+        status = sandbox.status()  # probes bubblewrap once (about 0.1 s)
+        self.call_from_thread(self._code_status_known, status)
+
+    def _code_status_known(self, status: Any) -> None:
+        self.code_status = status
+        if self._code_notice_due:
+            self.note_code_question()
+
+    def note_code_question(self) -> None:
+        """Say once per run when code answers cannot run in the OS sandbox (or not at all)."""
+        status = self.code_status
+        if status is None:
+            self._code_notice_due = True  # said when the warm-up has found out
+            return
+        self._code_notice_due = False
+        if status.sandboxed or self._code_notice_said:
+            return
+        self._code_notice_said = True
+        if status.allowed:
+            message = f"Code answers run without the OS sandbox: {status.reason}."
+        else:
+            message = f"Code questions are unavailable here: {status.reason}."
+        self.notify(message, severity="warning", timeout=12)
 
     def _course_failed(self, exc: Exception) -> None:
         self.notify(f"The course could not be loaded: {exc}", severity="error", timeout=30)

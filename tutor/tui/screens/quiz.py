@@ -114,6 +114,9 @@ class QuizScreen(Screen[None]):
         if isinstance(q, m.DerivationQuestion) and q.mode == "chain":
             how = "Write the chain start = … = result, one or more `=` per line; ctrl+s checks every link."
         self.query_one("#how", Label).update(how)
+        if q.type == "code":
+            app: Any = self.app
+            app.note_code_question()
         box = self.query_one("#answer", Vertical)
         box.remove_children()
         area = answer_area(state.variant)

@@ -1,0 +1,184 @@
+"""`tutor serve`: one learner per connection, code refused without the OS sandbox, a minimal
+environment, localhost by default; and the notices that say how code answers are run."""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import wait_for_course
+from tutor.cli import main
+from tutor.content.builtin import builtin_course_root
+from tutor.content.loader import load_course
+from tutor.grading import sandbox
+from tutor.progress.learners import check_name, folder_name, learner_folder
+from tutor.progress.store import ProgressStore
+from tutor.quiz.plain import PlainQuiz
+from tutor.quiz.session import QuizSession
+from tutor.tui.app import StartAt, TutorApp
+
+
+@pytest.fixture(autouse=True)
+def _fresh_status() -> Any:
+    yield
+    sandbox.status(refresh=True)
+
+
+# ---------------------------------------------------------------- learners' folders
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.text(max_size=80))
+def test_any_name_stays_inside_the_learners_folder(name: str) -> None:
+    base = Path("/srv/tutor/learners")
+    folder = learner_folder(base, name)
+    assert folder.parent == base
+    assert "/" not in folder.name and "\\" not in folder.name and folder.name not in (".", "..")
+    assert folder.name.isascii()
+
+
+@pytest.mark.parametrize("name", ["../../etc", "..", "/root", "a/../../b", "C:\\Windows", "\x00evil"])
+def test_hostile_names_cannot_climb_out(name: str) -> None:
+    folder = learner_folder(Path("/srv/l"), name)
+    assert folder.parent == Path("/srv/l") and ".." not in folder.name
+
+
+def test_names_that_look_alike_keep_apart_and_the_same_name_comes_back() -> None:
+    assert folder_name("Ana") != folder_name("ana") != folder_name("ana!")
+    assert folder_name("Ana") == folder_name(" Ana ")
+    assert folder_name("Zoë Ng").startswith("zoe-ng-")
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("", "Type your name"),
+        ("   ", "Type your name"),
+        ("x" * 61, "At most 60"),
+        ("a\x07b", "Letters"),
+        ("!!!", "at least one"),
+    ],
+)
+def test_names_that_cannot_be_used_say_why(name: str, problem: str) -> None:
+    assert problem in (check_name(name) or "")
+
+
+# ---------------------------------------------------------------- the served app
+
+
+async def test_a_served_app_asks_who_is_learning_and_keeps_their_progress_apart(tmp_path: Path) -> None:
+    from tests.test_tui import COURSE
+
+    learners = tmp_path / "learners"
+    app = TutorApp(
+        COURSE, ProgressStore(learners / ".nobody"), StartAt("home"), warm_up=False, learners=learners
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert type(app.screen).__name__ == "NameScreen"
+        assert app.course is None  # nothing is loaded, or recorded, before the name
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Type your name" in str(app.screen.query_one("#name-problem").render())
+        for ch in "Ana":
+            await pilot.press(ch)
+        await pilot.press("enter")
+        await wait_for_course(app, pilot)
+        assert type(app.screen).__name__ == "HomeScreen"
+        assert app.store.folder == learner_folder(learners, "Ana")
+        assert "Ana" in app.sub_title
+
+
+class _FakeServer:
+    made: ClassVar[list[dict[str, Any]]] = []
+
+    def __init__(self, command: str, host: str, port: int, title: str) -> None:
+        import os
+
+        _FakeServer.made.append({"command": command, "host": host, "port": port, "env": dict(os.environ)})
+
+    def serve(self) -> None:
+        pass
+
+
+@pytest.fixture
+def fake_server(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    module = types.ModuleType("textual_serve.server")
+    module.Server = _FakeServer  # type: ignore[attr-defined]
+    package = types.ModuleType("textual_serve")
+    package.server = module  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "textual_serve", package)
+    monkeypatch.setitem(sys.modules, "textual_serve.server", module)
+    _FakeServer.made = []
+    # serve_command rewrites os.environ for the apps it starts: keep this test run's intact
+    import os
+
+    saved = dict(os.environ)
+    yield _FakeServer.made
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def test_serve_listens_on_localhost_gives_apps_a_minimal_environment_and_one_learner_each(
+    fake_server: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "do-not-leak")
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code == 0, result.output
+    (made,) = fake_server
+    assert made["host"] == "localhost"
+    assert "served-session" in made["command"] and "--learners" in made["command"]
+    assert "AWS_SECRET_ACCESS_KEY" not in made["env"]
+    assert made["env"][sandbox.ENV_POLICY] == "required"  # code only in the sandbox
+    assert set(made["env"]) <= {*__import__("tutor.cli").cli._SERVED_ENV, sandbox.ENV_POLICY}
+
+
+def test_serve_without_bubblewrap_says_code_is_unavailable_unless_allowed(
+    fake_server: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no bwrap
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code == 0
+    assert "code questions will show as unavailable" in result.output and "bubblewrap" in result.output
+    result = CliRunner().invoke(main, ["serve", "--allow-unsandboxed-code"])
+    assert "WITHOUT the OS sandbox" in result.output
+    assert fake_server[-1]["env"][sandbox.ENV_POLICY] == "auto"
+
+
+# ---------------------------------------------------------------- saying how code runs
+
+
+def test_plain_mode_says_once_that_code_runs_unsandboxed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(sandbox.ENV_POLICY, "none")
+    course = load_course(builtin_course_root())
+    entries = [course.questions["mse-code"], course.questions["mse-code"]]
+    session = QuizSession(entries, seed=1, on_attempt=ProgressStore(tmp_path).record, clock=lambda: 0.0)
+    lines: list[str] = []
+    answers = iter(["skip", "skip"])
+    PlainQuiz(session, lambda prompt: next(answers, None), lines.append).run()
+    notes = [line for line in lines if "without the OS sandbox" in line]
+    assert len(notes) == 1, lines
+
+
+async def test_the_app_says_once_that_code_runs_unsandboxed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(sandbox.ENV_POLICY, "none")
+    app = TutorApp(builtin_course_root(), ProgressStore(tmp_path), StartAt("quiz", "mse-code"), warm_up=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        said = [n.message for n in app._notifications if "without the OS sandbox" in n.message]
+        assert len(said) == 1, [n.message for n in app._notifications]
