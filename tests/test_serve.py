@@ -182,3 +182,24 @@ async def test_the_app_says_once_that_code_runs_unsandboxed(
         await pilot.pause()
         said = [n.message for n in app._notifications if "without the OS sandbox" in n.message]
         assert len(said) == 1, [n.message for n in app._notifications]
+
+
+@pytest.mark.parametrize("policy", ["auto", "none"])
+async def test_a_code_answer_is_graded_inside_the_running_app(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, policy: str
+) -> None:
+    from textual.widgets import TextArea
+
+    monkeypatch.setenv(sandbox.ENV_POLICY, policy)
+    app = TutorApp(builtin_course_root(), ProgressStore(tmp_path), StartAt("quiz", "mse-code"), warm_up=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        editor = app.screen.query_one("#answer-code", TextArea)
+        editor.text = "import numpy as np\ndef mse(y, yhat):\n    return np.mean((y - yhat) ** 2)\n"
+        await pilot.press("ctrl+s")
+        for _ in range(400):  # the grade runs in a worker: wait for it, never for a time
+            await app.screen.workers.wait_for_complete()
+            await pilot.pause()
+            if "Correct" in str(app.screen.query_one("#feedback").render()):
+                break
+        assert "Correct" in str(app.screen.query_one("#feedback").render())
