@@ -152,6 +152,21 @@ def _runner_processes() -> list[str]:
     return left
 
 
+def _sleeping_runner() -> bool:
+    """True when a runner process is blocked in a sleep (the kernel's view, not a timer's)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            wchan = (entry / "wchan").read_text()
+        except OSError:
+            continue
+        if b"runner.py" in cmdline and b"bwrap" not in cmdline and "nanosleep" in wchan:
+            return True
+    return False
+
+
 def test_every_escape_reaches_os_so_the_boundary_is_what_is_tested(monkeypatch: pytest.MonkeyPatch) -> None:
     _use(monkeypatch, "plain")
     for escape in ESCAPES:
@@ -543,3 +558,49 @@ def test_python_executable_is_what_runs(monkeypatch: pytest.MonkeyPatch) -> None
     import numpy
 
     assert got == f"{numpy.__version__} {sys.version_info[0]}.{sys.version_info[1]}"
+
+
+@pytest.mark.parametrize("mode", ["bwrap", "plain"])
+def test_runs_die_with_an_app_killed_by_sigkill(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, mode: str
+) -> None:
+    """An answer that sleeps (no CPU, so no CPU limit) must not outlive an app that is killed."""
+    import signal
+    import subprocess
+    import time
+
+    _use(monkeypatch, mode)
+    if mode == "bwrap":
+        monkeypatch.setenv(sandbox.ENV_POLICY, "required")
+    script = tmp_path / "app.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import sys
+            sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})
+            from tests.test_sandbox_hostile import attack
+            from tutor.grading import sandbox
+            print("grading", sandbox.status().sandboxed, flush=True)
+            attack("imp('time').sleep(3600)  # sleep-marker", wall_time=3600)
+            """
+        )
+    )
+    app = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert app.stdout is not None
+        assert app.stdout.readline().split() == ["grading", str(mode == "bwrap")]
+        for _ in range(6000):  # until the answer is asleep inside the run (polling, not timing)
+            if _sleeping_runner():
+                break
+            time.sleep(0.01)
+        assert _sleeping_runner(), "the answer never went to sleep"
+        app.send_signal(signal.SIGKILL)
+        app.wait()
+        for _ in range(3000):
+            if not _runner_processes():
+                break
+            time.sleep(0.01)
+        assert _runner_processes() == []
+    finally:
+        if app.poll() is None:
+            app.kill()

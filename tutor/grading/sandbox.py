@@ -211,6 +211,17 @@ def bwrap_argv(bwrap: str) -> list[str]:
     return argv
 
 
+def _dies_with_us() -> list[str]:
+    """A prefix that makes the run die with this process, even if this process is SIGKILLed.
+
+    util-linux's `setpriv --pdeathsig KILL` sets the parent-death signal and execs the command;
+    it follows the thread that started the run, which waits in `run` until the run ends.
+    Where there is no setpriv (not Linux), the wall-clock kill and the CPU limit remain.
+    """
+    setpriv = shutil.which("setpriv") if sys.platform.startswith("linux") else None
+    return [setpriv, "--pdeathsig", "KILL", "--"] if setpriv else []
+
+
 def _plain_argv() -> list[str]:
     return [sys.executable, "-I", "-S", "-B", str(RUNNER)]
 
@@ -281,6 +292,7 @@ def run(
         argv, env = bwrap_argv(bwrap or shutil.which("bwrap") or "bwrap"), {}
     else:
         argv, env = _plain_argv(), _plain_env()
+    argv = _dies_with_us() + argv
     results_r, results_w = os.pipe()
     where = {"path": [str(_numpy_dirs()[0].parent)], "result_fd": results_w}
     payload = json.dumps({**request, **where}, allow_nan=False)
