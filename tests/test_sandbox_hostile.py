@@ -107,9 +107,14 @@ def _use(monkeypatch: pytest.MonkeyPatch, mode: str) -> sandbox.Status:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_status() -> Any:
+def _fresh_status(monkeypatch: pytest.MonkeyPatch) -> Any:
+    # Runs started by this test run carry this tag, so other runs on the machine are not counted.
+    monkeypatch.setenv(sandbox.ENV_TAG, TAG)
     yield
     sandbox.status(refresh=True)
+
+
+TAG = f"hostile-tests-{os.getpid()}"
 
 
 def attack(payload: str, escape: str = "generator", wall_time: float = 20.0) -> str:
@@ -133,11 +138,19 @@ def attack(payload: str, escape: str = "generator", wall_time: float = 20.0) -> 
     return str(out["value"].get("v"))
 
 
+def _ours(entry: Path) -> bool:
+    """True for a process started by a run of this test session (it carries our tag)."""
+    try:
+        return f"{sandbox.ENV_TAG}={TAG}".encode() in (entry / "environ").read_bytes()
+    except OSError:
+        return False
+
+
 def _runner_processes() -> list[str]:
-    """Command lines of any runner (or child of one) still alive on this machine."""
+    """Command lines of any runner (or child of one) of ours still alive on this machine."""
     left = []
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
+        if not entry.name.isdigit() or not _ours(entry):
             continue
         try:
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
@@ -155,7 +168,7 @@ def _runner_processes() -> list[str]:
 def _sleeping_runner() -> bool:
     """True when a runner process is blocked in a sleep (the kernel's view, not a timer's)."""
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
+        if not entry.name.isdigit() or not _ours(entry):
             continue
         try:
             cmdline = (entry / "cmdline").read_bytes()
@@ -509,7 +522,7 @@ def test_code_runs_as_an_unprivileged_user_with_nothing_else_visible(monkeypatch
             except ImportError:
                 pass
         # the thread settings are ours; Python adds LC_CTYPE (locale coercion), bwrap PWD
-        ours = ("_THREADS", "LC_CTYPE", "PWD")
+        ours = ("_THREADS", "LC_CTYPE", "PWD", "TUTOR_RUN_TAG")
         env = sorted(k for k in os.environ if not k.endswith(ours))
         return "|".join([str(os.getuid()), str(os.getgid()), ",".join(names), ",".join(mods), ",".join(env)])
         """

@@ -38,6 +38,9 @@ from typing import Any
 from tutor.grading import _code_runner as runner
 
 ENV_POLICY = "TUTOR_CODE_SANDBOX"
+# Passed into every run's environment when set, so that its processes can be told apart from
+# other runs on the same machine (by an operator, or by the tests that check none is left).
+ENV_TAG = "TUTOR_RUN_TAG"
 POLICIES = ("auto", "required", "none")
 RUNNER = Path(runner.__file__)
 SANDBOX_RUNNER = "/runner/runner.py"
@@ -183,6 +186,8 @@ def bwrap_argv(bwrap: str) -> list[str]:
     ]
     for var in _THREAD_VARS:
         argv += ["--setenv", var, "1"]
+    if os.environ.get(ENV_TAG):
+        argv += ["--setenv", ENV_TAG, os.environ[ENV_TAG][:100]]
     for host, inside in _runtime_binds():
         argv += ["--ro-bind", str(host), str(inside)]
     for site in _site_dirs():
@@ -228,6 +233,8 @@ def _plain_argv() -> list[str]:
 
 def _plain_env() -> dict[str, str]:
     env = dict.fromkeys(_THREAD_VARS, "1")
+    if os.environ.get(ENV_TAG):
+        env[ENV_TAG] = os.environ[ENV_TAG][:100]
     if os.name == "nt" and "SYSTEMROOT" in os.environ:  # Python cannot start without it
         env["SYSTEMROOT"] = os.environ["SYSTEMROOT"]
     return env
