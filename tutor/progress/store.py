@@ -142,8 +142,9 @@ class ProgressStore:
         self._best: dict[str, float] | None = None  # derived from the attempts; reset on record
 
     @classmethod
-    def default(cls) -> ProgressStore:
-        return cls(default_data_dir())
+    def default(cls, on_problem: Callable[[str], None] | None = None) -> ProgressStore:
+        """The store in the learner's data folder (see `default_data_dir`)."""
+        return cls(default_data_dir(), on_problem)
 
     def _cannot_save(self, exc: OSError) -> None:
         if self.save_problem is not None:
@@ -190,8 +191,8 @@ class ProgressStore:
         try:
             with open(self.attempts_path, "rb") as f:
                 raw = f.read()
-        except FileNotFoundError:
-            return
+        except (FileNotFoundError, NotADirectoryError):
+            return  # no record yet
         except OSError as exc:
             self.read_problem = f"Your progress in {self.attempts_path} cannot be read: {_reason(exc)}."
             return
