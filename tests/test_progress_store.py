@@ -275,3 +275,32 @@ def test_an_unreadable_log_is_reported_not_raised(tmp_path):
     assert "cannot be read" in (store.skipped_report() or "")
     store.record(Attempt("a", "correct", 1.0, seed=1))
     assert store.save_problem is not None
+
+
+def test_a_read_only_folder_is_reported_even_when_running_as_root(tmp_path, monkeypatch):
+    # Root writes through chmod, so the refusal a read-only folder gives is simulated.
+    import builtins
+    import io
+
+    real_open = io.open
+
+    def read_only(file, mode="r", *args, **kwargs):
+        if any(c in mode for c in "wax+"):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, mode, *args, **kwargs)
+
+    store = ProgressStore(tmp_path)
+    store.record(Attempt("a", "correct", 1.0, seed=1))
+    store.set_state(theme="nord")
+    told: list[str] = []
+    store = ProgressStore(tmp_path, on_problem=told.append)
+    monkeypatch.setattr(builtins, "open", read_only)
+    monkeypatch.setattr(io, "open", read_only)
+    store.record(Attempt("b", "correct", 1.0, seed=1))
+    store.set_state(last={"kind": "quiz", "ref": "b"})
+    assert told == [store.save_problem]
+    assert f"Progress cannot be saved to {tmp_path}: Permission denied." in told[0]
+    assert store.best() == {"a": 1.0, "b": 1.0}
+    monkeypatch.undo()
+    again = ProgressStore(tmp_path)
+    assert [a.question for a in again.attempts()] == ["a"] and again.state() == {"theme": "nord"}
