@@ -65,6 +65,8 @@ def _start_resource_tracker() -> None:
     sys.stderr is a capture whose fileno() is -1, and starting fails with "bad value(s) in
     fds_to_keep". Give it /dev/null for that moment instead.
     """
+    if os.name != "posix":  # the tracker is for POSIX named semaphores only
+        return
     from multiprocessing import resource_tracker
 
     try:
