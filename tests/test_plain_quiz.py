@@ -100,3 +100,27 @@ def test_an_unknown_quiz_is_a_usage_error_with_a_suggestion(tmp_path, monkeypatc
     result = CliRunner().invoke(main, ["quiz", "basic", "--plain", "--course", str(COURSE)])
     assert result.exit_code == 2
     assert "did you mean `basics`?" in result.output
+
+
+def test_a_data_folder_that_cannot_be_written_is_said_once_and_the_quiz_goes_on(tmp_path, monkeypatch):
+    # A folder under a regular file cannot be created even by root, unlike a chmod-ed one.
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    folder = tmp_path / "a-file" / "progress"
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(folder))
+    result = CliRunner().invoke(
+        main, ["quiz", "q-choice", "--plain", "--course", str(COURSE)], input="a\nb\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Progress cannot be saved") == 1
+    assert f"Progress cannot be saved to {folder}: Not a directory" in result.output
+    assert "✗ Incorrect" in result.output and "Finished: score 100%" in result.output
+
+
+def test_a_damaged_record_is_reported_and_the_quiz_goes_on(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path))
+    (tmp_path / "attempts.jsonl").write_bytes(b'{"question": "q-choice", "verdict": "caf\xc3\n[]\n')
+    result = CliRunner().invoke(main, ["quiz", "q-choice", "--plain", "--course", str(COURSE)], input="b\n")
+    assert result.exit_code == 0, result.output
+    assert "2 lines of" in result.output and "(lines 1, 2)" in result.output
+    assert "Finished: score 100%" in result.output
+    assert ProgressStore(tmp_path).best() == {"q-choice": 1.0}

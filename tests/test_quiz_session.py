@@ -70,3 +70,19 @@ def test_skipping_to_the_end_finishes_with_everything_to_revisit():
     summary = s.summary()
     assert s.finished and summary.score == 0 and len(summary.revisit) == 5
     assert [r.outcome for r in summary.rows] == ["skipped"] * 5
+
+
+def test_a_grader_that_fails_gives_could_not_decide_and_costs_nothing(monkeypatch):
+    import tutor.grading.grader as grader
+
+    def broken(variant, answer):
+        raise ValueError("bad value(s) in fds_to_keep")
+
+    monkeypatch.setattr(grader, "grade", broken)
+    recorded = []
+    s = session(on_attempt=recorded.append)
+    result = s.submit("0.5")
+    assert result.verdict == "undecided"
+    assert "fds_to_keep" in result.feedback[0] and "bug" in result.feedback[0]
+    assert not result.counts_as_attempt
+    assert s.current.attempts == 0 and recorded == [] and not s.current.answered

@@ -283,3 +283,100 @@ async def test_the_theme_chosen_is_kept_for_next_time(tmp_path):
     async with again.run_test(size=(100, 30)) as pilot:
         await settle(again, pilot)
         assert again.theme == "ansi-dark"
+
+
+# ---------------------------------------------------------------- the record and the grader never end the app
+
+
+def notifications(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def test_a_folder_that_cannot_be_written_is_said_once_and_quizzes_still_open(tmp_path):
+    # A folder under a regular file cannot be created even by root, unlike a chmod-ed one.
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    folder = tmp_path / "a-file" / "progress"
+    app = TutorApp(COURSE, ProgressStore(folder), StartAt("quiz", "basics", seed=7), warm_up=False)
+    app.clock = lambda: 0.0
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert type(screen).__name__ == "QuizScreen"
+        for answer in ("1000", "2000"):
+            screen.query_one("Input").value = answer
+            await pilot.press("enter")
+            await settle(app, pilot)
+            assert "✗ Incorrect" in feedback(app)
+        said = [m for m in notifications(app) if "cannot be saved" in m]
+        assert len(said) == 1
+        assert said[0].startswith(f"Progress cannot be saved to {folder}: Not a directory.")
+        assert app.is_running and screen.session.current.attempts == 2
+
+
+async def test_a_damaged_record_is_reported_and_the_app_starts(tmp_path):
+    folder = tmp_path / "progress"
+    folder.mkdir()
+    (folder / "attempts.jsonl").write_bytes(
+        b'{"question": "q-log", "verdict": "correct", "score": 1, "seed": 1}\n'
+        b'{"question": "q-grad", "verdict": "caf\xc3\n'
+        b"null\n"
+        b'{"question": "q-grad", "verdict": "correct", "score": "1", "seed": 1}\n'
+    )
+    (folder / "state.json").write_text('{"last": 5, "opened": 3, "theme": 7}', encoding="utf-8")
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        assert [i.lesson_id for i in app.screen.query("LessonItem")] == ["huber"]
+        said = [m for m in notifications(app) if "could not be read" in m]
+        assert len(said) == 1 and "(lines 2, 3, 4)" in said[0]
+        await pilot.press("c")  # continue, with no usable "last": opens the selected lesson
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "LessonScreen"
+        assert app.store.best() == {"q-log": 1.0}
+
+
+@pytest.mark.parametrize("state", [b"42", b"[]", b"null", b'"x"', b"\xff\xfe{"])
+async def test_a_state_file_of_the_wrong_type_does_not_stop_the_app(tmp_path, state):
+    folder = tmp_path / "progress"
+    folder.mkdir()
+    (folder / "state.json").write_bytes(state)
+    app = make_app(tmp_path, StartAt("quiz", "basics", seed=1))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "QuizScreen"
+    assert ProgressStore(folder).state()["last"] == {"kind": "quiz", "ref": "basics"}
+
+
+async def test_a_grader_that_fails_is_could_not_decide_on_screen(tmp_path, monkeypatch):
+    import tutor.grading.grader as grader
+
+    def broken(variant, answer):
+        raise ValueError("bad value(s) in fds_to_keep")
+
+    monkeypatch.setattr(grader, "grade", broken)
+    app = make_app(tmp_path, StartAt("quiz", "basics", seed=1))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        screen.query_one("Input").value = "0.5"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "Could not decide" in feedback(app) and "fds_to_keep" in feedback(app)
+        assert app.is_running and app.screen is screen and screen.session.current.attempts == 0
+
+
+async def test_a_grading_worker_that_raises_does_not_end_the_app(tmp_path):
+    app = make_app(tmp_path, StartAt("quiz", "basics", seed=1))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+
+        def broken(answer):
+            raise ValueError("bad value(s) in fds_to_keep")
+
+        screen.session.submit = broken
+        screen.query_one("Input").value = "0.5"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "Could not decide" in feedback(app)
+        assert app.is_running and app.screen is screen and not screen.grading

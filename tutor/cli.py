@@ -183,7 +183,11 @@ def quiz_command(ctx: click.Context, ref: str, seed: int | None, plain: bool, co
         close = difflib.get_close_matches(ref, known + list(loaded.questions), n=1)
         hint = f" (did you mean `{close[0]}`?)" if close else ""
         raise click.UsageError(f"`{ref}` names no lesson, bank or question{hint}")
-    session = QuizSession(entries, seed=seed, on_attempt=ProgressStore.default().record)
+    store = ProgressStore.default(on_problem=lambda message: click.echo(message, err=True))
+    store.attempts()  # read now, so that a damaged record is reported before the first question
+    if (report := store.skipped_report()) is not None:
+        click.echo(report, err=True)
+    session = QuizSession(entries, seed=seed, on_attempt=store.record)
 
     def read(prompt: str) -> str | None:
         click.echo(prompt, nl=False)

@@ -10,6 +10,10 @@ from __future__ import annotations
 import atexit
 import concurrent.futures as cf
 import multiprocessing
+import os
+import sys
+import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,32 +23,115 @@ DEFAULT_TIME_LIMIT = 2.0
 
 STARTUP_LIMIT = 60.0  # starting the worker and importing SymPy is not charged to a grade
 
+PARENT_POLL = 0.5  # how often the worker checks that the process that started it is alive
+
 _pool: cf.ProcessPoolExecutor | None = None
 _ready: cf.Future[bool] | None = None
+_lock = threading.Lock()
+# The worker is started from this one long-lived thread: Linux's parent-death signal fires when
+# the *thread* that started a child ends, and the callers are short-lived grading threads.
+_starter: cf.ThreadPoolExecutor | None = None
 
 
 def _get_pool() -> cf.ProcessPoolExecutor:
+    global _starter
+    with _lock:
+        if _pool is not None:
+            return _pool
+        if _starter is None:
+            _starter = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="sympy-starter")
+        return _starter.submit(_start_pool).result()
+
+
+def _start_pool() -> cf.ProcessPoolExecutor:
     global _pool, _ready
-    if _pool is None:
-        # spawn: a fork of a process running Textual's threads is not safe.
-        _pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-        _ready = _pool.submit(_form_ok, None, "simplified", {}, {})
-        atexit.register(_shutdown)
-    return _pool
+    _start_resource_tracker()
+    # spawn: a fork of a process running Textual's threads is not safe.
+    pool = cf.ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_init,
+        initargs=(os.getpid(),),
+    )
+    _ready = pool.submit(_form_ok, None, "simplified", {}, {})  # starts the process, on this thread
+    _pool = pool
+    return pool
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with a stderr that is a real file.
+
+    The tracker hands `sys.stderr.fileno()` to its process; inside the running Textual app
+    sys.stderr is a capture whose fileno() is -1, and starting fails with "bad value(s) in
+    fds_to_keep". Give it /dev/null for that moment instead.
+    """
+    if os.name != "posix":  # the tracker is for POSIX named semaphores only
+        return
+    from multiprocessing import resource_tracker
+
+    try:
+        usable = sys.stderr is not None and sys.stderr.fileno() >= 0
+    except (AttributeError, OSError, ValueError):
+        usable = False
+    if usable:
+        resource_tracker.ensure_running()
+        return
+    saved = sys.stderr
+    with open(os.devnull, "w") as quiet:
+        sys.stderr = quiet
+        try:
+            resource_tracker.ensure_running()
+        finally:
+            sys.stderr = saved
+
+
+def _worker_init(parent: int) -> None:
+    """In the worker: leave the terminal alone, and die with the process that started us."""
+    quiet = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):  # the app owns the terminal: a stray SymPy warning must not draw on it
+        os.dup2(quiet, fd)
+    os.close(quiet)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the watchdog below still covers it
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+    # Belt and braces (other systems, or the starting thread gone): a parent that dies leaves
+    # us re-parented, and the parent pid changes.
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="watch-parent").start()
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(PARENT_POLL)
+        if os.getppid() != parent:
+            os._exit(1)
 
 
 def _shutdown() -> None:
     global _pool
-    if _pool is not None:
-        for proc in list(getattr(_pool, "_processes", {}).values()):
+    pool, _pool = _pool, None
+    if pool is not None:
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
             proc.kill()
-        _pool.shutdown(wait=False, cancel_futures=True)
-        _pool = None
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+atexit.register(_shutdown)
 
 
 def warm_up() -> None:
     """Start the worker and import SymPy in it ahead of the first form check."""
-    _get_pool()
+    try:
+        _get_pool()
+    except Exception:  # only a head start: the first check tries again and reports "undecided"
+        _shutdown()
 
 
 def _form_ok(
@@ -112,8 +199,25 @@ def assumptions_for(domains: Mapping[str, Any]) -> dict[str, dict[str, bool]]:
         elif domain == "integer":
             out[name] = {"integer": True}
         else:
-            out[name] = {"real": True}
+            out[name] = _sign_of(domain)
     return out
+
+
+def _sign_of(domain: Any) -> dict[str, bool]:
+    """Assumptions for an interval or a set of values: a sign lets SymPy combine logs and roots."""
+    if isinstance(domain, dict):
+        domain = domain.get("interval", domain.get("set"))
+    try:
+        values = [float(v) for v in domain]
+    except (TypeError, ValueError):
+        return {"real": True}
+    if values and min(values) > 0:
+        return {"positive": True}
+    if values and min(values) >= 0:
+        return {"nonnegative": True}
+    if values and max(values) < 0:
+        return {"negative": True}
+    return {"real": True}
 
 
 def check_form(
@@ -128,8 +232,8 @@ def check_form(
 
 
 def _in_worker(fn: Any, args: tuple[Any, ...], time_limit: float) -> bool | None:
-    pool = _get_pool()
     try:
+        pool = _get_pool()
         if _ready is not None:
             _ready.result(timeout=STARTUP_LIMIT)
         future = pool.submit(fn, *args)

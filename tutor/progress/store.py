@@ -1,21 +1,31 @@
 """Progress on disk: an append-only log of attempts plus a small state file.
 
 Each attempt is one JSON line, flushed and fsynced as it is written, so a crash loses at most
-the line being written; a torn last line is skipped when reading. The state file (where the
-learner left off) is replaced atomically.
+the line being written. The state file (where the learner left off) is replaced atomically.
+
+The learner's record must survive anything: a torn line, bytes that are not UTF-8, a line from
+a newer version or edited by hand, a state file of the wrong shape, a folder that cannot be
+written. Reading never raises: a line that is not an attempt is skipped and reported
+(`skipped_lines`), and left in the file as it is. Writing never raises either: the first
+failure is reported once (`save_problem`, `on_problem`), the quiz goes on, and attempts that
+could not be written are kept in memory and written with the next one that can be.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 ENV_DIR = "TUTOR_DATA_DIR"
+
+# An attempt is a few hundred bytes; a longer line is not one of ours, and is not parsed.
+MAX_LINE = 1 << 20
 
 
 def default_data_dir() -> Path:
@@ -40,35 +50,137 @@ class Attempt:
     at: float = field(default_factory=time.time)
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def attempt_from_json(data: Any) -> Attempt | None:
+    """The attempt a decoded log line holds, or None when it is not a well-formed one.
+
+    Every field is checked for its type, so that a hand-edited or foreign line cannot reach
+    `best()` as a string score or a NaN. Unknown keys (from a newer version) are ignored.
+    """
+    if not isinstance(data, dict):
+        return None
+    question, verdict, score, seed = (data.get(k) for k in ("question", "verdict", "score", "seed"))
+    if not (isinstance(question, str) and isinstance(verdict, str) and _is_int(seed)):
+        return None
+    if not (_is_number(score) and 0.0 <= score <= 1.0):
+        return None
+    notes = data.get("notes", [])
+    hints = data.get("hints", 0)
+    solution_seen = data.get("solution_seen", False)
+    self_assessed = data.get("self_assessed", False)
+    at = data.get("at", 0.0)
+    if not (isinstance(notes, list) and all(isinstance(n, str) for n in notes)):
+        return None
+    if not (_is_int(hints) and hints >= 0 and _is_number(at)):
+        return None
+    if not (isinstance(solution_seen, bool) and isinstance(self_assessed, bool)):
+        return None
+    return Attempt(
+        question=question,
+        verdict=verdict,
+        score=float(score),
+        seed=seed,
+        notes=tuple(notes),
+        hints=hints,
+        solution_seen=solution_seen,
+        self_assessed=self_assessed,
+        at=float(at),
+    )
+
+
+def _clean_state(data: dict[str, Any]) -> dict[str, Any]:
+    """The state with the keys the app reads checked for shape; a wrong one is dropped."""
+    out = dict(data)
+    last = out.get("last")
+    if "last" in out and not (
+        isinstance(last, dict) and isinstance(last.get("kind"), str) and isinstance(last.get("ref"), str)
+    ):
+        del out["last"]
+    opened = out.get("opened")
+    if "opened" in out:
+        if isinstance(opened, list):
+            out["opened"] = [x for x in opened if isinstance(x, str)]
+        else:
+            del out["opened"]
+    if "theme" in out and not isinstance(out["theme"], str):
+        del out["theme"]
+    return out
+
+
+def _json_line(attempt: Attempt) -> str:
+    line = json.dumps(asdict(attempt), ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate cannot be UTF-8; escaped, it is still JSON
+        line = json.dumps(asdict(attempt))
+    return line + "\n"
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
 class ProgressStore:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, on_problem: Callable[[str], None] | None = None) -> None:
         self.folder = folder
         self.attempts_path = folder / "attempts.jsonl"
         self.state_path = folder / "state.json"
+        # Told once, with `save_problem`, when progress first cannot be saved.
+        self.on_problem = on_problem
+        self.save_problem: str | None = None
+        self.read_problem: str | None = None  # why the log could not be read at all, if so
+        self.skipped_lines: list[int] = []  # 1-based line numbers of the log that hold no attempt
         self._attempts: list[Attempt] | None = None
+        self._unsaved: list[Attempt] = []  # recorded while the folder could not be written
         self._best: dict[str, float] | None = None  # derived from the attempts; reset on record
 
     @classmethod
-    def default(cls) -> ProgressStore:
-        return cls(default_data_dir())
+    def default(cls, on_problem: Callable[[str], None] | None = None) -> ProgressStore:
+        """The store in the learner's data folder (see `default_data_dir`)."""
+        return cls(default_data_dir(), on_problem)
+
+    def _cannot_save(self, exc: OSError) -> None:
+        if self.save_problem is not None:
+            return  # said once is enough
+        self.save_problem = (
+            f"Progress cannot be saved to {self.folder}: {_reason(exc)}. "
+            "You can go on, but your answers are not being recorded."
+        )
+        if self.on_problem is not None:
+            self.on_problem(self.save_problem)
 
     # ------------------------------------------------------------ attempts
 
     def record(self, attempt: Attempt) -> None:
+        """Append `attempt` to the log; never raises (see `save_problem`)."""
         known = self.attempts()  # read what is on disk before adding to it
-        self.folder.mkdir(parents=True, exist_ok=True)
-        line = json.dumps(asdict(attempt), ensure_ascii=False)
-        with open(self.attempts_path, "a+b") as f:
-            # After a crash mid-line, start on a fresh line so this attempt is not glued to it.
-            torn = False
-            if f.seek(0, os.SEEK_END) > 0:
-                f.seek(-1, os.SEEK_END)
-                torn = f.read(1) != b"\n"
-            f.write((("\n" if torn else "") + line + "\n").encode("utf-8"))
-            f.flush()
-            os.fsync(f.fileno())
         known.append(attempt)
         self._best = None
+        pending = [*self._unsaved, attempt]
+        text = "".join(_json_line(a) for a in pending)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with open(self.attempts_path, "a+b") as f:
+                # After a crash mid-line, start on a fresh line so this attempt is not glued to it.
+                torn = False
+                if f.seek(0, os.SEEK_END) > 0:
+                    f.seek(-1, os.SEEK_END)
+                    torn = f.read(1) != b"\n"
+                f.write((("\n" if torn else "") + text).encode("utf-8"))
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as exc:
+            self._unsaved = pending  # kept, and written with the next attempt that can be
+            self._cannot_save(exc)
+            return
+        self._unsaved = []
 
     def attempts(self) -> list[Attempt]:
         if self._attempts is None:
@@ -77,16 +189,42 @@ class ProgressStore:
 
     def _read_attempts(self) -> Iterable[Attempt]:
         try:
-            text = self.attempts_path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+            with open(self.attempts_path, "rb") as f:
+                raw = f.read()
+        except (FileNotFoundError, NotADirectoryError):
+            return  # no record yet
+        except OSError as exc:
+            self.read_problem = f"Your progress in {self.attempts_path} cannot be read: {_reason(exc)}."
             return
-        for line in text.splitlines():
-            try:
-                data = json.loads(line)
-                data["notes"] = tuple(data.get("notes", ()))
-                yield Attempt(**data)
-            except (ValueError, TypeError):
-                continue  # a line torn by a crash, or from a newer version
+        # Split on b"\n" only: str.splitlines() would also cut at \r, \x85 or U+2028 inside a value.
+        lines = raw.split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()
+        for number, line in enumerate(lines, start=1):
+            attempt = None
+            if len(line) <= MAX_LINE:
+                try:
+                    attempt = attempt_from_json(json.loads(line.decode("utf-8")))
+                except (ValueError, RecursionError):  # torn, not UTF-8, not JSON, or nested too deep
+                    attempt = None
+            if attempt is None:
+                self.skipped_lines.append(number)
+            else:
+                yield attempt
+
+    def skipped_report(self) -> str | None:
+        """A sentence for the learner about lines of the log that were skipped, or None."""
+        if self.read_problem:
+            return self.read_problem
+        n = len(self.skipped_lines)
+        if not n:
+            return None
+        shown = ", ".join(str(x) for x in self.skipped_lines[:5]) + (", …" if n > 5 else "")
+        return (
+            f"{n} line{'s' if n != 1 else ''} of {self.attempts_path} could not be read "
+            f"(line{'s' if n != 1 else ''} {shown}) and {'were' if n != 1 else 'was'} skipped. "
+            "The file is left as it is; the rest of your progress is here."
+        )
 
     def best(self) -> dict[str, float]:
         """Best score per question id."""
@@ -114,16 +252,32 @@ class ProgressStore:
 
     # ------------------------------------------------------------ where the learner left off
 
-    def state(self) -> dict[str, Any]:
+    def _read_state(self) -> tuple[dict[str, Any], bool]:
+        """The state, and whether a file is there that is not a JSON object."""
         try:
-            data = json.loads(self.state_path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
+            data = json.loads(self.state_path.read_bytes().decode("utf-8"))
+        except FileNotFoundError:
+            return {}, False
+        except (OSError, ValueError, RecursionError):
+            return {}, self.state_path.exists()
+        if not isinstance(data, dict):
+            return {}, True
+        return _clean_state(data), False
+
+    def state(self) -> dict[str, Any]:
+        """Where the learner left off; `{}` when the file is missing or unreadable. Never raises."""
+        return self._read_state()[0]
 
     def set_state(self, **changes: Any) -> None:
-        data = {**self.state(), **changes}
-        self.folder.mkdir(parents=True, exist_ok=True)
+        """Merge `changes` into the state file, replacing it whole; never raises."""
+        current, broken = self._read_state()
+        data = {**current, **changes}
         tmp = self.state_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-        os.replace(tmp, self.state_path)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            if broken:  # keep what was there for whoever wants to look at it
+                os.replace(self.state_path, self.state_path.with_suffix(".json.bad"))
+            tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+            os.replace(tmp, self.state_path)
+        except OSError as exc:
+            self._cannot_save(exc)

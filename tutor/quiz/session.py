@@ -82,6 +82,18 @@ class Summary:
     revisit: tuple[str, ...] = field(default=())  # question ids to come back to
 
 
+def grader_failed(exc: BaseException) -> Result:
+    """ "Could not decide", for an answer the grader failed on: not counted, and said so."""
+    return Result(
+        "undecided",
+        feedback=(
+            f"The grader failed on this answer ({type(exc).__name__}: {exc}). "
+            "This is a bug in tutor. Try writing the answer another way, or go on.",
+        ),
+        details={"grader_failed": True},
+    )
+
+
 def first_line(markdown: str, width: int = 60) -> str:
     """The start of a prompt as plain text: one line, no Markdown marks."""
     text = " ".join(markdown.replace("`", "").replace("**", "").split())
@@ -140,13 +152,16 @@ class QuizSession:
 
         state = self.current
         q = state.question
-        if isinstance(answer, set):
-            grader = grade_free if isinstance(q, m.FreeQuestion) else grade_choice
-            result = grader(state.variant, answer)
-        elif isinstance(answer, list):
-            result = grade_steps(state.variant, answer)
-        else:
-            result = grade(state.variant, answer)
+        try:
+            if isinstance(answer, set):
+                grader = grade_free if isinstance(q, m.FreeQuestion) else grade_choice
+                result = grader(state.variant, answer)
+            elif isinstance(answer, list):
+                result = grade_steps(state.variant, answer)
+            else:
+                result = grade(state.variant, answer)
+        except Exception as exc:  # a bug in grading must not end the quiz or cost the learner
+            return grader_failed(exc)
         if not result.counts_as_attempt:
             return result
         state.attempts += 1

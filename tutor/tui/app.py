@@ -54,6 +54,8 @@ class TutorApp(App[None]):
         super().__init__()
         self.course_root = course_root
         self.store = store
+        store.on_problem = self._progress_problem  # said once, from any thread (notify is thread-safe)
+        self._record_checked = False
         self.start = start or StartAt("home")
         self.warm_up = warm_up
         # Served to a browser: ask who is learning, and keep each name's record under this folder.
@@ -140,6 +142,20 @@ class TutorApp(App[None]):
         else:
             message = f"Code questions are unavailable here: {status.reason}."
         self.notify(message, severity="warning", timeout=12)
+
+    def _progress_problem(self, message: str) -> None:
+        self.notify(message, title="Progress not saved", severity="warning", timeout=30, markup=False)
+
+    def report_record_problems(self) -> None:
+        """Say once per run if part of the learner's record could not be read (it is skipped, not lost)."""
+        if self._record_checked:
+            return
+        self._record_checked = True
+        report = self.store.skipped_report()
+        if report:
+            self.notify(
+                report, title="Some progress could not be read", severity="warning", timeout=30, markup=False
+            )
 
     def _course_failed(self, exc: Exception) -> None:
         self.notify(f"The course could not be loaded: {exc}", severity="error", timeout=30)

@@ -98,6 +98,7 @@ class HomeScreen(Screen[None]):
         index = listing.index or 0
         state = store.state()  # read once: it is a file
         best = store.best()
+        app.report_record_problems()
         last = state.get("last") or {}
         lessons = course.lessons_in_order
         order = [x.lesson.id for x in lessons]

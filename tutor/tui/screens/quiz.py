@@ -192,7 +192,12 @@ class QuizScreen(Screen[None]):
         self._pending_answer = value
         self.grading = True
         self.run_worker(
-            partial(self.session.submit, value), thread=True, group="grade", exclusive=True, name="grade"
+            partial(self.session.submit, value),
+            thread=True,
+            group="grade",
+            exclusive=True,
+            name="grade",
+            exit_on_error=False,  # a failure in grading is "could not decide" on screen, never an exit
         )
         self._grade_timer = self.set_timer(GRADE_PATIENCE, self._too_slow)
 
@@ -210,7 +215,9 @@ class QuizScreen(Screen[None]):
             self._done(event.worker.result)
         elif event.state == WorkerState.ERROR:
             self._done(
-                None, f"The grader failed: {event.worker.error}. This is a bug; you can go on (ctrl+n)."
+                None,
+                f"… Could not decide: the grader failed ({event.worker.error}). "
+                "This is a bug in tutor; try another form, or go on with ctrl+n.",
             )
 
     def _too_slow(self) -> None:
