@@ -124,7 +124,7 @@ BEHAVIOUR = [
         ["512 MB", "line 3: big = np.zeros(10**11)"],
     ),
     (
-        # patching numpy cannot change the reference: its outputs exist before the answer runs
+        # patching numpy cannot change the reference: it runs in a sandbox of its own
         "mse-code",
         "import numpy as np\nnp.mean = lambda a: 0.0\ndef mse(y, yhat):\n    return 0.0",
         "incorrect",
