@@ -33,7 +33,9 @@ from tutor.grading.sandbox import Outcome
 DEFAULT_REL = 1e-6
 DEFAULT_ABS = 1e-9
 MAX_SOURCE = 20_000  # characters; an answer is a function, not a library
-SHOW_ITEMS = 8  # longer arrays are shown as their first and last few values
+SHOW_ITEMS = 8
+REFERENCE_WALL = 20.0  # seconds; see grade_code
+REFERENCE_CPU = 10.0  # longer arrays are shown as their first and last few values
 
 # Names an answer never needs and that open a way around the screen.
 _BLOCKED_NAMES = frozenset(
@@ -546,7 +548,12 @@ def grade_code(
         "limits": limits,
     }
     with ThreadPoolExecutor(max_workers=1) as pool:
-        reference = pool.submit(_reference_outputs, question, cases, limits, wall_time)
+        # The author's reference gets a generous clock of its own: a busy machine must not make a
+        # good question look broken. It runs beside the answer, so this rarely adds any time.
+        ref_limits = {"cpu": max(cpu_time, REFERENCE_CPU), "memory_mb": memory_mb}
+        reference = pool.submit(
+            _reference_outputs, question, cases, ref_limits, max(wall_time, REFERENCE_WALL)
+        )
         run = sandbox.run_code(request, wall_time)
         wants = reference.result()
     if isinstance(wants, Result):
@@ -582,6 +589,7 @@ def grade_code(
     def stopped(prefix: str, case: int | None) -> Result:
         reason = _stop_reason(run)
         if reason == "timeout":
+            details["stopped_by"] = "wall" if run.timed_out else "cpu"
             return fail(
                 "timeout",
                 f"{prefix} took too long ({time_limit}): probably an infinite loop, "
