@@ -35,3 +35,12 @@ async def wait_for_course(app, pilot, tries: int = 200) -> None:
     await pilot.pause()
     await app.screen.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def wait_until(pilot, condition, tries: int = 3000) -> None:
+    """Pause until `condition()` holds; bounded by a generous number of short pauses, so a busy
+    machine only makes it slower, never makes it fail."""
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.01)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import wait_for_course
+from tests.conftest import wait_for_course, wait_until
 from tutor.content.builtin import builtin_course_root
 from tutor.content.lessons import compute_values, plot_series, section_body, unknown_placeholders
 from tutor.content.loader import load_course
@@ -105,7 +105,8 @@ async def test_every_lesson_opens_in_the_app(tmp_path: Path):
         await wait_for_course(app, pilot)
         for lesson in LESSONS:
             app.open_lesson(lesson.id)
-            await pilot.pause()
+            # later sections mount after the first frame: wait for them, not for a time
+            await wait_until(pilot, lambda: type(app.screen).__name__ == "LessonScreen" and not app.screen.query("Lazy"))
             screen = app.screen
             assert type(screen).__name__ == "LessonScreen" and screen.lesson.id == lesson.id
             panels = list(screen.query("PlotPanel"))
