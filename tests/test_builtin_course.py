@@ -99,6 +99,14 @@ def test_the_required_interactive_plots_are_there():
     assert {"robust-regression", "multiclass"} <= controlled
 
 
+def _lesson_mounted(app: TutorApp) -> bool:
+    screen = app.screen
+    if type(screen).__name__ != "LessonScreen" or not screen.query("#quiz-call"):
+        return False  # not yet composed
+    sections = screen.query("SectionView")
+    return not screen.query("Lazy") and len(sections) == len(screen.lesson.sections)
+
+
 async def test_every_lesson_opens_in_the_app(tmp_path: Path):
     app = TutorApp(builtin_course_root(), ProgressStore(tmp_path), warm_up=False)
     async with app.run_test(size=(100, 40)) as pilot:
@@ -106,7 +114,7 @@ async def test_every_lesson_opens_in_the_app(tmp_path: Path):
         for lesson in LESSONS:
             app.open_lesson(lesson.id)
             # later sections mount after the first frame: wait for them, not for a time
-            await wait_until(pilot, lambda: type(app.screen).__name__ == "LessonScreen" and not app.screen.query("Lazy"))
+            await wait_until(pilot, lambda: _lesson_mounted(app))
             screen = app.screen
             assert type(screen).__name__ == "LessonScreen" and screen.lesson.id == lesson.id
             panels = list(screen.query("PlotPanel"))
