@@ -19,8 +19,9 @@ got. stdout and stderr are only diagnostics, and the parent reads a capped amoun
     role "probe":      start
 
 After its imports the runner seals itself: resource limits, then (Linux x86-64) a seccomp
-filter that refuses new processes, program execution, sockets, writing or creating files,
-signals to other processes and changing limits. Inside bubblewrap that is a second wall;
+filter that allows only what computing needs (an allow-list): no new processes or threads, no
+programs, sockets, shared memory, mounts, file writes, signals to other processes or changes
+to limits. Inside bubblewrap that is a second wall;
 without it (`TUTOR_CODE_SANDBOX=none`, or no bubblewrap installed) it is the main one.
 """
 
@@ -196,39 +197,50 @@ def decode(obj: dict[str, Any]) -> Any:
 
 # ---------------------------------------------------------------- seccomp (Linux x86-64)
 
-# Syscall numbers on x86-64 (arch/x86/entry/syscalls/syscall_64.tbl). Other architectures get
-# no filter: bubblewrap's namespaces and the resource limits still hold there.
+# An allow-list: what a Python process computing with numpy needs once its imports are done,
+# and nothing else (a deny-list always misses the next syscall a kernel adds). Numbers are for
+# x86-64 (arch/x86/entry/syscalls/syscall_64.tbl). Other architectures get no filter:
+# bubblewrap's namespaces and the resource limits still hold there.
 _AUDIT_ARCH_X86_64 = 0xC000003E
 _X32_BIT = 0x40000000
-_CLONE_THREAD = 0x00010000
 _WRITE_FLAGS = 0o1 | 0o2 | 0o100 | 0o1000 | 0o2000  # O_WRONLY O_RDWR O_CREAT O_TRUNC O_APPEND
-_EPERM, _EACCES, _ENOSYS = 1, 13, 38
-_DENY_X86_64 = {
-    "fork": 57, "vfork": 58, "execve": 59, "execveat": 322, "creat": 85,
-    "socket": 41, "socketpair": 53, "connect": 42, "bind": 49, "listen": 50,
-    "accept": 43, "accept4": 288, "ptrace": 101, "process_vm_readv": 310,
-    "process_vm_writev": 311, "tkill": 200, "rt_sigqueueinfo": 129,
-    "rt_tgsigqueueinfo": 297, "pidfd_open": 434, "pidfd_send_signal": 424,
-    "setsid": 112, "setpgid": 109, "prctl": 157, "setrlimit": 160,
-    "mount": 165, "umount2": 166, "pivot_root": 155, "chroot": 161, "unshare": 272,
-    "setns": 308, "unlink": 87, "unlinkat": 263, "rename": 82, "renameat": 264,
-    "renameat2": 316, "rmdir": 84, "mkdir": 83, "mkdirat": 258, "link": 86, "linkat": 265,
-    "symlink": 88, "symlinkat": 266, "chmod": 90, "fchmod": 91, "fchmodat": 268, "chown": 92,
-    "fchown": 93, "lchown": 94, "fchownat": 260, "truncate": 76, "mknod": 133, "mknodat": 259,
-    "utime": 132, "utimes": 235, "utimensat": 280, "futimesat": 261, "memfd_create": 319,
-    "keyctl": 250, "add_key": 248, "request_key": 249, "bpf": 321, "perf_event_open": 298,
-    "userfaultfd": 323, "io_uring_setup": 425, "io_uring_enter": 426,
-    "io_uring_register": 427, "personality": 135, "open_by_handle_at": 304,
-    "name_to_handle_at": 303, "kexec_load": 246, "init_module": 175, "finit_module": 313,
-    "delete_module": 176, "swapon": 167, "reboot": 169, "iopl": 172, "ioperm": 173,
+_EPERM, _EACCES, _ENOTTY, _ENOSYS = 1, 13, 25, 38
+_ALLOW_X86_64 = {
+    "read": 0, "write": 1, "close": 3, "stat": 4, "fstat": 5, "lstat": 6, "poll": 7, "lseek": 8,
+    "mmap": 9, "mprotect": 10, "munmap": 11, "brk": 12, "rt_sigaction": 13,
+    "rt_sigprocmask": 14, "rt_sigreturn": 15, "pread64": 17, "readv": 19, "writev": 20,
+    "access": 21, "pipe": 22, "select": 23, "sched_yield": 24, "mremap": 25, "msync": 26,
+    "mincore": 27, "madvise": 28, "dup": 32, "dup2": 33, "pause": 34, "nanosleep": 35,
+    "getitimer": 36, "alarm": 37, "setitimer": 38, "getpid": 39, "exit": 60, "wait4": 61,
+    "uname": 63, "getdents": 78, "getcwd": 79, "chdir": 80, "fchdir": 81, "readlink": 89,
+    "umask": 95, "gettimeofday": 96, "getrlimit": 97, "getrusage": 98, "sysinfo": 99,
+    "times": 100, "getuid": 102, "getgid": 104, "geteuid": 107, "getegid": 108, "getppid": 110,
+    "getpgrp": 111, "getgroups": 115, "getresuid": 118, "getresgid": 120, "getpgid": 121,
+    "getsid": 124, "capget": 125, "rt_sigpending": 127, "rt_sigtimedwait": 128,
+    "rt_sigsuspend": 130, "sigaltstack": 131, "statfs": 137, "fstatfs": 138, "getpriority": 140,
+    "sched_getparam": 143, "sched_getscheduler": 145, "sched_get_priority_max": 146,
+    "sched_get_priority_min": 147, "sched_rr_get_interval": 148, "arch_prctl": 158,
+    "gettid": 186, "time": 201, "futex": 202, "sched_getaffinity": 204, "getdents64": 217,
+    "set_tid_address": 218, "restart_syscall": 219, "fadvise64": 221, "clock_gettime": 228,
+    "clock_getres": 229, "clock_nanosleep": 230, "exit_group": 231, "epoll_wait": 232,
+    "epoll_ctl": 233, "newfstatat": 262, "readlinkat": 267, "faccessat": 269, "pselect6": 270,
+    "ppoll": 271, "set_robust_list": 273, "get_robust_list": 274, "epoll_pwait": 281,
+    "epoll_create1": 291, "dup3": 292, "pipe2": 293, "getcpu": 309, "getrandom": 318,
+    "statx": 332, "rseq": 334, "close_range": 436, "faccessat2": 439, "epoll_pwait2": 441,
 }  # fmt: skip
+# fcntl commands that reach other processes (F_SETOWN and F_SETSIG send signals on I/O) or
+# other files (leases, directory notifications).
+_FCNTL_DENIED = (8, 10, 15, 1024, 1026)
+# ioctl: asking about a terminal or a descriptor's flags, nothing that changes a file.
+_IOCTL_ALLOWED = (0x5401, 0x5413, 0x541B, 0x5421, 0x5450, 0x5451)
 
 
 def seccomp_program(pid: int) -> bytes | None:
     """The classic-BPF seccomp filter the runner installs on itself, or None off x86-64 Linux.
 
-    `pid` is the runner's own pid: it may still signal itself (Python's `signal.raise_signal`),
-    nothing else.
+    Everything not allowed fails with EPERM; no new process or thread, no program, no socket,
+    no file opened for writing, no signal to another process. `pid` is the runner's own pid:
+    it may still signal itself (Python's `signal.raise_signal`), nothing else.
     """
     import platform
 
@@ -245,25 +257,23 @@ def seccomp_program(pid: int) -> bytes | None:
     def op(code: int, jt: int, jf: int, k: int) -> None:
         prog.append((code, jt, jf, k))
 
+    def one_of(values: tuple[int, ...], hit: int, miss: int) -> None:
+        """With A loaded: return `hit` if A is one of `values`, else `miss`."""
+        for i, value in enumerate(values):
+            op(jeq, len(values) - i, 0, value)  # to the `hit` return
+        op(ret, 0, 0, miss)
+        op(ret, 0, 0, hit)
+
     arg = [16 + 8 * i for i in range(6)]  # offsetof(struct seccomp_data, args[i]), low half
-    op(ld, 0, 0, 4)  # arch
+    op(ld, 0, 0, 4)  # arch: a 32-bit or foreign-ABI syscall ends the process
     op(jeq, 1, 0, _AUDIT_ARCH_X86_64)
     op(ret, 0, 0, kill)
     op(ld, 0, 0, 0)  # syscall number
     op(jge, 0, 1, _X32_BIT)  # the x32 ABI: another table, another way around the list
     op(ret, 0, 0, errno(_EPERM))
-    for nr in sorted(_DENY_X86_64.values()):
-        op(jeq, 0, 1, nr)
-        op(ret, 0, 0, errno(_EPERM))
-    for nr in (435, 437):  # clone3 (glibc then falls back to clone), openat2
+    for nr in (435, 437):  # clone3 and openat2: "not here", so that glibc falls back or gives up
         op(jeq, 0, 1, nr)
         op(ret, 0, 0, errno(_ENOSYS))
-    # clone: threads only, never a new process
-    op(jeq, 0, 4, 56)
-    op(ld, 0, 0, arg[0])
-    op(jset, 0, 1, _CLONE_THREAD)
-    op(ret, 0, 0, allow)
-    op(ret, 0, 0, errno(_EPERM))
     # open(path, flags) and openat(dir, path, flags): reading only
     for nr, flags in ((2, arg[1]), (257, arg[2])):
         op(jeq, 0, 4, nr)
@@ -286,7 +296,17 @@ def seccomp_program(pid: int) -> bytes | None:
     op(jeq, 0, 1, 0)
     op(ret, 0, 0, allow)
     op(ret, 0, 0, errno(_EPERM))
-    op(ret, 0, 0, allow)
+    # fcntl(fd, cmd, ...): all but the commands that reach beyond this process
+    op(jeq, 0, len(_FCNTL_DENIED) + 3, 72)
+    op(ld, 0, 0, arg[1])
+    one_of(_FCNTL_DENIED, errno(_EPERM), allow)
+    # ioctl(fd, request, ...): a few harmless questions only
+    op(jeq, 0, len(_IOCTL_ALLOWED) + 3, 16)
+    op(ld, 0, 0, arg[1])
+    one_of(_IOCTL_ALLOWED, allow, errno(_ENOTTY))
+    allowed = sorted(_ALLOW_X86_64.values())
+    op(ld, 0, 0, 0)
+    one_of(tuple(allowed), allow, errno(_EPERM))
     return b"".join(struct.pack("<HBBI", *ins) for ins in prog)
 
 
@@ -373,7 +393,9 @@ def _seal() -> None:
         import resource
     except ImportError:
         return
-    _lower(resource, resource.RLIMIT_NOFILE, RESULT_FD + 1)  # stdio and the result pipe stay open
+    # A few descriptors beyond stdio and the result pipe: numpy loads some submodules on first
+    # use (np.unique reads numpy.ma), and the seccomp filter lets them be opened for reading only.
+    _lower(resource, resource.RLIMIT_NOFILE, 32)
     if hasattr(resource, "RLIMIT_NPROC"):
         _lower(resource, resource.RLIMIT_NPROC, 0)  # ignored for root: seccomp refuses fork there
 
