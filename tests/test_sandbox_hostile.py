@@ -492,6 +492,12 @@ def test_floods_of_output_do_not_reach_the_app(
             os.write(3, (3 << 30).to_bytes(4, "big") + b"{")
             return -1.0
         """,
+        # millions of tiny frames
+        """
+            frame = (2).to_bytes(4, "big") + b"{}"
+            os.write(3, frame * 1_300_000)
+            return -1.0
+        """,
         # an honest-looking answer with a huge output array
         """
             np = imp("numpy")
@@ -725,3 +731,32 @@ def test_honest_numpy_work_runs_under_the_filter(monkeypatch: pytest.MonkeyPatch
     assert isinstance(outcome, sandbox.Outcome)
     out = outcome.by_case("out").get(0)
     assert out is not None and "value" in out, (out, outcome.stderr)
+
+
+@pytest.mark.parametrize("mode", ["bwrap", "plain"])
+def test_hostile_frames_and_messages_give_a_result_never_a_crash(
+    monkeypatch: pytest.MonkeyPatch, mode: str, mse: CodeQuestion
+) -> None:
+    _use(monkeypatch, mode)
+    cases = {
+        # a frame nested 100,000 deep: the JSON reader would recurse out of its stack
+        "deep": """
+            data = b'{"event":"out","case":0,"value":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+            os.write(3, len(data).to_bytes(4, "big") + data)
+            return -1.0
+        """,
+        # a message with a lone surrogate: no terminal or web page can encode it
+        "surrogate": """
+            raise ValueError("bad \\ud800 value")
+        """,
+        # terminal escape sequences in what the learner sees
+        "escapes": """
+            raise ValueError("\\x1b]0;pwned\\x07\\x1b[2J gone")
+        """,
+    }
+    for name, payload in cases.items():
+        result = grade_code(mse, _answer(payload), 1)
+        assert result.verdict in ("incorrect", "invalid"), (name, result)
+        text = " ".join(result.feedback)
+        text.encode("utf-8")  # printable everywhere: no lone surrogates
+        assert "\x1b" not in text and "\x07" not in text, (name, text)

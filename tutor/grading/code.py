@@ -19,6 +19,7 @@ import hashlib
 import json
 import signal
 import threading
+import warnings
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -152,7 +153,9 @@ def screen(source: str, function: str) -> Result | None:
     try:
         tree = ast.parse(source, "<answer>")
         # some errors (`return` outside a function) only show when compiling; nothing runs here
-        compile(tree, "<answer>", "exec", dont_inherit=True)
+        with warnings.catch_warnings():  # SyntaxWarnings would go to the app's stderr
+            warnings.simplefilter("ignore")
+            compile(tree, "<answer>", "exec", dont_inherit=True)
     except SyntaxError as exc:
         line = exc.lineno or 1
         position = _char_offset(source, line, (exc.offset or 1) - 1, col_in_bytes=False)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import selectors
 import shutil
 import signal
@@ -326,11 +327,19 @@ def run(
         outcome.stderr = str(exc)
         return outcome
     os.close(results_w)
-    _collect(proc, results_r, wall_time, outcome)
+    # An honest run sends a frame per case and a few more; a flood of tiny frames is not one.
+    max_frames = len(request.get("cases", ())) + 16
+    try:
+        _collect(proc, results_r, wall_time, outcome, max_frames)
+    except BaseException:
+        _kill(proc)  # whatever went wrong here, the run does not outlive it
+        raise
     return outcome
 
 
-def _collect(proc: subprocess.Popen[bytes], results_r: int, wall_time: float, outcome: Outcome) -> None:
+def _collect(
+    proc: subprocess.Popen[bytes], results_r: int, wall_time: float, outcome: Outcome, max_frames: int
+) -> None:
     assert proc.stdout is not None and proc.stderr is not None
     streams = {results_r: "results", proc.stdout.fileno(): "stdout", proc.stderr.fileno(): "stderr"}
     kept = {"results": bytearray(), "stdout": bytearray(), "stderr": bytearray()}
@@ -370,7 +379,7 @@ def _collect(proc: subprocess.Popen[bytes], results_r: int, wall_time: float, ou
                     break
                 kept[name] += chunk
                 pending += chunk
-                error = _take_frames(pending, outcome)
+                error = _take_frames(pending, outcome, max_frames)
                 if isinstance(error, str):
                     outcome.protocol_error = error
                     _kill(proc)
@@ -394,7 +403,25 @@ def _collect(proc: subprocess.Popen[bytes], results_r: int, wall_time: float, ou
     outcome.stderr = bytes(kept["stderr"]).decode("utf-8", "replace")[-2000:]
 
 
-def _take_frames(pending: bytes, outcome: Outcome) -> bytes | str:
+# Control characters (terminal escapes among them) and lone surrogates never reach a screen.
+_UNSHOWABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+MAX_DEPTH = 8  # an honest frame nests four deep ({"value": {"data": [...]}})
+
+
+def clean(value: Any, depth: int = 0) -> Any:
+    """A frame's value with every string made printable; ValueError when nested too deep."""
+    if depth > MAX_DEPTH:
+        raise ValueError("nested too deep")
+    if isinstance(value, str):
+        return _UNSHOWABLE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [clean(item, depth + 1) for item in value]
+    if isinstance(value, dict):
+        return {clean(k, depth + 1): clean(v, depth + 1) for k, v in value.items()}
+    return value
+
+
+def _take_frames(pending: bytes, outcome: Outcome, max_frames: int) -> bytes | str:
     """Move complete frames from `pending` into `outcome`; the rest, or what was wrong."""
     if len(pending) >= runner.FRAME_HEADER.size:
         (size,) = runner.FRAME_HEADER.unpack_from(pending, 0)
@@ -402,12 +429,15 @@ def _take_frames(pending: bytes, outcome: Outcome) -> bytes | str:
             return f"a result of {size} bytes (at most {MAX_FRAME >> 20} MB)"
     try:
         frames, rest = runner.read_frames(pending)
-    except (ValueError, UnicodeDecodeError):
+        frames = [clean(frame) for frame in frames]
+    except (ValueError, UnicodeDecodeError, RecursionError, MemoryError):
         return "a result that is not in the runner's format"
     for frame in frames:
         if not isinstance(frame, dict) or not isinstance(frame.get("event"), str):
             return "a result that is not in the runner's format"
         outcome.frames.append(frame)
+    if len(outcome.frames) > max_frames:
+        return f"more than {max_frames} results"
     return rest
 
 
