@@ -30,8 +30,9 @@ class Result:
 
     @property
     def counts_as_attempt(self) -> bool:
-        # An unreadable answer costs nothing: the learner fixes it and tries again.
-        return self.verdict != "invalid"
+        # An unreadable answer costs nothing: the learner fixes it and tries again. Nor does
+        # one the grader itself failed on.
+        return self.verdict != "invalid" and not self.details.get("grader_failed")
 
     @property
     def label(self) -> str:
