@@ -1,5 +1,6 @@
-"""The live preview never freezes typing: it is read in a worker thread, under a time cap, and
-a reading of text the learner has since changed is dropped (issue 10)."""
+"""Nothing a learner types or an author writes stops the app (issue 10): the live preview is
+read in a worker thread under a time cap, a reading of text since changed is dropped, and a
+course file nested thousands deep is a notice while the rest of the course loads."""
 
 from __future__ import annotations
 
@@ -105,3 +106,17 @@ async def test_a_failing_preview_is_a_line_of_text_not_the_end_of_the_app(
         await pilot.pause()
         assert "cannot preview this answer" in preview_line(app)
         assert app.is_running
+
+
+async def test_a_course_file_nested_thousands_deep_is_a_notice_and_the_rest_loads(tmp_path, make_course):
+    deep = "bank: d\ntitle: D\nquestions:\n  - id: q\n    type: free\n    prompt: " + "[" * 3000 + "]" * 3000
+    good = (
+        "bank: g\ntitle: G\nquestions:\n  - id: good\n    type: free\n    prompt: Explain.\n"
+        "    model_answer: Because.\n    rubric: [one point]\n"
+    )
+    root = make_course(questions={"deep.yaml": deep + "\n", "good.yaml": good})
+    app = TutorApp(root, ProgressStore(tmp_path / "progress"), warm_up=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        assert app.course is not None and list(app.course.questions) == ["good"]
+        assert "deep.yaml:6:" in str(app.screen.query_one("#notice-text").render())
