@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import time
 import traceback
 from collections import Counter
@@ -102,11 +103,54 @@ def mutate(rng: random.Random, text: str) -> str:
     return "".join(chars)
 
 
+NUMBERS = ["0", "1", "2", "0.5", "-1", "1e-9", "1e300", "3.14159", "100"]
+OPERATORS = ["+", "-", "*", "/", "^"]
+WRAPS = [
+    "log({})",
+    "exp({})",
+    "-({})",
+    "({})^2",
+    "sqrt({})",
+    "|{}|",
+    "2*({})",
+    "({}) + 0",
+    "1/({})",
+    "max({}, 0)",
+]
+
+
+def tweak(rng: random.Random, text: str) -> str:
+    """Edits that keep an answer readable, so grading goes past the reader: another number,
+    another operator, a name swapped for another in the answer, a function around it."""
+    for _ in range(rng.randint(1, 3)):
+        roll = rng.random()
+        numbers = list(re.finditer(r"\d+(\.\d+)?", text))
+        operators = [i for i, ch in enumerate(text) if ch in "+-*/^"]
+        names = sorted(set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", text)))
+        if roll < 0.3 and numbers:
+            found = rng.choice(numbers)
+            text = text[: found.start()] + rng.choice(NUMBERS) + text[found.end() :]
+        elif roll < 0.55 and operators:
+            i = rng.choice(operators)
+            text = text[:i] + rng.choice(OPERATORS) + text[i + 1 :]
+        elif roll < 0.75 and len(names) > 1:
+            old, new = rng.sample(names, 2)
+            text = re.sub(rf"\b{re.escape(old)}\b", new, text, count=1)
+        else:
+            lines = text.split("\n")
+            k = rng.randrange(len(lines))
+            lines[k] = rng.choice(WRAPS).format(lines[k])
+            text = "\n".join(lines)
+    return text
+
+
 def generate(rng: random.Random, variant: Variant) -> Any:
     """One answer: mostly mutated real answers, some random text, some huge or odd shapes."""
     q = variant.question
     roll = rng.random()
     base = rng.choice(seed_answers(variant))
+    if roll < 0.3:
+        return tweak(rng, base)
     if roll < 0.6:
         answer = base
         for _ in range(rng.randint(1, 3)):
@@ -162,6 +206,7 @@ def main() -> None:
     over_cap = 0
     slowest = (0.0, "", "")
     per_type: Counter[str] = Counter()
+    verdicts: Counter[str] = Counter()
     start_all = time.perf_counter()
     for n in range(args.answers):
         variant = rng.choice(variants)
@@ -172,6 +217,7 @@ def main() -> None:
         failure, out_of_time = "", False
         try:
             result = grade_any(variant, answer)
+            verdicts[result.verdict if result is not None else "screened"] += 1
             if result is not None and result.details.get("grader_failed"):
                 # the catch-all's verdict: a bug it stopped, or the time cap reached
                 out_of_time = "within" in result.feedback[0]
@@ -193,6 +239,7 @@ def main() -> None:
     total = time.perf_counter() - start_all
 
     print(f"answers:    {args.answers} ({', '.join(f'{k} {v}' for k, v in sorted(per_type.items()))})")
+    print(f"verdicts:   {', '.join(f'{k} {v}' for k, v in verdicts.most_common())}")
     print(f"exceptions: {sum(exceptions.values())}")
     for key, count in exceptions.most_common():
         print(f"  {count:>6}  {key}\n          e.g. {examples[key]}")
