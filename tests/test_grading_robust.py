@@ -132,6 +132,8 @@ def test_a_chain_has_a_bounded_number_of_links() -> None:
     result = grade(variant("bce-from-bernoulli"), answer)
     assert result.verdict == "invalid"
     assert f"too many expressions ({grader.MAX_CHAIN_LINKS + 1}; at most" in result.feedback[0]
+    shown = preview(variant("bce-from-bernoulli"), answer)
+    assert (shown.kind, shown.text) == ("error", result.feedback[0])
 
 
 def test_the_preview_says_the_same_about_an_answer_over_the_cap() -> None:

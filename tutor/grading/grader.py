@@ -349,16 +349,24 @@ def chain_links(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
+def too_many_links(links: list[Any]) -> str | None:
+    """The learner's message when a chain has more expressions than we compare, else None."""
+    if len(links) <= MAX_CHAIN_LINKS:
+        return None
+    return (
+        f"Your chain has too many expressions ({len(links)}; at most {MAX_CHAIN_LINKS}): "
+        "keep the steps that matter."
+    )
+
+
 def grade_chain(variant: Variant, answer: str) -> Result:
     ctx = _Symbolic(variant)
     q: m.DerivationQuestion = variant.question
     assert q.start is not None and q.answer is not None
     links = chain_links(answer)
-    if len(links) > MAX_CHAIN_LINKS:
-        return invalid(
-            f"Your chain has too many expressions ({len(links)}; at most {MAX_CHAIN_LINKS}): "
-            "keep the steps that matter."
-        )
+    too_many = too_many_links(links)
+    if too_many is not None:
+        return invalid(too_many)
     trees: list[Node] = []
     for _lineno, offset, piece in links:
         check_time()

@@ -84,11 +84,15 @@ def _preview(variant: Variant, text: str) -> Preview:
 
 
 def _preview_chain(variant: Variant, text: str) -> Preview:
-    from tutor.grading.grader import chain_links
+    from tutor.grading.grader import chain_links, too_many_links
 
     q = variant.question
+    links = chain_links(text)
+    too_many = too_many_links(links)
+    if too_many is not None:
+        return Preview("error", too_many)
     pieces = []
-    for lineno, offset, piece in chain_links(text):
+    for lineno, offset, piece in links:
         try:
             tree = parse(piece, variables=list(q.variables), functions=list(variant.scope.functions))
         except ReadError as exc:
