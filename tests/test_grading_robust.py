@@ -174,3 +174,11 @@ def test_a_bug_in_grading_costs_the_learner_nothing(monkeypatch: pytest.MonkeyPa
     result = session.submit("1")
     assert result.verdict == "undecided"
     assert session.current.attempts == 0
+
+
+def test_the_words_of_could_not_decide_say_the_try_does_not_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tutor.quiz.feedback import feedback_text
+
+    monkeypatch.setattr(limits, "GRADE_TIME_CAP", 0.0)
+    result = grade(variant("bce-from-bernoulli"), "p = p")
+    assert feedback_text(result, None, "p = p").startswith("… Could not decide (this try does not count)")

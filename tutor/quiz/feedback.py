@@ -10,7 +10,7 @@ def feedback_text(
 ) -> str:
     """The panel's text, also used by the plain mode so both say the same thing."""
     lines = [result.label]
-    if result.verdict == "invalid":
+    if not result.counts_as_attempt:
         lines[0] += " (this try does not count)"
     elif earned is not None:
         lines[0] += f" · score {earned:.2g}"
