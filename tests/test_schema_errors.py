@@ -127,3 +127,48 @@ def test_lesson_fields_are_checked(make_course):
         "l.yaml:5:5: lesson 'l': missing required field `title`",
         "l.yaml:5:5: lesson 'l': unknown field `titel` (did you mean `title`?)",
     ]
+
+
+NUMERIC = "  - id: q\n    type: numeric\n    prompt: p\n    answer: a\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            NUMERIC + "    params:\n      a: {uniform: [-1e999, 6]}\n",
+            "a.yaml:9:21: question 'q': `params.a.uniform[0]`: input should be a finite number",
+        ),
+        (
+            NUMERIC + "    params:\n      a: {uniform: [0, .inf]}\n",
+            "a.yaml:9:24: question 'q': `params.a.uniform[1]`: input should be a finite number",
+        ),
+        (
+            NUMERIC + "    params:\n      a: {uniform: [-1e308, 1e308]}\n",
+            "a.yaml:9:20: question 'q': uniform: [low, high] spans more than the largest number",
+        ),
+        (
+            NUMERIC + "    params:\n      a: {integers: [0, 100000000000000000000000]}\n",
+            "a.yaml:9:21: question 'q': integers: [low, high] must lie within ±9.2e18",
+        ),
+        (
+            NUMERIC + "    params:\n      a: {array: {uniform: [-1e308, 1e308], size: 3}}\n",
+            "question 'q': array: uniform: [low, high] spans more than the largest number",
+        ),
+        (
+            NUMERIC + "    params:\n      a: 2\n    tolerance: {abs: .nan}\n",
+            "a.yaml:10:22: question 'q': `tolerance.abs`: input should be a finite number",
+        ),
+        (
+            "  - id: q\n    type: expression\n    prompt: p\n    answer: x\n"
+            "    variables: {x: {domain: {interval: [-1e308, 1e308]}}}\n",
+            "a.yaml:8:20: question 'q': domain: interval: [low, high] spans more than the largest number",
+        ),
+    ],
+    ids=["minus-1e999", "inf", "range-overflows", "huge-integers", "array-range", "nan", "domain-range"],
+)
+def test_numbers_numpy_cannot_draw_from_are_refused_at_their_line(make_course, body, expected):
+    # `uniform: [-1e999, 6]` used to be an OverflowError traceback from NumPy
+    got = problems(make_course, body + GOOD)
+    assert len(got) == 1, got
+    assert expected in got[0]

@@ -33,6 +33,13 @@ async def type_text(pilot, text: str) -> None:
         await pilot.press(ch if ch != " " else "space")
 
 
+async def previewed(app, pilot) -> str:
+    """The preview line, once the reading of what was typed (in a worker) has arrived."""
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    return str(app.screen.query_one(".preview").render())
+
+
 async def test_home_lists_lessons_and_opens_one_with_its_computed_numbers(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -75,8 +82,7 @@ async def test_a_quiz_answered_unreadable_wrong_then_right(tmp_path):
         p = session.current.variant.values["p"]
 
         await type_text(pilot, "-log(")
-        preview = str(screen.query_one(".preview").render())
-        assert "cannot read: the expression ends after `(`" in preview
+        assert "cannot read: the expression ends after `(`" in await previewed(app, pilot)
         await pilot.press("enter")
         await settle(app, pilot)
         assert "Cannot read" in feedback(app)
@@ -97,7 +103,7 @@ async def test_a_quiz_answered_unreadable_wrong_then_right(tmp_path):
 
         screen.query_one("Input").value = ""
         await type_text(pilot, f"-ln({p})")
-        assert "reads as: −ln(" in str(screen.query_one(".preview").render())
+        assert "reads as: −ln(" in await previewed(app, pilot)
         await pilot.press("enter")
         await settle(app, pilot)
         assert "✓ Correct" in feedback(app)

@@ -98,3 +98,23 @@ def test_merge_keys_fill_in_without_overriding(make_course):
     course = load_course(root)
     assert course.diagnostics == []
     assert [e.id for e in course.banks[0].entries] == ["one", "two"]
+
+
+GOOD_BANK = "bank: g\ntitle: G\nquestions:\n  - id: good\n    type: free\n    prompt: Explain.\n    model_answer: Because.\n    rubric: [one point]\n"
+
+
+@pytest.mark.parametrize(
+    ("opening", "closing"),
+    [("[", "]"), ("{a: ", "}"), ("[{a: ", "}]")],
+    ids=["sequences", "mappings", "both"],
+)
+def test_flow_collections_thousands_deep_are_refused_at_their_line(make_course, opening, closing):
+    # PyYAML composes recursively: this used to be a RecursionError traceback, and in the app
+    # the whole course failed to load.
+    deep = BANK_HEAD + "  - id: q\n    type: free\n    prompt: " + opening * 3000 + closing * 3000 + "\n"
+    root = make_course(questions={"a.yaml": deep, "b.yaml": GOOD_BANK})
+    got = messages(root)
+    assert len(got) == 1
+    assert got[0].startswith("questions/a.yaml:6:")
+    assert got[0].endswith(": nesting deeper than 100 levels")
+    assert list(load_course(root).questions) == ["good"]  # the rest of the course loads

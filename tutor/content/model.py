@@ -7,6 +7,7 @@ text here; `tutor.content.checks` parses them and `tutor.content.variants` evalu
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated, Any, Literal
 
@@ -46,10 +47,24 @@ Markdown = Annotated[str, Field(description="Markdown; {{name}} inserts a parame
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # Every number in a course is finite: `1e999` or `.inf` reaching NumPy raises OverflowError.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 # ---------------------------------------------------------------- parameters (random draws)
+
+
+# NumPy draws from [low, high] only when high - low is a finite float (and, for integers,
+# the bounds fit in 64 bits); beyond, it raises OverflowError or ValueError mid-quiz.
+_INT64 = 2**63 - 1
+
+
+def _drawable_range(kind: str, low: float, high: float) -> None:
+    if isinstance(low, int) and isinstance(high, int):
+        if not -_INT64 <= low <= high < _INT64:
+            raise ValueError(f"{kind}: [low, high] must lie within ±9.2e18")
+    elif not math.isfinite(float(high) - float(low)):
+        raise ValueError(f"{kind}: [low, high] spans more than the largest number (about 1.8e308)")
 
 
 class Uniform(Strict):
@@ -62,6 +77,7 @@ class Uniform(Strict):
     def _ordered(self) -> Uniform:
         if not self.uniform[0] < self.uniform[1]:
             raise ValueError("uniform: [low, high] needs low < high")
+        _drawable_range("uniform", *self.uniform)
         return self
 
 
@@ -74,6 +90,7 @@ class Integers(Strict):
     def _ordered(self) -> Integers:
         if not self.integers[0] <= self.integers[1]:
             raise ValueError("integers: [low, high] needs low <= high")
+        _drawable_range("integers", *self.integers)
         return self
 
 
@@ -97,6 +114,10 @@ class ArraySpec(Strict):
             raise ValueError("array: uniform: [low, high] needs low < high")
         if self.integers is not None and not self.integers[0] <= self.integers[1]:
             raise ValueError("array: integers: [low, high] needs low <= high")
+        if self.uniform is not None:
+            _drawable_range("array: uniform", *self.uniform)
+        if self.integers is not None:
+            _drawable_range("array: integers", *self.integers)
         return self
 
 
@@ -235,6 +256,8 @@ class Variable(Strict):
         bounds = self.domain.get("interval") if isinstance(self.domain, dict) else self.domain
         if isinstance(bounds, tuple) and not bounds[0] < bounds[1]:
             raise ValueError(f"domain: the interval [{bounds[0]:g}, {bounds[1]:g}] needs low < high")
+        if isinstance(bounds, tuple):
+            _drawable_range("domain: interval", float(bounds[0]), float(bounds[1]))
         if isinstance(self.domain, dict) and "set" in self.domain and not self.domain["set"]:
             raise ValueError("domain: the set is empty")
         return self

@@ -129,6 +129,10 @@ def load_yaml(text: str) -> tuple[Any, SourceMap]:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         raise _from_marked(exc) from None
+    except RecursionError:
+        # PyYAML composes recursively: `[[[…]]]` a few thousand deep overflows the stack
+        # before our own depth limit can see it. Its scanner is iterative: find the spot.
+        raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", _too_deep(text)) from None
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML marks almost everything
         raise YamlError(str(exc), Pos(1, 1)) from None
     smap = SourceMap(lines)
@@ -136,6 +140,29 @@ def load_yaml(text: str) -> tuple[Any, SourceMap]:
         return None, smap
     builder = _Builder(smap)
     return builder.build(node, (), None, 0), smap
+
+
+def _too_deep(text: str) -> Pos:
+    """Where collections first nest deeper than MAX_DEPTH, by the (iterative) token scanner."""
+    depth = 0
+    opens = (
+        yaml.FlowSequenceStartToken,
+        yaml.FlowMappingStartToken,
+        yaml.BlockSequenceStartToken,
+        yaml.BlockMappingStartToken,
+    )
+    closes = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken, yaml.BlockEndToken)
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(token, opens):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return Pos(token.start_mark.line + 1, token.start_mark.column + 1)
+            elif isinstance(token, closes):
+                depth -= 1
+    except yaml.YAMLError:
+        pass
+    return Pos(1, 1)
 
 
 def _from_marked(exc: yaml.MarkedYAMLError) -> YamlError:

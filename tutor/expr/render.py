@@ -67,7 +67,7 @@ def _render(node: Node) -> tuple[str, int]:
             sign = " + " if node.op == "+" else f" {MINUS} "
             return _wrap(left, ADD) + sign + _wrap(right, MUL, neg_paren=True), ADD
         case BinOp(op="*", left=left, right=right):
-            return _product(left, right), MUL
+            return _product(left, _render(left), right, _render(right)), MUL
         case BinOp(op="/", left=left, right=right):
             return _wrap(left, MUL) + "/" + _wrap(right, POW), MUL
         case BinOp(op="^", left=base, right=exponent):
@@ -106,18 +106,24 @@ def _render(node: Node) -> tuple[str, int]:
 
 def _wrap(node: Node, level: int, *, neg_paren: bool = False) -> str:
     """Render `node`, in parentheses if it binds looser than `level` (or is a Neg, if asked)."""
-    text, prec = _render(node)
+    return _paren(node, _render(node), level, neg_paren=neg_paren)
+
+
+def _paren(node: Node, rendered: tuple[str, int], level: int, *, neg_paren: bool = False) -> str:
+    """`_wrap` for a node already rendered: each node is rendered once, so rendering is linear."""
+    text, prec = rendered
     if prec < level or (neg_paren and isinstance(node, Neg)):
         return f"({text})"
     return text
 
 
-def _product(left: Node, right: Node) -> str:
+def _product(left: Node, lrendered: tuple[str, int], right: Node, rrendered: tuple[str, int]) -> str:
+    # Both factors come rendered: rendering one again here would double the cost per factor.
     # (1/2)·x, not 1/2·x: a division on the left of a product is easy to misread.
-    needs_left = _render(left)[1] < MUL or (isinstance(left, BinOp) and left.op == "/")
-    ltext = f"({render(left)})" if needs_left else render(left)
-    rtext = _wrap(right, NEG + 1, neg_paren=True)
-    right_grouped = rtext.startswith("(") and not _render(right)[0].startswith("(")
+    needs_left = lrendered[1] < MUL or (isinstance(left, BinOp) and left.op == "/")
+    ltext = f"({lrendered[0]})" if needs_left else lrendered[0]
+    rtext = _paren(right, rrendered, NEG + 1, neg_paren=True)
+    right_grouped = rtext.startswith("(") and not rrendered[0].startswith("(")
     number = left.operand if isinstance(left, Neg) else left
     # 1e-3·x, not 1e−3x: a juxtaposed exponent literal is hard to read.
     number_left = isinstance(number, Num) and "e" not in number.text

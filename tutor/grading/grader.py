@@ -7,25 +7,69 @@ anticipated mistakes first, then automatic diagnosis.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from tutor.content import model as m
 from tutor.content.expressions import parse_author
 from tutor.content.variants import Variant
 from tutor.expr import FunctionDef, Node, ReadError, evaluate, parse, render
+from tutor.expr.lexer import quote
 from tutor.expr.nodes import BinOp, Call, Name, Num, Vector, called_functions, free_names, walk
+from tutor.grading import limits
 from tutor.grading.diagnose import diagnose
 from tutor.grading.equivalence import compare, sample_points
+from tutor.grading.limits import (
+    OutOfTime,
+    answer_length,
+    check_time,
+    sympy_limit,
+    time_cap,
+    too_long_message,
+)
 from tutor.grading.result import Result, invalid
 from tutor.grading.tolerance import DEFAULT_REL, close, close_array
 
+A = TypeVar("A")
 
+
+def could_not_decide(exc: BaseException) -> Result:
+    """The Result for an answer the grader failed on, or ran out of time on: not counted."""
+    if isinstance(exc, OutOfTime):
+        message = f"Could not decide within {limits.GRADE_TIME_CAP:g} s: try a shorter or simpler answer."
+    else:
+        message = (
+            f"Could not decide: the grader failed on this answer ({type(exc).__name__}). "
+            "This is a bug in tutor; try writing the answer another way, or go on."
+        )
+    return Result("undecided", 0.0, ("undecided",), (message,), details={"grader_failed": True})
+
+
+def entry_point(grader: Callable[[Variant, A], Result]) -> Callable[[Variant, A], Result]:
+    """Wrap a public grader: the length cap first, then grading under the time cap, and any
+    unexpected exception becomes "could not decide" instead of a traceback."""
+
+    @functools.wraps(grader)
+    def guarded(variant: Variant, answer: A) -> Result:
+        message = too_long_message(answer_length(answer))
+        if message is not None:
+            return invalid(message)
+        try:
+            with time_cap():
+                return grader(variant, answer)
+        except Exception as exc:  # the one place where a bug in grading stops
+            return could_not_decide(exc)
+
+    return guarded
+
+
+@entry_point
 def grade(variant: Variant, answer: str) -> Result:
     """Grade one answer to one variant. Never raises for anything the learner types."""
     q = variant.question
@@ -197,9 +241,10 @@ class _Symbolic:
         env = self.env([reference, answer])
         result = compare(answer, reference, self.domains, self.functions, self.variant.values, env=env)
         if result.only_far_out:
-            from tutor.grading.forms import check_equal
+            from tutor.grading.forms import DEFAULT_TIME_LIMIT, check_equal
 
-            if check_equal(answer, reference, self.functions, self.domains):
+            limit = sympy_limit(DEFAULT_TIME_LIMIT)
+            if check_equal(answer, reference, self.functions, self.domains, time_limit=limit):
                 result = replace(result, equal=True)
         return result.equal, result
 
@@ -255,9 +300,9 @@ def _form_result(ctx: _Symbolic, tree: Node, read_as: str) -> Result | None:
     q = ctx.q
     problem = _form_problem(q, tree)
     if problem is None and q.form is not None:
-        from tutor.grading.forms import check_form
+        from tutor.grading.forms import DEFAULT_TIME_LIMIT, check_form
 
-        ok = check_form(tree, q.form, ctx.functions, ctx.domains)
+        ok = check_form(tree, q.form, ctx.functions, ctx.domains, sympy_limit(DEFAULT_TIME_LIMIT))
         if ok is None:
             return Result(
                 "undecided",
@@ -283,6 +328,9 @@ def _form_result(ctx: _Symbolic, tree: Node, read_as: str) -> Result | None:
 
 _EQUALS = re.compile(r"(?<![<>=!≤≥])=(?!=)")
 
+# Expressions in one chain: a derivation is a handful of lines, and each link is compared.
+MAX_CHAIN_LINKS = 60
+
 
 def chain_links(text: str) -> list[tuple[int, int, str]]:
     """(line number, offset in text, expression) for each side of each `=` on each line."""
@@ -301,13 +349,27 @@ def chain_links(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
+def too_many_links(links: list[Any]) -> str | None:
+    """The learner's message when a chain has more expressions than we compare, else None."""
+    if len(links) <= MAX_CHAIN_LINKS:
+        return None
+    return (
+        f"Your chain has too many expressions ({len(links)}; at most {MAX_CHAIN_LINKS}): "
+        "keep the steps that matter."
+    )
+
+
 def grade_chain(variant: Variant, answer: str) -> Result:
     ctx = _Symbolic(variant)
     q: m.DerivationQuestion = variant.question
     assert q.start is not None and q.answer is not None
     links = chain_links(answer)
+    too_many = too_many_links(links)
+    if too_many is not None:
+        return invalid(too_many)
     trees: list[Node] = []
     for _lineno, offset, piece in links:
+        check_time()
         tree = ctx.read(piece)
         if isinstance(tree, Result):
             pos = None if tree.position is None else offset + tree.position
@@ -333,6 +395,7 @@ def grade_chain(variant: Variant, answer: str) -> Result:
             read_as,
         )
     for i in range(1, len(trees)):
+        check_time()
         equal, _ = ctx.same(trees[i], trees[i - 1])
         if equal is None:
             return Result(
@@ -407,6 +470,7 @@ def _shape_distance(a: Node, b: Node) -> int:
     return sum(((sa - sb) + (sb - sa)).values())
 
 
+@entry_point
 def grade_steps(variant: Variant, answers: list[str]) -> Result:
     """Each step as an expression; a wrong step's consequences are followed through: a later
     step that is right given the learner's own earlier answers gets credit (error carried
@@ -419,6 +483,7 @@ def grade_steps(variant: Variant, answers: list[str]) -> Result:
     parts: list[Result] = []
     learner_trees: dict[str, Node] = {}
     for i, (step, text) in enumerate(zip(steps, answers, strict=False), start=1):
+        check_time()
         if not text.strip():
             parts.append(invalid(f"Step {i} is empty."))
             continue
@@ -483,14 +548,19 @@ def _carried_forward(ctx: _Symbolic, step: m.Step, i: int, learner: dict[str, No
         follows = parse_author(step.follows, names, ctx.functions.keys())
     except ReadError:
         return False
-    env = ctx.env([tree])
-    try:
-        bound = {k: evaluate(t, env, ctx.functions) for k, t in learner.items() if k != f"step{i}"}
-    except ValueError:
+    # An earlier step that could not be read has no value to carry forward.
+    if any(name.startswith("step") and name not in learner for name in free_names(follows)):
         return False
+    env = ctx.env([tree])
     from tutor.grading.equivalence import compare as compare_at
 
-    result = compare_at(tree, follows, ctx.domains, ctx.functions, ctx.variant.values, env={**env, **bound})
+    try:
+        bound = {k: evaluate(t, env, ctx.functions) for k, t in learner.items() if k != f"step{i}"}
+        result = compare_at(
+            tree, follows, ctx.domains, ctx.functions, ctx.variant.values, env={**env, **bound}
+        )
+    except ValueError:  # a step of another shape (a vector among numbers) carries nothing
+        return False
     return bool(result.equal)
 
 
@@ -611,21 +681,25 @@ def parse_selection(text: str, count: int, labels: list[str] | None = None) -> s
             continue
         if len(token) == 1 and token in LETTERS[:count]:
             picked.add(LETTERS.index(token))
-        elif token.isdigit() and 1 <= int(token) <= count:
+        # ASCII digits only ("²" is a digit to str.isdigit), and few: int() of 5,000 digits raises
+        elif re.fullmatch(r"[0-9]{1,4}", token) and 1 <= int(token) <= count:
             picked.add(int(token) - 1)
         else:
-            return invalid(f"`{token}` is not one of the options (a–{LETTERS[count - 1]}).")
+            return invalid(f"{quote(token)} is not one of the options (a–{LETTERS[count - 1]}).")
     if not picked:
         return invalid("No option was chosen.")
     return picked
 
 
+@entry_point
 def grade_choice(variant: Variant, answer: str | set[int]) -> Result:
     q: m.ChoiceQuestion = variant.question
     labels = [variant.render(o.text) for o in q.options]
     picked = parse_selection(answer, len(q.options), labels) if isinstance(answer, str) else set(answer)
     if isinstance(picked, Result):
         return picked
+    if not picked <= set(range(len(q.options))):
+        return invalid("That is not one of the options.")
     if not q.multiple and len(picked) > 1:
         return invalid("Choose one option only.")
     correct = {i for i, o in enumerate(q.options) if o.correct}
@@ -693,6 +767,7 @@ def _near_spelling(a: str, b: str) -> bool:
     return prev[-1] <= 1
 
 
+@entry_point
 def grade_free(variant: Variant, answer: str | set[int]) -> Result:
     """Free response is self-assessed: the learner ticks the rubric items their answer covered."""
     q: m.FreeQuestion = variant.question
@@ -700,6 +775,8 @@ def grade_free(variant: Variant, answer: str | set[int]) -> Result:
     ticked = parse_selection(answer, len(texts)) if isinstance(answer, str) else set(answer)
     if isinstance(ticked, Result):
         return ticked
+    if not ticked <= set(range(len(texts))):
+        return invalid("That is not one of the rubric points.")
     total = sum(r.points for r in q.rubric)
     score = sum(q.rubric[i].points for i in ticked) / total
     verdict = "correct" if score == 1 else ("partial" if score > 0 else "incorrect")

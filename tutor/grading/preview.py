@@ -1,6 +1,7 @@
 """How an answer is being read, as the learner types: a pretty rendering or why it cannot be read.
 
-Only the reader runs here (no grading, no SymPy), so it is fast enough for every key press.
+Only the reader runs here (no grading, no SymPy), so it is fast; the app still runs it in a
+worker thread, under PREVIEW_TIME_CAP, so that no answer can freeze typing.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Literal
 from tutor.content import model as m
 from tutor.content.variants import Variant, format_value
 from tutor.expr import ReadError, evaluate, parse, render
+from tutor.grading.limits import too_long_message
 
 PreviewKind = Literal["empty", "ok", "error", "none"]
 
@@ -34,11 +36,24 @@ def reads_math(question: object) -> bool:
 
 
 def preview(variant: Variant, text: str) -> Preview:
+    """How `text` reads as an answer to `variant`; never raises."""
     q = variant.question
     if not reads_math(q):
         return NO_PREVIEW
     if not text.strip():
         return Preview("empty")
+    # The grader's own cap, so the preview says at once what checking would say.
+    too_long = too_long_message(len(text))
+    if too_long is not None:
+        return Preview("error", too_long)
+    try:
+        return _preview(variant, text)
+    except Exception as exc:  # a bug in the preview must not stop the learner typing
+        return Preview("error", f"the preview failed on this answer ({type(exc).__name__})")
+
+
+def _preview(variant: Variant, text: str) -> Preview:
+    q = variant.question
     if isinstance(q, m.DerivationQuestion) and q.mode == "chain":
         return _preview_chain(variant, text)
     variables: list[str] = []
@@ -69,11 +84,15 @@ def preview(variant: Variant, text: str) -> Preview:
 
 
 def _preview_chain(variant: Variant, text: str) -> Preview:
-    from tutor.grading.grader import chain_links
+    from tutor.grading.grader import chain_links, too_many_links
 
     q = variant.question
+    links = chain_links(text)
+    too_many = too_many_links(links)
+    if too_many is not None:
+        return Preview("error", too_many)
     pieces = []
-    for lineno, offset, piece in chain_links(text):
+    for lineno, offset, piece in links:
         try:
             tree = parse(piece, variables=list(q.variables), functions=list(variant.scope.functions))
         except ReadError as exc:

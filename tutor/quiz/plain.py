@@ -6,6 +6,7 @@ For screen readers, pipes and scripts. It drives the same QuizSession as the app
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from tutor.content import model as m
@@ -188,7 +189,10 @@ class PlainQuiz:
             numbers = line.replace(",", " ").split()
             if numbers == ["0"]:
                 return set()
-            if numbers and all(n.isdigit() and 1 <= int(n) <= len(q.rubric) for n in numbers):
+            # ASCII digits, and few: "²" passes isdigit, and int() of thousands of digits raises
+            if numbers and all(
+                re.fullmatch(r"[0-9]{1,4}", n) and 1 <= int(n) <= len(q.rubric) for n in numbers
+            ):
                 return {int(n) - 1 for n in numbers}
             self.write(f"Type numbers from 1 to {len(q.rubric)}, or 0.")
 

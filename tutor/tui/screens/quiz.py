@@ -17,14 +17,15 @@ from textual.worker import Worker, WorkerState
 
 from tutor.content import model as m
 from tutor.grading.grader import LETTERS
+from tutor.grading.limits import GRADE_TIME_CAP
 from tutor.grading.result import Result
 from tutor.quiz.session import QuizSession
 from tutor.tui.widgets.answers import AnswerArea, ChoiceAnswer, FreeAnswer, MathAnswer, answer_area
 from tutor.tui.widgets.feedback import FeedbackPanel, feedback_text
 
-# Beyond the grader's own caps (2 s for SymPy, a few seconds for code) something is wrong;
-# the learner is told and may go on rather than wait.
-GRADE_PATIENCE = 8.0
+# Beyond the grader's own caps (GRADE_TIME_CAP, a few seconds per test for code) something is
+# wrong; the learner is told and may go on rather than wait.
+GRADE_PATIENCE = 2 * GRADE_TIME_CAP
 
 TYPE_NAMES = {
     "numeric": "number",

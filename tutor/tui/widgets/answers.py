@@ -6,6 +6,7 @@ option indices), or None with a message when there is nothing to grade yet.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from textual import on
@@ -13,9 +14,11 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, Markdown, SelectionList, Static, TextArea
+from textual.worker import Worker, WorkerState
 
 from tutor.content import model as m
 from tutor.content.variants import Variant
+from tutor.grading import limits
 from tutor.grading.grader import LETTERS, option_order
 from tutor.grading.preview import Preview, preview
 
@@ -88,12 +91,53 @@ def preview_text(shown: Preview, source: str) -> tuple[str, bool]:
     return "", False
 
 
+SLOW_PREVIEW = "reads as: … (still reading it; you can check it anyway)"
+
+
 class PreviewLine(Static):
+    """How the answer reads, worked out in a thread so that typing never waits on it."""
+
     def __init__(self) -> None:
         super().__init__("", classes="preview", markup=False)
+        self._latest: Worker[Preview] | None = None
+        self._source = ""
+        self._timer: Any = None
 
     def show(self, variant: Variant, text: str) -> None:
-        message, problem = preview_text(preview(variant, text), text)
+        """Read `text` off the UI thread; only the reading of the newest text is ever shown."""
+        if self._timer is not None:
+            self._timer.stop()
+        self._source = text
+        # exclusive: a reading still running for older text is cancelled, its result dropped
+        self._latest = worker = self.run_worker(
+            partial(preview, variant, text),
+            thread=True,
+            group="preview",
+            exclusive=True,
+            exit_on_error=False,  # a failed preview is a line of text, never the end of the app
+        )
+        self._timer = self.set_timer(limits.PREVIEW_TIME_CAP, partial(self._too_slow, worker))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is not self._latest:
+            return  # the reading of text the learner has since changed
+        if event.state == WorkerState.SUCCESS:
+            self._stop_timer()
+            self._put(*preview_text(event.worker.result, self._source))
+        elif event.state == WorkerState.ERROR:
+            self._stop_timer()
+            self._put("cannot preview this answer; you can check it anyway", True)
+
+    def _too_slow(self, worker: Worker[Preview]) -> None:
+        if worker is self._latest and worker.state == WorkerState.RUNNING:
+            self._put(SLOW_PREVIEW, False)
+
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def _put(self, message: str, problem: bool) -> None:
         self.update(message)
         self.set_class(problem, "-error")
 
