@@ -248,7 +248,7 @@ def test_the_question_tolerance_decides() -> None:
         "def mse(y, yhat):\n    return y.sum(axis=3)",
         "def mse(y, yhat) return 0",
         "def other(y, yhat):\n    return 0",
-        "def mse(y, yhat):\n    return len(open('/etc/hostname').read())",  # no new files
+        "def mse(y, yhat):\n    return float(open('/tmp/out.txt', 'w').write('x'))",  # no files written
     ],
 )
 def test_broken_reference_is_undecided(reference: str) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import socket
 import sys
 import textwrap
@@ -760,3 +761,13 @@ def test_hostile_frames_and_messages_give_a_result_never_a_crash(
         text = " ".join(result.feedback)
         text.encode("utf-8")  # printable everywhere: no lone surrogates
         assert "\x1b" not in text and "\x07" not in text, (name, text)
+
+
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed (.ci/run installs it)")
+def test_an_installed_bubblewrap_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where bubblewrap is installed, the sandbox must start: a probe that fails (for instance a
+    virtual environment under /tmp hidden by the sandbox's own /tmp) would otherwise only show
+    as skipped tests."""
+    monkeypatch.setenv(sandbox.ENV_POLICY, "auto")
+    status = sandbox.status(refresh=True)
+    assert status.sandboxed, status.reason
