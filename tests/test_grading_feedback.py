@@ -151,7 +151,7 @@ def test_a_decimal_comma_gets_the_readers_hint(kind: str, answer: str, feedback:
     result = grade_row(row)
     assert result.verdict == "invalid"
     assert result.feedback == feedback
-    assert result.position == 0
+    assert result.position == 1  # the caret points at the comma
     assert not result.counts_as_attempt
 
 

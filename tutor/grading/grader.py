@@ -546,7 +546,7 @@ def grade_vector(variant: Variant, answer: str) -> Result:
         return invalid(
             f"`{answer[comma.start() : comma.end()]}`: use a decimal point; "
             f"separate entries with a comma and a space, e.g. [0.5, 0.3].",
-            comma.start(),
+            comma.start() + 1,  # the comma itself
         )
     if value.shape != reference.shape:
         return Result(
