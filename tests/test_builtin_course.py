@@ -94,6 +94,44 @@ def test_every_lesson_computes_its_numbers_and_draws_its_plots(lesson):
         assert all((~np.isnan(s.ys)).any() for s in series)
 
 
+def _spellings(name: str) -> set[str]:
+    """How prose may write a formula's name: `ell` as ℓ, `p_i` as pᵢ or p_i, `alpha_t` as α_t."""
+    from tutor.expr.lexer import SUBSCRIPTS
+    from tutor.expr.render import display_name
+
+    to_sub = {v: k for k, v in SUBSCRIPTS.items()}
+    out = {name, display_name(name)}
+    base, _, sub = name.partition("_")
+    if sub:
+        out.add(display_name(base) + "_" + sub)
+        if all(c in to_sub for c in sub):
+            out.add(display_name(base) + "".join(to_sub[c] for c in sub))
+    return out
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda x: x.id)
+def test_every_name_a_formula_uses_is_one_the_prose_has_introduced(lesson):
+    """`mean(l)` where the prose says ℓ, or a `G` never defined, leaves the reader guessing."""
+    import re
+
+    from tutor.content.lessons import formula_tree
+    from tutor.expr import free_names
+
+    said = f"{lesson.title}\n{lesson.summary}"
+    unknown = []
+    for section in lesson.sections:
+        said += f"\n{section.title}\n{section.body}"
+        for formula in section.formulas:
+            text = f"{said}\n{formula.show}"
+            for name in sorted(free_names(formula_tree(formula))):
+                if not any(
+                    re.search(rf"(?<![A-Za-z0-9_]){re.escape(s)}(?![A-Za-z0-9_])", text)
+                    for s in _spellings(name)
+                ):
+                    unknown.append(f"{section.title}: {formula.show} = {formula.expr} uses `{name}`")
+    assert unknown == []
+
+
 def test_the_required_interactive_plots_are_there():
     controlled = {lesson.id for lesson in LESSONS for s in lesson.sections if s.plot and s.plot.controls}
     assert {"robust-regression", "multiclass"} <= controlled
