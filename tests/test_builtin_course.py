@@ -163,3 +163,37 @@ async def test_a_quiz_opens_on_each_lesson(tmp_path: Path):
             await wait_for_course(app, pilot)
             assert type(app.screen).__name__ == "QuizScreen"
             assert app.screen.session.total == len(COURSE.resolve(lesson.id))
+
+
+def _examples(text: str) -> list[str]:
+    """`a list, e.g. [1, 2] or [3]` -> ["[1, 2]", "[3]"]; `Type … such as x; enter …` -> ["x"]."""
+    import re
+
+    found = re.search(r"(?:e\.g\.|such as) (.*?)(?:;|$)", text)
+    return found.group(1).split(" or ") if found else []
+
+
+def test_answer_placeholders_show_syntax_never_an_answer_from_the_course():
+    """Examples in the answer box use neutral names and numbers: none is a course variable, and
+    none is graded right (or an anticipated mistake) on any variant of a question of its type."""
+    from tutor.content import model as m
+    from tutor.expr import free_names, parse
+    from tutor.tui.screens.quiz import HOW_TO_ANSWER
+    from tutor.tui.widgets.answers import MathAnswer
+
+    kinds = {m.NumericQuestion: "numeric", m.VectorQuestion: "vector", m.ExpressionQuestion: "expression"}
+    examples = [(kinds[k], e) for k, text in MathAnswer.PLACEHOLDERS.items() for e in _examples(text)]
+    examples += [(k, e) for k in kinds.values() for e in _examples(HOW_TO_ANSWER[k])]
+    assert {k for k, _ in examples} == set(kinds.values())
+    variables = {v for e in QUESTIONS for v in (getattr(e.question, "variables", None) or {})}
+    for kind, example in examples:
+        used = set(free_names(parse(example, variables=("a", "b", "c", "u", "v"))))
+        assert not used & variables, f"{example!r} uses the course's names {sorted(used & variables)}"
+        for entry in QUESTIONS:
+            if entry.question.type != kind or kind == "expression":
+                continue
+            for seed in range(20):
+                result = grade(instantiate(entry.question, seed), example)
+                assert result.verdict not in ("correct", "partial"), f"{example!r} answers {entry.id}"
+                authored = {mistake.note for mistake in entry.question.mistakes}
+                assert not set(result.notes) & authored, f"{example!r} is a mistake in {entry.id}"

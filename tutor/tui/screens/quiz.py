@@ -38,9 +38,9 @@ TYPE_NAMES = {
 }
 
 HOW_TO_ANSWER = {
-    "numeric": "Type a number or an expression such as -log(0.1); enter checks it.",
+    "numeric": "Type a number or an expression such as 1e4*ln(3); enter checks it.",
     "expression": "Type an expression; the line below shows how it is read. Enter checks it.",
-    "vector": "Type a list such as [0.2, 0.3, 0.5]; enter checks it.",
+    "vector": "Type a list such as [1.5, -2, 3/4]; enter checks it.",
     "text": "Type a word or short phrase; enter checks it.",
     "choice": "Pick with the arrow keys and space, or type the letter; ctrl+s checks.",
     "code": "Write the function; ctrl+s runs it against the tests.",
