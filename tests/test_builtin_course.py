@@ -197,3 +197,31 @@ def test_answer_placeholders_show_syntax_never_an_answer_from_the_course():
                 assert result.verdict not in ("correct", "partial"), f"{example!r} answers {entry.id}"
                 authored = {mistake.note for mistake in entry.question.mistakes}
                 assert not set(result.notes) & authored, f"{example!r} is a mistake in {entry.id}"
+
+
+def test_no_numeric_or_vector_answer_is_one_builtin_call_on_the_prompts_numbers():
+    """`softmax([...])` as the answer to "give the softmax" skips the exercise: such a builtin is
+    in the question's `forbid:`. A call counts when it is right on every checked variant."""
+    import re
+
+    from tutor.expr.functions import BUILTIN_FUNCTIONS
+
+    def calls(variant):
+        shown = set(re.findall(r"\{\{\s*(\w+)", variant.question.prompt))
+        values = {k: v for k, v in variant.values.items() if k in shown and not isinstance(v, str)}
+        for f in BUILTIN_FUNCTIONS:
+            for name in values:
+                yield f"{f}({{{{{name}}}}})"
+                yield from (
+                    f"{f}({{{{{name}}}}})[{{{{{k}}}}}]" for k, v in values.items() if isinstance(v, int)
+                )
+
+    given_away = []
+    for entry in QUESTIONS:
+        if entry.question.type not in ("numeric", "vector"):
+            continue
+        variants = [instantiate(entry.question, seed) for seed in range(5)]
+        for template in calls(variants[0]):
+            if all(grade(v, fill_test_answer(template, v)).verdict == "correct" for v in variants):
+                given_away.append(f"{entry.id}: {template}")
+    assert given_away == []

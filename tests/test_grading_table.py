@@ -90,6 +90,39 @@ def num(id: str, answer: str, ref: str, expect: str, note: str | None = None, **
 
 
 NUMERIC = [
+    # `forbid:` as on expressions: sigmoid(1.2) would skip the exercise of computing it
+    num(
+        "forbidden-builtin",
+        "sigmoid(1.2)",
+        "1/(1 + exp(-1.2))",
+        "invalid",
+        says="`sigmoid`",
+        at=0,
+        fields={"forbid": ["sigmoid"]},
+    ),
+    num(
+        "forbidden-builtin-as-greek",
+        "2*σ(1.2)",
+        "2/(1 + exp(-1.2))",
+        "invalid",
+        says="does not allow",
+        at=2,
+        fields={"forbid": ["sigmoid"]},
+    ),
+    num(
+        "forbidden-builtin-written-out",
+        "1/(1 + e^-1.2)",
+        "1/(1 + exp(-1.2))",
+        "correct",
+        fields={"forbid": ["sigmoid"]},
+    ),
+    num(
+        "forbid-other-names-fine",
+        "sigmoid(1.2)",
+        "1/(1 + exp(-1.2))",
+        "correct",
+        fields={"forbid": ["softmax"]},
+    ),
     # numbers and expressions as learners type them, default rule
     num("neg-log-0.1", "-log(0.1)", LN10, "correct", rule="within 1 %"),
     num("unicode-minus-log", "−log(0.1)", LN10, "correct"),
@@ -688,6 +721,29 @@ VECTOR = [
         "softmax-call",
         "softmax([1, 2, 3])",
         "correct",
+    ),
+    # `forbid:` as on expressions: a builtin that would give the answer away is refused unread
+    vec(
+        "softmax-call-forbidden",
+        "softmax([1, 2, 3])",
+        "invalid",
+        says="uses `softmax`, which this question does not allow",
+        at=0,
+        fields={**SOFTMAX["fields"], "forbid": ["softmax"]},
+    ),
+    vec(
+        "softmax-call-forbidden-without-brackets",
+        "0.1, softmax([1, 2, 3])[1], 0.7",
+        "invalid",
+        says="does not allow",
+        at=5,
+        fields={**SOFTMAX["fields"], "forbid": ["softmax"]},
+    ),
+    vec(
+        "softmax-forbidden-written-out-is-fine",
+        "[exp(1), exp(2), exp(3)]/(exp(1) + exp(2) + exp(3))",
+        "correct",
+        fields={**SOFTMAX["fields"], "forbid": ["softmax"]},
     ),
     vec(
         "vector-divided-by-sum",
