@@ -243,6 +243,17 @@ class Variable(Strict):
 # ---------------------------------------------------------------- questions
 
 
+RetryPenalty = Annotated[
+    float | None,
+    Field(
+        ge=0,
+        le=1,
+        description="What each further graded try on the same variant costs, as a share of the "
+        "question's score. Default: the bank's, else 1/(options - 1) for a choice question, else 0.",
+    ),
+]
+
+
 class QuestionBase(Strict):
     id: Slug = Field(description="Unique across the course.")
     prompt: Markdown
@@ -252,6 +263,7 @@ class QuestionBase(Strict):
     tags: list[Slug] = Field(default_factory=list)
     tests: list[SelfTest] = Field(default_factory=list)
     weight: float = Field(1.0, gt=0, description="Relative weight in a quiz score.")
+    retry_penalty: RetryPenalty = None
 
 
 class ForbidMixin(Strict):
@@ -449,6 +461,7 @@ class BankHeader(Strict):
     title: str
     lesson: Slug | None = Field(None, description="The lesson this bank belongs to.")
     description: Markdown | None = None
+    retry_penalty: RetryPenalty = None
 
 
 class Bank(BankHeader):

@@ -18,7 +18,7 @@ from textual.worker import Worker, WorkerState
 from tutor.content import model as m
 from tutor.grading.grader import LETTERS
 from tutor.grading.result import Result
-from tutor.quiz.session import QuizSession
+from tutor.quiz.session import QuizSession, variants_differ
 from tutor.tui.widgets.answers import AnswerArea, ChoiceAnswer, FreeAnswer, MathAnswer, answer_area
 from tutor.tui.widgets.feedback import FeedbackPanel, feedback_text
 
@@ -139,9 +139,10 @@ class QuizScreen(Screen[None]):
         hints = f"{hints_left} hint{'s' if hints_left != 1 else ''} left" if hints_left else "no hints left"
         if hints_left and state.hints[state.hints_shown].penalty:
             hints += f" (next costs {state.hints[state.hints_shown].penalty:.0%})"
+        tries = f" · {note}" if (note := s.try_note()) else ""
         self.query_one("#status", Label).update(
             f" Question {s.index + 1} of {s.total} · {kind} · "
-            f"score {s.score_so_far():.3g} of {s.max_score:.3g} · {hints}"
+            f"score {s.score_so_far():.3g} of {s.max_score:.3g} · {hints}{tries}"
         )
 
     @property
@@ -277,10 +278,11 @@ class QuizScreen(Screen[None]):
         text = self.session.solution()
         widget = self.query_one("#solution", Markdown)
         state = self.session.current
+        fresh = (
+            "ctrl+r gives a fresh one" if variants_differ(state.question) else "its variants all ask the same"
+        )
         note = (
-            ""
-            if state.best >= 1
-            else "\n\n*With the solution seen, this variant earns no score; ctrl+r gives a fresh one.*"
+            "" if state.best >= 1 else f"\n\n*With the solution seen, this variant earns no score; {fresh}.*"
         )
         widget.update(f"### Worked solution\n\n{text}{note}")
         widget.display = True
