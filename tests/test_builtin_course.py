@@ -225,3 +225,31 @@ def test_no_numeric_or_vector_answer_is_one_builtin_call_on_the_prompts_numbers(
             if all(grade(v, fill_test_answer(template, v)).verdict == "correct" for v in variants):
                 given_away.append(f"{entry.id}: {template}")
     assert given_away == []
+
+
+def _unevaluated(text: str) -> list[str]:
+    """Clauses of a solution that do arithmetic on a variant's numbers but never give the result:
+    `ŷ = {{w}} × {{x}}, so …` rather than `ŷ = {{w}} × {{x}} = {{yhat}}`."""
+    import re
+
+    flat = re.sub(r"\{\{[^{}]*\}\}", "§", " ".join(text.split()))
+    operand = r"(?:§|\d+(?:\.\d+)?)"
+    arithmetic = re.compile(rf"{operand}\)*\s*[×·*/+−\-^]\s*\(*[−\-]?\s*{operand}")
+    found = []
+    for clause in re.split(r"(?<=[,;:.])\s|\s(?=so\b)", flat):
+        m = arithmetic.search(clause)
+        if m and "§" in m.group(0) and not re.search(r"[=≈]\s*[−\-]?§", clause[m.end() :]):
+            found.append(clause)
+    return found
+
+
+def test_unevaluated_finds_a_step_left_for_the_reader():
+    assert _unevaluated("Forward: ŷ = {{w}} × {{x}}, so the residual is {{r}}.") == ["ŷ = § × §,"]
+    assert _unevaluated("ŷ = {{w}} × {{x}} = {{yhat:.3f}}, and 1 − {{p}} ≈ {{q}}.") == []
+
+
+@pytest.mark.parametrize("entry", [e for e in QUESTIONS if e.question.params], ids=lambda e: e.id)
+def test_worked_solutions_compute_every_step_for_the_variant(entry):
+    """Every number a solution works with is the variant's, computed: no `{{w}} × {{x}}` left
+    for the reader to multiply out (the question's `values:` hold the intermediate results)."""
+    assert _unevaluated(entry.question.solution or "") == []

@@ -260,6 +260,12 @@ class QuestionBase(Strict):
     params: Params = Field(default_factory=dict)
     hints: list[HintItem] = Field(default_factory=list)
     solution: Markdown | None = None
+    values: dict[Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")], Expr] = Field(
+        default_factory=dict,
+        description="Numbers computed for each variant after its answer, in order, for the solution, "
+        "hints and feedback ({{name:.3f}}): each may use the parameters, `answer` (numeric and "
+        "vector questions) and the values above it. Grading and learners never see them.",
+    )
     tags: list[Slug] = Field(default_factory=list)
     tests: list[SelfTest] = Field(default_factory=list)
     weight: float = Field(1.0, gt=0, description="Relative weight in a quiz score.")
