@@ -251,5 +251,10 @@ def test_unevaluated_finds_a_step_left_for_the_reader():
 @pytest.mark.parametrize("entry", [e for e in QUESTIONS if e.question.params], ids=lambda e: e.id)
 def test_worked_solutions_compute_every_step_for_the_variant(entry):
     """Every number a solution works with is the variant's, computed: no `{{w}} × {{x}}` left
-    for the reader to multiply out (the question's `values:` hold the intermediate results)."""
-    assert _unevaluated(entry.question.solution or "") == []
+    for the reader to multiply out (the question's `values:` hold the intermediate results).
+    The same goes for hints and feedback."""
+    q = entry.question
+    texts = [q.solution or "", *(h.text for h in q.hints)]
+    texts += [mk.feedback for mk in getattr(q, "mistakes", [])]
+    texts += [o.feedback or "" for o in getattr(q, "options", [])]
+    assert [clause for text in texts for clause in _unevaluated(text)] == []
