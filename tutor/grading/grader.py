@@ -181,10 +181,9 @@ def not_allowed(name: str) -> str:
 
 
 def _form_problem(q: Any, tree: Node) -> str | None:
-    used = called_functions(tree) | free_names(tree)
-    banned = sorted(set(q.forbid) & used)
-    if banned:
+    if (banned := forbidden(q, tree)) is not None:
         return not_allowed(banned[0])
+    used = called_functions(tree) | free_names(tree)
     missing = sorted(set(q.require) - used)
     if missing:
         return f"Your answer should use `{missing[0]}`."
