@@ -27,9 +27,9 @@ _DRAWS = (m.Uniform, m.Integers, m.Choice, m.ArrayDraw)
 def retry_penalty(question: Any, bank: m.BankHeader | None = None) -> float:
     """What each graded try after the first on one variant costs, as a share of its score.
 
-    The question's `retry_penalty`, else its bank's, else, for a choice question, 1/(options − 1):
-    going through the options one by one then earns nothing more than the last pick's share
-    (the PrairieLearn/STACK rule). Other types: 0, since guessing a number is hopeless.
+    The question's `retry_penalty`, else its bank's, else, for a choice question, 1/(options − 1),
+    so that picking through every option earns nothing for the last, right one (as in
+    PrairieLearn and STACK). Other types: 0, since a number or a formula is not guessed from a list.
     """
     if question.retry_penalty is not None:
         return float(question.retry_penalty)
@@ -59,7 +59,7 @@ class QuestionState:
     tries: int = 0  # graded tries on this variant: each after the first costs the retry penalty
     result: Result | None = None  # the latest graded result on the current variant
     best: float = 0.0
-    earned: float = 0.0  # what the latest graded attempt earned, after hint penalties
+    earned: float = 0.0  # what the latest graded attempt earned, after hint and retry penalties
     skipped: bool = False
 
     @property
@@ -239,7 +239,8 @@ class QuizSession:
         each = f"each further try costs {state.retry_penalty:.0%}"
         if state.tries == 0:
             return each
-        return f"next try earns at most {1 - state.deduction:.0%}, {each}"
+        worth = 0.0 if state.solution_seen else 1 - state.deduction
+        return f"next try earns at most {worth:.0%}, {each}"
 
     def shown_hints(self) -> list[str]:
         state = self.current
