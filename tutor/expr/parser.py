@@ -211,7 +211,7 @@ class _Parser:
                     f"{quote(tok.raw)} is Python, not math",
                     tok.pos,
                     tok.end,
-                    hint="type only a math expression, such as 1/(1 + exp(-z))",
+                    hint="type only a math expression, such as 3(a - b)^2",
                 )
 
     def parse_all(self) -> Node:
