@@ -94,6 +94,44 @@ def test_every_lesson_computes_its_numbers_and_draws_its_plots(lesson):
         assert all((~np.isnan(s.ys)).any() for s in series)
 
 
+def _spellings(name: str) -> set[str]:
+    """How prose may write a formula's name: `ell` as ℓ, `p_i` as pᵢ or p_i, `alpha_t` as α_t."""
+    from tutor.expr.lexer import SUBSCRIPTS
+    from tutor.expr.render import display_name
+
+    to_sub = {v: k for k, v in SUBSCRIPTS.items()}
+    out = {name, display_name(name)}
+    base, _, sub = name.partition("_")
+    if sub:
+        out.add(display_name(base) + "_" + sub)
+        if all(c in to_sub for c in sub):
+            out.add(display_name(base) + "".join(to_sub[c] for c in sub))
+    return out
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda x: x.id)
+def test_every_name_a_formula_uses_is_one_the_prose_has_introduced(lesson):
+    """`mean(l)` where the prose says ℓ, or a `G` never defined, leaves the reader guessing."""
+    import re
+
+    from tutor.content.lessons import formula_tree
+    from tutor.expr import free_names
+
+    said = f"{lesson.title}\n{lesson.summary}"
+    unknown = []
+    for section in lesson.sections:
+        said += f"\n{section.title}\n{section.body}"
+        for formula in section.formulas:
+            text = f"{said}\n{formula.show}"
+            for name in sorted(free_names(formula_tree(formula))):
+                if not any(
+                    re.search(rf"(?<![A-Za-z0-9_]){re.escape(s)}(?![A-Za-z0-9_])", text)
+                    for s in _spellings(name)
+                ):
+                    unknown.append(f"{section.title}: {formula.show} = {formula.expr} uses `{name}`")
+    assert unknown == []
+
+
 def test_the_required_interactive_plots_are_there():
     controlled = {lesson.id for lesson in LESSONS for s in lesson.sections if s.plot and s.plot.controls}
     assert {"robust-regression", "multiclass"} <= controlled
@@ -134,3 +172,98 @@ async def test_a_quiz_opens_on_each_lesson(tmp_path: Path):
             await wait_for_course(app, pilot)
             assert type(app.screen).__name__ == "QuizScreen"
             assert app.screen.session.total == len(COURSE.resolve(lesson.id))
+
+
+def _examples(text: str) -> list[str]:
+    """`a list, e.g. [1, 2] or [3]` -> ["[1, 2]", "[3]"]; `Type … such as x; enter …` -> ["x"]."""
+    import re
+
+    found = re.search(r"(?:e\.g\.|such as) (.*?)(?:;|$)", text)
+    return found.group(1).split(" or ") if found else []
+
+
+def test_answer_placeholders_show_syntax_never_an_answer_from_the_course():
+    """Examples in the answer box use neutral names and numbers: none is a course variable, and
+    none is graded right (or an anticipated mistake) on any variant of a question of its type."""
+    from tutor.content import model as m
+    from tutor.expr import free_names, parse
+    from tutor.tui.screens.quiz import HOW_TO_ANSWER
+    from tutor.tui.widgets.answers import MathAnswer
+
+    kinds = {m.NumericQuestion: "numeric", m.VectorQuestion: "vector", m.ExpressionQuestion: "expression"}
+    examples = [(kinds[k], e) for k, text in MathAnswer.PLACEHOLDERS.items() for e in _examples(text)]
+    examples += [(k, e) for k in kinds.values() for e in _examples(HOW_TO_ANSWER[k])]
+    assert {k for k, _ in examples} == set(kinds.values())
+    variables = {v for e in QUESTIONS for v in (getattr(e.question, "variables", None) or {})}
+    for kind, example in examples:
+        used = set(free_names(parse(example, variables=("a", "b", "c", "u", "v"))))
+        assert not used & variables, f"{example!r} uses the course's names {sorted(used & variables)}"
+        for entry in QUESTIONS:
+            if entry.question.type != kind or kind == "expression":
+                continue
+            for seed in range(20):
+                result = grade(instantiate(entry.question, seed), example)
+                assert result.verdict not in ("correct", "partial"), f"{example!r} answers {entry.id}"
+                authored = {mistake.note for mistake in entry.question.mistakes}
+                assert not set(result.notes) & authored, f"{example!r} is a mistake in {entry.id}"
+
+
+def test_no_numeric_or_vector_answer_is_one_builtin_call_on_the_prompts_numbers():
+    """`softmax([...])` as the answer to "give the softmax" skips the exercise: such a builtin is
+    in the question's `forbid:`. A call counts when it is right on every checked variant."""
+    import re
+
+    from tutor.expr.functions import BUILTIN_FUNCTIONS
+
+    def calls(variant):
+        shown = set(re.findall(r"\{\{\s*(\w+)", variant.question.prompt))
+        values = {k: v for k, v in variant.values.items() if k in shown and not isinstance(v, str)}
+        for f in BUILTIN_FUNCTIONS:
+            for name in values:
+                yield f"{f}({{{{{name}}}}})"
+                yield from (
+                    f"{f}({{{{{name}}}}})[{{{{{k}}}}}]" for k, v in values.items() if isinstance(v, int)
+                )
+
+    given_away = []
+    for entry in QUESTIONS:
+        if entry.question.type not in ("numeric", "vector"):
+            continue
+        variants = [instantiate(entry.question, seed) for seed in range(5)]
+        for template in calls(variants[0]):
+            if all(grade(v, fill_test_answer(template, v)).verdict == "correct" for v in variants):
+                given_away.append(f"{entry.id}: {template}")
+    assert given_away == []
+
+
+def _unevaluated(text: str) -> list[str]:
+    """Clauses of a solution that do arithmetic on a variant's numbers but never give the result:
+    `ŷ = {{w}} × {{x}}, so …` rather than `ŷ = {{w}} × {{x}} = {{yhat}}`."""
+    import re
+
+    flat = re.sub(r"\{\{[^{}]*\}\}", "§", " ".join(text.split()))
+    operand = r"(?:§|\d+(?:\.\d+)?)"
+    arithmetic = re.compile(rf"{operand}\)*\s*[×·*/+−\-^]\s*\(*[−\-]?\s*{operand}")
+    found = []
+    for clause in re.split(r"(?<=[,;:.])\s|\s(?=so\b)", flat):
+        m = arithmetic.search(clause)
+        if m and "§" in m.group(0) and not re.search(r"[=≈]\s*[−\-]?§", clause[m.end() :]):
+            found.append(clause)
+    return found
+
+
+def test_unevaluated_finds_a_step_left_for_the_reader():
+    assert _unevaluated("Forward: ŷ = {{w}} × {{x}}, so the residual is {{r}}.") == ["ŷ = § × §,"]
+    assert _unevaluated("ŷ = {{w}} × {{x}} = {{yhat:.3f}}, and 1 − {{p}} ≈ {{q}}.") == []
+
+
+@pytest.mark.parametrize("entry", [e for e in QUESTIONS if e.question.params], ids=lambda e: e.id)
+def test_worked_solutions_compute_every_step_for_the_variant(entry):
+    """Every number a solution works with is the variant's, computed: no `{{w}} × {{x}}` left
+    for the reader to multiply out (the question's `values:` hold the intermediate results).
+    The same goes for hints and feedback."""
+    q = entry.question
+    texts = [q.solution or "", *(h.text for h in q.hints)]
+    texts += [mk.feedback for mk in getattr(q, "mistakes", [])]
+    texts += [o.feedback or "" for o in getattr(q, "options", [])]
+    assert [clause for text in texts for clause in _unevaluated(text)] == []

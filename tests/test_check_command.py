@@ -195,3 +195,67 @@ def test_placeholders_in_step_hints_and_step_mistakes_are_checked(make_course):
     assert result.exit_code == 1
     assert "placeholder `{{kk}}` names no parameter" in result.output
     assert "placeholder `{{kay}}` names no parameter" in result.output
+
+
+VALUES_BANK = """
+bank: v
+title: V
+questions:
+  - id: step
+    type: numeric
+    prompt: "One step from w = {{w}} with gradient {{g}}. ({{yhat}} is not shown here.)"
+    params:
+      w: {uniform: [0.1, 0.5], round: 2}
+      g: {choice: [-2, 3]}
+    answer: w - 0.1*g
+    values:
+      yhat: w*2
+      change: answer - w
+      later: soon + 1
+      soon: 1
+      w: 3
+      broken: log(
+      nan: log(change - change - 1)
+    solution: "w ← {{w}} − 0.1 × {{g}} = {{w}} + ({{change:.3f}}) = {{answer}}; {{chnage}}"
+"""
+
+
+def test_question_values_are_checked_like_parameters(make_course):
+    root = make_course(questions={"v.yaml": VALUES_BANK})
+    out = run("check", str(root), "--seeds", "2").output
+    assert "placeholder `{{yhat}}`: `values` are for the solution, hints and feedback" in out
+    assert "value `later` uses `soon`, which is defined after it" in out
+    assert "value `w` has the name of a parameter or variable" in out
+    assert "value `broken`: the expression ends after `(`" in out
+    assert "placeholder `{{chnage}}` names no parameter (did you mean `change`?)" in out
+
+
+def test_question_values_show_each_step_of_a_variant(make_course):
+    from tutor.content.loader import load_course
+    from tutor.content.variants import instantiate
+
+    bank = VALUES_BANK.replace("({{yhat}} is not shown here.)", "").replace("; {{chnage}}", "")
+    for bad in (
+        "      later: soon + 1\n",
+        "      w: 3\n",
+        "      broken: log(\n",
+        "      nan: log(change - change - 1)\n",
+    ):
+        bank = bank.replace(bad, "")
+    root = make_course(questions={"v.yaml": bank})
+    assert run("check", str(root), "--seeds", "5").exit_code == 0
+    entry = load_course(root).questions["step"]
+    variant = instantiate(entry.question, 3)
+    w, g = variant.values["w"], variant.values["g"]
+    assert variant.shown["change"] == pytest.approx(-0.1 * g)  # a value may use `answer`
+    assert "yhat" not in variant.values and "change" not in variant.values  # grading never sees them
+    assert variant.solution == f"w ← {w} − 0.1 × {g} = {w} + ({-0.1 * g:.3f}) = {variant.answer:.4g}"
+
+
+def test_a_value_that_is_not_finite_is_reported_at_its_seed(make_course):
+    bank = VALUES_BANK.replace("({{yhat}} is not shown here.)", "").replace("; {{chnage}}", "")
+    for bad in ("      later: soon + 1\n", "      w: 3\n", "      broken: log(\n"):
+        bank = bank.replace(bad, "")
+    root = make_course(questions={"v.yaml": bank})
+    out = run("check", str(root), "--seeds", "2").output
+    assert "seed 0" in out and "value `nan` is nan, not finite" in out

@@ -47,7 +47,7 @@ def test_an_unreadable_answer_points_at_the_problem():
     result = grade("q-log", "2,3026")
     assert "? Cannot read" in result.output
     assert "decimal point" in result.output
-    assert "  2,3026\n  ^" in result.output
+    assert "  2,3026\n   ^\n" in result.output  # under the comma
 
 
 def test_an_unknown_question_suggests_the_near_one():

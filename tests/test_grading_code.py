@@ -131,6 +131,21 @@ BEHAVIOUR = [
         [],
     ),
     ("mse-code", "def mse(y, yhat):\n    raise SystemExit(3)", "incorrect", "exception", ["SystemExit"]),
+    # "arrays of the same shape": on 2-D arrays d @ d is a matrix product, not the sum of squares
+    (
+        "mse-code",
+        "def mse(y, yhat):\n    d = y - yhat\n    return d @ d / d.size",
+        "incorrect",
+        "wrong-shape",
+        ["y = [[1, 2], [3, 4]]", "shape (2, 2)"],
+    ),
+    (
+        "reg-mae-code",
+        "import numpy as np\ndef mae(y, yhat):\n    return np.abs(y - yhat).sum() / len(y)",
+        "incorrect",
+        "wrong-output",
+        ["y = [[1, 2, 3], [4, 5, 6]]"],
+    ),
 ]
 
 
@@ -231,8 +246,8 @@ def test_answer_never_runs_in_the_grading_process() -> None:
 
 def test_correct_result_names_the_rule_and_the_number_of_inputs() -> None:
     result = grade_code(q("mse-code"), "def mse(y, yhat):\n    return ((y - yhat) ** 2).mean()", 5)
-    assert result.rule == "matched the reference on 22 inputs (within rel 1e-06 or abs 1e-09)"
-    assert result.details == {"cases": 22}
+    assert result.rule == "matched the reference on 24 inputs (within rel 1e-06 or abs 1e-09)"
+    assert result.details == {"cases": 24}
 
 
 def test_the_question_tolerance_decides() -> None:

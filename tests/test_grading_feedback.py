@@ -151,7 +151,7 @@ def test_a_decimal_comma_gets_the_readers_hint(kind: str, answer: str, feedback:
     result = grade_row(row)
     assert result.verdict == "invalid"
     assert result.feedback == feedback
-    assert result.position == 0
+    assert result.position == 1  # the caret points at the comma
     assert not result.counts_as_attempt
 
 
@@ -242,3 +242,17 @@ def test_a_symbolic_answer_in_the_solution_shows_this_variants_numbers():
     variant = instantiate(build(row), 0)
     c = variant.values["c"]
     assert variant.solution == f"The answer is −3x^(−3 − 1) + {c}."
+
+
+def test_the_preview_never_computes_a_forbidden_builtin() -> None:
+    """Showing `softmax([1, 2, 3]) = [0.09, …]` would hand over the numbers the grader refuses."""
+    from tests.test_grading_table import build
+    from tutor.content.variants import instantiate
+    from tutor.grading.preview import preview
+
+    row = Row("vector", "", "", ref="softmax(z)", params={"z": [1, 2, 3]}, fields={"forbid": ["softmax"]})
+    variant = instantiate(build(row), 0)
+    shown = preview(variant, "softmax([1, 2, 3])")
+    assert shown.kind == "error" and "does not allow" in shown.text and shown.position == 0
+    assert "0.09" not in shown.text + (shown.hint or "")
+    assert preview(variant, "[1, 2]/3").kind == "ok"

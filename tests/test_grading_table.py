@@ -42,6 +42,7 @@ class Row:
     score: float | None = None
     fields: dict[str, Any] = field(default_factory=dict)  # any other question field
     seed: int = 0
+    at: int | None = None  # for `invalid`: where the caret must point
 
 
 def build(row: Row) -> Any:
@@ -89,6 +90,39 @@ def num(id: str, answer: str, ref: str, expect: str, note: str | None = None, **
 
 
 NUMERIC = [
+    # `forbid:` as on expressions: sigmoid(1.2) would skip the exercise of computing it
+    num(
+        "forbidden-builtin",
+        "sigmoid(1.2)",
+        "1/(1 + exp(-1.2))",
+        "invalid",
+        says="`sigmoid`",
+        at=0,
+        fields={"forbid": ["sigmoid"]},
+    ),
+    num(
+        "forbidden-builtin-as-greek",
+        "2*σ(1.2)",
+        "2/(1 + exp(-1.2))",
+        "invalid",
+        says="does not allow",
+        at=2,
+        fields={"forbid": ["sigmoid"]},
+    ),
+    num(
+        "forbidden-builtin-written-out",
+        "1/(1 + e^-1.2)",
+        "1/(1 + exp(-1.2))",
+        "correct",
+        fields={"forbid": ["sigmoid"]},
+    ),
+    num(
+        "forbid-other-names-fine",
+        "sigmoid(1.2)",
+        "1/(1 + exp(-1.2))",
+        "correct",
+        fields={"forbid": ["softmax"]},
+    ),
     # numbers and expressions as learners type them, default rule
     num("neg-log-0.1", "-log(0.1)", LN10, "correct", rule="within 1 %"),
     num("unicode-minus-log", "−log(0.1)", LN10, "correct"),
@@ -214,10 +248,14 @@ NUMERIC = [
     num("sigfigs-2-past-half-unit", "1.19", "1.25", "incorrect", tol={"sigfigs": 2}),
     num("sigfigs-3-sci-notation-large", "1.20e3", "1200", "correct", tol={"sigfigs": 3}),
     # unreadable: invalid, never incorrect, and the feedback names the problem
-    num("invalid-decimal-comma", "2,3026", LN10, "invalid", says="use a decimal point"),
+    num("invalid-decimal-comma", "2,3026", LN10, "invalid", says="use a decimal point", at=1),
     num("invalid-decimal-comma-short", "2,30", LN10, "invalid", says="write 2.30"),
     num("invalid-decimal-comma-in-parens", "(2,3)", LN10, "invalid", says="decimal point"),
-    num("invalid-digit-grouping", "1,000,000", "1e6", "invalid", says="don't group digits"),
+    num("invalid-digit-grouping", "1,000,000", "1e6", "invalid", says="don't group digits", at=1),
+    # one comma before three digits: 890000 or 890.000? Both are said, neither is assumed
+    num("invalid-comma-thousands-or-decimal", "890,000", "890", "invalid", says="890000 or 890.000", at=3),
+    num("invalid-comma-ambiguous-not-a-decimal", "890,000", "890", "invalid", says="is ambiguous"),
+    num("invalid-decimal-comma-caret-on-comma", "0,6675", "0.6675", "invalid", says="write 0.6675", at=1),
     num("invalid-double-dot", "2..3", LN10, "invalid", says="decimal point"),
     num("invalid-two-dots", "2.3.4", LN10, "invalid", says="decimal point"),
     num("invalid-ellipsis", "2.30...", LN10, "invalid", says="decimal point"),
@@ -673,7 +711,7 @@ def vec(id: str, answer: str, expect: str, note: str | None = None, **kw: Any) -
 VECTOR = [
     vec("softmax-3-decimals", "[0.090, 0.245, 0.665]", "correct", rule="each entry within 1 %"),
     vec("softmax-4-decimals", "[0.0900, 0.2447, 0.6652]", "correct"),
-    vec("decimal-commas", "[0,090, 0,245, 0,665]", "invalid", says="use a decimal point"),
+    vec("decimal-commas", "[0,090, 0,245, 0,665]", "invalid", says="use a decimal point", at=2),
     vec("no-spaces-right-length", "[0.090,0.245,0.665]", "correct"),
     vec("without-brackets", "0.090, 0.245, 0.665", "correct"),
     vec("without-brackets-unreadable", "0.090, 0.245, 0.665 +", "invalid", says="add a value after `+`"),
@@ -683,6 +721,29 @@ VECTOR = [
         "softmax-call",
         "softmax([1, 2, 3])",
         "correct",
+    ),
+    # `forbid:` as on expressions: a builtin that would give the answer away is refused unread
+    vec(
+        "softmax-call-forbidden",
+        "softmax([1, 2, 3])",
+        "invalid",
+        says="uses `softmax`, which this question does not allow",
+        at=0,
+        fields={**SOFTMAX["fields"], "forbid": ["softmax"]},
+    ),
+    vec(
+        "softmax-call-forbidden-without-brackets",
+        "0.1, softmax([1, 2, 3])[1], 0.7",
+        "invalid",
+        says="does not allow",
+        at=5,
+        fields={**SOFTMAX["fields"], "forbid": ["softmax"]},
+    ),
+    vec(
+        "softmax-forbidden-written-out-is-fine",
+        "[exp(1), exp(2), exp(3)]/(exp(1) + exp(2) + exp(3))",
+        "correct",
+        fields={**SOFTMAX["fields"], "forbid": ["softmax"]},
     ),
     vec(
         "vector-divided-by-sum",
@@ -933,6 +994,8 @@ def test_answer_table(row: Row) -> None:
         assert row.says.lower() in said.lower()
         assert not result.counts_as_attempt
         assert result.score == 0
+        if row.at is not None:
+            assert result.position == row.at, f"caret at {result.position}: {said}"
     elif row.says is not None:
         assert row.says in said
     if row.rule is not None:

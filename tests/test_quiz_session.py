@@ -86,3 +86,106 @@ def test_a_grader_that_fails_gives_could_not_decide_and_costs_nothing(monkeypatc
     assert "fds_to_keep" in result.feedback[0] and "bug" in result.feedback[0]
     assert not result.counts_as_attempt
     assert s.current.attempts == 0 and recorded == [] and not s.current.answered
+
+
+RETRY_BANK = """
+bank: retries
+title: Retries
+{bank_penalty}
+questions:
+  - id: pick-one
+    type: choice
+    shuffle: false
+    prompt: Which loss is robust to outliers?
+    options:
+      - {{text: MSE}}
+      - {{text: Log-cosh of the squared error}}
+      - {{text: Squared hinge}}
+      - {{text: MAE, correct: true}}
+    hints: [Think of squaring.]
+  - id: pick-cheap
+    type: choice
+    shuffle: false
+    retry_penalty: 0.1
+    prompt: Which is a loss?
+    options:
+      - {{text: MSE, correct: true}}
+      - {{text: Accuracy}}
+  - id: number
+    type: numeric
+    prompt: What is {{{{a}}}} + 1?
+    params:
+      a: {{integers: [1, 9]}}
+    answer: a + 1
+"""
+
+
+def retry_session(make_course, bank_penalty: str = "") -> QuizSession:
+    course = load_course(make_course(questions={"r.yaml": RETRY_BANK.format(bank_penalty=bank_penalty)}))
+    return QuizSession(course.resolve("retries"), seed=1, clock=lambda: 0.0)
+
+
+def test_brute_forcing_a_choice_costs_each_further_try(make_course):
+    """Wrong, hint, wrong, right: 1/(options − 1) = 1/3 per further try, so 1 − 2/3 is earned."""
+    s = retry_session(make_course)
+    state = s.current
+    assert state.retry_penalty == pytest.approx(1 / 3)
+    assert s.try_note() == "each further try costs 33%"
+    assert s.submit({0}).verdict == "incorrect"
+    assert s.try_note() == "next try earns at most 67%, each further try costs 33%"
+    s.next_hint()
+    assert s.submit({1}).verdict == "incorrect"
+    assert s.try_note() == "next try earns at most 33%, each further try costs 33%"
+    assert s.submit({3}).verdict == "correct"
+    assert state.earned == pytest.approx(1 / 3) and state.best == pytest.approx(1 / 3)
+    summary = s.summary()
+    assert summary.rows[0].outcome == "correct" and summary.rows[0].score == pytest.approx(1 / 3)
+    assert summary.correct == 0 and "pick-one" in summary.revisit
+
+
+def test_hints_and_tries_add_up_and_never_go_below_nothing(make_course):
+    s = retry_session(make_course)
+    state = s.current
+    for wrong in ({0}, {1}, {2}):
+        s.submit(wrong)
+    assert state.deduction == 1.0
+    s.submit({3})
+    assert state.best == 0.0
+
+
+def test_a_fresh_variant_of_a_choice_question_keeps_the_tries(make_course):
+    """Shuffling the same options again must not reset the cost: the right option is known."""
+    s = retry_session(make_course)
+    s.submit({0})
+    s.retry()
+    assert s.current.tries == 1
+    s.submit({3})
+    assert s.current.best == pytest.approx(2 / 3)
+
+
+def test_the_penalty_is_set_per_question_or_per_bank(make_course):
+    s = retry_session(make_course)
+    s.advance()
+    assert s.current.entry.id == "pick-cheap" and s.current.retry_penalty == 0.1
+    s.submit({1})
+    s.submit({0})
+    assert s.current.best == pytest.approx(0.9)
+    s.advance()
+    assert s.current.retry_penalty == 0.0 and s.try_note() == ""  # numbers: no cost by default
+    a = s.current.variant.values["a"]
+    s.submit("0")
+    s.submit(str(a + 1))
+    assert s.current.best == 1.0
+
+    s = retry_session(make_course, "retry_penalty: 0.25")
+    assert s.current.retry_penalty == pytest.approx(0.25)  # the bank's, over the choice default
+    s.advance()
+    assert s.current.retry_penalty == 0.1  # the question's own wins
+    s.advance()
+    s.submit("0")
+    s.submit(str(s.current.variant.values["a"] + 1))
+    assert s.current.best == pytest.approx(0.75)
+    s.retry()  # new numbers: a fresh start
+    assert s.current.tries == 0
+    s.submit(str(s.current.variant.values["a"] + 1))
+    assert s.current.best == 1.0

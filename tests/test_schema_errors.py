@@ -172,3 +172,22 @@ def test_numbers_numpy_cannot_draw_from_are_refused_at_their_line(make_course, b
     got = problems(make_course, body + GOOD)
     assert len(got) == 1, got
     assert expected in got[0]
+
+
+def test_code_edge_cases_may_be_2d_arrays_with_rows_of_equal_length(make_course):
+    code = """  - id: c
+    type: code
+    prompt: p
+    function: f
+    reference: "def f(a):\\n    return a.sum()"
+    args: {{a: {{array: {{uniform: [0, 1], size: 3}}}}}}
+    edge_cases: [{{a: {rows}}}]
+"""
+    assert problems(make_course, code.format(rows="[[1, 2], [3, 4]]")) == []
+    [ragged] = problems(make_course, code.format(rows="[[1, 2], [3]]"))
+    assert "edge case 1: `a` needs rows of equal length" in ragged
+
+
+def test_retry_penalty_is_a_share_of_the_score(make_course):
+    [bad] = problems(make_course, GOOD.replace("type: free", "type: free\n    retry_penalty: 2"))
+    assert "retry_penalty" in bad

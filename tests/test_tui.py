@@ -386,3 +386,24 @@ async def test_a_grading_worker_that_raises_does_not_end_the_app(tmp_path):
         await settle(app, pilot)
         assert "Could not decide" in feedback(app)
         assert app.is_running and app.screen is screen and not screen.grading
+
+
+async def test_a_choice_picked_through_says_its_cost_and_the_results_show_what_was_earned(tmp_path):
+    app = make_app(tmp_path, StartAt("quiz", "q-choice", seed=1))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        status = lambda: str(app.screen.query_one("#status").render())  # noqa: E731
+        assert "each further try costs 100%" in status()  # two options: 1/(2 − 1)
+        await pilot.press("a")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "✗ Incorrect" in feedback(app)
+        assert "next try earns at most 0%" in status()
+        await pilot.press("b")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "✓ Correct · score 0" in feedback(app) and "earlier tries" in feedback(app)
+        await pilot.press("ctrl+n")
+        await settle(app, pilot)
+        table = app.screen.query_one("DataTable")
+        assert table.get_row_at(0)[2:] == ["✓ Correct", "0", "2"]

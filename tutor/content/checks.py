@@ -294,7 +294,8 @@ def check_question(entry: QuestionEntry) -> list[Diagnostic]:
     for path, text, what in exprs:
         names = params if isinstance(q, m.NumericQuestion | m.VectorQuestion) else values
         _expr(report, path, text, names, fnames, what)
-    allowed = set(params) | ({"answer"} if _has_answer_value(q) else set())
+    shown = _check_values(report, q, params, variables, fnames)
+    allowed = set(params) | ({"answer"} if _has_answer_value(q) else set()) | set(shown)
     for path, text in _texts(q):
         for match in PLACEHOLDER.finditer(text):
             name = match.group(1)
@@ -305,12 +306,42 @@ def check_question(entry: QuestionEntry) -> list[Diagnostic]:
                     f"placeholder `{{{{{name}}}}}` names no parameter{where}" + _suggest(name, allowed),
                     offset=match.start(),
                 )
+            elif name in shown and path[-1] in ("prompt", "text") and path[0] != "hints":
+                report.at(
+                    path,
+                    f"placeholder `{{{{{name}}}}}`: `values` are for the solution, hints and feedback; "
+                    "shown before the answer, a value can give it away (make it a parameter)",
+                    offset=match.start(),
+                )
     if isinstance(q, m.TextQuestion) and q.regex is not None:
         try:
             re.compile(q.regex)
         except re.error as exc:
             report.at(("regex",), f"regex does not compile: {exc}")
     return report.found
+
+
+def _check_values(
+    report: _Reporter, q: Any, params: list[str], variables: list[str], fnames: list[str]
+) -> list[str]:
+    """The question's `values`: readable, in order, and named apart from everything else."""
+    answer = ["answer"] if isinstance(q, m.NumericQuestion | m.VectorQuestion) else []
+    taken = {*params, *variables, "answer"}
+    seen: list[str] = []
+    for name, text in q.values.items():
+        if name in taken:
+            what = "the computed answer" if name == "answer" else "a parameter or variable"
+            report.at(("values", name), f"value `{name}` has the name of {what}", key=True)
+        tree = _expr(report, ("values", name), text, [*params, *answer, *q.values], fnames, f"value `{name}`")
+        later = sorted(free_names(tree) - {*params, *answer, *seen}) if tree is not None else []
+        if later:
+            report.at(
+                ("values", name),
+                f"value `{name}` uses `{later[0]}`, which is defined after it: "
+                "a value can only use the parameters, `answer` and the values above it",
+            )
+        seen.append(name)
+    return seen
 
 
 def _check_code(report: _Reporter, q: m.CodeQuestion) -> None:
@@ -367,6 +398,10 @@ def check_seeds(entry: QuestionEntry, seeds: int) -> list[Diagnostic]:
             return report.found  # already reported by the static checks
         shown = ", ".join(f"{k}={format_value(v)}" for k, v in variant.values.items())
         at_seed = f"seed {seed}" + (f" ({shown})" if shown else "")
+        for name, value in variant.shown.items():
+            if isinstance(value, str) or not np.all(np.isfinite(np.asarray(value, dtype=float))):
+                report.at(("values", name), f"{at_seed}: value `{name}` is {_what(value)}, not finite")
+                return report.found
         if isinstance(q, m.NumericQuestion):
             if not _finite_scalar(variant.answer):
                 report.at(
@@ -400,7 +435,9 @@ def check_seeds(entry: QuestionEntry, seeds: int) -> list[Diagnostic]:
             for match in PLACEHOLDER.finditer(text):
                 spec = match.group(2)
                 name = match.group(1)
-                value = variant.values.get(name, variant.answer if name == "answer" else None)
+                value = variant.shown.get(
+                    name, variant.values.get(name, variant.answer if name == "answer" else None)
+                )
                 if spec and value is not None:
                     try:
                         format_value(value, spec)

@@ -266,18 +266,43 @@ class Variable(Strict):
 # ---------------------------------------------------------------- questions
 
 
+RetryPenalty = Annotated[
+    float | None,
+    Field(
+        ge=0,
+        le=1,
+        description="What each further graded try on the same variant costs, as a share of the "
+        "question's score. Default: the bank's, else 1/(options - 1) for a choice question, else 0.",
+    ),
+]
+
+
 class QuestionBase(Strict):
     id: Slug = Field(description="Unique across the course.")
     prompt: Markdown
     params: Params = Field(default_factory=dict)
     hints: list[HintItem] = Field(default_factory=list)
     solution: Markdown | None = None
+    values: dict[Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")], Expr] = Field(
+        default_factory=dict,
+        description="Numbers computed for each variant after its answer, in order, for the solution, "
+        "hints and feedback ({{name:.3f}}): each may use the parameters, `answer` (numeric and "
+        "vector questions) and the values above it. Grading and learners never see them.",
+    )
     tags: list[Slug] = Field(default_factory=list)
     tests: list[SelfTest] = Field(default_factory=list)
     weight: float = Field(1.0, gt=0, description="Relative weight in a quiz score.")
+    retry_penalty: RetryPenalty = None
 
 
-class SymbolicMixin(Strict):
+class ForbidMixin(Strict):
+    forbid: list[str] = Field(
+        default_factory=list,
+        description="Names the answer may not use, such as a builtin that would give the answer away.",
+    )
+
+
+class SymbolicMixin(ForbidMixin):
     variables: dict[Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")], Variable] = Field(
         default_factory=dict
     )
@@ -285,7 +310,6 @@ class SymbolicMixin(Strict):
         default_factory=dict,
         description="Functions the learner may call, `name: body over x` or `name(a, b): body`.",
     )
-    forbid: list[str] = Field(default_factory=list, description="Names the answer may not use.")
     require: list[str] = Field(default_factory=list, description="Names the answer must use.")
     form: Literal["simplified", "expanded", "factored", "no-derivative"] | None = None
     form_score: float = Field(
@@ -293,7 +317,7 @@ class SymbolicMixin(Strict):
     )
 
 
-class NumericQuestion(QuestionBase):
+class NumericQuestion(QuestionBase, ForbidMixin):
     type: Literal["numeric"]
     answer: Expr
     tolerance: Tolerance | None = None
@@ -342,7 +366,7 @@ class DerivationQuestion(QuestionBase, SymbolicMixin):
         return self
 
 
-class VectorQuestion(QuestionBase):
+class VectorQuestion(QuestionBase, ForbidMixin):
     type: Literal["vector"]
     answer: Expr = Field(description="An expression giving a vector, e.g. softmax(z) or [a, b].")
     tolerance: Tolerance | None = None
@@ -405,9 +429,21 @@ class CodeQuestion(QuestionBase):
     reference: str = Field(description="Python source of a correct function with that name.")
     starter: str | None = Field(None, description="Code the editor starts with.")
     args: Params = Field(description="How each argument is drawn for random tests.")
-    edge_cases: list[dict[str, float | int | list[float | int]]] = Field(default_factory=list)
+    edge_cases: list[dict[str, float | int | list[float | int] | list[list[float | int]]]] = Field(
+        default_factory=list,
+        description="Inputs always tried: a number, a list (1-D array) or a list of equal rows (2-D array).",
+    )
     trials: int = Field(20, ge=1, le=1000)
     tolerance: Tolerance | None = None
+
+    @model_validator(mode="after")
+    def _rows_of_equal_length(self) -> CodeQuestion:
+        for k, case in enumerate(self.edge_cases, start=1):
+            for name, value in case.items():
+                rows = [len(row) for row in value if isinstance(row, list)] if isinstance(value, list) else []
+                if rows and (len(rows) != len(value) or len(set(rows)) > 1):
+                    raise ValueError(f"edge case {k}: `{name}` needs rows of equal length, as a 2-D array")
+        return self
 
 
 class RubricItem(Strict):
@@ -454,6 +490,7 @@ class BankHeader(Strict):
     title: str
     lesson: Slug | None = Field(None, description="The lesson this bank belongs to.")
     description: Markdown | None = None
+    retry_penalty: RetryPenalty = None
 
 
 class Bank(BankHeader):

@@ -139,6 +139,7 @@ class Variant:
     answer_text: str | None = None  # the reference as read, for symbolic types
     order: list[int] | None = None  # choice questions: authored indices in the order shown
     scope: Scope = field(default_factory=lambda: Scope((), (), {}))
+    shown: dict[str, Any] = field(default_factory=dict)  # the question's `values`, for its texts
 
     def render(self, text: str | None) -> str:
         if text is None:
@@ -148,7 +149,7 @@ class Variant:
             values["answer"] = self.answer
         elif self.answer_text is not None:
             values["answer"] = self.answer_text
-        return fill(text, values)
+        return fill(text, {**values, **self.shown})
 
     def pretty(self, expression: str | None) -> str:
         """An author's expression as the reader renders it, with this variant's numbers."""
@@ -197,7 +198,27 @@ def instantiate(question: Any, seed: int) -> Variant:
             raise VariantError(f"answer: {exc}", ("answer",)) from None
     elif getattr(question, "answer", None) is not None:
         variant.answer_text = variant.pretty(question.answer)
+    variant.shown = shown_values(question, values, variant.answer, scope)
     return variant
+
+
+def shown_values(question: Any, values: Mapping[str, Any], answer: Any, scope: Scope) -> dict[str, Any]:
+    """The question's `values`, in order: numbers its solution, hints and feedback show, such as
+    each intermediate step of a worked solution. They see the parameters, a computed `answer`
+    and the values above them."""
+    from tutor.expr import evaluate
+
+    env = dict(values)
+    if answer is not None:
+        env["answer"] = answer
+    out: dict[str, Any] = {}
+    for name, text in getattr(question, "values", {}).items():
+        tree = parse_author(text, [*env, *out], scope.functions.keys())
+        try:
+            out[name] = _plain(evaluate(tree, {**env, **out}, scope.functions))
+        except ValueError as exc:
+            raise VariantError(f"value `{name}`: {exc}", ("values", name)) from None
+    return out
 
 
 def draw_code_args(question: m.CodeQuestion, seed: int) -> dict[str, Any]:

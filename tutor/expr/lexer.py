@@ -85,6 +85,7 @@ GREEK = {
     "χ": "chi",
     "ψ": "psi",
     "ω": "omega",
+    "ℓ": "ell",  # not Greek, but the letter a per-example loss is written with
 }
 HATTED = {"ŷ": "y_hat", "Ŷ": "Y_hat"}  # precomposed letters with a circumflex
 COMBINING_HAT = "\u0302"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TypeVar
@@ -210,7 +211,7 @@ class _Parser:
                     f"{quote(tok.raw)} is Python, not math",
                     tok.pos,
                     tok.end,
-                    hint="type only a math expression, such as 1/(1 + exp(-z))",
+                    hint="type only a math expression, such as 3(a - b)^2",
                 )
 
     def parse_all(self) -> Node:
@@ -426,17 +427,29 @@ class _Parser:
             ):
                 j, groups, end = j + 2, groups + 1, self.tokens[j + 3].end
             literal = self.text[before.pos : end]
+            # the caret points at the comma (or the commas), the character to change
+            last_comma = self.tokens[j]
+            grouping = re.fullmatch(r"[1-9]\d{0,2}", before.raw) and re.fullmatch(r"\d{3}", after.raw)
+            if groups == 1 and grouping:
+                # 890,000 may be digit grouping (890000) or a decimal comma (890.000): a
+                # thousandfold apart, so say both rather than guess the one that changes it
+                return ReadError(
+                    f"{quote(literal)} is ambiguous: is the comma a thousands separator or a decimal comma?",
+                    comma.pos,
+                    comma.end,
+                    hint=f"write {literal.replace(',', '')} or {literal.replace(',', '.')}",
+                )
             if groups == 1:
                 return ReadError(
                     f"{quote(literal)}: use a decimal point",
-                    before.pos,
-                    end,
+                    comma.pos,
+                    comma.end,
                     hint=f"write {literal.replace(',', '.')}",
                 )
             return ReadError(
                 f"{quote(literal)}: don't group digits with commas",
-                before.pos,
-                end,
+                comma.pos,
+                last_comma.end,
                 hint=f"write {literal.replace(',', '')}",
             )
         return ReadError(

@@ -115,6 +115,11 @@ def _rel(tol: m.Tolerance | None) -> float:
     return tol.rel or (10.0 ** (-(tol.sigfigs or 2)) if tol.sigfigs else DEFAULT_REL)
 
 
+# A numeric or vector answer that calls a forbidden builtin is not computed, so neither the
+# grade nor the preview reveals its value: it is refused like an unreadable one, at no cost.
+FORBIDDEN_HINT = "work the value out from the question's numbers"
+
+
 def grade_numeric(variant: Variant, answer: str) -> Result:
     q: m.NumericQuestion = variant.question
     tree = _read(answer)
@@ -122,6 +127,8 @@ def grade_numeric(variant: Variant, answer: str) -> Result:
         return tree
     if isinstance(tree, Vector):
         return invalid("A single number is expected here, not a list.", tree.pos)
+    if (banned := forbidden(q, tree)) is not None:
+        return invalid(not_allowed(banned[0]), banned[1], FORBIDDEN_HINT)
     read_as = render(tree)
     try:
         value = float(evaluate(tree, {}))
@@ -201,11 +208,26 @@ def _declared(q: Any) -> Mapping[str, FunctionDef]:
     return question_scope(q).functions
 
 
+def forbidden(q: Any, tree: Node) -> tuple[str, int] | None:
+    """The first name of the question's `forbid` the answer uses, and where: None when none is."""
+    banned = set(getattr(q, "forbid", ()))
+    if not banned:
+        return None
+    for node in walk(tree):
+        name = node.func if isinstance(node, Call) else node.name if isinstance(node, Name) else None
+        if name in banned:
+            return name, node.pos
+    return None
+
+
+def not_allowed(name: str) -> str:
+    return f"Your answer uses `{name}`, which this question does not allow."
+
+
 def _form_problem(q: Any, tree: Node) -> str | None:
+    if (banned := forbidden(q, tree)) is not None:
+        return not_allowed(banned[0])
     used = called_functions(tree) | free_names(tree)
-    banned = sorted(set(q.forbid) & used)
-    if banned:
-        return f"Your answer uses `{banned[0]}`, which this question does not allow."
     missing = sorted(set(q.require) - used)
     if missing:
         return f"Your answer should use `{missing[0]}`."
@@ -599,6 +621,8 @@ def grade_vector(variant: Variant, answer: str) -> Result:
         if tree.position is not None:
             return replace(tree, position=max(0, tree.position - shift))
         return tree
+    if (banned := forbidden(q, tree)) is not None:
+        return invalid(not_allowed(banned[0]), max(0, banned[1] - shift), FORBIDDEN_HINT)
     read_as = render(tree)
     try:
         value = np.asarray(evaluate(tree, {}), dtype=float)
@@ -616,7 +640,7 @@ def grade_vector(variant: Variant, answer: str) -> Result:
         return invalid(
             f"`{answer[comma.start() : comma.end()]}`: use a decimal point; "
             f"separate entries with a comma and a space, e.g. [0.5, 0.3].",
-            comma.start(),
+            comma.start() + 1,  # the comma itself
         )
     if value.shape != reference.shape:
         return Result(

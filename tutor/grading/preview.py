@@ -72,6 +72,10 @@ def _preview(variant: Variant, text: str) -> Preview:
         return Preview("error", exc.message, exc.hint, max(0, exc.position - shift))
     shown = render(tree)
     if isinstance(q, m.NumericQuestion | m.VectorQuestion):
+        from tutor.grading.grader import FORBIDDEN_HINT, forbidden, not_allowed
+
+        if (banned := forbidden(q, tree)) is not None:  # computing it would show the answer
+            return Preview("error", not_allowed(banned[0]), FORBIDDEN_HINT, max(0, banned[1] - shift))
         try:
             value = evaluate(tree, {})
         except ValueError:

@@ -15,7 +15,8 @@ def feedback_text(
     elif earned is not None:
         lines[0] += f" · score {earned:.2g}"
         if earned < result.score:
-            lines[0] += f" (the answer is worth {result.score:.2g}; hints or the solution cost the rest)"
+            spent = "hints, earlier tries or the solution cost the rest"
+            lines[0] += f" (the answer is worth {result.score:.2g}; {spent})"
     if result.rule:
         lines[0] += f" · {result.rule}" if result.verdict == "correct" else f" · needed: {result.rule}"
     if result.read_as and show_reading:

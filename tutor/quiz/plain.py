@@ -88,7 +88,12 @@ class PlainQuiz:
                 s.advance()
                 return True
             if result.counts_as_attempt:
-                self.write("Try again, or: hint, solution, retry, skip.")
+                note = s.try_note()
+                self.write(
+                    f"Try again ({note}), or: hint, solution, retry, skip."
+                    if note
+                    else "Try again, or: hint, solution, retry, skip."
+                )
 
     def code_notice(self) -> None:
         """Say once when code answers cannot run in the OS sandbox (or cannot run at all)."""

@@ -21,6 +21,32 @@ from tutor.progress.store import Attempt
 
 Answer = str | list[str] | set[int]
 
+_DRAWS = (m.Uniform, m.Integers, m.Choice, m.ArrayDraw)
+
+
+def retry_penalty(question: Any, bank: m.BankHeader | None = None) -> float:
+    """What each graded try after the first on one variant costs, as a share of its score.
+
+    The question's `retry_penalty`, else its bank's, else, for a choice question, 1/(options − 1),
+    so that picking through every option earns nothing for the last, right one (as in
+    PrairieLearn and STACK). Other types: 0, since a number or a formula is not guessed from a list.
+    """
+    if question.retry_penalty is not None:
+        return float(question.retry_penalty)
+    if bank is not None and bank.retry_penalty is not None:
+        return float(bank.retry_penalty)
+    if isinstance(question, m.ChoiceQuestion):
+        return 1.0 / (len(question.options) - 1)
+    return 0.0
+
+
+def variants_differ(question: Any) -> bool:
+    """Whether a fresh variant asks something new: it draws numbers, and is not a choice question,
+    whose right option stays right however its options are shuffled."""
+    return not isinstance(question, m.ChoiceQuestion) and any(
+        isinstance(spec, _DRAWS) for spec in question.params.values()
+    )
+
 
 @dataclass
 class QuestionState:
@@ -30,9 +56,10 @@ class QuestionState:
     hints_shown: int = 0
     solution_seen: bool = False
     attempts: int = 0  # graded attempts on this question, over all its variants
+    tries: int = 0  # graded tries on this variant: each after the first costs the retry penalty
     result: Result | None = None  # the latest graded result on the current variant
     best: float = 0.0
-    earned: float = 0.0  # what the latest graded attempt earned, after hint penalties
+    earned: float = 0.0  # what the latest graded attempt earned, after hint and retry penalties
     skipped: bool = False
 
     @property
@@ -49,7 +76,17 @@ class QuestionState:
 
     @property
     def penalty(self) -> float:
+        """What the hints shown so far cost."""
         return min(1.0, sum(h.penalty for h in self.hints[: self.hints_shown]))
+
+    @property
+    def retry_penalty(self) -> float:
+        return retry_penalty(self.question, self.entry.bank.bank)
+
+    @property
+    def deduction(self) -> float:
+        """The share of its score the next graded try loses: hints shown, and earlier tries."""
+        return min(1.0, self.penalty + self.retry_penalty * self.tries)
 
     @property
     def answered(self) -> bool:
@@ -164,9 +201,10 @@ class QuizSession:
             return grader_failed(exc)
         if not result.counts_as_attempt:
             return result
+        earned = 0.0 if state.solution_seen else result.score * (1.0 - state.deduction)
         state.attempts += 1
+        state.tries += 1
         state.result = result
-        earned = 0.0 if state.solution_seen else result.score * (1.0 - state.penalty)
         state.earned = earned
         state.best = max(state.best, earned)
         if self.on_attempt is not None:
@@ -193,6 +231,17 @@ class QuizSession:
         state.hints_shown += 1
         return state.variant.render(hint.text), hint.penalty
 
+    def try_note(self) -> str:
+        """What further tries cost, for the status line: empty when they cost nothing."""
+        state = self.current
+        if state.retry_penalty == 0:
+            return ""
+        each = f"each further try costs {state.retry_penalty:.0%}"
+        if state.tries == 0:
+            return each
+        worth = 0.0 if state.solution_seen else 1 - state.deduction
+        return f"next try earns at most {worth:.0%}, {each}"
+
     def shown_hints(self) -> list[str]:
         state = self.current
         return [state.variant.render(h.text) for h in state.hints[: state.hints_shown]]
@@ -208,12 +257,17 @@ class QuizSession:
         return text or "This question has no worked solution."
 
     def retry(self) -> Variant:
-        """A fresh variant of the current question: new numbers, hints and solution hidden again."""
+        """A fresh variant of the current question: new numbers, hints and solution hidden again.
+
+        A question whose variants all ask the same thing (a choice question, or one that draws
+        no number) keeps what was spent on it: its tries, hints and a seen solution."""
         state = self.current
         state.variant_number += 1
         state.variant = self._variant(state.entry, state.variant_number)
-        state.hints_shown = 0
-        state.solution_seen = False
+        if variants_differ(state.question):
+            state.tries = 0
+            state.hints_shown = 0
+            state.solution_seen = False
         state.result = None
         state.skipped = False
         return state.variant

@@ -19,7 +19,7 @@ from tutor.content import model as m
 from tutor.grading.grader import LETTERS
 from tutor.grading.limits import GRADE_TIME_CAP
 from tutor.grading.result import Result
-from tutor.quiz.session import QuizSession
+from tutor.quiz.session import QuizSession, variants_differ
 from tutor.tui.widgets.answers import AnswerArea, ChoiceAnswer, FreeAnswer, MathAnswer, answer_area
 from tutor.tui.widgets.feedback import FeedbackPanel, feedback_text
 
@@ -39,9 +39,9 @@ TYPE_NAMES = {
 }
 
 HOW_TO_ANSWER = {
-    "numeric": "Type a number or an expression such as -log(0.1); enter checks it.",
+    "numeric": "Type a number or an expression such as 1e4*ln(3); enter checks it.",
     "expression": "Type an expression; the line below shows how it is read. Enter checks it.",
-    "vector": "Type a list such as [0.2, 0.3, 0.5]; enter checks it.",
+    "vector": "Type a list such as [1.5, -2, 3/4]; enter checks it.",
     "text": "Type a word or short phrase; enter checks it.",
     "choice": "Pick with the arrow keys and space, or type the letter; ctrl+s checks.",
     "code": "Write the function; ctrl+s runs it against the tests.",
@@ -140,9 +140,10 @@ class QuizScreen(Screen[None]):
         hints = f"{hints_left} hint{'s' if hints_left != 1 else ''} left" if hints_left else "no hints left"
         if hints_left and state.hints[state.hints_shown].penalty:
             hints += f" (next costs {state.hints[state.hints_shown].penalty:.0%})"
+        tries = f" · {note}" if (note := s.try_note()) else ""
         self.query_one("#status", Label).update(
             f" Question {s.index + 1} of {s.total} · {kind} · "
-            f"score {s.score_so_far():.3g} of {s.max_score:.3g} · {hints}"
+            f"score {s.score_so_far():.3g} of {s.max_score:.3g} · {hints}{tries}"
         )
 
     @property
@@ -278,10 +279,11 @@ class QuizScreen(Screen[None]):
         text = self.session.solution()
         widget = self.query_one("#solution", Markdown)
         state = self.session.current
+        fresh = (
+            "ctrl+r gives a fresh one" if variants_differ(state.question) else "its variants all ask the same"
+        )
         note = (
-            ""
-            if state.best >= 1
-            else "\n\n*With the solution seen, this variant earns no score; ctrl+r gives a fresh one.*"
+            "" if state.best >= 1 else f"\n\n*With the solution seen, this variant earns no score; {fresh}.*"
         )
         widget.update(f"### Worked solution\n\n{text}{note}")
         widget.display = True

@@ -145,10 +145,11 @@ class PreviewLine(Static):
 class MathAnswer(AnswerArea):
     """One line of math (numeric, expression, vector) with its reading shown as it is typed."""
 
+    # Syntax only, with neutral numbers and names: never an answer, or nearly one, from a course
     PLACEHOLDERS = {
-        m.NumericQuestion: "a number or expression, e.g. -log(0.1) or 63/4",
-        m.VectorQuestion: "a list, e.g. [0.2, 0.3, 0.5]",
-        m.ExpressionQuestion: "an expression, e.g. 2(y_hat - y) or σ(z) - y",
+        m.NumericQuestion: "a number or expression, e.g. 2.5e-3 or 1e4*ln(3)",
+        m.VectorQuestion: "a list, e.g. [1.5, -2, 3/4]",
+        m.ExpressionQuestion: "an expression, e.g. 3(a - b)^2 or exp(-u)/2",
     }
 
     def compose(self) -> ComposeResult:
