@@ -21,10 +21,10 @@ from tutor.content import model as m
 from tutor.content.builtin import builtin_course_root
 from tutor.content.loader import load_course
 from tutor.content.variants import Variant, instantiate
-from tutor.grading.grader import LETTERS, grade, grade_choice, grade_free, grade_steps
+from tutor.grading.grader import grade, grade_choice, grade_free, grade_steps
 from tutor.grading.limits import GRADE_TIME_CAP, MAX_ANSWER_CHARS
 from tutor.grading.preview import preview
-from tutor.grading.selftest import fill_test_answer
+from tutor.grading.selftest import seed_answers
 
 SEEDS = 3  # variants per question
 
@@ -63,21 +63,6 @@ PIECES = [
     "__import__",
     "lambda",
 ]
-
-
-def seed_answers(variant: Variant) -> list[str]:
-    """Answers worth mutating: the answer key's tests, the reference, the option letters."""
-    q = variant.question
-    out = [fill_test_answer(t.answer, variant) for t in q.tests]
-    for text in (getattr(q, "answer", None), getattr(q, "start", None)):
-        if isinstance(text, str):
-            out.append(text)
-    if isinstance(q, m.DerivationQuestion):
-        out.append("\n".join(s.answer for s in q.steps))
-    if isinstance(q, m.ChoiceQuestion | m.FreeQuestion):
-        count = len(q.options) if isinstance(q, m.ChoiceQuestion) else len(q.rubric)
-        out += [LETTERS[i] for i in range(count)] + [str(i + 1) for i in range(count)]
-    return out or ["x"]
 
 
 def mutate(rng: random.Random, text: str) -> str:

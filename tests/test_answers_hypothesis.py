@@ -17,13 +17,13 @@ from hypothesis import strategies as st
 from tutor.content import model as m
 from tutor.content.builtin import builtin_course_root
 from tutor.content.loader import load_course
-from tutor.content.variants import Variant, instantiate
+from tutor.content.variants import instantiate
 from tutor.grading.code import screen
-from tutor.grading.grader import LETTERS, grade
+from tutor.grading.grader import grade
 from tutor.grading.limits import GRADE_TIME_CAP, MAX_ANSWER_CHARS
 from tutor.grading.preview import Preview, preview
 from tutor.grading.result import Result
-from tutor.grading.selftest import fill_test_answer
+from tutor.grading.selftest import seed_answers
 
 COURSE = load_course(builtin_course_root())
 VARIANTS = {qid: instantiate(entry.question, 0) for qid, entry in COURSE.questions.items()}
@@ -45,20 +45,6 @@ PIECES = [
     "y_hat",
     "z[0]",
 ]
-
-
-def seed_answers(variant: Variant) -> list[str]:
-    """Real answers to start from: the answer key's tests, the reference, option letters."""
-    q = variant.question
-    out = [fill_test_answer(t.answer, variant) for t in q.tests]
-    for text in (getattr(q, "answer", None), getattr(q, "start", None)):
-        if isinstance(text, str):
-            out.append(text)
-    if isinstance(q, m.DerivationQuestion):
-        out.append("\n".join(s.answer for s in q.steps))
-    if isinstance(q, m.ChoiceQuestion):
-        out += [LETTERS[i] for i in range(len(q.options))]
-    return out or ["x"]
 
 
 EDITS = st.lists(

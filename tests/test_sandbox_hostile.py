@@ -32,6 +32,18 @@ from tutor.content.model import CodeQuestion
 from tutor.grading import sandbox
 from tutor.grading.code import grade_code
 
+# What every escape ends with: from a frame, or a module's globals, to the real `os`.
+_TO_OS = """
+    def _modules(g):
+        imp = g["importlib"].import_module
+        return imp("os"), imp("builtins"), imp
+
+    def _from_frame(frame):
+        while frame is not None and "importlib" not in frame.f_globals:
+            frame = frame.f_back
+        return _modules(frame.f_globals)
+"""
+
 ESCAPES = {
     # generator frames: gi_frame and f_back carry no underscore
     "generator": """
@@ -39,12 +51,7 @@ ESCAPES = {
             def gen():
                 yield me.gi_frame.f_back
             me = gen()
-            frame = next(me)
-            while frame is not None and "importlib" not in frame.f_globals:
-                frame = frame.f_back
-            g = frame.f_globals
-            imp = g["importlib"].import_module
-            return imp("os"), imp("builtins"), imp
+            return _from_frame(next(me))
     """,
     # a traceback read through a class pattern's keyword (not an attribute node)
     "match-traceback": """
@@ -54,12 +61,7 @@ ESCAPES = {
             except Exception as exc:
                 match exc:
                     case ZeroDivisionError(__traceback__=tb):
-                        frame = tb.tb_frame
-            while frame is not None and "importlib" not in frame.f_globals:
-                frame = frame.f_back
-            g = frame.f_globals
-            imp = g["importlib"].import_module
-            return imp("os"), imp("builtins"), imp
+                        return _from_frame(tb.tb_frame)
     """,
     # the runner's own module, found from the class hierarchy through match patterns
     "match-subclasses": """
@@ -79,11 +81,16 @@ ESCAPES = {
                         pass
                 match init:
                     case object(__globals__=g) if "importlib" in g and "sys" in g:
-                        imp = g["importlib"].import_module
-            return imp("os"), imp("builtins"), imp
+                        return _modules(g)
             raise RuntimeError("no escape")
     """,
 }
+
+
+def escape_source(name: str) -> str:
+    """Source defining `_escape()`, which returns the real (os, builtins, import_module)."""
+    return textwrap.dedent(_TO_OS) + textwrap.dedent(ESCAPES[name])
+
 
 MODES = ("bwrap", "bwrap-nobody", "plain")
 
@@ -120,7 +127,7 @@ TAG = f"hostile-tests-{os.getpid()}"
 
 def attack(payload: str, escape: str = "generator", wall_time: float = 20.0) -> str:
     """Run `payload` as the body of f(x), after an escape; what f returned, or its error."""
-    source = textwrap.dedent(ESCAPES[escape]) + "\ndef f(x):\n    os, B, imp = _escape()\n"
+    source = escape_source(escape) + "\ndef f(x):\n    os, B, imp = _escape()\n"
     source += textwrap.indent(textwrap.dedent(payload).strip(), "    ") + "\n"
     request = {
         "role": "answer",
@@ -368,7 +375,7 @@ def mse() -> CodeQuestion:
 
 def _answer(payload: str, escape: str = "generator") -> str:
     body = textwrap.indent(textwrap.dedent(payload).strip(), "    ")
-    return textwrap.dedent(ESCAPES[escape]) + f"\ndef mse(y, yhat):\n    os, B, imp = _escape()\n{body}\n"
+    return escape_source(escape) + f"\ndef mse(y, yhat):\n    os, B, imp = _escape()\n{body}\n"
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -442,7 +449,7 @@ def test_a_course_file_cannot_reach_the_app_either(
     """The reference is an author's code, untrusted once courses are shared: it is sandboxed too."""
     _use(monkeypatch, "bwrap")
     target = tmp_path / "from-reference.txt"
-    escape = textwrap.dedent(ESCAPES["generator"])
+    escape = escape_source("generator")
     reference = escape + textwrap.dedent(
         f"""
         os, B, imp = _escape()

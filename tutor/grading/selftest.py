@@ -41,6 +41,24 @@ def fill_test_answer(text: str, variant: Variant) -> str:
     return fill(text, values)
 
 
+def seed_answers(variant: Variant) -> list[str]:
+    """Real answers to start fuzzing from: the answer key's tests, the reference, and for
+    choice and free questions their option letters and numbers."""
+    from tutor.grading.grader import LETTERS
+
+    q = variant.question
+    out = [fill_test_answer(t.answer, variant) for t in q.tests]
+    for text in (getattr(q, "answer", None), getattr(q, "start", None)):
+        if isinstance(text, str):
+            out.append(text)
+    if isinstance(q, m.DerivationQuestion):
+        out.append("\n".join(s.answer for s in q.steps))
+    if isinstance(q, m.ChoiceQuestion | m.FreeQuestion):
+        count = len(q.options) if isinstance(q, m.ChoiceQuestion) else len(q.rubric)
+        out += [LETTERS[i] for i in range(count)] + [str(i + 1) for i in range(count)]
+    return out or ["x"]
+
+
 class _Exact:
     """Formats as full precision inside `fill`, whatever the placeholder's spec."""
 
