@@ -125,10 +125,8 @@ def _fresh_status(monkeypatch: pytest.MonkeyPatch) -> Any:
 TAG = f"hostile-tests-{os.getpid()}"
 
 
-def attack(payload: str, escape: str = "generator", wall_time: float = 20.0) -> str:
-    """Run `payload` as the body of f(x), after an escape; what f returned, or its error."""
-    source = escape_source(escape) + "\ndef f(x):\n    os, B, imp = _escape()\n"
-    source += textwrap.indent(textwrap.dedent(payload).strip(), "    ") + "\n"
+def run_f(source: str, wall_time: float) -> sandbox.Outcome:
+    """Run `source`'s f(1.5) as an answer is run, in the current mode."""
     request = {
         "role": "answer",
         "source": source,
@@ -138,6 +136,14 @@ def attack(payload: str, escape: str = "generator", wall_time: float = 20.0) -> 
     }
     outcome = sandbox.run_code(request, wall_time)
     assert isinstance(outcome, sandbox.Outcome)
+    return outcome
+
+
+def attack(payload: str, escape: str = "generator", wall_time: float = 20.0) -> str:
+    """Run `payload` as the body of f(x), after an escape; what f returned, or its error."""
+    source = escape_source(escape) + "\ndef f(x):\n    os, B, imp = _escape()\n"
+    source += textwrap.indent(textwrap.dedent(payload).strip(), "    ") + "\n"
+    outcome = run_f(source, wall_time)
     out = outcome.by_case("out").get(0)
     if out is None:
         return f"stopped: rc={outcome.returncode} {outcome.protocol_error or ''} {outcome.stderr[-300:]}"
@@ -728,15 +734,7 @@ def test_honest_numpy_work_runs_under_the_filter(monkeypatch: pytest.MonkeyPatch
             return float(s.sum() + e.sum() + ff.real.sum() + p + u.sum() + ein + len(text) + big) + x
         """
     )
-    request = {
-        "role": "answer",
-        "source": source,
-        "function": "f",
-        "cases": [[{"t": "float", "v": 1.5}]],
-        "limits": {"cpu": 5, "memory_mb": 512},
-    }
-    outcome = sandbox.run_code(request, 60)
-    assert isinstance(outcome, sandbox.Outcome)
+    outcome = run_f(source, 60)
     out = outcome.by_case("out").get(0)
     assert out is not None and "value" in out, (out, outcome.stderr)
 
