@@ -256,3 +256,12 @@ def test_the_preview_never_computes_a_forbidden_builtin() -> None:
     assert shown.kind == "error" and "does not allow" in shown.text and shown.position == 0
     assert "0.09" not in shown.text + (shown.hint or "")
     assert preview(variant, "[1, 2]/3").kind == "ok"
+
+
+def test_feedback_never_carries_terminal_escapes_or_lone_surrogates():
+    from tutor.grading.result import Result
+
+    result = Result("invalid", feedback=("`\x1b]0;pwn\x07` is not \ud800 a name",), read_as="\x9b2J")
+    text = " ".join(result.feedback) + (result.read_as or "")
+    text.encode("utf-8")  # no lone surrogate left
+    assert not any(ch in text for ch in "\x1b\x07\x9b")

@@ -395,10 +395,9 @@ def test_the_grade_cannot_be_forged(monkeypatch: pytest.MonkeyPatch, mode: str, 
         """,
         # frames on the result pipe: every case 'matched', then done, then exit
         "frames": """
-            import json
             w = imp("json")
             for i in range(200):
-                data = w.dumps({"event": "out", "case": i, "value": {"t": "float", "v": 0.5}}).encode()
+                data = B.getattr(w, "dumps")({"event": "out", "case": i, "value": {"t": "float", "v": 0.5}}).encode()
                 os.write(3, len(data).to_bytes(4, "big") + data)
             data = b'{"event":"done"}'
             os.write(3, len(data).to_bytes(4, "big") + data)
@@ -511,6 +510,21 @@ def test_floods_of_output_do_not_reach_the_app(
             frame = (2).to_bytes(4, "big") + b"{}"
             os.write(3, frame * 1_300_000)
             return -1.0
+        """,
+        # lists of empty lists: a few bytes each on the wire, many times that once decoded
+        """
+            body = b'{"event":"x","v":[' + b"[[]]," * 800_000 + b'[]]}'
+            os.write(3, len(body).to_bytes(4, "big") + body)
+            os.write(3, len(body).to_bytes(4, "big") + body)
+            return -1.0
+        """,
+        # an error report with megabytes in every field
+        """
+            w = imp("json")
+            error = {"type": "T" * 3_000_000, "message": "m" * 1_000_000, "line": 10**300, "text": "x" * 1_000_000}
+            data = B.getattr(w, "dumps")({"event": "out", "case": 0, "error": error}).encode()
+            os.write(3, len(data).to_bytes(4, "big") + data)
+            os.pause()
         """,
         # an honest-looking answer with a huge output array
         """
@@ -776,3 +790,79 @@ def test_an_installed_bubblewrap_is_used(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv(sandbox.ENV_POLICY, "auto")
     status = sandbox.status(refresh=True)
     assert status.sandboxed, status.reason
+
+
+@pytest.mark.parametrize("mode", ["bwrap", "plain"])
+def test_a_forged_error_report_is_cut_to_size(
+    monkeypatch: pytest.MonkeyPatch, mode: str, mse: CodeQuestion
+) -> None:
+    _use(monkeypatch, mode)
+    payload = """
+        w = imp("json")
+        error = {"type": "T" * 100_000, "message": "m" * 100_000, "line": {"a": 1}, "text": "x" * 100_000}
+        data = B.getattr(w, "dumps")({"event": "out", "case": 0, "error": error}).encode()
+        os.write(3, len(data).to_bytes(4, "big") + data)
+        os.pause()
+    """
+    result = grade_code(mse, _answer(payload), 1)
+    assert result.verdict == "incorrect"
+    assert max(len(line) for line in result.feedback) < 1000, [len(line) for line in result.feedback]
+    assert "{'a': 1}" not in " ".join(result.feedback)
+
+
+def test_a_large_honest_output_is_a_wrong_shape_not_a_protocol_error(mse: CodeQuestion) -> None:
+    # an outer product where a mean was asked: 90,000 values on each of the 22 inputs
+    question = mse.model_copy(update={"args": {**mse.args}})
+    source = "def mse(y, yhat):\n    import numpy as np\n    return np.ones((300, 300))"
+    result = grade_code(question, source, 1)
+    assert result.verdict == "incorrect" and result.notes == ("wrong-shape",), result
+    assert "do not write to files" not in " ".join(result.feedback)
+
+
+@pytest.mark.parametrize("mode", ["bwrap", "plain"])
+def test_the_runner_has_no_capabilities_and_a_read_only_request(
+    monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    _use(monkeypatch, mode)
+    got = attack(
+        """
+        os.close(1)
+        status = B.open("/proc/self/status").read() if "proc" in os.listdir("/") else "CapEff: 0 CapBnd: 0"
+        caps = status.split("CapEff:")[1].split()[0] + " " + status.split("CapBnd:")[1].split()[0]
+        try:
+            os.write(0, b"x")
+            wrote = "wrote"
+        except OSError:
+            wrote = "refused"
+        return caps + " " + wrote
+        """
+    )
+    eff, bnd, wrote = got.split()
+    assert int(eff, 16) == 0 and int(bnd, 16) == 0, got
+    assert wrote == "refused"
+
+
+def test_a_broken_reference_is_run_once_per_variant(
+    monkeypatch: pytest.MonkeyPatch, mse: CodeQuestion
+) -> None:
+    """A reference that fails (here: hangs until its clock runs out) fails the same way each
+    time: its result is remembered, so the next grade of that variant does not wait again."""
+    runs: list[str] = []
+    real = sandbox.run_code
+
+    def counting(request: dict[str, Any], wall_time: float) -> Any:
+        runs.append(request["role"])
+        return real(request, wall_time)
+
+    monkeypatch.setattr(sandbox, "run_code", counting)
+    question = mse.model_copy(update={"reference": "def mse(y, yhat):\n    raise ValueError('broken')\n"})
+    for _ in range(3):
+        result = grade_code(question, "def mse(y, yhat):\n    return 0.0", 7)
+        assert result.verdict == "undecided" and "broken-question" in result.notes
+    assert runs.count("reference") == 1, runs
+
+
+def test_a_reference_returning_a_huge_integer_is_a_broken_question(mse: CodeQuestion) -> None:
+    question = mse.model_copy(update={"reference": "def mse(y, yhat):\n    return 10**4000\n"})
+    result = grade_code(question, "def mse(y, yhat):\n    return 0.0", 8)
+    assert result.verdict == "undecided" and "broken-question" in result.notes, result

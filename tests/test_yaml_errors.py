@@ -118,3 +118,15 @@ def test_flow_collections_thousands_deep_are_refused_at_their_line(make_course, 
     assert got[0].startswith("questions/a.yaml:6:")
     assert got[0].endswith(": nesting deeper than 100 levels")
     assert list(load_course(root).questions) == ["good"]  # the rest of the course loads
+
+
+def test_an_integer_of_thousands_of_digits_is_reported_at_its_line(make_course):
+    # Python refuses to read integers over 4,300 digits: that was a traceback from the loader
+    text = (
+        "bank: b\ntitle: t\nquestions:\n  - id: q\n    type: numeric\n    prompt: p\n    answer: "
+        + "9" * 5000
+        + "\n"
+    )
+    root = make_course(questions={"a.yaml": text})
+    got = messages(root)
+    assert len(got) == 1 and got[0].startswith("questions/a.yaml:7:13: this value cannot be read"), got

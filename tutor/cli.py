@@ -376,7 +376,9 @@ def grade_command(
         rule = f"  ({result.rule})" if result.verdict == "correct" else f"  (needed: {result.rule})"
     click.echo(f"{result.label}{score}{rule}")
     if result.verdict == "invalid" and result.position is not None:
-        click.echo(f"  {answer}\n  {' ' * result.position}^")
+        from tutor.grading.result import printable
+
+        click.echo(f"  {printable(answer)}\n  {' ' * result.position}^")
     for line in result.feedback:
         click.echo(f"  {line}")
     if result.notes:

@@ -230,7 +230,10 @@ class _Builder:
             raise YamlError(
                 f"unsupported YAML tag `{node.tag}`: only plain values are allowed", self._pos(node)
             )
-        return self.constructor.construct_object(node)
+        try:
+            return self.constructor.construct_object(node)
+        except ValueError as exc:  # an integer of more than 4,300 digits, say
+            raise YamlError(f"this value cannot be read: {exc}", self._pos(node)) from None
 
     def _mapping(self, node: MappingNode, path: Path, depth: int) -> dict[Any, Any]:
         if node.tag != "tag:yaml.org,2002:map":

@@ -28,6 +28,7 @@ without it (`TUTOR_CODE_SANDBOX=none`, or no bubblewrap installed) it is the mai
 from __future__ import annotations
 
 import ast
+import base64
 import builtins
 import contextlib
 import copy
@@ -101,6 +102,9 @@ class Truncated:
     head: list[float]
 
 
+_WIRE = {"bool": "|b1", "int": "<i8", "float": "<f8"}
+
+
 def _num(x: float) -> float | str:
     # Strict JSON has no NaN or Infinity: send them as 'nan', 'inf', '-inf'.
     return x if math.isfinite(x) else repr(x)
@@ -130,16 +134,19 @@ def _encode_array(a: Any, original: Any) -> dict[str, Any]:
             a = a.astype(float)
         except (TypeError, ValueError):
             return _opaque(original)
-    dtype = {"b": "bool", "i": "int", "u": "int", "f": "float"}[a.dtype.kind]
+    if a.dtype.kind == "u":
+        a = a.astype(float)  # an unsigned 64-bit value may not fit a signed one
+    dtype = {"b": "bool", "i": "int", "f": "float"}[a.dtype.kind]
     out: dict[str, Any] = {"t": "array", "dtype": dtype, "shape": list(a.shape)}
     flat = a.ravel()
     if a.size > MAX_ELEMENTS:
         out["truncated"] = True
-        flat = flat[:HEAD]
-    data = flat.tolist()
-    if dtype == "float":
-        data = [_num(x) for x in data]
-    out["data"] = data
+        out["data"] = [_num(float(x)) for x in flat[:HEAD]]
+        return out
+    # Raw little-endian bytes in base64: 8 bytes a value once decoded, whatever the JSON held,
+    # so the parent's memory follows the byte count it caps.
+    raw = np.ascontiguousarray(flat, dtype=_WIRE[dtype]).tobytes()
+    out["b64"] = base64.b64encode(raw).decode("ascii")
     return out
 
 
@@ -187,11 +194,15 @@ def decode(obj: dict[str, Any]) -> Any:
         return str(obj["v"])
     if t == "array":
         shape = tuple(int(n) for n in obj["shape"])
+        if len(shape) > 32 or any(n < 0 for n in shape):
+            raise ValueError("not an array's shape")
         if obj.get("truncated"):
-            return Truncated(shape, [float(x) for x in obj["data"]])
-        dtype = {"bool": bool, "int": np.int64, "float": float}[obj["dtype"]]
-        data = [float(x) for x in obj["data"]] if obj["dtype"] == "float" else obj["data"]
-        return np.array(data, dtype=dtype).reshape(shape)
+            return Truncated(shape, [float(x) for x in obj["data"]][:HEAD])
+        raw = base64.b64decode(obj["b64"], validate=True)
+        values = np.frombuffer(raw, dtype=_WIRE[obj["dtype"]])
+        if values.size != math.prod(shape):
+            raise ValueError("an array whose values do not fill its shape")
+        return values.reshape(shape).copy()
     return Opaque(str(obj.get("type", "?")), str(obj.get("text", "?")))
 
 
@@ -308,6 +319,35 @@ def seccomp_program(pid: int) -> bytes | None:
     op(ld, 0, 0, 0)
     one_of(tuple(allowed), allow, errno(_EPERM))
     return b"".join(struct.pack("<HBBI", *ins) for ins in prog)
+
+
+def drop_capabilities() -> None:
+    """Give up every Linux capability (a root app's runner without bubblewrap has them all),
+    before the filter, which then refuses to take any back. Best effort, like the limits."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        class _Header(ctypes.Structure):
+            _fields_ = (("version", ctypes.c_uint32), ("pid", ctypes.c_int))
+
+        class _Data(ctypes.Structure):
+            _fields_ = (
+                ("effective", ctypes.c_uint32),
+                ("permitted", ctypes.c_uint32),
+                ("inheritable", ctypes.c_uint32),
+            )
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        ulong = ctypes.c_ulong
+        for cap in range(64):  # PR_CAPBSET_DROP: none can come back through a program either
+            libc.prctl(24, ulong(cap), ulong(0), ulong(0), ulong(0))
+        libc.prctl(47, ulong(4), ulong(0), ulong(0), ulong(0))  # PR_CAP_AMBIENT_CLEAR_ALL
+        header = _Header(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
+        libc.capset(ctypes.byref(header), (_Data * 2)())
+    except (OSError, AttributeError, ImportError):
+        pass
 
 
 def install_seccomp() -> bool:
@@ -473,8 +513,12 @@ def _load(source: str, filename: str, namespace: dict[str, Any], function: str) 
     return fn
 
 
-def read_frames(data: bytes) -> tuple[list[Any], bytes]:
-    """Split complete frames off `data`: (decoded JSON values, the unfinished rest)."""
+def read_frames(data: bytes, max_containers: int | None = None) -> tuple[list[Any], bytes]:
+    """Split complete frames off `data`: (decoded JSON values, the unfinished rest).
+
+    With `max_containers`, a frame holding more `[` and `{` than that is a ValueError before it
+    is decoded: a few bytes each, they would be objects of many times their size once read.
+    """
     frames: list[Any] = []
     view = memoryview(data)
     pos = 0
@@ -483,7 +527,10 @@ def read_frames(data: bytes) -> tuple[list[Any], bytes]:
         end = pos + FRAME_HEADER.size + size
         if end > len(view):
             break
-        frames.append(json.loads(bytes(view[pos + FRAME_HEADER.size : end]).decode("utf-8")))
+        frame = bytes(view[pos + FRAME_HEADER.size : end])
+        if max_containers is not None and frame.count(b"[") + frame.count(b"{") > max_containers:
+            raise ValueError("a frame of too many lists and mappings")
+        frames.append(json.loads(frame.decode("utf-8")))
         pos = end
     return frames, bytes(view[pos:])
 
@@ -513,6 +560,7 @@ def main() -> None:
     source: str = request["source"]
     _preload(source)
     _seal()
+    drop_capabilities()
     sealed = install_seccomp()
     emit("start", seccomp=sealed, uid=os.getuid() if hasattr(os, "getuid") else None)
     if role == "probe":

@@ -247,16 +247,25 @@ def _inputs(case: list[tuple[str, Any]]) -> str:
     return ", ".join(f"{name} = {show(value)}" for name, value in case) or "no arguments"
 
 
+def _text(value: Any, limit: int = 300) -> str:
+    """A field of an error report, as text of at most `limit` characters, whatever it was."""
+    text = value if isinstance(value, str) else ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _describe(error: Any) -> str:
-    """'line 3: return np.where(...) — ValueError: operands could not be broadcast…'"""
+    """'line 3: return np.where(...) — ValueError: operands could not be broadcast…'
+
+    The report comes from the answer's own process, so every field is checked and cut here.
+    """
     if not isinstance(error, dict):
         error = {}
-    kind = str(error.get("type", "Error"))
-    message = str(error.get("message") or "").rstrip(".")
+    kind = _text(error.get("type"), 80) or "Error"
+    message = _text(error.get("message")).rstrip(".")
     text = f"{kind}: {message}" if message else kind
-    if error.get("line"):
-        source_line = error.get("text") or ""
-        text = f"line {error['line']}: {source_line} — {text}"
+    line = error.get("line")
+    if isinstance(line, int) and not isinstance(line, bool) and 0 < line <= MAX_SOURCE:
+        text = f"line {line}: {_text(error.get('text'))} — {text}"
     return text
 
 
@@ -308,7 +317,7 @@ def _numbers(value: Any) -> Any:
         return None
     try:
         return np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int of 4,000 digits
         return None
 
 
@@ -412,7 +421,7 @@ def _decoded(event: dict[str, Any]) -> Any:
 
 # Reference outputs by (reference, function, inputs, limits): a retry of the same variant, or
 # the next learner on it, runs only the answer.
-_REFERENCE_CACHE: OrderedDict[str, list[Any]] = OrderedDict()
+_REFERENCE_CACHE: OrderedDict[str, list[Any] | Result] = OrderedDict()
 _REFERENCE_CACHE_SIZE = 128
 _cache_lock = threading.Lock()
 
@@ -489,6 +498,18 @@ def _reference_outputs(
     run = sandbox.run_code(request, wall_time)
     if isinstance(run, sandbox.Status):
         return unavailable(run)
+    outputs = _read_reference(run, cases)
+    if run.first("start") is None:
+        return outputs  # the runner did not start: try again next time
+    with _cache_lock:
+        # a broken reference too: it is broken for this variant every time, and may be slow
+        _REFERENCE_CACHE[key] = outputs
+        while len(_REFERENCE_CACHE) > _REFERENCE_CACHE_SIZE:
+            _REFERENCE_CACHE.popitem(last=False)
+    return outputs
+
+
+def _read_reference(run: Outcome, cases: list[list[tuple[str, Any]]]) -> list[Any] | Result:
     if run.first("start") is None:
         return _broken(f"the code runner did not start ({run.stderr.strip()[-300:] or 'no output'})")
     if run.protocol_error:
@@ -509,11 +530,11 @@ def _reference_outputs(
         want = _decoded(event)
         if isinstance(want, Opaque | Truncated):
             return _broken(f"its reference solution returns {show(want)}, which cannot be compared")
+        if isinstance(want, int) and not isinstance(want, bool) and abs(want) > 2**1023:
+            return _broken(
+                f"its reference solution returns an integer too large to compare ({_inputs(case)})"
+            )
         wants.append(want)
-    with _cache_lock:
-        _REFERENCE_CACHE[key] = wants
-        while len(_REFERENCE_CACHE) > _REFERENCE_CACHE_SIZE:
-            _REFERENCE_CACHE.popitem(last=False)
     return wants
 
 
@@ -572,6 +593,17 @@ def grade_code(
 
     if run.first("start") is None and not (run.timed_out or run.protocol_error):
         return _broken(f"the code runner did not start ({run.stderr.strip()[-300:] or 'no output'})")
+    if run.too_large:
+        return Result(
+            "incorrect",
+            0.0,
+            notes=("too-large",),
+            feedback=(
+                f"Your function's outputs are far larger than expected ({run.protocol_error} over "
+                f"{len(cases)} test inputs): check the shape of what it returns.",
+            ),
+            details={"cases": len(cases)},
+        )
     if run.protocol_error:
         return invalid(
             f"Your code's results could not be read: it sent {run.protocol_error}. "

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+# Control characters (terminal escape sequences among them) and lone surrogates, which no
+# terminal or web page can show: words for a learner never carry them, whoever wrote them.
+_UNSHOWABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """`text` with every control character and lone surrogate shown as U+FFFD."""
+    return _UNSHOWABLE.sub("\ufffd", text)
+
 
 Verdict = Literal["correct", "partial", "incorrect", "invalid", "undecided"]
 
@@ -27,6 +38,13 @@ class Result:
     position: int | None = None  # for `invalid`: where in the answer the problem is
     parts: tuple[Result, ...] = ()  # per step, per line or per test case
     details: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Feedback and readings often quote the answer back: one place makes them printable.
+        if any(_UNSHOWABLE.search(line) for line in self.feedback):
+            object.__setattr__(self, "feedback", tuple(printable(line) for line in self.feedback))
+        if self.read_as is not None and _UNSHOWABLE.search(self.read_as):
+            object.__setattr__(self, "read_as", printable(self.read_as))
 
     @property
     def counts_as_attempt(self) -> bool:

@@ -13,15 +13,15 @@ otherwise runs code unsandboxed; `required` refuses to run code without it (`tut
 `none` never uses it (tests of the fallback; machines where bubblewrap misbehaves).
 
 Every run's output is read up to a cap: the result pipe (length-prefixed JSON frames) up to
-`MAX_RESULTS` bytes, stdout and stderr up to `MAX_DIAGNOSTICS` each; the rest is dropped and
-the run stopped, so no answer can make the app hold more than a few megabytes.
+`MAX_CASE_RESULTS` bytes a test case, stdout and stderr up to `MAX_DIAGNOSTICS` each; beyond
+that the run is stopped. Arrays travel as raw bytes (base64), and a frame may hold only a few
+nested containers, so what the app holds follows the bytes it counts.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import re
 import selectors
 import shutil
 import signal
@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from tutor.grading import _code_runner as runner
+from tutor.grading.result import printable
 
 ENV_POLICY = "TUTOR_CODE_SANDBOX"
 # Passed into every run's environment when set, so that its processes can be told apart from
@@ -46,8 +47,11 @@ POLICIES = ("auto", "required", "none")
 RUNNER = Path(runner.__file__)
 SANDBOX_RUNNER = "/runner/runner.py"
 NOBODY = 65534
-MAX_RESULTS = 8 << 20  # bytes of result frames from one run
-MAX_FRAME = 4 << 20  # bytes in one frame (an output of up to runner.MAX_ELEMENTS values)
+MAX_FRAME = 2 << 20  # bytes in one frame: an output of runner.MAX_ELEMENTS values is ~1.1 MB
+MAX_CASE_RESULTS = MAX_FRAME  # bytes of results a run may send per test case (and 4 more)
+MAX_RESULTS = 64 << 20  # and in all, whatever the number of cases
+MAX_CONTAINERS = 1024  # `[` and `{` in one frame; an honest one has a handful
+MAX_STRING = 2000  # characters of any text in a frame (arrays' bytes apart)
 MAX_DIAGNOSTICS = 64 << 10  # bytes of stdout, and of stderr, kept from one run
 TMPFS_SIZE = 1 << 20
 INSTALL_HINT = "install the `bubblewrap` package (apt install bubblewrap, dnf install bubblewrap)"
@@ -87,6 +91,7 @@ class Outcome:
     stderr: str = ""
     timed_out: bool = False
     protocol_error: str | None = None  # frames that were not what the runner writes
+    too_large: bool = False  # the protocol error is only that there was too much of it
 
     def first(self, event: str) -> dict[str, Any] | None:
         return next((f for f in self.frames if f.get("event") == event), None)
@@ -310,9 +315,10 @@ def run(
     if unprivileged:
         extra = {"user": NOBODY, "group": NOBODY, "extra_groups": []}
     try:
-        with tempfile.TemporaryFile() as stdin:  # a file, so writing the request never blocks
-            stdin.write(payload.encode("utf-8"))
-            stdin.seek(0)
+        # A file, so that writing the request never blocks; handed over read-only.
+        with tempfile.NamedTemporaryFile() as request_file, open(request_file.name, "rb") as stdin:
+            request_file.write(payload.encode("utf-8"))
+            request_file.flush()
             proc = subprocess.Popen(
                 argv,
                 stdin=stdin,
@@ -330,7 +336,7 @@ def run(
         return outcome
     os.close(results_w)
     # An honest run sends a frame per case and a few more; a flood of tiny frames is not one.
-    max_frames = len(request.get("cases", ())) + 16
+    max_frames = len(request.get("cases", ())) + 16  # results_cap in _collect follows it
     try:
         _collect(proc, results_r, wall_time, outcome, max_frames)
     except BaseException:
@@ -345,7 +351,8 @@ def _collect(
     assert proc.stdout is not None and proc.stderr is not None
     streams = {results_r: "results", proc.stdout.fileno(): "stdout", proc.stderr.fileno(): "stderr"}
     kept = {"results": bytearray(), "stdout": bytearray(), "stderr": bytearray()}
-    caps = {"results": MAX_RESULTS, "stdout": MAX_DIAGNOSTICS, "stderr": MAX_DIAGNOSTICS}
+    results_cap = min(MAX_RESULTS, (max_frames - 12) * MAX_CASE_RESULTS)
+    caps = {"results": results_cap, "stdout": MAX_DIAGNOSTICS, "stderr": MAX_DIAGNOSTICS}
     pending = b""
     deadline = time.monotonic() + wall_time
     selector = selectors.DefaultSelector()
@@ -375,7 +382,8 @@ def _collect(
                     kept[name] += chunk[: max(room, 0)]  # the rest is read and dropped
                     continue
                 if len(chunk) > room:
-                    outcome.protocol_error = f"more than {MAX_RESULTS >> 20} MB of results"
+                    outcome.too_large = True
+                    outcome.protocol_error = f"more than {results_cap >> 20} MB of results"
                     _kill(proc)
                     streams.clear()
                     break
@@ -405,21 +413,20 @@ def _collect(
     outcome.stderr = bytes(kept["stderr"]).decode("utf-8", "replace")[-2000:]
 
 
-# Control characters (terminal escapes among them) and lone surrogates never reach a screen.
-_UNSHOWABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 MAX_DEPTH = 8  # an honest frame nests four deep ({"value": {"data": [...]}})
 
 
-def clean(value: Any, depth: int = 0) -> Any:
-    """A frame's value with every string made printable; ValueError when nested too deep."""
+def clean(value: Any, depth: int = 0, key: str = "") -> Any:
+    """A frame's value with every string printable and cut to `MAX_STRING` (an array's bytes
+    apart); ValueError when nested too deep."""
     if depth > MAX_DEPTH:
         raise ValueError("nested too deep")
     if isinstance(value, str):
-        return _UNSHOWABLE.sub("\ufffd", value)
+        return value if key == "b64" else printable(value[:MAX_STRING])
     if isinstance(value, list):
         return [clean(item, depth + 1) for item in value]
     if isinstance(value, dict):
-        return {clean(k, depth + 1): clean(v, depth + 1) for k, v in value.items()}
+        return {str(clean(k, depth + 1)): clean(v, depth + 1, str(k)) for k, v in value.items()}
     return value
 
 
@@ -430,7 +437,7 @@ def _take_frames(pending: bytes, outcome: Outcome, max_frames: int) -> bytes | s
         if size > MAX_FRAME:
             return f"a result of {size} bytes (at most {MAX_FRAME >> 20} MB)"
     try:
-        frames, rest = runner.read_frames(pending)
+        frames, rest = runner.read_frames(pending, max_containers=MAX_CONTAINERS)
         frames = [clean(frame) for frame in frames]
     except (ValueError, UnicodeDecodeError, RecursionError, MemoryError):
         return "a result that is not in the runner's format"
