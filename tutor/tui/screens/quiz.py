@@ -6,12 +6,13 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Label, LoadingIndicator, Markdown
 from textual.worker import Worker, WorkerState
 
@@ -59,6 +60,11 @@ NEXT_STEPS = {
 }
 
 
+# Keys kept for the answer input when typed before it has focus (with every printable one).
+FOCUS_TRIES = 20  # refreshes to wait for a new answer input to be there and focused
+EARLY_KEYS = ("enter", "backspace", "delete", "left", "right", "home", "end", "tab", "space")
+
+
 class QuizScreen(Screen[None]):
     CSS_PATH = "quiz.tcss"
     BINDINGS = [
@@ -73,6 +79,10 @@ class QuizScreen(Screen[None]):
         Binding("pagedown", "scroll_question(1)", "Scroll down", show=False, priority=True),
     ]
 
+    # Nothing is focused until the answer input is (a Check button focused first would take an
+    # early enter); keys typed before then are kept and replayed into it.
+    AUTO_FOCUS = ""
+
     grading: reactive[bool] = reactive(False)
 
     def __init__(self, session: QuizSession, title: str, ref: str | None) -> None:
@@ -83,6 +93,7 @@ class QuizScreen(Screen[None]):
         self._grade_timer: Any = None
         self._area: AnswerArea | None = None
         self._pending_answer: Any = None
+        self._early_keys: list[events.Key] | None = None  # typed before the input had focus
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -122,8 +133,9 @@ class QuizScreen(Screen[None]):
         box.remove_children()
         area = answer_area(state.variant)
         self._area = area  # the old one may still be on its way out of the DOM
+        self._early_keys = []
         box.mount(area)
-        self.call_after_refresh(area.focus_input)
+        self.call_after_refresh(self._focus_answer, area)
         self.query_one("#hints", Markdown).update("")
         self.query_one("#hints").display = False
         self.query_one("#solution", Markdown).update("")
@@ -131,6 +143,32 @@ class QuizScreen(Screen[None]):
         self.query_one(FeedbackPanel).clear()
         self.query_one("#question", VerticalScroll).scroll_home(animate=False)
         self.update_status()
+
+    def _focus_answer(self, area: AnswerArea, tries: int = 0) -> None:
+        """Focus the new answer input, then hand it the keys typed while it was on its way."""
+        if area is not self._area:
+            return  # a newer question took its place
+        widget = area.focus_input()
+        if widget is None:
+            if tries < FOCUS_TRIES:
+                self.call_after_refresh(self._focus_answer, area, tries + 1)  # not composed yet
+            else:
+                self._early_keys = None
+            return
+        self.call_after_refresh(self._replay_early_keys, area, widget)
+
+    def _replay_early_keys(self, area: AnswerArea, widget: Widget, tries: int = 0) -> None:
+        if area is not self._area:
+            return
+        if self._early_keys and self.focused is not widget and tries < FOCUS_TRIES:
+            widget.focus()  # the old input's removal may have moved focus after ours
+            self.call_after_refresh(self._replay_early_keys, area, widget, tries + 1)
+            return
+        early, self._early_keys = self._early_keys or [], None
+        for key in early:  # as if typed now: the input's own keys and bindings (enter checks) apply
+            again = events.Key(key.key, key.character)
+            again.set_sender(self.app)  # else it would stop bubbling at this screen, its sender
+            self.app.post_message(again)
 
     def update_status(self) -> None:
         s = self.session
@@ -165,7 +203,25 @@ class QuizScreen(Screen[None]):
     def _check_pressed(self) -> None:
         self.action_check()
 
-    def on_key(self, event: Any) -> None:
+    def take_early_key(self, event: events.Key) -> bool:
+        """Keep a key typed before the answer input has focus (it gets them as soon as it has).
+
+        Keys typed right after the key that opened the quiz were already on their way to the
+        screen before it, and come here through the app."""
+        if (
+            self._early_keys is None
+            or self.focused is not None
+            or not (event.is_printable or event.key in EARLY_KEYS)
+        ):
+            return False
+        self._early_keys.append(event)
+        event.stop()
+        event.prevent_default()
+        return True
+
+    def on_key(self, event: events.Key) -> None:
+        if self.take_early_key(event):
+            return
         # Letters pick options in a choice question, as printed next to them.
         choice = self._area
         if (

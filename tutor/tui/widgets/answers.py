@@ -9,11 +9,17 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from rich.segment import Segment
+from rich.style import Style
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.geometry import Size
 from textual.message import Message
-from textual.widgets import Input, Label, Markdown, SelectionList, Static, TextArea
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets import Input, Label, Markdown, OptionList, SelectionList, Static, TextArea
+from textual.widgets.option_list import OptionDoesNotExist
 from textual.worker import Worker, WorkerState
 
 from tutor.content import model as m
@@ -69,11 +75,13 @@ class AnswerArea(Vertical):
     def value(self) -> Any | None:
         raise NotImplementedError
 
-    def focus_input(self) -> None:
+    def focus_input(self) -> Widget | None:
+        """Focus the first input, and return it; None while there is none yet."""
         for widget in self.query("Input, TextArea, SelectionList"):
             if widget.focusable:
                 widget.focus()
-                return
+                return widget
+        return None
 
 
 def preview_text(shown: Preview, source: str) -> tuple[str, bool]:
@@ -92,6 +100,49 @@ def preview_text(shown: Preview, source: str) -> tuple[str, bool]:
 
 
 SLOW_PREVIEW = "reads as: … (still reading it; you can check it anyway)"
+
+
+class TickList(SelectionList[int]):
+    """Options to tick, each one row with one box whatever its height: the box is drawn on an
+    option's first screen line only (SelectionList draws one on every line, so a wrapped option
+    shifts the ticks of those below onto the wrong rows), and a ticked box differs in shape,
+    `[x]` against `[ ]`, not only in colour."""
+
+    TICKED = "[x]"
+    UNTICKED = "[ ]"
+
+    def _get_left_gutter_width(self) -> int:
+        return len(self.TICKED) + 1
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        # OptionList measures options at the full width, then lays them out beside the boxes:
+        # a list one line too short scrolls inside itself and hides the last option's end
+        return super().get_content_height(container, viewport, width - self._get_left_gutter_width())
+
+    def render_line(self, y: int) -> Strip:
+        line = OptionList.render_line(self, y)
+        try:
+            index, offset = self._lines[self.scroll_offset.y + y]
+            selection = self.get_option_at_index(index)
+        except (IndexError, OptionDoesNotExist):
+            return line
+        underlying = next(iter(line)).style or self.rich_style
+        if offset:  # a wrapped option's further lines: no box, text in line with the first
+            return Strip([Segment(" " * self._get_left_gutter_width(), style=underlying), *line])
+        ticked = selection.value in self._selected
+        component = "selection-list--button"
+        if ticked:
+            component += "-selected"
+        if self.highlighted == index:
+            component += "-highlighted"
+        box = self.get_component_rich_style(component) + Style(meta={"option": index})
+        return Strip(
+            [
+                Segment(self.TICKED if ticked else self.UNTICKED, style=box),
+                Segment(" ", style=underlying),
+                *line,
+            ]
+        )
 
 
 class PreviewLine(Static):
@@ -260,7 +311,7 @@ class ChoiceAnswer(AnswerArea):
         labels = [f"{LETTERS[i]}) {self.variant.render(q.options[k].text)}" for i, k in enumerate(self.order)]
         hint = "Choose every option that applies" if q.multiple else "Choose one option"
         yield Label(f"{hint} (↑/↓ and space, or its letter).", classes="preview")
-        yield SelectionList[int](*((label, k) for label, k in zip(labels, self.order, strict=True)))
+        yield TickList(*((label, k) for label, k in zip(labels, self.order, strict=True)))
 
     @on(SelectionList.SelectionToggled)
     def _one_only(self, event: SelectionList.SelectionToggled) -> None:
@@ -308,7 +359,7 @@ class FreeAnswer(AnswerArea):
             yield Label(
                 "Tick what your answer covered (↑/↓ and space), then ctrl+s records it:", classes="title"
             )
-            yield SelectionList[int](*((item.text, i) for i, item in enumerate(q.rubric)), id="rubric")
+            yield TickList(*((item.text, i) for i, item in enumerate(q.rubric)), id="rubric")
 
     def on_mount(self) -> None:
         self.query_one("#rubric-box").display = False
