@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual import events
 
 from tests.conftest import REPO, wait_for_course, wait_until
-from tests.test_tui import feedback, make_app, settle
+from tests.test_tui import feedback, make_app, settle, type_text
 from tutor.progress.store import ProgressStore
 from tutor.tui.app import StartAt, TutorApp
 
@@ -67,3 +67,95 @@ async def test_a_tick_lands_on_the_option_picked_when_options_wrap_at_100_column
 
 async def test_a_tick_lands_on_the_option_picked_when_options_wrap_at_80x24(tmp_path):
     await check_ticks_on_wrapped_options(tmp_path, "bce-logits-why", (80, 24))
+
+
+async def test_the_panel_names_this_question_and_the_header_the_quiz(tmp_path):
+    app = make_app(tmp_path, StartAt("quiz", "basics", seed=1))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        p = screen.session.current.variant.values["p"]
+        await type_text(pilot, f"-log({p})")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "✓ Correct · this question earns 1" in feedback(app)
+        assert "quiz score 1 of 5" in str(screen.query_one("#status").render())
+
+
+async def test_enter_after_a_right_answer_grades_the_answer_if_it_was_edited(tmp_path):
+    app = make_app(tmp_path, StartAt("quiz", "basics", seed=1))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        session = screen.session
+        p = session.current.variant.values["p"]
+        await type_text(pilot, f"-log({p})")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "✓ Correct" in feedback(app)
+        await type_text(pilot, "+1")  # edited: no longer the answer graded
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert session.index == 0 and session.current.attempts == 2
+        assert "✓ Correct" not in feedback(app)
+        await pilot.press("backspace", "backspace")  # back to the right answer: graded again
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "✓ Correct" in feedback(app) and session.current.attempts == 3
+        await pilot.press("enter")
+        await pilot.pause()
+        assert session.index == 1
+
+
+async def test_a_fresh_variant_of_a_question_with_one_version_says_so(tmp_path):
+    app = make_app(tmp_path, StartAt("quiz", "q-grad", seed=1))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        await type_text(pilot, "2(y_hat - y)")
+        await pilot.pause()
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+        assert any("only one version" in m for m in said)
+        assert not any("new numbers, same idea" in m for m in said)
+        assert screen.query_one("Input").value == "2(y_hat - y)"  # nothing was thrown away
+
+
+async def test_the_code_editor_names_its_keys_and_selects_all(tmp_path):
+    app = builtin_app(tmp_path, "mse-code")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        screen = app.screen
+        editor = screen.query_one("#answer-code")
+        await wait_until(pilot, lambda: screen.focused is editor)
+        shown = {
+            b.binding.key: b.binding.description for b in screen.active_bindings.values() if b.binding.show
+        }
+        assert shown["escape"] == "Leave editor"  # what esc does in the editor, not "Leave quiz"
+        assert "ctrl+a" in shown and "ctrl+a" in str(screen.query_one("#how").render())
+        await pilot.press("ctrl+a")
+        await type_text(pilot, "x")
+        assert editor.text == "x"  # the starter code replaced
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "QuizScreen" and screen.focused is not editor
+        shown = {
+            b.binding.key: b.binding.description for b in screen.active_bindings.values() if b.binding.show
+        }
+        assert shown["escape"] == "Leave quiz"
+
+
+async def test_could_not_decide_on_code_gives_advice_for_code(tmp_path, monkeypatch):
+    from tutor.grading.result import Result
+
+    app = builtin_app(tmp_path, "mse-code")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        screen = app.screen
+        screen.session.submit = lambda answer: Result(verdict="undecided")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        text = feedback(app)
+        assert "Could not decide" in text and "simpler form" not in text
+        assert "finishes quickly" in text

@@ -45,7 +45,10 @@ HOW_TO_ANSWER = {
     "vector": "Type a list such as [1.5, -2, 3/4]; enter checks it.",
     "text": "Type a word or short phrase; enter checks it.",
     "choice": "Pick with the arrow keys and space, or type the letter; ctrl+s checks.",
-    "code": "Write the function; ctrl+s runs it against the tests.",
+    "code": (
+        "Write the function; ctrl+s runs it against the tests. ctrl+a selects all (to replace "
+        "the starter); esc leaves the editor, and esc again leaves the quiz."
+    ),
     "free": "Write your answer; ctrl+s shows the model answer and a checklist: you grade yourself.",
     "derivation": "Enter each step; the line under it shows how it is read. Enter on the last checks.",
 }
@@ -58,6 +61,24 @@ NEXT_STEPS = {
     "invalid": "Fix the answer and check again.",
     "undecided": "Try a simpler form, or go on with ctrl+n.",
 }
+
+# What to do about a "could not decide", by the kind of answer: a simpler form is advice for
+# typed maths only.
+UNDECIDED_ADVICE = {
+    "numeric": "Try a simpler form, or go on with ctrl+n.",
+    "expression": "Try a simpler form, or go on with ctrl+n.",
+    "vector": "Try a simpler form, or go on with ctrl+n.",
+    "derivation": "Try simpler forms of the steps, or go on with ctrl+n.",
+    "code": (
+        "Check that the function finishes quickly on small inputs (no endless loop, no huge "
+        "arrays), then ctrl+s again; or go on with ctrl+n."
+    ),
+}
+OTHER_UNDECIDED_ADVICE = "Check it again, or go on with ctrl+n."
+
+
+def undecided_advice(question_type: str) -> str:
+    return UNDECIDED_ADVICE.get(question_type, OTHER_UNDECIDED_ADVICE)
 
 
 # Keys kept for the answer input when typed before it has focus (with every printable one).
@@ -93,6 +114,7 @@ class QuizScreen(Screen[None]):
         self._grade_timer: Any = None
         self._area: AnswerArea | None = None
         self._pending_answer: Any = None
+        self._graded_answer: Any = None  # the answer of the latest result shown
         self._early_keys: list[events.Key] | None = None  # typed before the input had focus
 
     def compose(self) -> ComposeResult:
@@ -181,7 +203,7 @@ class QuizScreen(Screen[None]):
         tries = f" · {note}" if (note := s.try_note()) else ""
         self.query_one("#status", Label).update(
             f" Question {s.index + 1} of {s.total} · {kind} · "
-            f"score {s.score_so_far():.3g} of {s.max_score:.3g} · {hints}{tries}"
+            f"quiz score {s.score_so_far():.3g} of {s.max_score:.3g} · {hints}{tries}"
         )
 
     @property
@@ -194,8 +216,13 @@ class QuizScreen(Screen[None]):
     @on(AnswerArea.Submit)
     def _submit(self) -> None:
         state = self.session.current
-        if state.result is not None and state.result.verdict == "correct" and not self.grading:
-            self.action_next()  # enter again after a right answer goes on
+        if (
+            state.result is not None
+            and state.result.verdict == "correct"
+            and not self.grading
+            and self.area.value() == self._graded_answer
+        ):
+            self.action_next()  # enter again after a right answer goes on, unless it was edited since
         else:
             self.action_check()
 
@@ -275,12 +302,15 @@ class QuizScreen(Screen[None]):
             self._done(
                 None,
                 f"… Could not decide: the grader failed ({event.worker.error}). "
-                "This is a bug in tutor; try another form, or go on with ctrl+n.",
+                f"This is a bug in tutor. {self._undecided_advice()}",
             )
+
+    def _undecided_advice(self) -> str:
+        return undecided_advice(self.session.current.question.type)
 
     def _too_slow(self) -> None:
         if self.grading:
-            self._done(None, "… Could not decide in time. Try a simpler form, or go on with ctrl+n.")
+            self._done(None, f"… Could not decide in time. {self._undecided_advice()}")
 
     def _done(self, result: Result | None, problem: str | None = None) -> None:
         self.grading = False
@@ -290,9 +320,12 @@ class QuizScreen(Screen[None]):
         if result is None:
             panel.show_text(problem or "", "undecided")
         else:
+            self._graded_answer = self._pending_answer
             answer = self._pending_answer if isinstance(self._pending_answer, str) else None
             earned = self.session.current.earned if result.counts_as_attempt else None
             next_steps = NEXT_STEPS[result.verdict]
+            if result.verdict == "undecided":
+                next_steps = self._undecided_advice()
             if result.verdict == "correct" and not isinstance(self.area, MathAnswer):
                 next_steps = next_steps.replace("Enter or ctrl+n", "ctrl+n")  # enter edits or ticks here
             # the reading helps for typed math and text, not for ticked options
@@ -348,9 +381,17 @@ class QuizScreen(Screen[None]):
     def action_retry(self) -> None:
         if self.grading:
             return
+        q = self.session.current.question
+        if variants_differ(q):
+            message = "A fresh variant: new numbers, same idea."
+        elif isinstance(q, m.ChoiceQuestion) and q.shuffle and len(q.options) > 1:
+            message = "The same question, its options in a new order."
+        else:
+            self.notify("This question has only one version: there are no new numbers to draw.")
+            return
         self.session.retry()
         self.show_question()
-        self.notify("A fresh variant: new numbers, same idea.")
+        self.notify(message)
 
     def action_next(self) -> None:
         if self.grading:

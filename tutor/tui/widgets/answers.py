@@ -13,6 +13,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.geometry import Size
 from textual.message import Message
@@ -282,12 +283,25 @@ class ChainAnswer(AnswerArea):
         return text if text.strip() else None
 
 
+class CodeEditor(TextArea):
+    """The code editor, with its own keys in the footer: esc leaves the editor (tab indents, so
+    focus cannot leave by tab; a second esc then leaves the quiz), and ctrl+a selects everything,
+    to replace the starter code (home still goes to the start of the line)."""
+
+    BINDINGS = [
+        Binding("escape", "leave_editor", "Leave editor"),
+        Binding("ctrl+a", "select_all", "Select all"),
+    ]
+
+    def action_leave_editor(self) -> None:
+        self.screen.focus_next()  # what TextArea does with esc itself; the binding names it
+
+
 class CodeAnswer(AnswerArea):
     def compose(self) -> ComposeResult:
         q: m.CodeQuestion = self.variant.question
         starter = q.starter or f"import numpy as np\n\ndef {q.function}(...):\n    ...\n"
-        editor = TextArea.code_editor(starter, language="python", id="answer-code")
-        yield editor
+        yield CodeEditor.code_editor(starter, language="python", id="answer-code")
 
     def value(self) -> str | None:
         text = self.query_one(TextArea).text
