@@ -159,3 +159,34 @@ async def test_could_not_decide_on_code_gives_advice_for_code(tmp_path, monkeypa
         text = feedback(app)
         assert "Could not decide" in text and "simpler form" not in text
         assert "finishes quickly" in text
+
+
+async def test_enter_on_a_fixed_answer_before_the_old_verdict_arrives_is_not_lost(tmp_path):
+    """The race behind "enter after a cannot-read panel did nothing": an enter made while the
+    unreadable answer was still being graded was dropped, so the panel then showed the old
+    verdict and the fixed answer was never graded."""
+    import threading
+
+    app = make_app(tmp_path, StartAt("quiz", "basics", seed=1))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        session = screen.session
+        real_submit = session.submit
+        release = threading.Event()
+
+        def slow(answer):
+            release.wait(10)  # the grader still busy with the unreadable answer
+            return real_submit(answer)
+
+        session.submit = slow
+        await type_text(pilot, "1000%")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: screen.grading)
+        await pilot.press("backspace", "enter")  # fixed, and checked before the verdict came
+        session.submit = real_submit
+        release.set()
+        await wait_until(pilot, lambda: session.current.attempts == 1 and not screen.grading)
+        await settle(app, pilot)
+        assert "✗ Incorrect" in feedback(app) and "Cannot read" not in feedback(app)
+        assert [a.verdict for a in ProgressStore(tmp_path / "progress").attempts()] == ["incorrect"]

@@ -115,6 +115,7 @@ class QuizScreen(Screen[None]):
         self._area: AnswerArea | None = None
         self._pending_answer: Any = None
         self._graded_answer: Any = None  # the answer of the latest result shown
+        self._check_again = False  # a check was asked for while grading
         self._early_keys: list[events.Key] | None = None  # typed before the input had focus
 
     def compose(self) -> ComposeResult:
@@ -155,6 +156,7 @@ class QuizScreen(Screen[None]):
         box.remove_children()
         area = answer_area(state.variant)
         self._area = area  # the old one may still be on its way out of the DOM
+        self._check_again = False
         self._early_keys = []
         box.mount(area)
         self.call_after_refresh(self._focus_answer, area)
@@ -261,6 +263,9 @@ class QuizScreen(Screen[None]):
 
     def action_check(self) -> None:
         if self.grading:
+            # A check asked for while one runs (enter on a fixed answer before the verdict on the
+            # old one arrived) is kept and made when that verdict is in, never dropped.
+            self._check_again = True
             return
         area = self.area
         if isinstance(area, FreeAnswer) and not area.revealed:
@@ -334,6 +339,10 @@ class QuizScreen(Screen[None]):
             panel.show_text(f"{text}\n{next_steps}", result.verdict)
         self.update_status()
         self._show(panel)
+        if self._check_again:
+            self._check_again = False
+            if self.area.value() != self._pending_answer:  # the same answer has its verdict
+                self.call_later(self.action_check)
 
     # ------------------------------------------------------------ help along the way
 
