@@ -190,3 +190,12 @@ async def test_enter_on_a_fixed_answer_before_the_old_verdict_arrives_is_not_los
         await settle(app, pilot)
         assert "✗ Incorrect" in feedback(app) and "Cannot read" not in feedback(app)
         assert [a.verdict for a in ProgressStore(tmp_path / "progress").attempts()] == ["incorrect"]
+
+
+async def test_a_long_status_line_wraps_rather_than_lose_its_end_at_80_columns(tmp_path):
+    app = builtin_app(tmp_path, "bce-logits-why")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_course(app, pilot)
+        status = app.screen.query_one("#status")
+        assert "each further try costs 33%" in str(status.render())
+        assert status.size.height == 2  # all of it shown, on two lines

@@ -204,7 +204,7 @@ class QuizScreen(Screen[None]):
             hints += f" (next costs {state.hints[state.hints_shown].penalty:.0%})"
         tries = f" · {note}" if (note := s.try_note()) else ""
         self.query_one("#status", Label).update(
-            f" Question {s.index + 1} of {s.total} · {kind} · "
+            f"Question {s.index + 1} of {s.total} · {kind} · "
             f"quiz score {s.score_so_far():.3g} of {s.max_score:.3g} · {hints}{tries}"
         )
 
