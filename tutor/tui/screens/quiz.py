@@ -132,7 +132,7 @@ class QuizScreen(Screen[None]):
             yield FeedbackPanel()
             yield Markdown("", id="hints")
             yield Markdown("", id="solution")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = self.quiz_title
