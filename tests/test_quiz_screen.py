@@ -199,3 +199,18 @@ async def test_a_long_status_line_wraps_rather_than_lose_its_end_at_80_columns(t
         status = app.screen.query_one("#status")
         assert "each further try costs 33%" in str(status.render())
         assert status.size.height == 2  # all of it shown, on two lines
+
+
+async def test_the_rubric_to_tick_is_shown_below_a_long_model_answer(tmp_path):
+    app = builtin_app(tmp_path, "why-not-mse-for-classification")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_course(app, pilot)
+        screen = app.screen
+        screen.query_one("#answer-text").text = "MSE on a sigmoid learns slowly"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: screen.focused is screen.query_one("#rubric"))
+        await pilot.pause()
+        box, rubric = screen.query_one("#rubric-box"), screen.query_one("#rubric")
+        assert rubric.region.bottom <= box.region.bottom  # not cut off by its box
+        await pilot.press("space")
+        assert any(r.startswith("[x]") for r in tick_rows(rubric))

@@ -50,6 +50,11 @@ class AnswerArea(Vertical):
     AnswerArea TextArea {
         height: 8;
     }
+    /* a Vertical fills what is left (1fr): as tall as its model answer and rubric instead, or
+       the rubric to tick is cut off below the model answer */
+    AnswerArea #rubric-box {
+        height: auto;
+    }
     AnswerArea #answer-code {
         height: 14;
     }
