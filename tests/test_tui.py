@@ -128,7 +128,7 @@ async def test_hints_cost_score_and_the_solution_is_for_this_variant(tmp_path):
         await pilot.press("enter")
         await settle(app, pilot)
         assert session.current.best == pytest.approx(0.5)
-        assert "score 0.5" in feedback(app)
+        assert "this question earns 0.5" in feedback(app)
 
         await pilot.press("ctrl+o")
         solution = str(screen.query_one("#solution").source)
@@ -402,7 +402,7 @@ async def test_a_choice_picked_through_says_its_cost_and_the_results_show_what_w
         await pilot.press("b")
         await pilot.press("ctrl+s")
         await settle(app, pilot)
-        assert "✓ Correct · score 0" in feedback(app) and "earlier tries" in feedback(app)
+        assert "✓ Correct · this question earns 0" in feedback(app) and "earlier tries" in feedback(app)
         await pilot.press("ctrl+n")
         await settle(app, pilot)
         table = app.screen.query_one("DataTable")

@@ -13,7 +13,7 @@ def feedback_text(
     if not result.counts_as_attempt:
         lines[0] += " (this try does not count)"
     elif earned is not None:
-        lines[0] += f" · score {earned:.2g}"
+        lines[0] += f" · this question earns {earned:.2g}"
         if earned < result.score:
             spent = "hints, earlier tries or the solution cost the rest"
             lines[0] += f" (the answer is worth {result.score:.2g}; {spent})"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import var
@@ -64,6 +64,13 @@ class TutorApp(App[None]):
         self._code_notice_due = False
         self._code_notice_said = False
         self.clock = time.monotonic  # tests fix it, for results that do not depend on timing
+
+    def on_key(self, event: events.Key) -> None:
+        # Keys typed just before a screen change reach the app through the screen they were typed
+        # on: a quiz that has just opened keeps them for its answer input.
+        take = getattr(self.screen, "take_early_key", None)
+        if take is not None:
+            take(event)
 
     def get_default_screen(self) -> Screen[Any]:
         from tutor.tui.screens.home import HomeScreen

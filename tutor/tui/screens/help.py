@@ -26,16 +26,17 @@ HELP = """\
 | lesson | `tab` | move to a plot; then `←` `→` change its control, `↑` `↓` pick the control, `<` `>` move the cursor |
 | lesson | `t` | take the quiz |
 | lesson | `esc` | back to the course map |
-| quiz | `enter` | check the answer (in a one-line answer); after a right answer, go on |
+| quiz | `enter` | check the answer (in a one-line answer); after a right answer, go on (or check it again if edited) |
 | quiz | `ctrl+s` | check the answer (anywhere, also in editors and option lists) |
 | quiz | `a`, `b`, … | pick that option in a choice question |
 | quiz | `ctrl+g` | reveal the next hint (some hints cost part of the score) |
 | quiz | `ctrl+o` | show the worked solution (this variant then earns no score) |
-| quiz | `ctrl+r` | a fresh variant: new numbers, same question |
+| quiz | `ctrl+r` | a fresh variant: new numbers, same question (options reordered in a choice question; a question with one version says so) |
 | quiz | `ctrl+n` | next question (skips this one if unanswered) |
 | quiz | `pageup` / `pagedown` | scroll the question, its feedback and solution (also from inside an editor) |
 | quiz | `tab` | move between the answer, the checklist of a free response and the Check button |
-| quiz | `esc` | leave the quiz and see the results so far |
+| quiz | `ctrl+a` | in the code editor: select all, to replace the starter code |
+| quiz | `esc` | in the code editor: leave the editor; elsewhere: leave the quiz and see the results so far |
 | results | `r` | retake the quiz with new variants |
 | results | `v` | retake only what to revisit |
 

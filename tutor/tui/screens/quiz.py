@@ -6,12 +6,13 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Label, LoadingIndicator, Markdown
 from textual.worker import Worker, WorkerState
 
@@ -44,7 +45,10 @@ HOW_TO_ANSWER = {
     "vector": "Type a list such as [1.5, -2, 3/4]; enter checks it.",
     "text": "Type a word or short phrase; enter checks it.",
     "choice": "Pick with the arrow keys and space, or type the letter; ctrl+s checks.",
-    "code": "Write the function; ctrl+s runs it against the tests.",
+    "code": (
+        "Write the function; ctrl+s runs it against the tests. ctrl+a selects all (to replace "
+        "the starter); esc leaves the editor, and esc again leaves the quiz."
+    ),
     "free": "Write your answer; ctrl+s shows the model answer and a checklist: you grade yourself.",
     "derivation": "Enter each step; the line under it shows how it is read. Enter on the last checks.",
 }
@@ -57,6 +61,29 @@ NEXT_STEPS = {
     "invalid": "Fix the answer and check again.",
     "undecided": "Try a simpler form, or go on with ctrl+n.",
 }
+
+# What to do about a "could not decide", by the kind of answer: a simpler form is advice for
+# typed maths only.
+UNDECIDED_ADVICE = {
+    "numeric": "Try a simpler form, or go on with ctrl+n.",
+    "expression": "Try a simpler form, or go on with ctrl+n.",
+    "vector": "Try a simpler form, or go on with ctrl+n.",
+    "derivation": "Try simpler forms of the steps, or go on with ctrl+n.",
+    "code": (
+        "Check that the function finishes quickly on small inputs (no endless loop, no huge "
+        "arrays), then ctrl+s again; or go on with ctrl+n."
+    ),
+}
+OTHER_UNDECIDED_ADVICE = "Check it again, or go on with ctrl+n."
+
+
+def undecided_advice(question_type: str) -> str:
+    return UNDECIDED_ADVICE.get(question_type, OTHER_UNDECIDED_ADVICE)
+
+
+# Keys kept for the answer input when typed before it has focus (with every printable one).
+FOCUS_TRIES = 20  # refreshes to wait for a new answer input to be there and focused
+EARLY_KEYS = ("enter", "backspace", "delete", "left", "right", "home", "end", "tab", "space")
 
 
 class QuizScreen(Screen[None]):
@@ -73,6 +100,10 @@ class QuizScreen(Screen[None]):
         Binding("pagedown", "scroll_question(1)", "Scroll down", show=False, priority=True),
     ]
 
+    # Nothing is focused until the answer input is (a Check button focused first would take an
+    # early enter); keys typed before then are kept and replayed into it.
+    AUTO_FOCUS = ""
+
     grading: reactive[bool] = reactive(False)
 
     def __init__(self, session: QuizSession, title: str, ref: str | None) -> None:
@@ -83,6 +114,9 @@ class QuizScreen(Screen[None]):
         self._grade_timer: Any = None
         self._area: AnswerArea | None = None
         self._pending_answer: Any = None
+        self._graded_answer: Any = None  # the answer of the latest result shown
+        self._check_again = False  # a check was asked for while grading
+        self._early_keys: list[events.Key] | None = None  # typed before the input had focus
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -98,7 +132,7 @@ class QuizScreen(Screen[None]):
             yield FeedbackPanel()
             yield Markdown("", id="hints")
             yield Markdown("", id="solution")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = self.quiz_title
@@ -122,8 +156,10 @@ class QuizScreen(Screen[None]):
         box.remove_children()
         area = answer_area(state.variant)
         self._area = area  # the old one may still be on its way out of the DOM
+        self._check_again = False
+        self._early_keys = []
         box.mount(area)
-        self.call_after_refresh(area.focus_input)
+        self.call_after_refresh(self._focus_answer, area)
         self.query_one("#hints", Markdown).update("")
         self.query_one("#hints").display = False
         self.query_one("#solution", Markdown).update("")
@@ -131,6 +167,32 @@ class QuizScreen(Screen[None]):
         self.query_one(FeedbackPanel).clear()
         self.query_one("#question", VerticalScroll).scroll_home(animate=False)
         self.update_status()
+
+    def _focus_answer(self, area: AnswerArea, tries: int = 0) -> None:
+        """Focus the new answer input, then hand it the keys typed while it was on its way."""
+        if area is not self._area:
+            return  # a newer question took its place
+        widget = area.focus_input()
+        if widget is None:
+            if tries < FOCUS_TRIES:
+                self.call_after_refresh(self._focus_answer, area, tries + 1)  # not composed yet
+            else:
+                self._early_keys = None
+            return
+        self.call_after_refresh(self._replay_early_keys, area, widget)
+
+    def _replay_early_keys(self, area: AnswerArea, widget: Widget, tries: int = 0) -> None:
+        if area is not self._area:
+            return
+        if self._early_keys and self.focused is not widget and tries < FOCUS_TRIES:
+            widget.focus()  # the old input's removal may have moved focus after ours
+            self.call_after_refresh(self._replay_early_keys, area, widget, tries + 1)
+            return
+        early, self._early_keys = self._early_keys or [], None
+        for key in early:  # as if typed now: the input's own keys and bindings (enter checks) apply
+            again = events.Key(key.key, key.character)
+            again.set_sender(self.app)  # else it would stop bubbling at this screen, its sender
+            self.app.post_message(again)
 
     def update_status(self) -> None:
         s = self.session
@@ -142,8 +204,8 @@ class QuizScreen(Screen[None]):
             hints += f" (next costs {state.hints[state.hints_shown].penalty:.0%})"
         tries = f" · {note}" if (note := s.try_note()) else ""
         self.query_one("#status", Label).update(
-            f" Question {s.index + 1} of {s.total} · {kind} · "
-            f"score {s.score_so_far():.3g} of {s.max_score:.3g} · {hints}{tries}"
+            f"Question {s.index + 1} of {s.total} · {kind} · "
+            f"quiz score {s.score_so_far():.3g} of {s.max_score:.3g} · {hints}{tries}"
         )
 
     @property
@@ -156,8 +218,13 @@ class QuizScreen(Screen[None]):
     @on(AnswerArea.Submit)
     def _submit(self) -> None:
         state = self.session.current
-        if state.result is not None and state.result.verdict == "correct" and not self.grading:
-            self.action_next()  # enter again after a right answer goes on
+        if (
+            state.result is not None
+            and state.result.verdict == "correct"
+            and not self.grading
+            and self.area.value() == self._graded_answer
+        ):
+            self.action_next()  # enter again after a right answer goes on, unless it was edited since
         else:
             self.action_check()
 
@@ -165,7 +232,25 @@ class QuizScreen(Screen[None]):
     def _check_pressed(self) -> None:
         self.action_check()
 
-    def on_key(self, event: Any) -> None:
+    def take_early_key(self, event: events.Key) -> bool:
+        """Keep a key typed before the answer input has focus (it gets them as soon as it has).
+
+        Keys typed right after the key that opened the quiz were already on their way to the
+        screen before it, and come here through the app."""
+        if (
+            self._early_keys is None
+            or self.focused is not None
+            or not (event.is_printable or event.key in EARLY_KEYS)
+        ):
+            return False
+        self._early_keys.append(event)
+        event.stop()
+        event.prevent_default()
+        return True
+
+    def on_key(self, event: events.Key) -> None:
+        if self.take_early_key(event):
+            return
         # Letters pick options in a choice question, as printed next to them.
         choice = self._area
         if (
@@ -178,6 +263,9 @@ class QuizScreen(Screen[None]):
 
     def action_check(self) -> None:
         if self.grading:
+            # A check asked for while one runs (enter on a fixed answer before the verdict on the
+            # old one arrived) is kept and made when that verdict is in, never dropped.
+            self._check_again = True
             return
         area = self.area
         if isinstance(area, FreeAnswer) and not area.revealed:
@@ -219,12 +307,15 @@ class QuizScreen(Screen[None]):
             self._done(
                 None,
                 f"… Could not decide: the grader failed ({event.worker.error}). "
-                "This is a bug in tutor; try another form, or go on with ctrl+n.",
+                f"This is a bug in tutor. {self._undecided_advice()}",
             )
+
+    def _undecided_advice(self) -> str:
+        return undecided_advice(self.session.current.question.type)
 
     def _too_slow(self) -> None:
         if self.grading:
-            self._done(None, "… Could not decide in time. Try a simpler form, or go on with ctrl+n.")
+            self._done(None, f"… Could not decide in time. {self._undecided_advice()}")
 
     def _done(self, result: Result | None, problem: str | None = None) -> None:
         self.grading = False
@@ -234,9 +325,12 @@ class QuizScreen(Screen[None]):
         if result is None:
             panel.show_text(problem or "", "undecided")
         else:
+            self._graded_answer = self._pending_answer
             answer = self._pending_answer if isinstance(self._pending_answer, str) else None
             earned = self.session.current.earned if result.counts_as_attempt else None
             next_steps = NEXT_STEPS[result.verdict]
+            if result.verdict == "undecided":
+                next_steps = self._undecided_advice()
             if result.verdict == "correct" and not isinstance(self.area, MathAnswer):
                 next_steps = next_steps.replace("Enter or ctrl+n", "ctrl+n")  # enter edits or ticks here
             # the reading helps for typed math and text, not for ticked options
@@ -245,6 +339,10 @@ class QuizScreen(Screen[None]):
             panel.show_text(f"{text}\n{next_steps}", result.verdict)
         self.update_status()
         self._show(panel)
+        if self._check_again:
+            self._check_again = False
+            if self.area.value() != self._pending_answer:  # the same answer has its verdict
+                self.call_later(self.action_check)
 
     # ------------------------------------------------------------ help along the way
 
@@ -292,9 +390,17 @@ class QuizScreen(Screen[None]):
     def action_retry(self) -> None:
         if self.grading:
             return
+        q = self.session.current.question
+        if variants_differ(q):
+            message = "A fresh variant: new numbers, same idea."
+        elif isinstance(q, m.ChoiceQuestion) and q.shuffle and len(q.options) > 1:
+            message = "The same question, its options in a new order."
+        else:
+            self.notify("This question has only one version: there are no new numbers to draw.")
+            return
         self.session.retry()
         self.show_question()
-        self.notify("A fresh variant: new numbers, same idea.")
+        self.notify(message)
 
     def action_next(self) -> None:
         if self.grading:

@@ -9,11 +9,18 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from rich.segment import Segment
+from rich.style import Style
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
+from textual.geometry import Size
 from textual.message import Message
-from textual.widgets import Input, Label, Markdown, SelectionList, Static, TextArea
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets import Input, Label, Markdown, OptionList, SelectionList, Static, TextArea
+from textual.widgets.option_list import OptionDoesNotExist
 from textual.worker import Worker, WorkerState
 
 from tutor.content import model as m
@@ -43,6 +50,11 @@ class AnswerArea(Vertical):
     AnswerArea TextArea {
         height: 8;
     }
+    /* a Vertical fills what is left (1fr): as tall as its model answer and rubric instead, or
+       the rubric to tick is cut off below the model answer */
+    AnswerArea #rubric-box {
+        height: auto;
+    }
     AnswerArea #answer-code {
         height: 14;
     }
@@ -69,11 +81,13 @@ class AnswerArea(Vertical):
     def value(self) -> Any | None:
         raise NotImplementedError
 
-    def focus_input(self) -> None:
+    def focus_input(self) -> Widget | None:
+        """Focus the first input, and return it; None while there is none yet."""
         for widget in self.query("Input, TextArea, SelectionList"):
             if widget.focusable:
                 widget.focus()
-                return
+                return widget
+        return None
 
 
 def preview_text(shown: Preview, source: str) -> tuple[str, bool]:
@@ -92,6 +106,49 @@ def preview_text(shown: Preview, source: str) -> tuple[str, bool]:
 
 
 SLOW_PREVIEW = "reads as: … (still reading it; you can check it anyway)"
+
+
+class TickList(SelectionList[int]):
+    """Options to tick, each one row with one box whatever its height: the box is drawn on an
+    option's first screen line only (SelectionList draws one on every line, so a wrapped option
+    shifts the ticks of those below onto the wrong rows), and a ticked box differs in shape,
+    `[x]` against `[ ]`, not only in colour."""
+
+    TICKED = "[x]"
+    UNTICKED = "[ ]"
+
+    def _get_left_gutter_width(self) -> int:
+        return len(self.TICKED) + 1
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        # OptionList measures options at the full width, then lays them out beside the boxes:
+        # a list one line too short scrolls inside itself and hides the last option's end
+        return super().get_content_height(container, viewport, width - self._get_left_gutter_width())
+
+    def render_line(self, y: int) -> Strip:
+        line = OptionList.render_line(self, y)
+        try:
+            index, offset = self._lines[self.scroll_offset.y + y]
+            selection = self.get_option_at_index(index)
+        except (IndexError, OptionDoesNotExist):
+            return line
+        underlying = next(iter(line)).style or self.rich_style
+        if offset:  # a wrapped option's further lines: no box, text in line with the first
+            return Strip([Segment(" " * self._get_left_gutter_width(), style=underlying), *line])
+        ticked = selection.value in self._selected
+        component = "selection-list--button"
+        if ticked:
+            component += "-selected"
+        if self.highlighted == index:
+            component += "-highlighted"
+        box = self.get_component_rich_style(component) + Style(meta={"option": index})
+        return Strip(
+            [
+                Segment(self.TICKED if ticked else self.UNTICKED, style=box),
+                Segment(" ", style=underlying),
+                *line,
+            ]
+        )
 
 
 class PreviewLine(Static):
@@ -231,12 +288,25 @@ class ChainAnswer(AnswerArea):
         return text if text.strip() else None
 
 
+class CodeEditor(TextArea):
+    """The code editor, with its own keys in the footer: esc leaves the editor (tab indents, so
+    focus cannot leave by tab; a second esc then leaves the quiz), and ctrl+a selects everything,
+    to replace the starter code (home still goes to the start of the line)."""
+
+    BINDINGS = [
+        Binding("escape", "leave_editor", "Leave editor"),
+        Binding("ctrl+a", "select_all", "Select all"),
+    ]
+
+    def action_leave_editor(self) -> None:
+        self.screen.focus_next()  # what TextArea does with esc itself; the binding names it
+
+
 class CodeAnswer(AnswerArea):
     def compose(self) -> ComposeResult:
         q: m.CodeQuestion = self.variant.question
         starter = q.starter or f"import numpy as np\n\ndef {q.function}(...):\n    ...\n"
-        editor = TextArea.code_editor(starter, language="python", id="answer-code")
-        yield editor
+        yield CodeEditor.code_editor(starter, language="python", id="answer-code")
 
     def value(self) -> str | None:
         text = self.query_one(TextArea).text
@@ -260,7 +330,7 @@ class ChoiceAnswer(AnswerArea):
         labels = [f"{LETTERS[i]}) {self.variant.render(q.options[k].text)}" for i, k in enumerate(self.order)]
         hint = "Choose every option that applies" if q.multiple else "Choose one option"
         yield Label(f"{hint} (↑/↓ and space, or its letter).", classes="preview")
-        yield SelectionList[int](*((label, k) for label, k in zip(labels, self.order, strict=True)))
+        yield TickList(*((label, k) for label, k in zip(labels, self.order, strict=True)))
 
     @on(SelectionList.SelectionToggled)
     def _one_only(self, event: SelectionList.SelectionToggled) -> None:
@@ -308,7 +378,7 @@ class FreeAnswer(AnswerArea):
             yield Label(
                 "Tick what your answer covered (↑/↓ and space), then ctrl+s records it:", classes="title"
             )
-            yield SelectionList[int](*((item.text, i) for i, item in enumerate(q.rubric)), id="rubric")
+            yield TickList(*((item.text, i) for i, item in enumerate(q.rubric)), id="rubric")
 
     def on_mount(self) -> None:
         self.query_one("#rubric-box").display = False

@@ -1,0 +1,216 @@
+"""The quiz screen as a learner meets it: keys typed early, ticks on wrapped options, the words
+of the feedback, the code editor's keys. Driven through Textual's pilot; no test sleeps."""
+
+from __future__ import annotations
+
+from textual import events
+
+from tests.conftest import REPO, wait_for_course, wait_until
+from tests.test_tui import feedback, make_app, settle, type_text
+from tutor.progress.store import ProgressStore
+from tutor.tui.app import StartAt, TutorApp
+
+
+def send_now(app, *keys: tuple[str, str | None]) -> None:
+    """Keys straight into the driver, all at once, as a fast typist's reach the app: none waits
+    for the screen to settle."""
+    for key, character in keys:
+        event = events.Key(key, character)
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+
+async def test_keys_typed_as_the_quiz_opens_land_in_the_answer(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        send_now(app, ("t", "t"), ("1", "1"), ("0", "0"), ("0", "0"), ("0", "0"), ("enter", "\r"))
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "QuizScreen")
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.session.current.attempts == 1 and not screen.grading)
+        await pilot.pause()
+        assert screen.query_one("Input").value == "1000"
+        assert "✗ Incorrect" in feedback(app)
+
+
+def builtin_app(tmp_path, ref: str, seed: int = 1) -> TutorApp:
+    app = TutorApp(REPO, ProgressStore(tmp_path / "progress"), StartAt("quiz", ref, seed=seed), warm_up=False)
+    app.clock = lambda: 0.0
+    return app
+
+
+def tick_rows(listing) -> list[str]:
+    """The option list as drawn, one string per screen line."""
+    return [listing.render_line(y).text.rstrip() for y in range(listing.size.height)]
+
+
+async def check_ticks_on_wrapped_options(tmp_path, ref: str, size: tuple[int, int]) -> None:
+    app = builtin_app(tmp_path, ref)
+    async with app.run_test(size=size) as pilot:
+        await wait_for_course(app, pilot)
+        listing = app.screen.query_one("SelectionList")
+        rows = tick_rows(listing)
+        assert len(rows) > len(listing.options)  # some option wraps: the case in question
+        boxes = [r for r in rows if r.startswith(("[ ]", "[x]"))]
+        assert len(boxes) == len(listing.options)  # one box per option, whatever its height
+        assert all(r.startswith("[ ] ") and r[4] in "abcdef" and r[5] == ")" for r in boxes)
+        last = "abcdef"[len(listing.options) - 1]
+        await pilot.press(last)
+        await pilot.pause()
+        ticked = [r for r in tick_rows(listing) if r.startswith("[x]")]
+        assert ticked == [next(r for r in rows if r[4:6] == f"{last})").replace("[ ]", "[x]", 1)]
+
+
+async def test_a_tick_lands_on_the_option_picked_when_options_wrap_at_100_columns(tmp_path):
+    await check_ticks_on_wrapped_options(tmp_path, "basics-loss-vs-metric", (100, 30))
+
+
+async def test_a_tick_lands_on_the_option_picked_when_options_wrap_at_80x24(tmp_path):
+    await check_ticks_on_wrapped_options(tmp_path, "bce-logits-why", (80, 24))
+
+
+async def test_the_panel_names_this_question_and_the_header_the_quiz(tmp_path):
+    app = make_app(tmp_path, StartAt("quiz", "basics", seed=1))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        p = screen.session.current.variant.values["p"]
+        await type_text(pilot, f"-log({p})")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "✓ Correct · this question earns 1" in feedback(app)
+        assert "quiz score 1 of 5" in str(screen.query_one("#status").render())
+
+
+async def test_enter_after_a_right_answer_grades_the_answer_if_it_was_edited(tmp_path):
+    app = make_app(tmp_path, StartAt("quiz", "basics", seed=1))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        session = screen.session
+        p = session.current.variant.values["p"]
+        await type_text(pilot, f"-log({p})")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "✓ Correct" in feedback(app)
+        await type_text(pilot, "+1")  # edited: no longer the answer graded
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert session.index == 0 and session.current.attempts == 2
+        assert "✓ Correct" not in feedback(app)
+        await pilot.press("backspace", "backspace")  # back to the right answer: graded again
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "✓ Correct" in feedback(app) and session.current.attempts == 3
+        await pilot.press("enter")
+        await pilot.pause()
+        assert session.index == 1
+
+
+async def test_a_fresh_variant_of_a_question_with_one_version_says_so(tmp_path):
+    app = make_app(tmp_path, StartAt("quiz", "q-grad", seed=1))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        await type_text(pilot, "2(y_hat - y)")
+        await pilot.pause()
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+        assert any("only one version" in m for m in said)
+        assert not any("new numbers, same idea" in m for m in said)
+        assert screen.query_one("Input").value == "2(y_hat - y)"  # nothing was thrown away
+
+
+async def test_the_code_editor_names_its_keys_and_selects_all(tmp_path):
+    app = builtin_app(tmp_path, "mse-code")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        screen = app.screen
+        editor = screen.query_one("#answer-code")
+        await wait_until(pilot, lambda: screen.focused is editor)
+        shown = {
+            b.binding.key: b.binding.description for b in screen.active_bindings.values() if b.binding.show
+        }
+        assert shown["escape"] == "Leave editor"  # what esc does in the editor, not "Leave quiz"
+        assert "ctrl+a" in shown and "ctrl+a" in str(screen.query_one("#how").render())
+        await pilot.press("ctrl+a")
+        await type_text(pilot, "x")
+        assert editor.text == "x"  # the starter code replaced
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "QuizScreen" and screen.focused is not editor
+        shown = {
+            b.binding.key: b.binding.description for b in screen.active_bindings.values() if b.binding.show
+        }
+        assert shown["escape"] == "Leave quiz"
+
+
+async def test_could_not_decide_on_code_gives_advice_for_code(tmp_path, monkeypatch):
+    from tutor.grading.result import Result
+
+    app = builtin_app(tmp_path, "mse-code")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        screen = app.screen
+        screen.session.submit = lambda answer: Result(verdict="undecided")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        text = feedback(app)
+        assert "Could not decide" in text and "simpler form" not in text
+        assert "finishes quickly" in text
+
+
+async def test_enter_on_a_fixed_answer_before_the_old_verdict_arrives_is_not_lost(tmp_path):
+    """The race behind "enter after a cannot-read panel did nothing": an enter made while the
+    unreadable answer was still being graded was dropped, so the panel then showed the old
+    verdict and the fixed answer was never graded."""
+    import threading
+
+    app = make_app(tmp_path, StartAt("quiz", "basics", seed=1))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        session = screen.session
+        real_submit = session.submit
+        release = threading.Event()
+
+        def slow(answer):
+            release.wait(10)  # the grader still busy with the unreadable answer
+            return real_submit(answer)
+
+        session.submit = slow
+        await type_text(pilot, "1000%")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: screen.grading)
+        await pilot.press("backspace", "enter")  # fixed, and checked before the verdict came
+        session.submit = real_submit
+        release.set()
+        await wait_until(pilot, lambda: session.current.attempts == 1 and not screen.grading)
+        await settle(app, pilot)
+        assert "✗ Incorrect" in feedback(app) and "Cannot read" not in feedback(app)
+        assert [a.verdict for a in ProgressStore(tmp_path / "progress").attempts()] == ["incorrect"]
+
+
+async def test_a_long_status_line_wraps_rather_than_lose_its_end_at_80_columns(tmp_path):
+    app = builtin_app(tmp_path, "bce-logits-why")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_course(app, pilot)
+        status = app.screen.query_one("#status")
+        assert "each further try costs 33%" in str(status.render())
+        assert status.size.height == 2  # all of it shown, on two lines
+
+
+async def test_the_rubric_to_tick_is_shown_below_a_long_model_answer(tmp_path):
+    app = builtin_app(tmp_path, "why-not-mse-for-classification")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_course(app, pilot)
+        screen = app.screen
+        screen.query_one("#answer-text").text = "MSE on a sigmoid learns slowly"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: screen.focused is screen.query_one("#rubric"))
+        await pilot.pause()
+        box, rubric = screen.query_one("#rubric-box"), screen.query_one("#rubric")
+        assert rubric.region.bottom <= box.region.bottom  # not cut off by its box
+        await pilot.press("space")
+        assert any(r.startswith("[x]") for r in tick_rows(rubric))
