@@ -127,15 +127,11 @@ class HomeScreen(Screen[None]):
 
     def _show_actions(self, course: Course, state: dict[str, Any]) -> None:
         app: Any = self.app
-        last = state.get("last")
-        text = "Press c to continue: " if last else "Start with lesson 1, or press t to take its quiz."
-        if last:
-            kind, ref = last.get("kind"), last.get("ref")
-            title = ref
-            loaded = course.lesson(ref) if isinstance(ref, str) else None
-            if loaded is not None:
-                title = loaded.lesson.title
-            text += f"{'lesson' if kind == 'lesson' else 'quiz'} {title}"
+        _, ref, words = app.continue_plan()
+        if ref is not None:
+            text = f"Press c to continue: {words}"
+        else:
+            text = "Start with lesson 1, or press t to take its quiz."
         self.query_one("#continue", Label).update(text)
         due = len(app.store.to_revisit(course.questions))
         self.query_one("#review", Label).update(
@@ -183,14 +179,8 @@ class HomeScreen(Screen[None]):
 
     def action_continue(self) -> None:
         app: Any = self.app
-        last = app.store.state().get("last") or {}
-        ref = last.get("ref")
-        if not isinstance(ref, str):
+        if not app.continue_learning():
             self.action_open()
-        elif last.get("kind") == "quiz":
-            app.start_quiz(ref)
-        else:
-            app.open_lesson(ref)
 
     def action_review(self) -> None:
         app: Any = self.app
