@@ -108,8 +108,25 @@ class LessonScreen(Screen[None]):
         self.query_one("#lesson-body", VerticalScroll).scroll_to_widget(sections[self.current], top=True)
         self.query_one("#toc-list", ListView).index = self.current
 
+    def _top_section(self) -> tuple[int, bool]:
+        """The section at the top of the view (-1 above the first), and whether its heading is
+        at the top (rather than scrolled past)."""
+        y = self.query_one("#lesson-body", VerticalScroll).scroll_y
+        top, at_start = -1, False
+        for i, section in enumerate(self.query(SectionView)):
+            start = section.virtual_region.y
+            if start <= y + 0.5:
+                top, at_start = i, y - start < 1
+        return top, at_start
+
     def action_section(self, step: int) -> None:
-        self._go(self.current + step)
+        """`n`: the section after the one at the top of the view, wherever the reader scrolled;
+        `p`: the start of that one, or the one before if its heading is already at the top."""
+        top, at_start = self._top_section()
+        if step > 0:
+            self._go(top + 1)
+        else:
+            self._go(top - 1 if at_start or top < 0 else top)
 
     def action_toggle_toc(self) -> None:
         toc = self.query_one("#toc")

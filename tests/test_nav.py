@@ -1,0 +1,44 @@
+"""Moving around the app: lesson sections, keys pressed while loading, cut text, the course map's
+highlighted row, the name dialog (issue 11, items 10, 13, 14 and the reviewer's notes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import REPO, wait_for_course, wait_until
+from tutor.progress.store import ProgressStore
+from tutor.tui.app import StartAt, TutorApp
+
+
+def real_app(tmp_path: Path, start: StartAt | None = None) -> TutorApp:
+    app = TutorApp(REPO, ProgressStore(tmp_path / "progress"), start, warm_up=False)
+    app.clock = lambda: 0.0
+    return app
+
+
+async def test_next_section_goes_after_the_section_at_the_top_of_the_view(tmp_path):
+    app = real_app(tmp_path, StartAt("lesson", "what-is-a-loss"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        screen = app.screen
+        count = len(screen.lesson.sections)
+        assert count >= 4
+        await wait_until(pilot, lambda: len(screen.query("SectionView")) == count)
+        await pilot.pause()
+        body = screen.query_one("#lesson-body")
+        sections = list(screen.query("SectionView"))
+        # the reader scrolls (not with n) into the middle of section 2
+        body.scroll_to(y=sections[1].virtual_region.y + 2, animate=False)
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert body.scroll_y == min(sections[2].virtual_region.y, body.max_scroll_y)
+        # and p from inside section 2 goes back to its start
+        body.scroll_to(y=sections[1].virtual_region.y + 2, animate=False)
+        await pilot.pause()
+        await pilot.press("p")
+        await pilot.pause()
+        assert body.scroll_y == sections[1].virtual_region.y
+        await pilot.press("p")
+        await pilot.pause()
+        assert body.scroll_y == sections[0].virtual_region.y
