@@ -42,3 +42,29 @@ async def test_next_section_goes_after_the_section_at_the_top_of_the_view(tmp_pa
         await pilot.press("p")
         await pilot.pause()
         assert body.scroll_y == sections[0].virtual_region.y
+
+
+async def test_a_key_pressed_while_the_course_loads_is_said_and_done_once_it_is_there(tmp_path, monkeypatch):
+    import threading
+
+    import tutor.content.loader as loader
+
+    release = threading.Event()
+    real = loader.load_course
+
+    def slow(root):
+        release.wait(60)
+        return real(root)
+
+    monkeypatch.setattr(loader, "load_course", slow)
+    app = real_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert app.course is None
+        await pilot.press("t")
+        await pilot.pause()
+        assert any("still loading" in str(n.message) for n in app._notifications)
+        release.set()
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "QuizScreen")
+        await wait_for_course(app, pilot)
+        assert app.screen.ref == "what-is-a-loss"  # the first lesson's quiz, as t on its row

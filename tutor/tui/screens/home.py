@@ -73,6 +73,9 @@ class HomeScreen(Screen[None]):
                 yield Static("", id="notice-text")
         yield Footer()
 
+    _ready = False  # the course map is filled in
+    _pending: str | None = None  # a key pressed before that, acted on once it is
+
     def on_mount(self) -> None:
         self.query_one("#lessons").display = False
         self.query_one("#notices").display = False
@@ -90,6 +93,7 @@ class HomeScreen(Screen[None]):
     async def _refresh(self, course: Course) -> None:
         app: Any = self.app
         store = app.store
+        self._ready = False
         self.query_one("#loading").display = False
         self.query_one("#course-title", Static).update(
             f"{len(course.lessons)} lessons · {len(course.questions)} questions"
@@ -124,6 +128,18 @@ class HomeScreen(Screen[None]):
         listing.focus()
         self._show_actions(course, state)
         self._show_notices(course)
+        self._ready = True
+        pending, self._pending = self._pending, None
+        if pending is not None and self.app.screen is self:
+            getattr(self, f"action_{pending}")()
+
+    def _not_yet(self, action: str) -> bool:
+        """While the course loads, a key is kept for when it is there (and the learner told)."""
+        if self._ready:
+            return False
+        self._pending = action
+        self.notify("The course is still loading; this happens as soon as it is there.", timeout=3)
+        return True
 
     def _show_actions(self, course: Course, state: dict[str, Any]) -> None:
         app: Any = self.app
@@ -166,22 +182,30 @@ class HomeScreen(Screen[None]):
             app.open_lesson(event.item.lesson_id)
 
     def action_open(self) -> None:
+        if self._not_yet("open"):
+            return
         lesson_id = self._selected()
         if lesson_id:
             app: Any = self.app
             app.open_lesson(lesson_id)
 
     def action_quiz(self) -> None:
+        if self._not_yet("quiz"):
+            return
         lesson_id = self._selected()
         if lesson_id:
             app: Any = self.app
             app.start_quiz(lesson_id)
 
     def action_continue(self) -> None:
+        if self._not_yet("continue"):
+            return
         app: Any = self.app
         if not app.continue_learning():
             self.action_open()
 
     def action_review(self) -> None:
+        if self._not_yet("review"):
+            return
         app: Any = self.app
         app.start_review()
