@@ -68,3 +68,21 @@ async def test_a_key_pressed_while_the_course_loads_is_said_and_done_once_it_is_
         await wait_until(pilot, lambda: type(app.screen).__name__ == "QuizScreen")
         await wait_for_course(app, pilot)
         assert app.screen.ref == "what-is-a-loss"  # the first lesson's quiz, as t on its row
+
+
+async def test_the_highlighted_rows_progress_bar_stays_visible(tmp_path):
+    from tutor.progress.store import Attempt
+
+    store = ProgressStore(tmp_path / "progress")
+    for q in ("basics-gd-step", "basics-sum-step", "basics-effective-lr"):
+        store.record(Attempt(question=q, verdict="correct", score=1.0, seed=1))
+    app = TutorApp(REPO, store, warm_up=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        item = app.screen.query("LessonItem").first()
+        assert item.has_class("-highlight") and item.done > 0
+        strip = item.query_one("Bar").render_line(0)
+        segments = [s for s in strip if s.text.strip() and s.style]
+        assert segments
+        for segment in segments:  # each part of the bar, filled or not, shows against its ground
+            assert segment.style.color != segment.style.bgcolor, segment
