@@ -86,3 +86,42 @@ async def test_the_highlighted_rows_progress_bar_stays_visible(tmp_path):
         assert segments
         for segment in segments:  # each part of the bar, filled or not, shows against its ground
             assert segment.style.color != segment.style.bgcolor, segment
+
+
+def line_text(widget, y: int = 0) -> str:
+    return widget.render_line(y).text.rstrip()
+
+
+def help_key_shows(app) -> bool:
+    from textual.widgets._footer import FooterKey
+
+    keys = [k for k in app.screen.query(FooterKey) if k.action in ("help", "app.help")]
+    return bool(keys) and keys[0].region.width > 0 and keys[0].region.right <= app.size.width
+
+
+async def test_at_80_columns_cut_text_ends_in_an_ellipsis_and_the_footer_keeps_help(tmp_path):
+    app = real_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_course(app, pilot)
+        assert help_key_shows(app)
+        titles = [line_text(label) for label in app.screen.query(".lesson-title")]
+        assert "3. Robust regression: Huber and log…" in titles
+        await pilot.press("t")  # the quiz, whose footer has the most keys
+        await wait_for_course(app, pilot)
+        assert type(app.screen).__name__ == "QuizScreen"
+        assert help_key_shows(app)
+        await pilot.press("escape")
+        await wait_for_course(app, pilot)
+        await pilot.press("enter")
+        await wait_for_course(app, pilot)
+        assert type(app.screen).__name__ == "LessonScreen"
+        assert help_key_shows(app)
+
+
+async def test_the_lessons_contents_cut_a_long_title_with_an_ellipsis(tmp_path):
+    app = real_app(tmp_path, StartAt("lesson", "regression"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        entries = [line_text(label) for label in app.screen.query("#toc-list Label")]
+        assert entries[0].startswith("1. Residuals") and entries[0].endswith("…"), entries
+        assert entries[2] == "3. Gradients"

@@ -9,7 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, ListItem, ListView, LoadingIndicator, ProgressBar, Static
+from textual.widgets import Header, Label, ListItem, ListView, LoadingIndicator, ProgressBar, Static
+
+from tutor.tui.widgets.footer import TutorFooter
 
 if TYPE_CHECKING:
     from tutor.content.loader import Course, LoadedLesson
@@ -71,7 +73,7 @@ class HomeScreen(Screen[None]):
             yield ListView(id="lessons")
             with VerticalScroll(id="notices"):
                 yield Static("", id="notice-text")
-        yield Footer()
+        yield TutorFooter()
 
     _ready = False  # the course map is filled in
     _pending: str | None = None  # a key pressed before that, acted on once it is

@@ -11,9 +11,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.lazy import Lazy
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, ListItem, ListView, Markdown
+from textual.widgets import Header, Label, ListItem, ListView, Markdown
 
 from tutor.content import model as m
+from tutor.tui.widgets.footer import TutorFooter
 from tutor.tui.widgets.formula import FormulaBlock
 from tutor.tui.widgets.plot import PlotPanel
 
@@ -78,7 +79,7 @@ class LessonScreen(Screen[None]):
                     # the first section shows at once; the rest mount after that first frame
                     yield view if i == 1 else Lazy(view)
                 yield Label(self._quiz_line(), id="quiz-call", classes="title")
-        yield Footer()
+        yield TutorFooter()
 
     def _quiz_line(self) -> str:
         app: Any = self.app

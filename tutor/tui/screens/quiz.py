@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Label, LoadingIndicator, Markdown
+from textual.widgets import Button, Header, Label, LoadingIndicator, Markdown
 from textual.worker import Worker, WorkerState
 
 from tutor.content import model as m
@@ -22,6 +22,7 @@ from tutor.grading.result import Result
 from tutor.quiz.session import QuizSession, variants_differ
 from tutor.tui.widgets.answers import AnswerArea, ChoiceAnswer, FreeAnswer, MathAnswer, answer_area
 from tutor.tui.widgets.feedback import FeedbackPanel, feedback_text
+from tutor.tui.widgets.footer import TutorFooter
 
 # Beyond the grader's own caps (GRADE_TIME_CAP, a few seconds per test for code) something is
 # wrong; the learner is told and may go on rather than wait.
@@ -98,7 +99,7 @@ class QuizScreen(Screen[None]):
             yield FeedbackPanel()
             yield Markdown("", id="hints")
             yield Markdown("", id="solution")
-        yield Footer()
+        yield TutorFooter()
 
     def on_mount(self) -> None:
         self.sub_title = self.quiz_title

@@ -8,10 +8,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.widgets import DataTable, Header, Label, Static
 
 from tutor.grading.result import SYMBOLS
 from tutor.quiz.session import Summary
+from tutor.tui.widgets.footer import TutorFooter
 
 OUTCOME = {**SYMBOLS, "skipped": "– Skipped", "not answered": "– Not answered"}
 
@@ -52,7 +53,7 @@ class ResultsScreen(Screen[None]):
                 table.add_row(str(i), title, outcome, f"{row.score:.2g}", str(row.attempts))
             yield table
             yield Static(self._revisit_text(), id="revisit")
-        yield Footer()
+        yield TutorFooter()
 
     def _revisit_text(self) -> str:
         s = self.summary
