@@ -186,3 +186,36 @@ async def test_the_quiz_in_progress_survives_kill_9(tmp_path):
         assert session.index == 1
         assert [s.variant.seed for s in session.states] == seeds
         assert session.states[0].best == 1.0
+
+
+async def test_the_results_show_each_answer_and_a_row_opens_its_feedback_and_solution(tmp_path):
+    app = make_app(tmp_path, start=StartAt("quiz", "basics", seed=2))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for_course(app, pilot)
+        session = app.screen.session
+        p = session.current.variant.values["p"]
+        for ch in f"-log10({p})":  # the authored mistake
+            await pilot.press(ch)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: session.current.answered)
+        await wait_for_course(app, pilot)
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        await pilot.press("escape")
+        await wait_for_course(app, pilot)
+        results = app.screen
+        assert type(results).__name__ == "ResultsScreen"
+        table = results.query_one("DataTable")
+        row = table.get_row_at(0)
+        assert row[1].startswith("What is −log(p) for p =")
+        assert row[2] == f"-log10({p})"
+        assert row[3] == "✗ Incorrect"
+        await pilot.press("enter")  # open the first row
+        await wait_for_course(app, pilot)
+        assert type(app.screen).__name__ == "QuestionReview"
+        text = str(app.screen.query_one("#review-text").source)
+        assert f"-log10({p})" in text and "base-10" in text  # the answer and its feedback
+        assert "Worked solution" in text and f"−log({p})" in text
+        await pilot.press("escape")
+        await wait_for_course(app, pilot)
+        assert app.screen is results

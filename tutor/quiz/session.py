@@ -157,12 +157,15 @@ def question_title(state: QuestionState) -> str:
     return title if isinstance(title, str) and title.strip() else first_line(state.variant.prompt)
 
 
-def answer_line(answer: Any, question: Any) -> str:
-    """An answer as one line: text as typed, steps joined by ` ; `, ticked options by their letters."""
+def answer_line(answer: Any, question: Any, result: Result | None = None) -> str:
+    """An answer as one line: text as typed, steps joined by ` ; `, options picked by their text,
+    rubric points ticked by their letters."""
     from tutor.grading.grader import LETTERS
 
     if answer is None:
         return ""
+    if isinstance(question, m.ChoiceQuestion) and result is not None and result.read_as is not None:
+        return " ".join(result.read_as.split())  # the options' texts (their letters depend on the shuffle)
     if isinstance(answer, set):
         return (
             ", ".join(f"({LETTERS[i]})" for i in sorted(answer) if 0 <= i < len(LETTERS)) or "(none ticked)"
@@ -417,7 +420,7 @@ class QuizSession:
                 s.best,
                 s.attempts,
                 s.result.notes if s.result else (),
-                answer=answer_line(s.last_answer, s.question),
+                answer=answer_line(s.last_answer, s.question, s.result),
                 feedback=s.result.feedback if s.result else (),
                 solution=solution_text(s),
                 prompt=s.variant.prompt,
