@@ -8,6 +8,7 @@ from pathlib import Path
 from tests.conftest import REPO, wait_for_course, wait_until
 from tutor.progress.store import ProgressStore
 from tutor.tui.app import StartAt, TutorApp
+from tutor.tui.widgets.chrome import ICON
 
 
 def real_app(tmp_path: Path, start: StartAt | None = None) -> TutorApp:
@@ -104,6 +105,7 @@ async def test_at_80_columns_cut_text_ends_in_an_ellipsis_and_the_footer_keeps_h
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_course(app, pilot)
         assert help_key_shows(app)
+        assert app.screen.query_one("Header").icon == ICON
         titles = [line_text(label) for label in app.screen.query(".lesson-title")]
         assert "3. Robust regression: Huber and log…" in titles
         await pilot.press("t")  # the quiz, whose footer has the most keys
@@ -125,3 +127,15 @@ async def test_the_lessons_contents_cut_a_long_title_with_an_ellipsis(tmp_path):
         entries = [line_text(label) for label in app.screen.query("#toc-list Label")]
         assert entries[0].startswith("1. Residuals") and entries[0].endswith("…"), entries
         assert entries[2] == "3. Gradients"
+
+
+async def test_the_name_dialog_wraps_its_lines(tmp_path):
+    app = TutorApp(REPO, ProgressStore(tmp_path / "p"), warm_up=False, learners=tmp_path / "learners")
+    async with app.run_test(size=(160, 45)) as pilot:  # about what a 1280×800 browser window holds
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "NameScreen")
+        await pilot.pause()
+        labels = list(app.screen.query("Label"))
+        second = labels[1]
+        text = " ".join(second.render_line(y).text.strip() for y in range(second.region.height))
+        assert text.endswith("apart from everyone else's."), text
+        assert second.region.right <= labels[0].parent.content_region.right

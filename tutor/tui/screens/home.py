@@ -9,9 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Header, Label, ListItem, ListView, LoadingIndicator, ProgressBar, Static
+from textual.widgets import Label, ListItem, ListView, LoadingIndicator, ProgressBar, Static
 
-from tutor.tui.widgets.footer import TutorFooter
+from tutor.tui.widgets.chrome import TutorFooter, TutorHeader
 
 if TYPE_CHECKING:
     from tutor.content.loader import Course, LoadedLesson
@@ -64,7 +64,7 @@ class HomeScreen(Screen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TutorHeader()
         with Vertical(id="home"):
             yield Static("", id="course-title", classes="title")
             yield Label("", id="continue")

@@ -11,10 +11,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.lazy import Lazy
 from textual.screen import Screen
-from textual.widgets import Header, Label, ListItem, ListView, Markdown
+from textual.widgets import Label, ListItem, ListView, Markdown
 
 from tutor.content import model as m
-from tutor.tui.widgets.footer import TutorFooter
+from tutor.tui.widgets.chrome import TutorFooter, TutorHeader
 from tutor.tui.widgets.formula import FormulaBlock
 from tutor.tui.widgets.plot import PlotPanel
 
@@ -61,7 +61,7 @@ class LessonScreen(Screen[None]):
         from tutor.content.lessons import compute_values, section_body
 
         values = compute_values(self.lesson).values
-        yield Header()
+        yield TutorHeader()
         with Horizontal():
             with Vertical(id="toc"):
                 yield Label("Contents", classes="title")

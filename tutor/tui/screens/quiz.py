@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Button, Header, Label, LoadingIndicator, Markdown
+from textual.widgets import Button, Label, LoadingIndicator, Markdown
 from textual.worker import Worker, WorkerState
 
 from tutor.content import model as m
@@ -21,8 +21,8 @@ from tutor.grading.limits import GRADE_TIME_CAP
 from tutor.grading.result import Result
 from tutor.quiz.session import QuizSession, variants_differ
 from tutor.tui.widgets.answers import AnswerArea, ChoiceAnswer, FreeAnswer, MathAnswer, answer_area
+from tutor.tui.widgets.chrome import TutorFooter, TutorHeader
 from tutor.tui.widgets.feedback import FeedbackPanel, feedback_text
-from tutor.tui.widgets.footer import TutorFooter
 
 # Beyond the grader's own caps (GRADE_TIME_CAP, a few seconds per test for code) something is
 # wrong; the learner is told and may go on rather than wait.
@@ -86,7 +86,7 @@ class QuizScreen(Screen[None]):
         self._pending_answer: Any = None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TutorHeader()
         yield Label("", id="status")
         with VerticalScroll(id="question"):
             yield Markdown("", id="prompt")

@@ -9,11 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Header, Label, Markdown, Static
+from textual.widgets import DataTable, Label, Markdown, Static
 
 from tutor.grading.result import SYMBOLS
 from tutor.quiz.session import Summary, SummaryRow
-from tutor.tui.widgets.footer import TutorFooter
+from tutor.tui.widgets.chrome import TutorFooter, TutorHeader
 
 OUTCOME = {**SYMBOLS, "skipped": "– Skipped", "not answered": "– Not answered"}
 
@@ -45,7 +45,7 @@ class ResultsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         s = self.summary
-        yield Header()
+        yield TutorHeader()
         with VerticalScroll(id="results"):
             yield Label(f"{self.quiz_title}: finished", classes="title")
             yield Static(
