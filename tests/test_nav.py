@@ -8,7 +8,6 @@ from pathlib import Path
 from tests.conftest import REPO, wait_for_course, wait_until
 from tutor.progress.store import ProgressStore
 from tutor.tui.app import StartAt, TutorApp
-from tutor.tui.widgets.chrome import ICON
 
 
 def real_app(tmp_path: Path, start: StartAt | None = None) -> TutorApp:
@@ -105,6 +104,8 @@ async def test_at_80_columns_cut_text_ends_in_an_ellipsis_and_the_footer_keeps_h
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_course(app, pilot)
         assert help_key_shows(app)
+        from tutor.tui.widgets.chrome import ICON
+
         assert app.screen.query_one("Header").icon == ICON
         titles = [line_text(label) for label in app.screen.query(".lesson-title")]
         assert "3. Robust regression: Huber and log…" in titles
