@@ -53,12 +53,12 @@ class ResultsScreen(Screen[None]):
                 id="score",
             )
             table: DataTable[str] = DataTable(id="outcomes", cursor_type="row", zebra_stripes=True)
-            table.add_columns("#", "Question", "Your last answer", "Outcome", "Score", "Tries")
+            table.add_columns("#", "Question", "Last answer", "Outcome", "Score", "Tries")
             for i, row in enumerate(s.rows, start=1):
                 outcome = OUTCOME.get(row.outcome, row.outcome)
-                answer = cut(row.answer, 20) if row.answer else "–"
+                answer = cut(row.answer, 14) if row.answer else "–"
                 table.add_row(
-                    str(i), cut(row.title, 30), answer, outcome, f"{row.score:.2g}", str(row.attempts)
+                    str(i), cut(row.title, 24), answer, outcome, f"{row.score:.2g}", str(row.attempts)
                 )
             yield table
             yield Label("Enter on a row: its feedback and worked solution again.", classes="muted")
