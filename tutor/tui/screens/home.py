@@ -95,7 +95,6 @@ class HomeScreen(Screen[None]):
     async def _refresh(self, course: Course) -> None:
         app: Any = self.app
         store = app.store
-        self._ready = False
         self.query_one("#loading").display = False
         self.query_one("#course-title", Static).update(
             f"{len(course.lessons)} lessons · {len(course.questions)} questions"
@@ -110,6 +109,7 @@ class HomeScreen(Screen[None]):
         order = [x.lesson.id for x in lessons]
         if last.get("ref") in order:  # back from a lesson or its quiz: keep it highlighted
             index = order.index(last["ref"])
+        self._show_actions(course, state)  # before the awaits: a newer refresh may cancel this one
         await listing.clear()
         opened = set(state.get("opened", []))
         for number, loaded in enumerate(lessons, start=1):
@@ -128,7 +128,6 @@ class HomeScreen(Screen[None]):
         if course.lessons:
             listing.index = min(index, len(course.lessons) - 1)
         listing.focus()
-        self._show_actions(course, state)
         self._show_notices(course)
         self._ready = True
         pending, self._pending = self._pending, None

@@ -47,7 +47,9 @@ class ResultsScreen(Screen[None]):
         s = self.summary
         yield TutorHeader()
         with VerticalScroll(id="results"):
-            yield Label(f"{self.quiz_title}: finished", classes="title")
+            left = any(row.outcome == "not answered" for row in s.rows) and self.ref is not None
+            status = "left midway (c on the course map goes on from there)" if left else "finished"
+            yield Label(f"{self.quiz_title}: {status}", classes="title")
             yield Static(
                 f"Score {s.score:.0%} · {s.correct} of {s.total} fully right · time {minutes(s.seconds)}",
                 id="score",
