@@ -180,8 +180,10 @@ def test_plain_mode_letters_everywhere_and_no_literal_backticks(tmp_path, make_c
     assert session.states[2].best == 1.0
 
 
-def test_an_option_letter_in_brackets_is_read_as_shown():
-    from tutor.grading.grader import parse_selection
-
-    assert parse_selection("(c)", 3) == {2}
-    assert parse_selection("(a), b)", 3) == {0, 1}
+def test_an_option_letter_in_brackets_is_read_as_shown(tmp_path):
+    # the options print as "a) …": a), (a) and a. are the letter as shown, in the plain mode
+    course = load_course(COURSE)
+    session = QuizSession(course.resolve("q-choice"), seed=1)
+    quiz = PlainQuiz(session, lambda prompt: None, lambda text: None)
+    assert quiz.choice_letters("(b)") == {1}
+    assert quiz.choice_letters("(a), b)") == {0, 1}

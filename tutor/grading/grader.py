@@ -701,7 +701,6 @@ def parse_selection(text: str, count: int, labels: list[str] | None = None) -> s
                 return {i}
     picked: set[int] = set()
     for token in re.split(r"[,\s;]+", cleaned.lower()):
-        token = token.strip("().") or token  # a, a), (a) or a. as options are shown
         if not token:
             continue
         if len(token) == 1 and token in LETTERS[:count]:
