@@ -99,9 +99,10 @@ async def test_a_served_app_asks_who_is_learning_and_keeps_their_progress_apart(
 class _FakeServer:
     made: ClassVar[list[dict[str, Any]]] = []
 
-    def __init__(self, command: str, host: str, port: int, title: str) -> None:
+    def __init__(self, command: str, host: str, port: int, title: str, templates_path: Path) -> None:
         import os
 
+        assert (templates_path / "app_index.html").is_file()
         _FakeServer.made.append({"command": command, "host": host, "port": port, "env": dict(os.environ)})
 
     def serve(self) -> None:
