@@ -219,3 +219,26 @@ async def test_the_results_show_each_answer_and_a_row_opens_its_feedback_and_sol
         await pilot.press("escape")
         await wait_for_course(app, pilot)
         assert app.screen is results
+
+
+async def test_a_damaged_quiz_in_progress_is_reported_and_c_starts_afresh(tmp_path):
+    folder = tmp_path / "progress"
+    folder.mkdir()
+    (folder / "state.json").write_text('{"last": {"kind": "quiz", "ref": "basics"}}', encoding="utf-8")
+    (folder / "quizzes.json").write_text('{"basics": {"index": "two", "questions": 7}', encoding="utf-8")
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for_course(app, pilot)
+        assert any("quiz in progress" in str(n.message) for n in app._notifications)
+        await pilot.press("c")
+        await wait_for_course(app, pilot)
+        assert type(app.screen).__name__ == "QuizScreen" and app.screen.session.index == 0
+    # a well-formed file whose quiz does not fit the course: a fresh quiz, and said
+    (folder / "quizzes.json").write_text('{"basics": {"index": 1, "questions": [], "base_seed": 3}}')
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for_course(app, pilot)
+        await pilot.press("c")
+        await wait_for_course(app, pilot)
+        assert type(app.screen).__name__ == "QuizScreen" and app.screen.session.index == 0
+        assert any("could not be resumed" in str(n.message) for n in app._notifications)

@@ -225,6 +225,11 @@ class ProgressStore:
         n = len(self.skipped_lines)
         if not n:
             return self.quiz_problem
+        if self.quiz_problem:
+            return f"{self._skipped_lines_report(n)} {self.quiz_problem}"
+        return self._skipped_lines_report(n)
+
+    def _skipped_lines_report(self, n: int) -> str:
         shown = ", ".join(str(x) for x in self.skipped_lines[:5]) + (", …" if n > 5 else "")
         return (
             f"{n} line{'s' if n != 1 else ''} of {self.attempts_path} could not be read "

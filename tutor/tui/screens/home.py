@@ -103,13 +103,13 @@ class HomeScreen(Screen[None]):
         index = listing.index or 0
         state = store.state()  # read once: it is a file
         best = store.best()
-        app.report_record_problems()
         last = state.get("last") or {}
         lessons = course.lessons_in_order
         order = [x.lesson.id for x in lessons]
         if last.get("ref") in order:  # back from a lesson or its quiz: keep it highlighted
             index = order.index(last["ref"])
         self._show_actions(course, state)  # before the awaits: a newer refresh may cancel this one
+        app.report_record_problems()  # after reading the log and the quizzes in progress
         await listing.clear()
         opened = set(state.get("opened", []))
         for number, loaded in enumerate(lessons, start=1):
