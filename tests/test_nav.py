@@ -42,6 +42,12 @@ async def test_next_section_goes_after_the_section_at_the_top_of_the_view(tmp_pa
         await pilot.press("p")
         await pilot.pause()
         assert body.scroll_y == sections[0].virtual_region.y
+        # a heading just below the top of the view (by its margin) counts as at the top
+        body.scroll_to(y=sections[2].virtual_region.y - 1, animate=False)
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert body.scroll_y == min(sections[3].virtual_region.y, body.max_scroll_y)
 
 
 async def test_a_key_pressed_while_the_course_loads_is_said_and_done_once_it_is_there(tmp_path, monkeypatch):

@@ -18,6 +18,8 @@ from tutor.tui.widgets.chrome import TutorFooter, TutorHeader
 from tutor.tui.widgets.formula import FormulaBlock
 from tutor.tui.widgets.plot import PlotPanel
 
+TOP_SLACK = 2  # rows: a section starting this close below the top of the view is the one at the top
+
 
 class SectionView(Vertical):
     DEFAULT_CSS = """
@@ -116,8 +118,9 @@ class LessonScreen(Screen[None]):
         top, at_start = -1, False
         for i, section in enumerate(self.query(SectionView)):
             start = section.virtual_region.y
-            if start <= y + 0.5:
-                top, at_start = i, y - start < 1
+            # a heading a line or two below the top (its margin) is at the top for the reader
+            if start <= y + TOP_SLACK:
+                top, at_start = i, start >= y - 0.5
         return top, at_start
 
     def action_section(self, step: int) -> None:
