@@ -43,7 +43,7 @@ def test_a_whole_quiz_through_the_plain_mode(tmp_path):
             "2(y_hat - y)x",
             "Its gradient never grows with the error.",
             ".",
-            "1",
+            "a",
         ]
     )
 
@@ -60,7 +60,7 @@ def test_a_whole_quiz_through_the_plain_mode(tmp_path):
     assert "  -log(\n      ^" in out
     assert len(re.findall(r"^✓ Correct", out, re.M)) == 4  # steps list their parts too, indented
     assert "  a) MSE\n  b) MAE" in out
-    assert "Model answer:" in out and "1. constant-size gradient" in out
+    assert "Model answer:" in out and "a) constant-size gradient" in out
     assert "◐ Partly correct" in out
     assert summary.total == 5 and summary.correct == 3  # the hinted one is right but not fully scored
     # the hint halved the first question's score: 0.5 + 1 + 1 + 1 + 0.5
@@ -127,3 +127,63 @@ def test_a_damaged_record_is_reported_and_the_quiz_goes_on(tmp_path, monkeypatch
     assert "2 lines of" in result.output and "(lines 1, 2)" in result.output
     assert "Finished: score 100%" in result.output
     assert ProgressStore(tmp_path).best() == {"q-choice": 1.0}
+
+
+MULTI = """
+bank: multi
+title: Multi
+questions:
+  - id: pick-two
+    type: choice
+    multiple: true
+    shuffle: false
+    prompt: Which two are losses?
+    options:
+      - {text: Mean squared error over the batch, correct: true}
+      - {text: Accuracy on the held-out set}
+      - {text: Binary cross-entropy of the logits, correct: true}
+  - id: chain
+    type: derivation
+    mode: chain
+    prompt: Simplify (x + 1)^2 - 1.
+    variables: {x: {domain: real}}
+    start: (x + 1)^2 - 1
+    answer: x^2 + 2*x
+  - id: why
+    type: free
+    prompt: Why?
+    model_answer: Because.
+    rubric: [one, two]
+"""
+
+
+def test_plain_mode_letters_everywhere_and_no_literal_backticks(tmp_path, make_course):
+    from tutor.quiz.plain import PlainQuiz
+
+    course = load_course(make_course(questions={"multi.yaml": MULTI}))
+    session = QuizSession(course.resolve("multi"), seed=1, clock=lambda: 0.0)
+    lines = iter(["(c), (a)", "(x + 1)^2 - 1 = x^2 + 2x", ".", "It is.", ".", "1", "(b) a"])
+    transcript: list[str] = []
+
+    def read(prompt: str) -> str | None:
+        transcript.append(prompt)
+        return next(lines, None)
+
+    PlainQuiz(session, read, transcript.append).run()
+    out = "\n".join(transcript)
+    assert "✓ Correct" in out.split("── Question 2")[0]  # "(c), (a)" is read, not refused
+    assert "chosen: a, c" in out
+    assert "Mean squared error over the batch, Binary" not in out  # no option texts run together
+    assert "`" not in out
+    assert "  a) one\n  b) two" in out
+    assert 'Type letters from a to b, or "none".' in out  # numbers are not the convention
+    assert session.states[2].best == 1.0
+
+
+def test_an_option_letter_in_brackets_is_read_as_shown(tmp_path):
+    # the options print as "a) …": a), (a) and a. are the letter as shown, in the plain mode
+    course = load_course(COURSE)
+    session = QuizSession(course.resolve("q-choice"), seed=1)
+    quiz = PlainQuiz(session, lambda prompt: None, lambda text: None)
+    assert quiz.choice_letters("(b)") == {1}
+    assert quiz.choice_letters("(a), b)") == {0, 1}

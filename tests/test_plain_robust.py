@@ -28,11 +28,11 @@ def test_odd_digits_and_huge_numbers_are_answers_to_fix_not_tracebacks(tmp_path,
     assert "Finished: score 100%" in result.output
 
     result = CliRunner().invoke(
-        main, ["quiz", "q-free", "--plain", "--course", str(COURSE)], input=f"Because.\n.\n²\n{huge}\n1 2\n"
+        main, ["quiz", "q-free", "--plain", "--course", str(COURSE)], input=f"Because.\n.\n²\n{huge}\na b\n"
     )
     assert result.exit_code == 0, result.output
     assert result.exception is None
-    assert result.output.count("Type numbers from 1 to 2, or 0.") == 2
+    assert result.output.count('Type letters from a to b, or "none".') == 2
     assert "Finished: score 100%" in result.output
 
 

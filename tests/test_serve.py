@@ -99,9 +99,10 @@ async def test_a_served_app_asks_who_is_learning_and_keeps_their_progress_apart(
 class _FakeServer:
     made: ClassVar[list[dict[str, Any]]] = []
 
-    def __init__(self, command: str, host: str, port: int, title: str) -> None:
+    def __init__(self, command: str, host: str, port: int, title: str, templates_path: Path) -> None:
         import os
 
+        assert (templates_path / "app_index.html").is_file()
         _FakeServer.made.append({"command": command, "host": host, "port": port, "env": dict(os.environ)})
 
     def serve(self) -> None:
@@ -203,3 +204,80 @@ async def test_a_code_answer_is_graded_inside_the_running_app(
             if "Correct" in str(app.screen.query_one("#feedback").render()):
                 break
         assert "Correct" in str(app.screen.query_one("#feedback").render())
+
+
+# ---------------------------------------------------------------- the page served
+
+
+def test_the_served_page_loads_its_fonts_from_the_server_not_a_font_host(tmp_path):
+    """`tutor serve` renders its page; it names no host but its own (the app must work offline)."""
+    import re
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tutor", "serve", "--port", str(port), "--data-dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        page = None
+        for _ in range(600):  # bounded: up to a minute on a slow machine
+            try:
+                with urllib.request.urlopen(f"http://localhost:{port}/", timeout=5) as response:
+                    page = response.read().decode("utf-8")
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert page is not None, "the server did not answer"
+        own = f"http://localhost:{port}/"
+        hosts = set(re.findall(r"https?://[^/\"'\s)]+", page.replace(own, "")))
+        assert hosts <= {"http://www.w3.org"}, hosts  # only the SVG namespace, which is not fetched
+        assert "fonts.googleapis" not in page
+        font = re.search(r'url\("([^"]+RobotoMono-VariableFont_wght\.ttf)"\)', page)
+        assert font is not None
+        with urllib.request.urlopen(font.group(1), timeout=5) as response:
+            assert response.status == 200 and len(response.read()) > 10_000
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def font_characters(path: Path) -> set[int]:
+    """The code points a TrueType font maps (its cmap's format 4 subtables)."""
+    import struct
+
+    data = path.read_bytes()
+    tables = {}
+    for i in range(struct.unpack(">H", data[4:6])[0]):
+        tag, _, offset, _ = struct.unpack(">4sIII", data[12 + 16 * i : 28 + 16 * i])
+        tables[tag] = offset
+    cmap = tables[b"cmap"]
+    chars: set[int] = set()
+    for i in range(struct.unpack(">H", data[cmap + 2 : cmap + 4])[0]):
+        (sub,) = struct.unpack(">I", data[cmap + 8 + 8 * i : cmap + 12 + 8 * i])
+        start = cmap + sub
+        if struct.unpack(">H", data[start : start + 2])[0] != 4:
+            continue
+        n2 = struct.unpack(">H", data[start + 6 : start + 8])[0]
+        ends = struct.unpack(f">{n2 // 2}H", data[start + 14 : start + 14 + n2])
+        starts = struct.unpack(f">{n2 // 2}H", data[start + 16 + n2 : start + 16 + 2 * n2])
+        for a, b in zip(starts, ends, strict=True):
+            chars.update(range(a, b + 1))
+    return chars
+
+
+def test_the_header_icon_is_a_character_the_served_font_has():
+    import textual_serve
+
+    from tutor.tui.widgets.chrome import ICON
+
+    font = Path(textual_serve.__file__).parent / "static" / "fonts" / "RobotoMono-VariableFont_wght.ttf"
+    chars = font_characters(font)
+    assert ord("a") in chars and ord("⭘") not in chars  # the parser reads the font, which lacks ⭘
+    assert ord(ICON) in chars

@@ -205,7 +205,7 @@ async def test_every_question_type_of_the_quiz_then_the_results(tmp_path):
         assert type(results).__name__ == "ResultsScreen"
         table = results.query_one("DataTable")
         assert table.row_count == 5
-        outcomes = [table.get_row_at(i)[2] for i in range(5)]
+        outcomes = [table.get_row_at(i)[3] for i in range(5)]
         assert outcomes == ["✓ Correct", "✓ Correct", "✓ Correct", "◐ Partly correct", "◐ Partly correct"]
         assert "To revisit (2, " in str(results.query_one("#revisit").render())
 
@@ -406,4 +406,4 @@ async def test_a_choice_picked_through_says_its_cost_and_the_results_show_what_w
         await pilot.press("ctrl+n")
         await settle(app, pilot)
         table = app.screen.query_one("DataTable")
-        assert table.get_row_at(0)[2:] == ["✓ Correct", "0", "2"]
+        assert table.get_row_at(0)[3:] == ["✓ Correct", "0", "2"]

@@ -126,7 +126,13 @@ def serve_command(
     parts += ["served-session", "--learners", str(learners)]
     command = " ".join(shlex.quote(part) for part in parts)
     click.echo(f"tutor: serving {root} on http://{host}:{port} (progress in {learners})", err=True)
-    Server(command, host=host, port=port, title="tutor").serve()
+    Server(command, host=host, port=port, title="tutor", templates_path=served_templates()).serve()
+
+
+def served_templates() -> Path:
+    """The page `tutor serve` sends: textual-serve's, with its fonts from the server itself (the
+    static folder textual-serve ships has them), never from a remote font host."""
+    return Path(__file__).parent / "tui" / "web"
 
 
 @main.command("served-session", hidden=True)

@@ -13,9 +13,12 @@ could not be written are kept in memory and written with the next one that can b
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
+import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -132,6 +135,9 @@ class ProgressStore:
         self.folder = folder
         self.attempts_path = folder / "attempts.jsonl"
         self.state_path = folder / "state.json"
+        self.quizzes_path = folder / "quizzes.json"  # quizzes in progress, by their ref
+        self.quiz_problem: str | None = None  # why the quizzes in progress could not be read, if so
+        self._quiz_lock = threading.Lock()  # an attempt is saved from the grading thread
         # Told once, with `save_problem`, when progress first cannot be saved.
         self.on_problem = on_problem
         self.save_problem: str | None = None
@@ -213,12 +219,17 @@ class ProgressStore:
                 yield attempt
 
     def skipped_report(self) -> str | None:
-        """A sentence for the learner about lines of the log that were skipped, or None."""
+        """A sentence for the learner about what of the record was skipped, or None."""
         if self.read_problem:
             return self.read_problem
         n = len(self.skipped_lines)
         if not n:
-            return None
+            return self.quiz_problem
+        if self.quiz_problem:
+            return f"{self._skipped_lines_report(n)} {self.quiz_problem}"
+        return self._skipped_lines_report(n)
+
+    def _skipped_lines_report(self, n: int) -> str:
         shown = ", ".join(str(x) for x in self.skipped_lines[:5]) + (", …" if n > 5 else "")
         return (
             f"{n} line{'s' if n != 1 else ''} of {self.attempts_path} could not be read "
@@ -281,3 +292,59 @@ class ProgressStore:
             os.replace(tmp, self.state_path)
         except OSError as exc:
             self._cannot_save(exc)
+
+    # ------------------------------------------------------------ quizzes in progress
+
+    def _read_quizzes(self) -> tuple[dict[str, Any], bool]:
+        """The quizzes in progress, and whether a file is there that is not a JSON object."""
+        try:
+            data = json.loads(self.quizzes_path.read_bytes().decode("utf-8"))
+        except FileNotFoundError:
+            return {}, False
+        except (OSError, ValueError, RecursionError) as exc:
+            reason = _reason(exc) if isinstance(exc, OSError) else "it is not valid JSON"
+            self.quiz_problem = (
+                f"The quiz in progress in {self.quizzes_path} could not be read ({reason}); it starts afresh."
+            )
+            return {}, self.quizzes_path.exists()
+        if not isinstance(data, dict):
+            self.quiz_problem = (
+                f"The quiz in progress in {self.quizzes_path} could not be read; it starts afresh."
+            )
+            return {}, True
+        return {k: v for k, v in data.items() if isinstance(v, dict)}, False
+
+    def quiz(self, ref: str) -> dict[str, Any] | None:
+        """The saved quiz on `ref` (as `QuizSession.snapshot` made it), or None. Never raises."""
+        with self._quiz_lock:
+            return self._read_quizzes()[0].get(ref)
+
+    def save_quiz(self, ref: str, data: dict[str, Any] | None) -> None:
+        """Keep the quiz in progress on `ref` (None forgets it), replacing the file atomically;
+        never raises (see `save_problem`)."""
+        with self._quiz_lock:
+            quizzes, broken = self._read_quizzes()
+            if data is None:
+                if ref not in quizzes:
+                    return
+                del quizzes[ref]
+            else:
+                quizzes[ref] = data
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                if broken:  # kept for whoever wants to look at it
+                    os.replace(self.quizzes_path, self.quizzes_path.with_suffix(".json.bad"))
+                fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".quizzes.", suffix=".tmp")
+                try:
+                    with os.fdopen(fd, "w", encoding="utf-8") as f:
+                        json.dump(quizzes, f, ensure_ascii=False)
+                        f.flush()
+                        os.fsync(f.fileno())
+                    os.replace(tmp, self.quizzes_path)
+                except BaseException:
+                    with contextlib.suppress(OSError):
+                        os.unlink(tmp)
+                    raise
+            except (OSError, ValueError) as exc:  # ValueError: a value JSON cannot hold
+                if isinstance(exc, OSError):
+                    self._cannot_save(exc)

@@ -6,7 +6,6 @@ For screen readers, pipes and scripts. It drives the same QuizSession as the app
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from tutor.content import model as m
@@ -19,7 +18,7 @@ END = "."
 
 HELP = (
     "Type your answer and press enter. Commands: hint, solution, retry (a fresh variant), skip, quit. "
-    f"Multi-line answers end with a line holding only `{END}`."
+    f'Multi-line answers end with a line holding only "{END}".'
 )
 
 
@@ -83,7 +82,13 @@ class PlainQuiz:
             result = s.submit(answer)
             text = answer if isinstance(answer, str) else None
             earned = state.earned if result.counts_as_attempt else None
-            self.write(feedback_text(result, earned, text))
+            if isinstance(q, m.ChoiceQuestion) and isinstance(answer, set):
+                # the letters as shown, not the options' whole texts run together
+                lines = feedback_text(result, earned, text, show_reading=False).split("\n")
+                lines.insert(1, "chosen: " + self.letters_of(answer))
+                self.write("\n".join(lines))
+            else:
+                self.write(feedback_text(result, earned, text))
             if result.verdict == "correct":
                 s.advance()
                 return True
@@ -120,11 +125,14 @@ class PlainQuiz:
         elif isinstance(q, m.DerivationQuestion) and q.mode == "steps":
             self.write("Answer each step on its own line.")
         elif isinstance(q, m.DerivationQuestion):
-            self.write(f"Write the chain from {variant.pretty(q.start)}, e.g. a = b = c, then `{END}`.")
+            start = variant.pretty(q.start)
+            self.write(f'Write the chain from {start}, e.g. a = b = c, then a line with only "{END}".')
         elif isinstance(q, m.CodeQuestion):
-            self.write(f"Write the Python function `{q.function}`, then a line with `{END}`.")
+            self.write(f'Write the Python function {q.function}, then a line with only "{END}".')
         elif isinstance(q, m.FreeQuestion):
-            self.write(f"Write your answer, then a line with `{END}`; then compare with the model answer.")
+            self.write(
+                f'Write your answer, then a line with only "{END}"; then compare with the model answer.'
+            )
 
     def read_answer(self) -> Answer | None:
         state = self.session.current
@@ -172,34 +180,38 @@ class PlainQuiz:
         order = option_order(state.variant)
         picked = set()
         for token in line.replace(",", " ").split():
-            token = token.strip().lower().rstrip(")")
+            token = token.strip().lower().strip("().")  # a, a), (a) or a. as the options are shown
             if len(token) == 1 and token in LETTERS[: len(order)]:
                 picked.add(order[LETTERS.index(token)])
             else:
                 return line  # the grader says what it cannot read
         return picked if picked else line
 
+    def letters_of(self, picked: set[int]) -> str:
+        """Authored option indices as the letters shown for them."""
+        order = option_order(self.session.current.variant)
+        return ", ".join(LETTERS[order.index(i)] for i in sorted(picked, key=order.index))
+
     def self_assess(self, text: str) -> Answer | None:
+        """The rubric points covered, by letter as `tutor grade`, the app and the tests name them."""
         state = self.session.current
         q: m.FreeQuestion = state.question
+        count = len(q.rubric)
         self.write("Model answer:")
         self.write(state.variant.render(q.model_answer).strip())
-        self.write("Which points did your answer cover? Type their numbers (e.g. 1 3), or 0 for none.")
-        for i, item in enumerate(q.rubric, start=1):
-            self.write(f"  {i}. {item.text}")
+        self.write('Which points did your answer cover? Type their letters (e.g. a c), or "none".')
+        for i, item in enumerate(q.rubric):
+            self.write(f"  {LETTERS[i]}) {item.text}")
         while True:
             line = self.read("covered> ")
             if line is None:
                 return None
-            numbers = line.replace(",", " ").split()
-            if numbers == ["0"]:
+            tokens = [t.strip("().") for t in line.lower().replace(",", " ").split()]
+            if tokens in (["none"], ["-"]):
                 return set()
-            # ASCII digits, and few: "²" passes isdigit, and int() of thousands of digits raises
-            if numbers and all(
-                re.fullmatch(r"[0-9]{1,4}", n) and 1 <= int(n) <= len(q.rubric) for n in numbers
-            ):
-                return {int(n) - 1 for n in numbers}
-            self.write(f"Type numbers from 1 to {len(q.rubric)}, or 0.")
+            if tokens and all(len(t) == 1 and t in LETTERS[:count] for t in tokens):
+                return {LETTERS.index(t) for t in tokens}
+            self.write(f'Type letters from a to {LETTERS[count - 1]}, or "none".')
 
     def report(self, summary: Summary) -> None:
         self.write("")

@@ -61,6 +61,7 @@ class QuestionState:
     best: float = 0.0
     earned: float = 0.0  # what the latest graded attempt earned, after hint and retry penalties
     skipped: bool = False
+    last_answer: Any = None  # the answer of the latest graded attempt on the current variant
 
     @property
     def question(self) -> Any:
@@ -107,6 +108,10 @@ class SummaryRow:
     score: float
     attempts: int
     notes: tuple[str, ...]
+    answer: str = ""  # the learner's last graded answer, as one line ("" when none)
+    feedback: tuple[str, ...] = ()  # the words of its verdict
+    solution: str = ""  # the worked solution of the variant answered
+    prompt: str = ""  # the whole prompt of that variant (Markdown)
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,39 @@ def first_line(markdown: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
+def solution_text(state: QuestionState) -> str:
+    """The worked solution of a question's current variant (a free response's model answer first)."""
+    q = state.question
+    text = state.variant.solution
+    if isinstance(q, m.FreeQuestion):
+        text = state.variant.render(q.model_answer) + ("\n\n" + text if text else "")
+    return text or "This question has no worked solution."
+
+
+def question_title(state: QuestionState) -> str:
+    """A question's title if it has one, else the start of its prompt."""
+    title = getattr(state.question, "title", None)
+    return title if isinstance(title, str) and title.strip() else first_line(state.variant.prompt)
+
+
+def answer_line(answer: Any, question: Any, result: Result | None = None) -> str:
+    """An answer as one line: text as typed, steps joined by ` ; `, options picked by their text,
+    rubric points ticked by their letters."""
+    from tutor.grading.grader import LETTERS
+
+    if answer is None:
+        return ""
+    if isinstance(question, m.ChoiceQuestion) and result is not None and result.read_as is not None:
+        return " ".join(result.read_as.split())  # the options' texts (their letters depend on the shuffle)
+    if isinstance(answer, set):
+        return (
+            ", ".join(f"({LETTERS[i]})" for i in sorted(answer) if 0 <= i < len(LETTERS)) or "(none ticked)"
+        )
+    if isinstance(answer, list):
+        return " ; ".join(str(step) for step in answer)
+    return " ".join(str(answer).split())
+
+
 class QuizSession:
     def __init__(
         self,
@@ -144,6 +182,7 @@ class QuizSession:
         seed: int | None = None,
         on_attempt: Callable[[Attempt], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        on_change: Callable[[QuizSession], None] | None = None,
     ) -> None:
         if not entries:
             raise ValueError("a quiz needs at least one question")
@@ -152,8 +191,16 @@ class QuizSession:
         self.clock = clock
         self.started = clock()
         self.finished_at: float | None = None
+        self.completed = False  # went past the last question (leaving midway is not completing)
         self.states = [QuestionState(e, self._variant(e, 0)) for e in entries]
         self.index = 0
+        # Told after every change worth keeping (an attempt, a hint, a solution, a variant, a move),
+        # so that the quiz in progress can be saved and resumed.
+        self.on_change = on_change
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change(self)
 
     def _variant(self, entry: QuestionEntry, number: int) -> Variant:
         seed = zlib.crc32(f"{self.base_seed}:{entry.id}:{number}".encode()) % 1_000_000
@@ -207,6 +254,7 @@ class QuizSession:
         state.result = result
         state.earned = earned
         state.best = max(state.best, earned)
+        state.last_answer = answer
         if self.on_attempt is not None:
             self.on_attempt(
                 Attempt(
@@ -220,6 +268,7 @@ class QuizSession:
                     self_assessed=bool(result.details.get("self_assessed")),
                 )
             )
+        self._changed()
         return result
 
     def next_hint(self) -> tuple[str, float] | None:
@@ -229,6 +278,7 @@ class QuizSession:
             return None
         hint = state.hints[state.hints_shown]
         state.hints_shown += 1
+        self._changed()
         return state.variant.render(hint.text), hint.penalty
 
     def try_note(self) -> str:
@@ -249,12 +299,11 @@ class QuizSession:
     def solution(self) -> str:
         """The worked solution for this variant; once seen, further answers to it earn nothing."""
         state = self.current
+        seen = state.solution_seen
         state.solution_seen = True
-        q = state.question
-        text = state.variant.solution
-        if isinstance(q, m.FreeQuestion):
-            text = state.variant.render(q.model_answer) + ("\n\n" + text if text else "")
-        return text or "This question has no worked solution."
+        if not seen:
+            self._changed()
+        return solution_text(state)
 
     def retry(self) -> Variant:
         """A fresh variant of the current question: new numbers, hints and solution hidden again.
@@ -269,7 +318,9 @@ class QuizSession:
             state.hints_shown = 0
             state.solution_seen = False
         state.result = None
+        state.last_answer = None
         state.skipped = False
+        self._changed()
         return state.variant
 
     def skip(self) -> bool:
@@ -280,13 +331,82 @@ class QuizSession:
         """Go to the next question; False (and the quiz is finished) after the last one."""
         if self.index + 1 < self.total:
             self.index += 1
+            self._changed()
             return True
+        self.completed = True
         self.finish()
+        self._changed()
         return False
 
     def finish(self) -> None:
         if self.finished_at is None:
             self.finished_at = self.clock()
+
+    # ------------------------------------------------------------ saved and resumed
+
+    def snapshot(self, ref: str) -> dict[str, Any]:
+        """Everything needed to resume this quiz later, as JSON-ready data.
+
+        Keyed by the quiz's `ref`, its question ids and each variant's seed, so that a course that
+        changed since is not resumed into nonsense (see `restore`)."""
+        return {
+            "ref": ref,
+            "base_seed": self.base_seed,
+            "index": self.index,
+            "completed": self.completed,
+            "questions": [_state_json(s) for s in self.states],
+        }
+
+    @classmethod
+    def restore(
+        cls,
+        entries: Sequence[QuestionEntry],
+        data: Any,
+        on_attempt: Callable[[Attempt], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        on_change: Callable[[QuizSession], None] | None = None,
+    ) -> QuizSession | None:
+        """The quiz `snapshot` saved, on `entries`; None when it does not fit them (other question
+        ids, other seeds) or is not well formed. Never raises."""
+        try:
+            return cls._restore(entries, data, on_attempt, clock, on_change)
+        except Exception:  # a hand-edited or foreign file: start afresh rather than fail
+            return None
+
+    @classmethod
+    def _restore(
+        cls,
+        entries: Sequence[QuestionEntry],
+        data: Any,
+        on_attempt: Callable[[Attempt], None] | None,
+        clock: Callable[[], float],
+        on_change: Callable[[QuizSession], None] | None,
+    ) -> QuizSession | None:
+        if not isinstance(data, dict) or not entries:
+            return None
+        saved, base_seed, index = data.get("questions"), data.get("base_seed"), data.get("index")
+        if not (isinstance(saved, list) and _int(base_seed) and _int(index)):
+            return None
+        if [q.get("id") if isinstance(q, dict) else None for q in saved] != [e.id for e in entries]:
+            return None
+        if not 0 <= index < len(entries):
+            return None
+        session = cls(entries, seed=base_seed, on_attempt=on_attempt, clock=clock)
+        for state, q in zip(session.states, saved, strict=True):
+            number = q.get("variant")
+            if not (_int(number) and number >= 0):
+                return None
+            if number:
+                state.variant_number = number
+                state.variant = session._variant(state.entry, number)
+            if q.get("seed") != state.variant.seed:
+                return None  # the variant would not be the one the learner saw
+            if not _load_state(state, q):
+                return None
+        session.index = index
+        session.completed = data.get("completed") is True
+        session.on_change = on_change
+        return session
 
     # ------------------------------------------------------------ the end
 
@@ -295,11 +415,15 @@ class QuizSession:
         rows = tuple(
             SummaryRow(
                 s.entry.id,
-                first_line(s.variant.prompt),
+                question_title(s),
                 s.outcome,
                 s.best,
                 s.attempts,
                 s.result.notes if s.result else (),
+                answer=answer_line(s.last_answer, s.question, s.result),
+                feedback=s.result.feedback if s.result else (),
+                solution=solution_text(s),
+                prompt=s.variant.prompt,
             )
             for s in self.states
         )
@@ -311,3 +435,100 @@ class QuizSession:
             rows=rows,
             revisit=tuple(s.entry.id for s in self.states if s.best < 1.0),
         )
+
+
+def _int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _answer_json(answer: Any) -> Any:
+    if isinstance(answer, set):
+        return {"picked": sorted(answer)}
+    if isinstance(answer, list):
+        return {"steps": [str(x) for x in answer]}
+    if isinstance(answer, str):
+        return {"text": answer}
+    return None
+
+
+def _answer_from_json(data: Any) -> Any:
+    if not isinstance(data, dict):
+        return None
+    if isinstance(data.get("picked"), list) and all(_int(x) for x in data["picked"]):
+        return set(data["picked"])
+    if isinstance(data.get("steps"), list) and all(isinstance(x, str) for x in data["steps"]):
+        return list(data["steps"])
+    if isinstance(data.get("text"), str):
+        return data["text"]
+    return None
+
+
+def _state_json(s: QuestionState) -> dict[str, Any]:
+    result = None
+    if s.result is not None:
+        result = {
+            "verdict": s.result.verdict,
+            "score": s.result.score,
+            "notes": list(s.result.notes),
+            "feedback": list(s.result.feedback),
+            "read_as": s.result.read_as,
+            "rule": s.result.rule,
+        }
+    return {
+        "id": s.entry.id,
+        "variant": s.variant_number,
+        "seed": s.variant.seed,
+        "hints": s.hints_shown,
+        "solution_seen": s.solution_seen,
+        "attempts": s.attempts,
+        "tries": s.tries,
+        "best": s.best,
+        "earned": s.earned,
+        "skipped": s.skipped,
+        "answer": _answer_json(s.last_answer),
+        "result": result,
+    }
+
+
+def _score(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0.0 <= value <= 1.0
+
+
+def _load_state(state: QuestionState, q: dict[str, Any]) -> bool:
+    """Fill `state` from its saved form; False when a field has the wrong shape."""
+    hints, attempts, tries = q.get("hints"), q.get("attempts"), q.get("tries")
+    if not (_int(hints) and 0 <= hints <= len(state.hints) and _int(attempts) and _int(tries)):
+        return False
+    if not (_score(q.get("best")) and _score(q.get("earned"))):
+        return False
+    if not (isinstance(q.get("solution_seen"), bool) and isinstance(q.get("skipped"), bool)):
+        return False
+    result = q.get("result")
+    if result is not None:
+        verdicts = ("correct", "partial", "incorrect", "invalid", "undecided")
+        if not (
+            isinstance(result, dict) and result.get("verdict") in verdicts and _score(result.get("score"))
+        ):
+            return False
+        strings = [
+            x for x in (*result.get("notes", []), *result.get("feedback", [])) if not isinstance(x, str)
+        ]
+        if strings or not all(isinstance(result.get(k), str | None) for k in ("read_as", "rule")):
+            return False
+        state.result = Result(
+            result["verdict"],
+            float(result["score"]),
+            notes=tuple(result.get("notes", [])),
+            feedback=tuple(result.get("feedback", [])),
+            read_as=result.get("read_as"),
+            rule=result.get("rule"),
+        )
+    state.hints_shown = hints
+    state.attempts = max(0, attempts)
+    state.tries = max(0, tries)
+    state.best = float(q["best"])
+    state.earned = float(q["earned"])
+    state.solution_seen = q["solution_seen"]
+    state.skipped = q["skipped"]
+    state.last_answer = _answer_from_json(q.get("answer"))
+    return True

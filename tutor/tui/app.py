@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -190,7 +191,11 @@ class TutorApp(App[None]):
         self.store.set_state(last={"kind": "lesson", "ref": lesson_id})
         self.push_screen(LessonScreen(loaded.lesson))
 
-    def start_quiz(self, ref: str, seed: int | None = None, only: list[str] | None = None) -> None:
+    def start_quiz(
+        self, ref: str, seed: int | None = None, only: list[str] | None = None, resume: bool = False
+    ) -> None:
+        """A quiz on `ref`; with `resume`, the one left in the middle, at the same question with
+        the same variants and answers (a fresh one if it cannot be resumed)."""
         from tutor.quiz.session import QuizSession
         from tutor.tui.screens.quiz import QuizScreen
 
@@ -203,8 +208,77 @@ class TutorApp(App[None]):
             self.notify(f"`{ref}` names no questions in this course.", severity="error")
             return
         self.store.set_state(last={"kind": "quiz", "ref": ref})
-        session = QuizSession(entries, seed=seed, on_attempt=self.store.record, clock=self.clock)
+        # The whole quiz is kept as it goes, to be resumed; a retake of a few questions is not.
+        on_change = partial(self._save_quiz, ref) if only is None else None
+        session = None
+        if resume:
+            session = QuizSession.restore(
+                entries, self.store.quiz(ref), self.store.record, clock=self.clock, on_change=on_change
+            )
+            if session is None:
+                self.notify("The quiz could not be resumed (the course changed): a fresh one starts.")
+        if session is None:
+            session = QuizSession(
+                entries, seed=seed, on_attempt=self.store.record, clock=self.clock, on_change=on_change
+            )
+            if on_change is not None:
+                on_change(session)
         self.push_screen(QuizScreen(session, title=self.quiz_title(ref), ref=ref))
+
+    def _save_quiz(self, ref: str, session: Any) -> None:
+        self.store.save_quiz(ref, session.snapshot(ref))
+
+    def next_lesson(self, ref: str) -> str | None:
+        """The lesson after the one a quiz `ref` belongs to, or None after the last."""
+        assert self.course is not None
+        order = [x.lesson.id for x in self.course.lessons_in_order]
+        lesson = ref
+        if ref not in order:
+            bank = self.course.bank(ref)
+            lesson = bank.bank.lesson if bank is not None and bank.bank.lesson else ""
+        if lesson in order and order.index(lesson) + 1 < len(order):
+            return order[order.index(lesson) + 1]
+        return None
+
+    def continue_plan(self) -> tuple[str, str | None, str]:
+        """What `c` does: ("lesson" | "quiz" | "resume" | "none", ref, words for the course map)."""
+        if self.course is None:
+            return "none", None, ""
+        last = self.store.state().get("last") or {}
+        kind, ref = last.get("kind"), last.get("ref")
+        if not isinstance(ref, str):
+            return "none", None, ""
+        if kind != "quiz":
+            loaded = self.course.lesson(ref)
+            return ("lesson", ref, f"lesson {loaded.lesson.title}") if loaded else ("none", None, "")
+        if not self.course.resolve(ref):
+            return "none", None, ""
+        saved = self.store.quiz(ref)
+        if saved is not None and saved.get("completed") is True:
+            after = self.next_lesson(ref)
+            loaded = self.course.lesson(after) if after else None
+            if loaded is None:
+                return "none", None, ""
+            return "lesson", after, f"lesson {loaded.lesson.title} (after {self.quiz_title(ref)})"
+        if (
+            saved is not None
+            and isinstance(saved.get("index"), int)
+            and isinstance(saved.get("questions"), list)
+        ):
+            where = f", question {saved['index'] + 1} of {len(saved['questions'])}"
+            return "resume", ref, f"{self.quiz_title(ref)}{where}"
+        return "quiz", ref, self.quiz_title(ref)
+
+    def continue_learning(self) -> bool:
+        """Go on where the learner left off; False when there is nothing to continue."""
+        kind, ref, _ = self.continue_plan()
+        if ref is None:
+            return False
+        if kind == "lesson":
+            self.open_lesson(ref)
+        else:
+            self.start_quiz(ref, resume=kind == "resume")
+        return True
 
     def start_review(self) -> None:
         from tutor.quiz.session import QuizSession

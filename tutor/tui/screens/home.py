@@ -9,7 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, ListItem, ListView, LoadingIndicator, ProgressBar, Static
+from textual.widgets import Label, ListItem, ListView, LoadingIndicator, ProgressBar, Static
+
+from tutor.tui.widgets.chrome import TutorFooter, TutorHeader
 
 if TYPE_CHECKING:
     from tutor.content.loader import Course, LoadedLesson
@@ -62,7 +64,7 @@ class HomeScreen(Screen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TutorHeader()
         with Vertical(id="home"):
             yield Static("", id="course-title", classes="title")
             yield Label("", id="continue")
@@ -71,7 +73,10 @@ class HomeScreen(Screen[None]):
             yield ListView(id="lessons")
             with VerticalScroll(id="notices"):
                 yield Static("", id="notice-text")
-        yield Footer()
+        yield TutorFooter()
+
+    _ready = False  # the course map is filled in
+    _pending: str | None = None  # a key pressed before that, acted on once it is
 
     def on_mount(self) -> None:
         self.query_one("#lessons").display = False
@@ -98,12 +103,13 @@ class HomeScreen(Screen[None]):
         index = listing.index or 0
         state = store.state()  # read once: it is a file
         best = store.best()
-        app.report_record_problems()
         last = state.get("last") or {}
         lessons = course.lessons_in_order
         order = [x.lesson.id for x in lessons]
         if last.get("ref") in order:  # back from a lesson or its quiz: keep it highlighted
             index = order.index(last["ref"])
+        self._show_actions(course, state)  # before the awaits: a newer refresh may cancel this one
+        app.report_record_problems()  # after reading the log and the quizzes in progress
         await listing.clear()
         opened = set(state.get("opened", []))
         for number, loaded in enumerate(lessons, start=1):
@@ -122,20 +128,27 @@ class HomeScreen(Screen[None]):
         if course.lessons:
             listing.index = min(index, len(course.lessons) - 1)
         listing.focus()
-        self._show_actions(course, state)
         self._show_notices(course)
+        self._ready = True
+        pending, self._pending = self._pending, None
+        if pending is not None and self.app.screen is self:
+            getattr(self, f"action_{pending}")()
+
+    def _not_yet(self, action: str) -> bool:
+        """While the course loads, a key is kept for when it is there (and the learner told)."""
+        if self._ready:
+            return False
+        self._pending = action
+        self.notify("The course is still loading; this happens as soon as it is there.", timeout=3)
+        return True
 
     def _show_actions(self, course: Course, state: dict[str, Any]) -> None:
         app: Any = self.app
-        last = state.get("last")
-        text = "Press c to continue: " if last else "Start with lesson 1, or press t to take its quiz."
-        if last:
-            kind, ref = last.get("kind"), last.get("ref")
-            title = ref
-            loaded = course.lesson(ref) if isinstance(ref, str) else None
-            if loaded is not None:
-                title = loaded.lesson.title
-            text += f"{'lesson' if kind == 'lesson' else 'quiz'} {title}"
+        _, ref, words = app.continue_plan()
+        if ref is not None:
+            text = f"Press c to continue: {words}"
+        else:
+            text = "Start with lesson 1, or press t to take its quiz."
         self.query_one("#continue", Label).update(text)
         due = len(app.store.to_revisit(course.questions))
         self.query_one("#review", Label).update(
@@ -170,28 +183,30 @@ class HomeScreen(Screen[None]):
             app.open_lesson(event.item.lesson_id)
 
     def action_open(self) -> None:
+        if self._not_yet("open"):
+            return
         lesson_id = self._selected()
         if lesson_id:
             app: Any = self.app
             app.open_lesson(lesson_id)
 
     def action_quiz(self) -> None:
+        if self._not_yet("quiz"):
+            return
         lesson_id = self._selected()
         if lesson_id:
             app: Any = self.app
             app.start_quiz(lesson_id)
 
     def action_continue(self) -> None:
+        if self._not_yet("continue"):
+            return
         app: Any = self.app
-        last = app.store.state().get("last") or {}
-        ref = last.get("ref")
-        if not isinstance(ref, str):
+        if not app.continue_learning():
             self.action_open()
-        elif last.get("kind") == "quiz":
-            app.start_quiz(ref)
-        else:
-            app.open_lesson(ref)
 
     def action_review(self) -> None:
+        if self._not_yet("review"):
+            return
         app: Any = self.app
         app.start_review()

@@ -11,11 +11,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.lazy import Lazy
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, ListItem, ListView, Markdown
+from textual.widgets import Label, ListItem, ListView, Markdown
 
 from tutor.content import model as m
+from tutor.tui.widgets.chrome import TutorFooter, TutorHeader
 from tutor.tui.widgets.formula import FormulaBlock
 from tutor.tui.widgets.plot import PlotPanel
+
+TOP_SLACK = 2  # rows: a section starting this close below the top of the view is the one at the top
 
 
 class SectionView(Vertical):
@@ -60,7 +63,7 @@ class LessonScreen(Screen[None]):
         from tutor.content.lessons import compute_values, section_body
 
         values = compute_values(self.lesson).values
-        yield Header()
+        yield TutorHeader()
         with Horizontal():
             with Vertical(id="toc"):
                 yield Label("Contents", classes="title")
@@ -78,7 +81,7 @@ class LessonScreen(Screen[None]):
                     # the first section shows at once; the rest mount after that first frame
                     yield view if i == 1 else Lazy(view)
                 yield Label(self._quiz_line(), id="quiz-call", classes="title")
-        yield Footer()
+        yield TutorFooter()
 
     def _quiz_line(self) -> str:
         app: Any = self.app
@@ -108,8 +111,26 @@ class LessonScreen(Screen[None]):
         self.query_one("#lesson-body", VerticalScroll).scroll_to_widget(sections[self.current], top=True)
         self.query_one("#toc-list", ListView).index = self.current
 
+    def _top_section(self) -> tuple[int, bool]:
+        """The section at the top of the view (-1 above the first), and whether its heading is
+        at the top (rather than scrolled past)."""
+        y = self.query_one("#lesson-body", VerticalScroll).scroll_y
+        top, at_start = -1, False
+        for i, section in enumerate(self.query(SectionView)):
+            start = section.virtual_region.y
+            # a heading a line or two below the top (its margin) is at the top for the reader
+            if start <= y + TOP_SLACK:
+                top, at_start = i, start >= y - 0.5
+        return top, at_start
+
     def action_section(self, step: int) -> None:
-        self._go(self.current + step)
+        """`n`: the section after the one at the top of the view, wherever the reader scrolled;
+        `p`: the start of that one, or the one before if its heading is already at the top."""
+        top, at_start = self._top_section()
+        if step > 0:
+            self._go(top + 1)
+        else:
+            self._go(top - 1 if at_start or top < 0 else top)
 
     def action_toggle_toc(self) -> None:
         toc = self.query_one("#toc")

@@ -19,7 +19,8 @@ class NameScreen(ModalScreen[str]):
         width: 64; max-width: 100%; height: auto; padding: 1 2;
         border: round $accent; background: $surface;
     }
-    NameScreen #name-problem { color: $error; height: auto; }
+    NameScreen Label { width: 1fr; height: auto; }
+    NameScreen #name-problem { color: $error; }
     """
 
     def compose(self) -> ComposeResult:

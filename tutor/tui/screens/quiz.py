@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Header, Label, LoadingIndicator, Markdown
+from textual.widgets import Button, Label, LoadingIndicator, Markdown
 from textual.worker import Worker, WorkerState
 
 from tutor.content import model as m
@@ -22,6 +22,7 @@ from tutor.grading.limits import GRADE_TIME_CAP
 from tutor.grading.result import Result
 from tutor.quiz.session import QuizSession, variants_differ
 from tutor.tui.widgets.answers import AnswerArea, ChoiceAnswer, FreeAnswer, MathAnswer, answer_area
+from tutor.tui.widgets.chrome import TutorFooter, TutorHeader
 from tutor.tui.widgets.feedback import FeedbackPanel, feedback_text
 
 # Beyond the grader's own caps (GRADE_TIME_CAP, a few seconds per test for code) something is
@@ -119,7 +120,7 @@ class QuizScreen(Screen[None]):
         self._early_keys: list[events.Key] | None = None  # typed before the input had focus
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TutorHeader()
         yield Label("", id="status")
         with VerticalScroll(id="question"):
             yield Markdown("", id="prompt")
@@ -132,7 +133,7 @@ class QuizScreen(Screen[None]):
             yield FeedbackPanel()
             yield Markdown("", id="hints")
             yield Markdown("", id="solution")
-        yield Footer(compact=True)
+        yield TutorFooter(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = self.quiz_title

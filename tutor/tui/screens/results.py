@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Label, Markdown, Static
 
 from tutor.grading.result import SYMBOLS
-from tutor.quiz.session import Summary
+from tutor.quiz.session import Summary, SummaryRow
+from tutor.tui.widgets.chrome import TutorFooter, TutorHeader
 
 OUTCOME = {**SYMBOLS, "skipped": "– Skipped", "not answered": "– Not answered"}
+
+
+def cut(text: str, width: int) -> str:
+    """`text` on one line of at most `width` cells, ending in "…" when cut."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def minutes(seconds: float) -> str:
@@ -37,22 +45,27 @@ class ResultsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         s = self.summary
-        yield Header()
+        yield TutorHeader()
         with VerticalScroll(id="results"):
-            yield Label(f"{self.quiz_title}: finished", classes="title")
+            left = any(row.outcome == "not answered" for row in s.rows) and self.ref is not None
+            status = "left midway (c on the course map goes on from there)" if left else "finished"
+            yield Label(f"{self.quiz_title}: {status}", classes="title")
             yield Static(
                 f"Score {s.score:.0%} · {s.correct} of {s.total} fully right · time {minutes(s.seconds)}",
                 id="score",
             )
             table: DataTable[str] = DataTable(id="outcomes", cursor_type="row", zebra_stripes=True)
-            table.add_columns("#", "Question", "Outcome", "Score", "Tries")
+            table.add_columns("#", "Question", "Last answer", "Outcome", "Score", "Tries")
             for i, row in enumerate(s.rows, start=1):
-                title = row.title if len(row.title) <= 36 else row.title[:35] + "…"
                 outcome = OUTCOME.get(row.outcome, row.outcome)
-                table.add_row(str(i), title, outcome, f"{row.score:.2g}", str(row.attempts))
+                answer = cut(row.answer, 14) if row.answer else "–"
+                table.add_row(
+                    str(i), cut(row.title, 24), answer, outcome, f"{row.score:.2g}", str(row.attempts)
+                )
             yield table
+            yield Label("Enter on a row: its feedback and worked solution again.", classes="muted")
             yield Static(self._revisit_text(), id="revisit")
-        yield Footer()
+        yield TutorFooter()
 
     def _revisit_text(self) -> str:
         s = self.summary
@@ -71,6 +84,12 @@ class ResultsScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
 
+    @on(DataTable.RowSelected, "#outcomes")
+    def _open_row(self, event: DataTable.RowSelected) -> None:
+        number = event.cursor_row
+        if 0 <= number < len(self.summary.rows):
+            self.app.push_screen(QuestionReview(number + 1, self.summary.rows[number]))
+
     def action_again(self) -> None:
         app: Any = self.app
         if self.ref is None:
@@ -87,3 +106,44 @@ class ResultsScreen(Screen[None]):
             return
         app.pop_screen()
         app.start_quiz(self.ref, only=list(self.summary.revisit)) if self.ref else app.start_review()
+
+
+class QuestionReview(ModalScreen[None]):
+    """One row of the results opened: the question, the last answer, its verdict and feedback,
+    and the worked solution."""
+
+    DEFAULT_CSS = """
+    QuestionReview { align: center middle; }
+    QuestionReview > VerticalScroll {
+        width: 90%; max-width: 100; height: auto; max-height: 90%;
+        border: round $accent; background: $surface; padding: 0 1;
+    }
+    """
+    BINDINGS = [Binding("escape,q,enter", "dismiss", "Close")]
+
+    def __init__(self, number: int, row: SummaryRow) -> None:
+        super().__init__()
+        self.number = number
+        self.row = row
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Markdown(self.text(), id="review-text")
+
+    def text(self) -> str:
+        row = self.row
+        parts = [f"### Question {self.number}", row.prompt or row.title]
+        if row.answer:
+            parts.append(f"**Your last answer:** `{row.answer.replace('`', '')}`")
+        else:
+            parts.append("**Your last answer:** none")
+        verdict = OUTCOME.get(row.outcome, row.outcome)
+        tries = f"{row.attempts} graded {'try' if row.attempts == 1 else 'tries'}"
+        parts.append(f"**{verdict}** · score {row.score:.2g} · {tries}")
+        parts.extend(row.feedback)
+        parts += ["### Worked solution", row.solution or "This question has no worked solution."]
+        parts.append("*esc closes*")
+        return "\n\n".join(parts)
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()
