@@ -17,12 +17,20 @@ def app_at(tmp_path: Path, start: StartAt | None = None) -> TutorApp:
     return app
 
 
-async def settled(pilot) -> None:
+async def settled(pilot, rounds: int = 100) -> None:
+    """Until every worker is done and the screen has stopped changing (a grade posts its
+    feedback from a thread, and Markdown renders after that): no fixed number of pauses, which
+    a busy machine would outrun."""
     app = pilot.app
     await wait_for_course(app, pilot)
-    for widget in app.screen.query("*"):
-        await widget.workers.wait_for_complete()
-    await pilot.pause()
+    before = None
+    for _ in range(rounds):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        now = app.export_screenshot()
+        if now == before and not any(w.is_running for w in app.workers):
+            return
+        before = now
 
 
 def test_home(snap_compare, tmp_path):
