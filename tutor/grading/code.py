@@ -34,9 +34,9 @@ from tutor.grading.sandbox import Outcome
 DEFAULT_REL = 1e-6
 DEFAULT_ABS = 1e-9
 MAX_SOURCE = 20_000  # characters; an answer is a function, not a library
-SHOW_ITEMS = 8
+SHOW_ITEMS = 8  # longer arrays are shown as their first and last few values
 REFERENCE_WALL = 20.0  # seconds; see grade_code
-REFERENCE_CPU = 10.0  # longer arrays are shown as their first and last few values
+REFERENCE_CPU = 10.0
 
 # Names an answer never needs and that open a way around the screen.
 _BLOCKED_NAMES = frozenset(

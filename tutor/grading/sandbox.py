@@ -13,9 +13,10 @@ otherwise runs code unsandboxed; `required` refuses to run code without it (`tut
 `none` never uses it (tests of the fallback; machines where bubblewrap misbehaves).
 
 Every run's output is read up to a cap: the result pipe (length-prefixed JSON frames) up to
-`MAX_CASE_RESULTS` bytes a test case, stdout and stderr up to `MAX_DIAGNOSTICS` each; beyond
-that the run is stopped. Arrays travel as raw bytes (base64), and a frame may hold only a few
-nested containers, so what the app holds follows the bytes it counts.
+`MAX_CASE_RESULTS` bytes a test case, stderr up to `MAX_DIAGNOSTICS` (stdout is drained and
+dropped); beyond the results cap the run is stopped. Arrays travel as raw bytes (base64), and
+a frame may hold only a few nested containers, so what the app holds follows the bytes it
+counts.
 """
 
 from __future__ import annotations
@@ -48,11 +49,11 @@ RUNNER = Path(runner.__file__)
 SANDBOX_RUNNER = "/runner/runner.py"
 NOBODY = 65534
 MAX_FRAME = 2 << 20  # bytes in one frame: an output of runner.MAX_ELEMENTS values is ~1.1 MB
-MAX_CASE_RESULTS = MAX_FRAME  # bytes of results a run may send per test case (and 4 more)
+MAX_CASE_RESULTS = MAX_FRAME  # bytes of results a run may send per test case (and for 4 more)
 MAX_RESULTS = 64 << 20  # and in all, whatever the number of cases
 MAX_CONTAINERS = 1024  # `[` and `{` in one frame; an honest one has a handful
 MAX_STRING = 2000  # characters of any text in a frame (arrays' bytes apart)
-MAX_DIAGNOSTICS = 64 << 10  # bytes of stdout, and of stderr, kept from one run
+MAX_DIAGNOSTICS = 64 << 10  # bytes of stderr kept from one run
 TMPFS_SIZE = 1 << 20
 INSTALL_HINT = "install the `bubblewrap` package (apt install bubblewrap, dnf install bubblewrap)"
 
@@ -80,6 +81,15 @@ class Status:
     allowed: bool  # False: code answers are refused (policy `required`, no working sandbox)
     reason: str  # for people: what is used, or what is missing and how to get it
     unprivileged: bool = False  # bubblewrap itself started as uid 65534
+
+    @property
+    def notice(self) -> str | None:
+        """What to tell a learner once, before their first code question; None when sandboxed."""
+        if self.sandboxed:
+            return None
+        if self.allowed:
+            return f"Code answers run without the OS sandbox: {self.reason}."
+        return f"Code questions are unavailable here: {self.reason}."
 
 
 @dataclass
@@ -335,10 +345,8 @@ def run(
         outcome.stderr = str(exc)
         return outcome
     os.close(results_w)
-    # An honest run sends a frame per case and a few more; a flood of tiny frames is not one.
-    max_frames = len(request.get("cases", ())) + 16  # results_cap in _collect follows it
     try:
-        _collect(proc, results_r, wall_time, outcome, max_frames)
+        _collect(proc, results_r, wall_time, outcome, len(request.get("cases", ())))
     except BaseException:
         _kill(proc)  # whatever went wrong here, the run does not outlive it
         raise
@@ -346,13 +354,15 @@ def run(
 
 
 def _collect(
-    proc: subprocess.Popen[bytes], results_r: int, wall_time: float, outcome: Outcome, max_frames: int
+    proc: subprocess.Popen[bytes], results_r: int, wall_time: float, outcome: Outcome, cases: int
 ) -> None:
     assert proc.stdout is not None and proc.stderr is not None
     streams = {results_r: "results", proc.stdout.fileno(): "stdout", proc.stderr.fileno(): "stderr"}
-    kept = {"results": bytearray(), "stdout": bytearray(), "stderr": bytearray()}
-    results_cap = min(MAX_RESULTS, (max_frames - 12) * MAX_CASE_RESULTS)
-    caps = {"results": results_cap, "stdout": MAX_DIAGNOSTICS, "stderr": MAX_DIAGNOSTICS}
+    # An honest run sends a frame per case and a few more; a flood of tiny frames is not one.
+    max_frames = cases + 16
+    results_cap = min(MAX_RESULTS, (cases + 4) * MAX_CASE_RESULTS)
+    received = 0  # bytes of results so far
+    stderr = bytearray()  # kept up to MAX_DIAGNOSTICS; stdout is only drained
     pending = b""
     deadline = time.monotonic() + wall_time
     selector = selectors.DefaultSelector()
@@ -377,17 +387,17 @@ def _collect(
                     selector.unregister(fd)
                     del streams[fd]
                     continue
-                room = caps[name] - len(kept[name])
+                if name == "stderr":
+                    stderr += chunk[: max(MAX_DIAGNOSTICS - len(stderr), 0)]  # the rest is dropped
                 if name != "results":
-                    kept[name] += chunk[: max(room, 0)]  # the rest is read and dropped
                     continue
-                if len(chunk) > room:
+                received += len(chunk)
+                if received > results_cap:
                     outcome.too_large = True
                     outcome.protocol_error = f"more than {results_cap >> 20} MB of results"
                     _kill(proc)
                     streams.clear()
                     break
-                kept[name] += chunk
                 pending += chunk
                 error = _take_frames(pending, outcome, max_frames)
                 if isinstance(error, str):
@@ -410,7 +420,7 @@ def _collect(
             outcome.returncode = proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             outcome.returncode = None
-    outcome.stderr = bytes(kept["stderr"]).decode("utf-8", "replace")[-2000:]
+    outcome.stderr = bytes(stderr).decode("utf-8", "replace")[-2000:]
 
 
 MAX_DEPTH = 8  # an honest frame nests four deep ({"value": {"data": [...]}})
@@ -457,11 +467,9 @@ _status_lock = threading.Lock()
 
 
 def _probe(unprivileged: bool, bwrap: str) -> Outcome:
-    request = {"role": "probe", "source": "", "function": "", "cases": [], "limits": _PROBE_LIMITS}
+    limits = {"cpu": 10, "memory_mb": 512}
+    request = {"role": "probe", "source": "", "function": "", "cases": [], "limits": limits}
     return run(request, 30.0, sandboxed=True, unprivileged=unprivileged, bwrap=bwrap)
-
-
-_PROBE_LIMITS = {"cpu": 10, "memory_mb": 512}
 
 
 def status(*, refresh: bool = False) -> Status:

@@ -104,14 +104,11 @@ class PlainQuiz:
         """Say once when code answers cannot run in the OS sandbox (or cannot run at all)."""
         from tutor.grading import sandbox
 
-        status = sandbox.status()
-        if status.sandboxed or self._code_notice_said:
+        message = sandbox.status().notice
+        if message is None or self._code_notice_said:
             return
         self._code_notice_said = True
-        if status.allowed:
-            self.write(f"(note: code answers run without the OS sandbox: {status.reason})")
-        else:
-            self.write(f"(note: code questions are unavailable here: {status.reason})")
+        self.write(f"(note: {message[0].lower()}{message[1:]})")
 
     def show_inputs(self) -> None:
         state = self.session.current

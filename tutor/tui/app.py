@@ -142,13 +142,10 @@ class TutorApp(App[None]):
             self._code_notice_due = True  # said when the warm-up has found out
             return
         self._code_notice_due = False
-        if status.sandboxed or self._code_notice_said:
+        message = status.notice
+        if message is None or self._code_notice_said:
             return
         self._code_notice_said = True
-        if status.allowed:
-            message = f"Code answers run without the OS sandbox: {status.reason}."
-        else:
-            message = f"Code questions are unavailable here: {status.reason}."
         self.notify(message, severity="warning", timeout=12)
 
     def _progress_problem(self, message: str) -> None:
