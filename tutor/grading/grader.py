@@ -262,12 +262,6 @@ class _Symbolic:
     def same(self, answer: Node, reference: Node) -> tuple[bool | None, Any]:
         env = self.env([reference, answer])
         result = compare(answer, reference, self.domains, self.functions, self.variant.values, env=env)
-        if result.only_far_out:
-            from tutor.grading.forms import DEFAULT_TIME_LIMIT, check_equal
-
-            limit = sympy_limit(DEFAULT_TIME_LIMIT)
-            if check_equal(answer, reference, self.functions, self.domains, time_limit=limit):
-                result = replace(result, equal=True)
         return result.equal, result
 
 
@@ -306,7 +300,7 @@ def grade_expression(variant: Variant, answer: str) -> Result:
             "undecided",
             0.0,
             ("undecided",),
-            ("Could not decide: your answer and the reference are undefined at most test points.",),
+            (comparison.why,),
             read_as,
         )
     if not equal:
