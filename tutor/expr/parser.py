@@ -44,7 +44,7 @@ class Limits:
     max_depth: int = 60  # nesting levels, also the depth of the tree
     max_nodes: int = 1000
     max_digits: int = 40  # digits in one literal
-    max_exponent: float = 1000  # |constant exponent|
+    max_exponent: float = 10_000  # |constant exponent|: (1 - t)^4000 is still decided (mpmath)
 
 
 # Binding powers (higher binds tighter).
