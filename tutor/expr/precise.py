@@ -45,18 +45,30 @@ def evaluate_precise(
 ) -> Any:
     """The value of `node` with `digits` significant digits: an mpf, or a list of them for a
     vector. `env` maps names to mpf values or lists of them. Raises Undefined or EvalError."""
-    import mpmath
-
-    ctx = mpmath.mp.clone()
-    ctx.dps = digits
     try:
-        return _Precise(ctx, env, functions).value(node)
+        return _Precise(_context(digits), env, functions).value(node)
     except RecursionError:
         raise EvalError("the expression is nested too deeply to evaluate") from None
     except (ValueError, ZeroDivisionError, OverflowError) as exc:
         if isinstance(exc, EvalError):
             raise
         raise Undefined(str(exc)) from None
+
+
+_CONTEXTS: dict[int, Any] = {}
+
+
+def _context(digits: int) -> Any:
+    """An mpmath context fixed at `digits` (made once: making one takes milliseconds)."""
+    ctx = _CONTEXTS.get(digits)
+    if ctx is None:
+        import mpmath
+
+        ctx = mpmath.mp.clone()
+        ctx.dps = digits
+        ctx.literals = {}  # literal text -> its value at these digits
+        _CONTEXTS[digits] = ctx
+    return ctx
 
 
 def _each(f: Callable[..., Any], *values: Any) -> Any:
@@ -108,11 +120,15 @@ class _Precise:
 
     def real(self, value: Any) -> Any:
         """Refuse complex and nan results, as float64 would give nan."""
+        mp = self.mp
+        if type(value) is mp.mpf:
+            if value != value:  # nan
+                raise Undefined("nan")
+            return value
         if isinstance(value, list):
             return [self.real(v) for v in value]
         if isinstance(value, bool):
             return value
-        mp = self.mp
         if isinstance(value, mp.mpc):
             if value.imag != 0:
                 raise Undefined("complex")
@@ -146,7 +162,10 @@ class _Precise:
         mp = self.mp
         match node:
             case Num(text=text):
-                return mp.mpf(text)
+                value = mp.literals.get(text)
+                if value is None:
+                    value = mp.literals[text] = mp.mpf(text)
+                return value
             case Const(name=name):
                 return mp.e if name == "e" else mp.pi
             case Name(name=name):

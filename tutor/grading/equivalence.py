@@ -35,7 +35,7 @@ REL = 1e-7
 FLOOR = 1e-12  # the absolute floor, as a fraction of the reference's median size
 STABLE = 1e-3  # a difference that changes by less than this share with precision is real
 PRECISE_DIGITS = (40, 80)
-PRECISE_POINTS = 48  # points re-evaluated with mpmath, at most, per comparison
+PRECISE_BUDGET = 1.0  # seconds of mpmath per comparison, at most (a point takes ~1 ms)
 PRECISE_RESERVE = 0.5  # seconds of the time cap kept for what follows the mpmath points
 
 UNDEFINED_MESSAGE = "Could not decide: your answer and the reference are undefined at most test points."
@@ -321,21 +321,25 @@ def _precisely(
     """mpmath's verdict at (some of) the unclear points: "equal", "different" or "undefined".
     Points it cannot settle, or has no time for, are left out. Stops at the first real
     difference: one is enough."""
+    import time
+
     import numpy as np
 
     from tutor.grading.limits import remaining
 
     settled: dict[int, str] = {}
-    indices = np.flatnonzero(unclear)[:PRECISE_POINTS]
-    for i in indices:
-        if remaining() < PRECISE_RESERVE:
+    stop = time.monotonic() + min(PRECISE_BUDGET, remaining() - PRECISE_RESERVE)
+    tried = 0
+    for i in np.flatnonzero(unclear):
+        if time.monotonic() > stop:
             break
+        tried += 1
         verdict = _at_point(answer, reference, functions, env, int(i), floor)
         if verdict is not None:
             settled[int(i)] = verdict
         if verdict == "different":
             break
-    return settled, len(indices)
+    return settled, tried
 
 
 def _at_point(
