@@ -25,7 +25,7 @@ BOMBS = [
     ("e^1000", "too large to compute"),
     ("10^308*10^308^2", "too large"),
     ("1e999", "too large"),
-    ("x⁹⁹⁹⁹", "too large"),
+    ("x⁹⁹⁹⁹⁹", "too large"),
     ("1" * 100, "too many digits"),
     ("0." + "1" * 100, "too many digits"),
     ("2^^^", "can't follow"),

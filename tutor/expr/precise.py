@@ -40,6 +40,14 @@ class Undefined(ArithmeticError):
     """No real value at this point (float64 would give nan)."""
 
 
+class OutOfReach(EvalError):
+    """A value so large or small (beyond 2^±MAX_BITS) that going on would take unbounded
+    time or memory (sin of exp(exp(30)) needs 10^13 digits of pi): this point is not settled."""
+
+
+MAX_BITS = 100_000
+
+
 def evaluate_precise(
     node: Node, env: Mapping[str, Any], functions: Mapping[str, FunctionDef], digits: int
 ) -> Any:
@@ -124,6 +132,8 @@ class _Precise:
         if type(value) is mp.mpf:
             if value != value:  # nan
                 raise Undefined("nan")
+            if value and mp.isfinite(value) and abs(mp.mag(value)) > MAX_BITS:
+                raise OutOfReach("too large or too small to settle")
             return value
         if isinstance(value, list):
             return [self.real(v) for v in value]

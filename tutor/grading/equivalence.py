@@ -36,6 +36,7 @@ FLOOR = 1e-12  # the absolute floor, as a fraction of the reference's median siz
 STABLE = 1e-3  # a difference that changes by less than this share with precision is real
 PRECISE_DIGITS = (40, 80)
 PRECISE_BUDGET = 1.0  # seconds of mpmath per comparison, at most (a point takes ~1 ms)
+SLOW_PATH_CAP = 2.0  # seconds for mpmath and SymPy together, per comparison
 PRECISE_RESERVE = 0.5  # seconds of the time cap kept for what follows the mpmath points
 
 UNDEFINED_MESSAGE = "Could not decide: your answer and the reference are undefined at most test points."
@@ -266,17 +267,56 @@ def compare(
         else:
             undefined = unclear & _per_point(np.isnan(ref), "any")
         unclear = ~(equal | different | undefined)
-    precise = 0
     if unclear.any() and not different.any():
+        return _settle(answer, reference, variables, functions, env, floor, got, ref, equal, unclear)
+    return _verdict(answer, reference, variables, functions, env, got, ref, equal, different, unclear, 0)
+
+
+def _settle(
+    answer: Node,
+    reference: Node,
+    variables: Mapping[str, Any],
+    functions: Mapping[str, FunctionDef],
+    env: Mapping[str, Any],
+    floor: float,
+    got: Any,
+    ref: Any,
+    equal: Any,
+    unclear: Any,
+) -> Comparison:
+    """The slow path, for points float64 could not settle: mpmath, then SymPy, together
+    within SLOW_PATH_CAP seconds."""
+    import numpy as np
+
+    from tutor.grading.limits import time_cap
+
+    different = np.zeros_like(equal)
+    with time_cap(SLOW_PATH_CAP):
         settled, precise = _precisely(answer, reference, variables, functions, env, unclear, floor)
         for i, verdict in settled.items():
-            unclear[i] = False
-            if verdict == "equal":
-                equal[i] = True
-            elif verdict == "different":
-                different[i] = True
-            else:
-                undefined[i] = True
+            unclear[i] = False  # "undefined": the reference has no value there, skip it
+            equal[i] = verdict == "equal"
+            different[i] = verdict == "different"
+        return _verdict(
+            answer, reference, variables, functions, env, got, ref, equal, different, unclear, precise
+        )
+
+
+def _verdict(
+    answer: Node,
+    reference: Node,
+    variables: Mapping[str, Any],
+    functions: Mapping[str, FunctionDef],
+    env: Mapping[str, Any],
+    got: Any,
+    ref: Any,
+    equal: Any,
+    different: Any,
+    unclear: Any,
+    precise: int,
+) -> Comparison:
+    import numpy as np
+
     valid = equal | different
     n_valid = int(valid.sum())
     mask = valid & _per_point(np.isfinite(ref) & np.isfinite(got), "all")
