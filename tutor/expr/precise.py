@@ -41,11 +41,15 @@ class Undefined(ArithmeticError):
 
 
 class OutOfReach(EvalError):
-    """A value so large or small (beyond 2^±MAX_BITS) that going on would take unbounded
-    time or memory (sin of exp(exp(30)) needs 10^13 digits of pi): this point is not settled."""
+    """A value so large or small that going on could take unbounded time or memory: this
+    point is not settled. exp(exp(exp(30))) has an exponent of 10^13 digits, and sin of a
+    number near 2^k needs k bits of pi."""
 
 
-MAX_BITS = 100_000
+MAX_BITS = 10_000_000  # |log2| of any value
+MAX_PERIODIC_BITS = 4_000  # |log2| of the argument of sin, cos, tan, sec, csc, cot
+PERIODIC = frozenset({"sin", "cos", "tan", "sec", "csc", "cot"})
+GROWING = frozenset({"exp", "sinh", "cosh", "tanh", "sigmoid", "softplus", "softmax", "logsumexp"})
 
 
 def evaluate_precise(
@@ -163,6 +167,8 @@ class _Precise:
         mp = self.mp
         if a == 0 and b < 0:
             return mp.inf
+        if a and mp.isfinite(a) and mp.isfinite(b) and abs(b) * (abs(mp.mag(a)) + 1) > MAX_BITS:
+            raise OutOfReach("the power is too large to compute")
         return mp.power(a, b)
 
     def value(self, node: Node) -> Any:
@@ -271,6 +277,14 @@ class _Precise:
         if func == "dot":
             products = _each(lambda p, q: p * q, *args)
             return mp.fsum(products) if isinstance(products, list) else products
+        if func in GROWING:  # exp(2^k) needs k bits of log(2) before it can even start
+            for x in args[0] if isinstance(args[0], list) else args:
+                if mp.isfinite(x) and abs(x) > MAX_BITS:
+                    raise OutOfReach("the argument is too large to exponentiate")
+        if func in PERIODIC:
+            for x in args[0] if isinstance(args[0], list) else args:
+                if x and mp.isfinite(x) and mp.mag(x) > MAX_PERIODIC_BITS:
+                    raise OutOfReach("the argument is too large to reduce")
         return _each(self.unary[func], args[0])
 
     def call_declared(self, node: Node, func: str, args: list[Any]) -> Any:
