@@ -1083,7 +1083,28 @@ FREE = [
     free("invalid-empty", "", "invalid", None, says="empty"),
 ]
 
-ROWS = NUMERIC + EXPRESSION + PRECISION + DERIVATION + VECTOR + CHOICE + TEXT + FREE
+PRECISE_CHAIN = {"mode": "chain", "start": "log(exp(800x)) - 800x + x", "answer": "x"}
+UNDEFINED_STEP = {"mode": "steps", "steps": [{"prompt": "?", "answer": "log(-y^2 - 1)"}]}
+PRECISION_DERIVATIONS = [
+    # the same engine decides links and steps; no clean evidence is "undecided", never "incorrect"
+    chain(
+        "links-need-more-digits",
+        "log(exp(800x)) - 800x + x\n= 800x - 800x + x\n= x",
+        "correct",
+        fields=PRECISE_CHAIN,
+    ),
+    chain(
+        "link-broken-beyond-float",
+        "log(exp(800x)) - 800x + x\n= 800x - 800x + 2x\n= x",
+        "incorrect",
+        "broken-link",
+        fields=PRECISE_CHAIN,
+    ),
+    steps("step-needs-more-digits", "log(exp(800*(ŷ - y)))/400\n2(ŷ - y)x", "correct"),
+    steps("step-undefined-reference-is-undecided", "log(y)", "undecided", "undecided", fields=UNDEFINED_STEP),
+]
+
+ROWS = NUMERIC + EXPRESSION + PRECISION + PRECISION_DERIVATIONS + DERIVATION + VECTOR + CHOICE + TEXT + FREE
 
 
 @pytest.mark.parametrize("row", ROWS)

@@ -95,7 +95,7 @@ def _switches(tree: Node) -> list[Node]:
     for node in walk(tree):
         if isinstance(node, Piecewise):
             out.extend(cond for _, cond in node.pieces)
-        elif isinstance(node, Call) and node.func in ("abs", "sign") and node.args:
+        elif isinstance(node, Call) and node.func in ("abs", "sign", "heaviside") and node.args:
             out.append(node.args[0])
         elif isinstance(node, Call) and node.func in ("max", "min") and len(node.args) == 2:
             out.append(BinOp(node.pos, "-", node.args[0], node.args[1]))

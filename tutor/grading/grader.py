@@ -402,7 +402,10 @@ def grade_chain(variant: Variant, answer: str) -> Result:
         same_line = sum(1 for j in range(len(links)) if links[j][0] == lineno) > 1
         return f"line {lineno}" if not same_line else f"expression {i + 1} (line {lineno})"
 
-    if not ctx.same(trees[0], start)[0]:
+    first, comparison = ctx.same(trees[0], start)
+    if first is None:  # no clean evidence: not a verdict
+        return Result("undecided", 0.0, ("undecided",), (comparison.why,), read_as)
+    if not first:
         return Result(
             "incorrect",
             0.0,
@@ -430,7 +433,9 @@ def grade_chain(variant: Variant, answer: str) -> Result:
                 read_as,
                 details={"broken": i},
             )
-    equal, _ = ctx.same(trees[-1], target)
+    equal, comparison = ctx.same(trees[-1], target)
+    if equal is None:
+        return Result("undecided", 0.0, ("undecided",), (comparison.why,), read_as)
     if not equal:
         return Result(
             "incorrect",
@@ -518,6 +523,8 @@ def grade_steps(variant: Variant, answers: list[str]) -> Result:
         ref = ctx.reference(step.answer)
         equal, comparison = ctx.same(tree, ref)
         read_as = render(tree)
+        if equal is None:  # no clean evidence for this step: the whole answer is not graded
+            return Result("undecided", 0.0, ("undecided",), (f"Step {i}: {comparison.why}",), read_as)
         if equal:
             parts.append(Result("correct", 1.0, read_as=read_as))
             continue
