@@ -543,7 +543,7 @@ class _Parser:
                 f"{quote(self.text[tok.pos : end])} puts the power on the function name",
                 tok.pos,
                 end,
-                hint=f"write {func}({arg})^{n}",
+                hint=f"write {func}({arg})" + ("" if n == "1" else f"^{n}"),
             )
         call = self.call(tok, func)
         exponent_node = self.node(Num(power.pos, n), end, power.pos)
