@@ -65,6 +65,7 @@ class TutorApp(App[None]):
         self._code_notice_due = False
         self._code_notice_said = False
         self.clock = time.monotonic  # tests fix it, for results that do not depend on timing
+        self.now = time.time  # the wall clock reviews are due by; tests fix it too
 
     def on_key(self, event: events.Key) -> None:
         # Keys typed just before a screen change reach the app through the screen they were typed
@@ -94,7 +95,7 @@ class TutorApp(App[None]):
         if not name:
             self.exit()
             return
-        self.store = ProgressStore(learner_folder(self.learners, name))
+        self.store = ProgressStore(learner_folder(self.learners, name), learner=name)
         self.sub_title = f"learning: {name}"
         self._begin()
 
@@ -166,6 +167,9 @@ class TutorApp(App[None]):
         self.notify(f"The course could not be loaded: {exc}", severity="error", timeout=30)
 
     def _course_loaded(self, course: Course) -> None:
+        from tutor.quiz.review import course_identity
+
+        self.store.set_course(*course_identity(course))  # written into every attempt
         self.course = course
         if self.warm_up:
             self.warm_up_grader()  # started here, on the app's own thread, as workers must be
@@ -220,6 +224,7 @@ class TutorApp(App[None]):
             )
             if on_change is not None:
                 on_change(session)
+        session.quiz_id = ref
         self.push_screen(QuizScreen(session, title=self.quiz_title(ref), ref=ref))
 
     def _save_quiz(self, ref: str, session: Any) -> None:
@@ -278,18 +283,26 @@ class TutorApp(App[None]):
         return True
 
     def start_review(self) -> None:
-        from tutor.quiz.session import QuizSession
+        """The spaced review: every card due now across the course, interleaved, on fresh variants."""
+        from tutor.quiz.review import review_session
         from tutor.tui.screens.quiz import QuizScreen
 
         if self.course is None:
             return
-        questions = self.course.questions
-        due = [questions[q] for q in self.store.to_revisit(questions)]
-        if not due:
-            self.notify("Nothing to revisit: every question you answered was right last time.")
+        session = review_session(self.course, self.store, self.now(), clock=self.clock)
+        if session is None:
+            self.notify("Nothing is due for review now.")
             return
-        session = QuizSession(due, on_attempt=self.store.record, clock=self.clock)
-        self.push_screen(QuizScreen(session, title="Review", ref=None))
+        self.push_screen(QuizScreen(session, title=f"Review: {session.total} due", ref=None))
+
+    def show_statistics(self) -> None:
+        from tutor.tui.screens.stats import StatsScreen
+
+        if self.course is not None and not isinstance(self.screen, StatsScreen):
+            self.push_screen(StatsScreen())
+
+    def action_show_statistics(self) -> None:
+        self.show_statistics()
 
     def quiz_title(self, ref: str) -> str:
         assert self.course is not None

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Label, ListItem, ListView, LoadingIndicator, ProgressBar, Static
 
 from tutor.tui.widgets.chrome import TutorFooter, TutorHeader
+from tutor.tui.widgets.mastery import MasteryPanel
 
 if TYPE_CHECKING:
     from tutor.content.loader import Course, LoadedLesson
@@ -60,6 +61,7 @@ class HomeScreen(Screen[None]):
         Binding("t", "quiz", "Take quiz"),
         Binding("c", "continue", "Continue"),
         Binding("r", "review", "Review"),
+        Binding("s", "app.show_statistics", "Statistics"),
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -69,6 +71,7 @@ class HomeScreen(Screen[None]):
             yield Static("", id="course-title", classes="title")
             yield Label("", id="continue")
             yield Label("", id="review")
+            yield MasteryPanel(id="mastery")
             yield LoadingIndicator(id="loading")
             yield ListView(id="lessons")
             with VerticalScroll(id="notices"):
@@ -109,6 +112,7 @@ class HomeScreen(Screen[None]):
         if last.get("ref") in order:  # back from a lesson or its quiz: keep it highlighted
             index = order.index(last["ref"])
         self._show_actions(course, state)  # before the awaits: a newer refresh may cancel this one
+        self.query_one(MasteryPanel).show_for(course, store, app.now())
         app.report_record_problems()  # after reading the log and the quizzes in progress
         await listing.clear()
         opened = set(state.get("opened", []))
@@ -150,10 +154,9 @@ class HomeScreen(Screen[None]):
         else:
             text = "Start with lesson 1, or press t to take its quiz."
         self.query_one("#continue", Label).update(text)
-        due = len(app.store.to_revisit(course.questions))
-        self.query_one("#review", Label).update(
-            f"Press r to review {due} question(s) you last got wrong." if due else "Nothing to review yet."
-        )
+        from tutor.tui.widgets.mastery import due_text
+
+        self.query_one("#review", Label).update(due_text(app.store, course, app.now()))
 
     def _show_notices(self, course: Course) -> None:
         problems = [d for d in course.diagnostics if d.severity == "error"]
