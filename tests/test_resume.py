@@ -176,6 +176,9 @@ async def test_the_quiz_in_progress_survives_kill_9(tmp_path):
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=60)
     assert child.returncode == -signal.SIGKILL
+    (graded,) = ProgressStore(data).attempts()  # the graded attempt was committed before the kill
+    assert graded.question == "q-log" and graded.verdict == "correct" and graded.quiz == "basics"
+    assert graded.seed == seeds[0] and graded.answer.startswith("-log(")
 
     app = make_app(tmp_path)
     async with app.run_test(size=(100, 40)) as pilot:

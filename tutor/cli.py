@@ -37,13 +37,23 @@ course_option = click.option(
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @course_option
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where your progress is kept (default: $TUTOR_DATA_DIR, else the platform's user data folder).",
+)
 @click.version_option(__version__, prog_name="tutor")
 @click.pass_context
-def main(ctx: click.Context, course: Path | None) -> None:
+def main(ctx: click.Context, course: Path | None, data_dir: Path | None) -> None:
     """A self-grading quiz and tutor for the mathematics of machine learning.
 
     Run with no command to open the course.
     """
+    if data_dir is not None:
+        import os
+
+        os.environ["TUTOR_DATA_DIR"] = str(data_dir)  # read by every command's store (default_data_dir)
     ctx.ensure_object(dict)
     ctx.obj["course"] = course
     if ctx.invoked_subcommand is None:
@@ -57,6 +67,13 @@ def _run_app(root: Path, kind: str, ref: str | None = None, seed: int | None = N
     if not (root / "lessons").is_dir() and not (root / "questions").is_dir():
         raise click.UsageError(f"{root} holds no lessons/ or questions/ folder")
     TutorApp(root, ProgressStore.default(), StartAt(kind, ref, seed)).run()
+
+
+def _register_progress_commands() -> None:
+    from tutor.cli_progress import progress_group, review_command
+
+    main.add_command(review_command)
+    main.add_command(progress_group)
 
 
 # What an app served to a browser keeps of the server's environment: nothing secret, only what
@@ -417,3 +434,6 @@ class _Progress:
         if self.shown:
             sys.stderr.write("\r" + " " * 60 + "\r")
             sys.stderr.flush()
+
+
+_register_progress_commands()

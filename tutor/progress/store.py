@@ -750,6 +750,32 @@ class ProgressStore:
                     out.append([t for t in tags if isinstance(t, str)])
         return out
 
+    def reset(self) -> Path | None:
+        """Forget every attempt, card, review and quiz in progress (the learner's name and theme
+        stay), after copying the whole database to a backup file beside it. The backup's path, or
+        None when it could not be made (then nothing was forgotten). Never raises."""
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        backup = self.db_path.with_name(f"{DB_NAME}.backup-{stamp}")
+        with self._lock:
+            try:
+                conn = self._db()
+                if self.save_problem is not None:
+                    return None  # in memory only: nothing on disk to reset
+                target = sqlite3.connect(str(backup))
+                try:
+                    conn.backup(target)
+                finally:
+                    target.close()
+                with self._write() as conn:
+                    for table in ("attempts", "questions", "cards", "reviews", "quizzes"):
+                        conn.execute(f"DELETE FROM {table}")
+                    conn.execute("DELETE FROM state WHERE key NOT IN ('learner', 'theme')")
+            except sqlite3.Error as exc:
+                self._cannot_save(exc)
+                return None
+        self._unsaved = []
+        return backup
+
     # ------------------------------------------------------------ where the learner left off
 
     def state(self) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Spaced reviews on a course: the due cards as one quiz, and what the record says per lesson and tag.
 
-The review draws every due card of the whole course, most overdue first, with lessons taking
-turns (interleaving: no two questions of one lesson in a row while another lesson has some due),
+The review draws every due card of the whole course, lessons taking turns (interleaving: no two
+questions of one lesson in a row while another lesson has some due), most overdue first in each,
 each on a fresh variant (a seed the learner has not answered before, where the question has
 more than one).
 """
@@ -51,8 +51,10 @@ def lesson_of(course: Course) -> dict[str, str]:
 
 
 def interleave(due: Iterable[tuple[str, float]], group_of: dict[str, str]) -> list[str]:
-    """The questions of `due` ((question, due time)) in review order: at each turn, the most
-    overdue card among the lessons other than the one just asked from (ties by question id)."""
+    """The questions of `due` ((question, due time)) in review order. At each turn a lesson other
+    than the one just asked from gives its most overdue card: the lesson with the most cards left
+    (so that no lesson is left to run on alone at the end), then the one whose card is most
+    overdue. Two questions of one lesson come together only when no other lesson has any left."""
     groups: dict[str, deque[tuple[float, str]]] = {}
     for question, at in sorted(due, key=lambda item: (item[1], item[0])):
         groups.setdefault(group_of.get(question, ""), deque()).append((at, question))
@@ -60,7 +62,7 @@ def interleave(due: Iterable[tuple[str, float]], group_of: dict[str, str]) -> li
     last: str | None = None
     while groups:
         others = [g for g in groups if g != last] or list(groups)
-        pick = min(others, key=lambda g: groups[g][0])
+        pick = min(others, key=lambda g: (-len(groups[g]), groups[g][0]))
         out.append(groups[pick].popleft()[1])
         if not groups[pick]:
             del groups[pick]

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 class StartAt:
     """Where the app opens: `lesson` or `quiz` on `ref`, else the course map."""
 
-    kind: str  # "home" | "lesson" | "quiz"
+    kind: str  # "home" | "lesson" | "quiz" | "review"
     ref: str | None = None
     seed: int | None = None
 
@@ -177,6 +177,8 @@ class TutorApp(App[None]):
             self.open_lesson(self.start.ref)
         elif self.start.kind == "quiz" and self.start.ref:
             self.start_quiz(self.start.ref, seed=self.start.seed)
+        elif self.start.kind == "review":
+            self.start_review()
 
     # ------------------------------------------------------------ navigation used by every screen
 
@@ -289,7 +291,8 @@ class TutorApp(App[None]):
 
         if self.course is None:
             return
-        session = review_session(self.course, self.store, self.now(), clock=self.clock)
+        now = self.now()  # the seed from it: fresh variants each time, the same under a fixed clock
+        session = review_session(self.course, self.store, now, seed=int(now * 1000), clock=self.clock)
         if session is None:
             self.notify("Nothing is due for review now.")
             return

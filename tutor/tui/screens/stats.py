@@ -99,6 +99,7 @@ class StatsScreen(Screen[None]):
             notes.append(NoteItem(f"{link.note} ×{link.count}{where}\n  {link.feedback}", link.lesson_id))
         if not links:
             notes.append(NoteItem("No mistakes noted yet.", None))
+        notes.index = 0
 
     def _plots(self, days: list[Any], today: date) -> None:
         start = today - timedelta(days=DAYS - 1)
@@ -109,7 +110,7 @@ class StatsScreen(Screen[None]):
             by_day[start + timedelta(days=i)].attempts if start + timedelta(days=i) in by_day else 0
             for i in xs
         ]
-        ticks = xs[:: max(1, DAYS // 5)]
+        ticks = [0, DAYS // 2, DAYS - 1]  # few labels: plotext places middle ones to a cell either way
         plot = self.query_one("#attempts-plot", PlotextPlot).plt
         plot.clear_data()
         plot.bar(xs, attempts)
