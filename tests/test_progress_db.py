@@ -19,6 +19,7 @@ from tests.conftest import FIXTURES, REPO
 from tutor.content.loader import load_course
 from tutor.progress import export, stats
 from tutor.progress.rating import AGAIN, EASY, GOOD, HARD, median, rating_for
+from tutor.progress import store as store_module
 from tutor.progress.store import DB_NAME, SCHEMA_VERSION, Attempt, ProgressStore
 from tutor.quiz.review import interleave, review_queue, review_session
 
@@ -116,7 +117,12 @@ def test_two_processes_writing_at_once_lose_and_corrupt_nothing(tmp_path):
         pytest.param(lambda path: path.write_bytes(path.read_bytes()[:5000]), id="truncated"),
     ],
 )
-def test_a_damaged_database_is_moved_aside_said_where_and_a_fresh_one_started(tmp_path, damage):
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_a_damaged_database_is_moved_aside_said_where_and_a_fresh_one_started(
+    tmp_path, damage, size, monkeypatch
+):
+    if size == "large":  # no whole quick_check: the cheap checks must find it
+        monkeypatch.setattr(store_module, "QUICK_CHECK_BYTES", 0)
     store = ProgressStore(tmp_path)
     for i in range(40):
         store.record(Attempt(f"q{i}", "correct", 1.0, seed=i, answer="x" * 200))

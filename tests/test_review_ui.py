@@ -147,3 +147,22 @@ def test_progress_export_and_reset_commands(tmp_path):
     done = CliRunner().invoke(main, ["--data-dir", str(folder), "progress", "reset"], input="y\n")
     assert done.exit_code == 0 and "kept in" in done.output
     assert ProgressStore(folder).attempts() == [] and list(folder.glob("progress.sqlite3.backup-*"))
+
+
+async def test_the_learners_name_is_set_once_from_the_palette_and_written_into_attempts(tmp_path):
+    app = app_on(ProgressStore(tmp_path))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for_course(app, pilot)
+        app.ask_learner_name()
+        await pilot.pause()
+        name = app.screen.query_one("#name")
+        name.value = ""
+        for ch in "Ana Lima":
+            await pilot.press(ch)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HomeScreen"
+    store = ProgressStore(tmp_path)
+    assert store.learner == "Ana Lima"
+    store.record(Attempt("q-log", "correct", 1.0, seed=1))
+    assert ProgressStore(tmp_path).attempts()[0].learner == "Ana Lima"

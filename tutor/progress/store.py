@@ -41,6 +41,8 @@ from tutor.progress.rating import AGAIN, median, rating_for
 
 ENV_DIR = "TUTOR_DATA_DIR"
 DB_NAME = "progress.sqlite3"
+QUICK_CHECK_BYTES = 4 << 20  # a database up to this size gets SQLite's whole quick_check at start
+MEDIAN_OF = 50  # "the question's median time" is over its latest timed attempts (read by the index)
 
 # An attempt is a few hundred bytes; a longer line of the old log is not one of ours.
 MAX_LINE = 1 << 20
@@ -337,19 +339,7 @@ class ProgressStore:
         conn = self._connect(str(self.db_path))
         try:
             if existed:
-                try:
-                    ok = conn.execute("PRAGMA quick_check").fetchone()
-                    version = conn.execute("PRAGMA user_version").fetchone()[0]
-                except sqlite3.OperationalError:
-                    raise  # locked or unreadable: not the file's fault
-                except sqlite3.DatabaseError as exc:  # "file is not a database", "malformed"
-                    raise _Corrupt(_reason(exc)) from exc
-                if ok is None or ok[0] != "ok":
-                    raise _Corrupt(str(ok[0]) if ok else "the integrity check failed")
-                if version > SCHEMA_VERSION:
-                    raise sqlite3.OperationalError(
-                        f"it was made by a newer version of tutor (schema {version}); update tutor"
-                    )
+                self._check(conn)
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             self._migrate(conn)
@@ -359,6 +349,39 @@ class ProgressStore:
             conn.close()
             raise
         return conn
+
+    def _check(self, conn: sqlite3.Connection) -> None:
+        """Raise `_Corrupt` when the database file is damaged where it matters at start.
+
+        A small database gets SQLite's whole `quick_check`. A large one (a long record) gets the
+        checks that cost no scan: the schema, the small tables Home reads, the newest attempts;
+        damage deeper in the log surfaces when it is read (said, and nothing is overwritten)."""
+        try:
+            with open(self.db_path, "rb") as f:
+                header = f.read(16)
+            if header and header != b"SQLite format 3\x00":
+                raise _Corrupt("file is not a database")
+            small = self.db_path.stat().st_size <= QUICK_CHECK_BYTES
+            if small:
+                ok = conn.execute("PRAGMA quick_check").fetchone()
+                if ok is None or ok[0] != "ok":
+                    raise _Corrupt(str(ok[0]) if ok else "the integrity check failed")
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if not small:
+                for table in ("questions", "cards", "state", "quizzes"):
+                    if table in tables:
+                        conn.execute(f"SELECT * FROM {table}").fetchall()
+                if "attempts" in tables:
+                    conn.execute("SELECT * FROM attempts ORDER BY id DESC LIMIT 100").fetchall()
+        except sqlite3.OperationalError:
+            raise  # locked, or cannot be opened: not the file's fault
+        except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed"
+            raise _Corrupt(_reason(exc)) from exc
+        if version > SCHEMA_VERSION:
+            raise sqlite3.OperationalError(
+                f"it was made by a newer version of tutor (schema {version}); update tutor"
+            )
 
     def _move_aside(self, reason: str) -> None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -601,8 +624,9 @@ class ProgressStore:
         timed = [
             row[0]
             for row in conn.execute(
-                "SELECT seconds FROM attempts WHERE question = ? AND seconds IS NOT NULL AND attempt_id != ?",
-                (_text(a.question), a.attempt_id),
+                "SELECT seconds FROM attempts WHERE question = ? AND seconds IS NOT NULL AND attempt_id != ?"
+                " ORDER BY at DESC LIMIT ?",
+                (_text(a.question), a.attempt_id, MEDIAN_OF),
             )
         ]
         rating = rating_for(

@@ -312,6 +312,16 @@ class TutorApp(App[None]):
     def action_show_statistics(self) -> None:
         self.show_statistics()
 
+    def ask_learner_name(self) -> None:
+        from tutor.tui.screens.learner import LearnerNameScreen
+
+        def named(name: str | None) -> None:
+            if name:
+                self.store.set_learner(name)
+                self.notify(f"Your answers are recorded as {name} from now on.", markup=False)
+
+        self.push_screen(LearnerNameScreen(self.store.learner), named)
+
     def quiz_title(self, ref: str) -> str:
         assert self.course is not None
         lesson = self.course.lesson(ref)
