@@ -18,8 +18,8 @@ import pytest
 from tests.conftest import FIXTURES, REPO
 from tutor.content.loader import load_course
 from tutor.progress import export, stats
-from tutor.progress.rating import AGAIN, EASY, GOOD, HARD, median, rating_for
 from tutor.progress import store as store_module
+from tutor.progress.rating import AGAIN, EASY, GOOD, HARD, median, rating_for
 from tutor.progress.store import DB_NAME, SCHEMA_VERSION, Attempt, ProgressStore
 from tutor.quiz.review import interleave, review_queue, review_session
 
