@@ -166,3 +166,25 @@ async def test_the_learners_name_is_set_once_from_the_palette_and_written_into_a
     assert store.learner == "Ana Lima"
     store.record(Attempt("q-log", "correct", 1.0, seed=1))
     assert ProgressStore(tmp_path).attempts()[0].learner == "Ana Lima"
+
+
+async def test_a_frequent_mistake_opens_the_lesson_at_the_section_that_explains_it(tmp_path):
+    from tutor.content.builtin import builtin_course_root
+
+    store = ProgressStore(tmp_path)
+    note = "forgot-uniform-share"  # a label-smoothing mistake of the softmax lesson
+    store.record(Attempt("x", "incorrect", 0.0, seed=1, notes=(note,), at=YESTERDAY))
+    app = TutorApp(builtin_course_root(), store, warm_up=False)
+    app.now = lambda: NOW
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for_course(app, pilot)
+        await pilot.press("s")
+        await wait_for_course(app, pilot)
+        label = str(app.screen.query_one("#notes").children[0].query_one("Label").render())
+        assert label.startswith(f"{note} ×1 → Softmax") and "› Label smoothing" in label
+        app.screen.query_one("#notes").focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: getattr(app.screen, "current", 0) != 0)
+        lesson = app.screen
+        assert type(lesson).__name__ == "LessonScreen" and lesson.lesson.id == "multiclass"
+        assert lesson.lesson.sections[lesson.current].title == "Label smoothing"

@@ -144,6 +144,7 @@ class NoteLink:
     lesson_id: str | None
     lesson_title: str
     section: str  # the title of the section that explains it best ("" when none)
+    section_index: int = 0  # its place among the lesson's sections (0: the first)
 
 
 _WORD = re.compile(r"[a-zA-Z]{3,}")
@@ -165,14 +166,16 @@ def note_links(course: Course, store: ProgressStore, limit: int = 5) -> list[Not
     for note, count in stats.frequent_notes(store, limit):
         qid, feedback = found.get(note, ("", ""))
         loaded = course.lesson(lessons.get(qid, "")) if qid else None
-        section = ""
+        section, index = "", 0
         if loaded is not None:
             wanted = _words(note.replace("-", " ")) | _words(feedback)
             scored = [
-                (len(wanted & _words(f"{s.title} {s.body}")), -i, s.title)
+                (len(wanted & _words(f"{s.title} {s.body}")), -i)
                 for i, s in enumerate(loaded.lesson.sections)
             ]
-            section = max(scored)[2] if scored and max(scored)[0] > 0 else loaded.lesson.sections[0].title
+            best = max(scored)
+            index = -best[1] if best[0] > 0 else 0
+            section = loaded.lesson.sections[index].title
         plain = " ".join(feedback.replace("`", "").replace("**", "").split())
         out.append(
             NoteLink(
@@ -182,6 +185,7 @@ def note_links(course: Course, store: ProgressStore, limit: int = 5) -> list[Not
                 loaded.lesson.id if loaded else None,
                 loaded.lesson.title if loaded else "",
                 section,
+                index,
             )
         )
     return out

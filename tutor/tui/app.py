@@ -97,6 +97,7 @@ class TutorApp(App[None]):
             self.exit()
             return
         self.store = ProgressStore(learner_folder(self.learners, name), learner=name)
+        self.store.on_problem = self._progress_problem
         self.sub_title = f"learning: {name}"
         self._begin()
 

@@ -22,9 +22,10 @@ DAYS = 30  # days shown in the plots
 
 
 class NoteItem(ListItem):
-    def __init__(self, text: str, lesson_id: str | None) -> None:
+    def __init__(self, text: str, lesson_id: str | None, section: int = 0) -> None:
         super().__init__(Label(text, markup=False))
         self.lesson_id = lesson_id
+        self.section = section
 
 
 class StatsScreen(Screen[None]):
@@ -96,7 +97,8 @@ class StatsScreen(Screen[None]):
         links = note_links(course, store)
         for link in links:
             where = f" → {link.lesson_title} › {link.section}" if link.lesson_id else ""
-            notes.append(NoteItem(f"{link.note} ×{link.count}{where}\n  {link.feedback}", link.lesson_id))
+            text = f"{link.note} ×{link.count}{where}\n  {link.feedback}"
+            notes.append(NoteItem(text, link.lesson_id, link.section_index))
         if not links:
             notes.append(NoteItem("No mistakes noted yet.", None))
         notes.index = 0
@@ -136,3 +138,15 @@ class StatsScreen(Screen[None]):
         if isinstance(item, NoteItem) and item.lesson_id:
             app: Any = self.app
             app.open_lesson(item.lesson_id)
+            if item.section:
+                self._scroll_lesson(item.section, tries=40)
+
+    def _scroll_lesson(self, section: int, tries: int) -> None:
+        """Scroll the lesson just opened to `section`, once its sections are mounted (all but the
+        first mount after its first frame)."""
+        screen: Any = self.app.screen
+        views = list(screen.query("SectionView")) if type(screen).__name__ == "LessonScreen" else []
+        if len(views) == len(getattr(getattr(screen, "lesson", None), "sections", [])) and views:
+            screen._go(section)
+        elif tries > 0:
+            self.set_timer(0.05, lambda: self._scroll_lesson(section, tries - 1))
