@@ -361,3 +361,22 @@ def test_reset_keeps_a_backup_and_the_learners_name(tmp_path):
     assert again.learner == "Ana"
     with sqlite3.connect(backup) as conn:
         assert conn.execute("SELECT question FROM attempts").fetchall() == [("a",)]
+
+
+def test_fitted_parameters_are_used_and_bad_ones_ignored(tmp_path):
+    from tutor.progress import srs
+
+    default = srs.scheduler(False).parameters
+    slower = list(default)
+    slower[2] = default[2] * 3  # initial stability after Good: a first Good that graduates lasts longer
+    store = ProgressStore(tmp_path, fuzz=False)
+    store.record(Attempt("plain", "correct", 1.0, seed=1, at=T0 - 30 * DAY))
+    store.record(Attempt("plain", "correct", 1.0, seed=2, at=T0 - 29 * DAY))
+    store.set_state(fsrs_parameters=slower)
+    store.record(Attempt("fitted", "correct", 1.0, seed=1, at=T0 - 30 * DAY))
+    store.record(Attempt("fitted", "correct", 1.0, seed=2, at=T0 - 29 * DAY))
+    assert due_after(store, "fitted") > due_after(store, "plain")
+    store.set_state(fsrs_parameters=["x", 1])  # hand-edited: the defaults
+    store.record(Attempt("again", "correct", 1.0, seed=1, at=T0 - 30 * DAY))
+    store.record(Attempt("again", "correct", 1.0, seed=2, at=T0 - 29 * DAY))
+    assert due_after(store, "again") == due_after(store, "plain")  # the default schedule

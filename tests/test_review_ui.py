@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from tests.conftest import FIXTURES, wait_for_course, wait_until
@@ -188,3 +189,12 @@ async def test_a_frequent_mistake_opens_the_lesson_at_the_section_that_explains_
         lesson = app.screen
         assert type(lesson).__name__ == "LessonScreen" and lesson.lesson.id == "multiclass"
         assert lesson.lesson.sections[lesson.current].title == "Label smoothing"
+
+
+def test_progress_optimize_says_what_it_needs_when_the_extra_is_missing(tmp_path):
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is not None:
+        pytest.skip("the optimizer extra is installed here: the command fits parameters instead")
+    result = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "progress", "optimize"])
+    assert result.exit_code == 1 and "pip install 'tutor[optimizer]'" in result.output

@@ -115,7 +115,7 @@ def optimize_command() -> None:
     try:
         from fsrs import Optimizer, Rating, ReviewLog
 
-        from tutor.progress.srs import utc
+        from tutor.progress.srs import scheduler, utc
     except ImportError as exc:  # pragma: no cover - fsrs is a dependency
         raise click.ClickException(str(exc)) from None
     store = _store()
@@ -131,7 +131,11 @@ def optimize_command() -> None:
         ) from None
     started = time.monotonic()
     parameters = optimizer.compute_optimal_parameters()
+    if list(parameters) == list(scheduler().parameters):
+        click.echo(f"{len(logs)} review(s) are too few to fit parameters to; the defaults stay.")
+        return
     store.set_state(fsrs_parameters=list(parameters))
+    took = time.monotonic() - started
     click.echo(
-        f"Fitted {len(parameters)} parameters to {len(logs)} review(s) in {time.monotonic() - started:.1f} s."
+        f"Fitted {len(parameters)} parameters to {len(logs)} review(s) in {took:.1f} s; reviews use them now."
     )

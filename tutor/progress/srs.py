@@ -17,13 +17,26 @@ def utc(at: float) -> datetime:
     return datetime.fromtimestamp(at, tz=UTC)
 
 
-@lru_cache(maxsize=2)
-def scheduler(fuzz: bool = True) -> Any:
-    """The FSRS scheduler with its default parameters (fuzz spreads intervals a little; tests
-    turn it off)."""
+@lru_cache(maxsize=4)
+def scheduler(fuzz: bool = True, parameters: tuple[float, ...] | None = None) -> Any:
+    """The FSRS scheduler: its default parameters, or those `tutor progress optimize` fitted to
+    this learner (fuzz spreads intervals a little; tests turn it off). Parameters FSRS refuses
+    (a hand-edited record) give the defaults."""
     from fsrs import Scheduler
 
+    if parameters is not None:
+        try:
+            return Scheduler(parameters=parameters, enable_fuzzing=fuzz)
+        except (ValueError, TypeError):
+            pass
     return Scheduler(enable_fuzzing=fuzz)
+
+
+def parameters_from(value: Any) -> tuple[float, ...] | None:
+    """Fitted parameters as kept in the state (a JSON list of numbers), or None."""
+    if isinstance(value, list) and value and all(isinstance(x, int | float) for x in value):
+        return tuple(float(x) for x in value)
+    return None
 
 
 def card_id(question: str) -> int:
@@ -32,13 +45,18 @@ def card_id(question: str) -> int:
 
 
 def review(
-    card_json: str | None, question: str, rating: int, at: float, fuzz: bool = True
+    card_json: str | None,
+    question: str,
+    rating: int,
+    at: float,
+    fuzz: bool = True,
+    parameters: tuple[float, ...] | None = None,
 ) -> tuple[str, float]:
     """The card after a review with `rating` at `at`: (its JSON, when it is due next)."""
     from fsrs import Card, Rating
 
     card = Card.from_json(card_json) if card_json else Card(card_id=card_id(question), due=utc(at))
-    card, _ = scheduler(fuzz).review_card(card, Rating(rating), review_datetime=utc(at))
+    card, _ = scheduler(fuzz, parameters).review_card(card, Rating(rating), review_datetime=utc(at))
     return card.to_json(), card.due.timestamp()
 
 

@@ -652,7 +652,12 @@ class ProgressStore:
         row = conn.execute("SELECT card, last_review FROM cards WHERE question = ?", (question,)).fetchone()
         if row is not None and at < row[1]:
             at = row[1]  # FSRS cannot go back in time (a clock moved, or an imported log out of order)
-        card, due = srs.review(row[0] if row else None, question, rating, at, self.fuzz)
+        fitted = conn.execute("SELECT value FROM state WHERE key = 'fsrs_parameters'").fetchone()
+        parameters = None
+        if fitted is not None:
+            with contextlib.suppress(ValueError, RecursionError):
+                parameters = srs.parameters_from(json.loads(fitted[0]))
+        card, due = srs.review(row[0] if row else None, question, rating, at, self.fuzz, parameters)
         conn.execute("INSERT OR REPLACE INTO cards VALUES (?, ?, ?, ?)", (question, card, due, at))
         conn.execute(
             "INSERT INTO reviews (question, card_id, rating, at, duration_ms, attempt_id)"
