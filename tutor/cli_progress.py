@@ -132,7 +132,10 @@ def optimize_command() -> None:
     started = time.monotonic()
     parameters = optimizer.compute_optimal_parameters()
     if list(parameters) == list(scheduler().parameters):
-        click.echo(f"{len(logs)} review(s) are too few to fit parameters to; the defaults stay.")
+        click.echo(
+            f"{len(logs)} review(s) are too few to fit parameters to (fsrs needs 512 reviews of learned "
+            "questions on separate days); the defaults stay."
+        )
         return
     store.set_state(fsrs_parameters=list(parameters))
     took = time.monotonic() - started
