@@ -380,3 +380,43 @@ def test_fitted_parameters_are_used_and_bad_ones_ignored(tmp_path):
     store.record(Attempt("again", "correct", 1.0, seed=1, at=T0 - 30 * DAY))
     store.record(Attempt("again", "correct", 1.0, seed=2, at=T0 - 29 * DAY))
     assert due_after(store, "again") == due_after(store, "plain")  # the default schedule
+
+
+# ---------------------------------------------------------------- a database edited by hand
+
+HOSTILE_ROWS = [
+    pytest.param("UPDATE cards SET card = 'not json'", id="card-not-json"),
+    pytest.param("""UPDATE cards SET card = '{"card_id": 1, "state": 9}'""", id="card-unknown-state"),
+    pytest.param("""UPDATE cards SET card = '{"stability": -5, "last_review": "x"}'""", id="card-nonsense"),
+    pytest.param("UPDATE cards SET due = 'soon', last_review = x'00'", id="card-times-not-numbers"),
+    pytest.param("UPDATE questions SET best = 'lots', attempts = 'many'", id="summary-not-numbers"),
+    pytest.param("UPDATE attempts SET seed = 'x', score = 'full'", id="attempt-not-numbers"),
+    pytest.param("UPDATE attempts SET at = 'yesterday'", id="attempt-time-text"),
+    pytest.param("UPDATE attempts SET notes = '{'", id="notes-not-json"),
+    pytest.param("UPDATE reviews SET rating = 7", id="rating-out-of-range"),
+    pytest.param("UPDATE state SET value = '[['", id="state-not-json"),
+    pytest.param("UPDATE quizzes SET data = '42'", id="quiz-not-an-object"),
+]
+
+
+@pytest.mark.parametrize("edit", HOSTILE_ROWS)
+def test_a_database_edited_by_hand_never_breaks_reading_or_recording(tmp_path, edit):
+    course = load_course(COURSE)
+    store = ProgressStore(tmp_path, fuzz=False)
+    store.record(Attempt("q-log", "incorrect", 0.0, seed=1, notes=("log-base",), at=T0))
+    store.set_state(last={"kind": "quiz", "ref": "basics"})
+    store.save_quiz("basics", {"index": 0})
+    store.close()
+    with sqlite3.connect(tmp_path / DB_NAME) as conn:
+        conn.execute(edit)
+    store = ProgressStore(tmp_path, fuzz=False)
+    now = T0 + DAY
+    # everything the app, the statistics and the export read
+    store.attempts(), store.best(), store.state(), store.quiz("basics"), store.review_logs()
+    stats.due_counts(store, course.questions, now), stats.forecast(store, course.questions, now)
+    stats.activity(store), stats.frequent_notes(store), export.rows(store)
+    review_queue(course, store, now)
+    store.record(Attempt("q-log", "correct", 1.0, seed=2, at=now))  # and recording goes on
+    assert store.save_problem is None
+    assert any(a.seed == 2 for a in ProgressStore(tmp_path).attempts())
+    assert ProgressStore(tmp_path).cards()["q-log"][1] > now

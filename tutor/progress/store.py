@@ -650,14 +650,18 @@ class ProgressStore:
     ) -> None:
         question = _text(question)
         row = conn.execute("SELECT card, last_review FROM cards WHERE question = ?", (question,)).fetchone()
-        if row is not None and at < row[1]:
+        old = row[0] if row is not None and isinstance(row[0], str) else None
+        if old is not None and _is_number(row[1]) and at < row[1]:
             at = row[1]  # FSRS cannot go back in time (a clock moved, or an imported log out of order)
         fitted = conn.execute("SELECT value FROM state WHERE key = 'fsrs_parameters'").fetchone()
         parameters = None
         if fitted is not None:
             with contextlib.suppress(ValueError, RecursionError):
                 parameters = srs.parameters_from(json.loads(fitted[0]))
-        card, due = srs.review(row[0] if row else None, question, rating, at, self.fuzz, parameters)
+        try:
+            card, due = srs.review(old, question, rating, at, self.fuzz, parameters)
+        except (ValueError, KeyError, TypeError, AttributeError, ArithmeticError):  # a card edited by hand
+            card, due = srs.review(None, question, rating, at, self.fuzz, parameters)
         conn.execute("INSERT OR REPLACE INTO cards VALUES (?, ?, ?, ?)", (question, card, due, at))
         conn.execute(
             "INSERT INTO reviews (question, card_id, rating, at, duration_ms, attempt_id)"
@@ -689,14 +693,15 @@ class ProgressStore:
             " score, notes, hints, solution_seen, self_assessed, try_number, seconds, at"
             " FROM attempts ORDER BY at, id"
         )
-        out = [_attempt_row(row) for row in rows]
+        out = [a for a in map(_attempt_row, rows) if a is not None]  # a row edited by hand is left out
         return out + [a for a in self._unsaved if a.attempt_id not in {x.attempt_id for x in out}]
 
     def question_stats(self) -> dict[str, QuestionStats]:
         """Per question: how many attempts, the best score, the latest score and when."""
         out = {
-            row[0]: QuestionStats(row[1], row[2], row[3], row[4])
+            row[0]: QuestionStats(int(row[1]), float(row[2]), float(row[3]), float(row[4]))
             for row in self._query("SELECT question, attempts, best, last_score, last_at FROM questions")
+            if isinstance(row[0], str) and _is_int(row[1]) and all(_is_number(x) for x in row[2:])
         }
         for a in self._unsaved:
             old = out.get(a.question)
@@ -733,22 +738,29 @@ class ProgressStore:
     def cards(self) -> dict[str, tuple[str, float, float]]:
         """Per question with a card: (the card's JSON, when it is due, when it was last reviewed)."""
         return {
-            row[0]: (row[1], row[2], row[3])
+            row[0]: (row[1], float(row[2]), float(row[3]))
             for row in self._query("SELECT question, card, due, last_review FROM cards")
+            if isinstance(row[0], str)
+            and isinstance(row[1], str)
+            and _is_number(row[2])
+            and _is_number(row[3])
         }
 
     def due(self, question_ids: Iterable[str], until: float) -> list[tuple[str, float]]:
         """(question, due time) for the cards among `question_ids` due by `until`, soonest first."""
         wanted = set(question_ids)
         rows = self._query("SELECT question, due FROM cards WHERE due <= ? ORDER BY due, question", (until,))
-        return [(q, d) for q, d in rows if q in wanted]
+        return [(q, float(d)) for q, d in rows if q in wanted and _is_number(d)]
 
     def review_logs(self) -> list[tuple[int, int, float, int | None]]:
         """(card id, rating, time, duration in ms) of every review, oldest first."""
         return [
-            tuple(row)
-            for row in self._query("SELECT card_id, rating, at, duration_ms FROM reviews ORDER BY at, id")
-        ]  # type: ignore[misc]
+            (card, rating, float(at), duration if _is_int(duration) else None)
+            for card, rating, at, duration in self._query(
+                "SELECT card_id, rating, at, duration_ms FROM reviews ORDER BY at, id"
+            )
+            if _is_int(card) and rating in (1, 2, 3, 4) and _is_number(at)
+        ]
 
     def seeds_seen(self) -> dict[str, set[int]]:
         """The variant seeds each question was answered on."""
@@ -760,11 +772,12 @@ class ProgressStore:
     def daily(self) -> list[tuple[str, int, int]]:
         """(local date as YYYY-MM-DD, attempts, right answers) per day with attempts, oldest first."""
         return [
-            (str(d), int(n), int(c or 0))
+            (d, int(n), int(c or 0))
             for d, n, c in self._query(
                 "SELECT date(at, 'unixepoch', 'localtime') AS day, count(*), sum(verdict = 'correct')"
                 " FROM attempts GROUP BY day ORDER BY day"
             )
+            if isinstance(d, str)  # NULL for a time that is not a number
         ]
 
     def notes_of_wrong_answers(self) -> list[list[str]]:
@@ -857,9 +870,19 @@ class ProgressStore:
                     self._cannot_save(exc)
 
 
-def _attempt_row(row: tuple[Any, ...]) -> Attempt:
+def _attempt_row(row: tuple[Any, ...]) -> Attempt | None:
+    """The attempt a row holds, or None when a value has the wrong type (a database edited by hand)."""
     (aid, learner, course_id, version, question, quiz, seed, answer, verdict, score, notes, hints, seen,
      self_assessed, try_number, seconds, at) = row  # fmt: skip
+    texts = (aid, learner, course_id, version, question, answer, verdict, notes)
+    if not all(isinstance(x, str) for x in texts) or not (quiz is None or isinstance(quiz, str)):
+        return None
+    if not (
+        _is_int(seed) and _is_number(score) and _is_int(hints) and _is_int(try_number) and _is_number(at)
+    ):
+        return None
+    if not (seconds is None or _is_number(seconds)) or not (_is_int(seen) and _is_int(self_assessed)):
+        return None
     try:
         tags = json.loads(notes)
     except (ValueError, RecursionError):
@@ -875,7 +898,7 @@ def _attempt_row(row: tuple[Any, ...]) -> Attempt:
         self_assessed=bool(self_assessed),
         at=float(at),
         answer=answer,
-        seconds=seconds,
+        seconds=float(seconds) if seconds is not None else None,
         quiz=quiz,
         try_number=int(try_number),
         attempt_id=aid,
