@@ -73,7 +73,9 @@ class StatsScreen(Screen[None]):
             f"Streak: {streak} day{'s' if streak != 1 else ''} · {total} answers in all, {accuracy} · "
             f"{soon} due now, {later} later today"
         )
-        self._plots(days, today)
+        self.query_one("#plots").display = bool(days)  # empty plots only draw their frames
+        if days:
+            self._plots(days, today)
         counts = stats.forecast(store, course.questions, now)
         most = max(counts) or 1
         lines = ["Reviews due, next 14 days:"]
@@ -116,6 +118,7 @@ class StatsScreen(Screen[None]):
         plot = self.query_one("#attempts-plot", PlotextPlot).plt
         plot.clear_data()
         plot.bar(xs, attempts)
+        plot.ylim(0, max(attempts) or 1)
         plot.title(f"Answers per day (last {DAYS} days)")
         plot.xticks(ticks, [labels[i] for i in ticks])
         acc = self.query_one("#accuracy-plot", PlotextPlot).plt
