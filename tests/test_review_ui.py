@@ -75,6 +75,13 @@ async def test_nothing_due_is_said_and_r_starts_nothing(tmp_path):
         await wait_for_course(app, pilot)
         assert type(app.screen).__name__ == "HomeScreen"
         assert any("Nothing is due" in str(n.message) for n in app._notifications)
+        await pilot.press("s")  # a new learner's statistics: no empty plots, nothing noted yet
+        await wait_for_course(app, pilot)
+        assert app.screen.query_one("#plots").display is False
+        assert "Streak: 0 days · 0 answers in all" in str(app.screen.query_one("#summary").render())
+        assert "No mistakes noted yet" in str(
+            app.screen.query_one("#notes").children[0].query_one("Label").render()
+        )
 
 
 async def test_the_statistics_screen_shows_the_record_and_a_mistake_opens_its_lesson(tmp_path):
