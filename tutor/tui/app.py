@@ -233,7 +233,21 @@ class TutorApp(App[None]):
         if opened.notice:
             self.notify(opened.notice)
         opened.session.quiz_id = ref  # written into each attempt
-        self.push_screen(QuizScreen(opened.session, title=self.quiz_title(ref), ref=ref))
+        self._open_quiz_screen(QuizScreen(opened.session, title=self.quiz_title(ref), ref=ref))
+
+    def _open_quiz_screen(self, screen: Screen[None]) -> None:
+        """A quiz opened from another quiz or its results (the command palette) takes their place,
+        so that leaving it goes back where the learner came from, not into the older quiz."""
+        from tutor.tui.screens.quiz import QuizScreen
+        from tutor.tui.screens.results import ResultsScreen
+
+        current = self.screen
+        if isinstance(current, QuizScreen | ResultsScreen):
+            if isinstance(current, QuizScreen):
+                current.session.finish()  # as leaving it would; it is kept to resume
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
 
     def _save_quiz(self, ref: str, session: Any) -> None:
         self.store.save_quiz(ref, session.snapshot(ref))
@@ -302,7 +316,7 @@ class TutorApp(App[None]):
         if session is None:
             self.notify("Nothing is due for review now.")
             return
-        self.push_screen(QuizScreen(session, title=f"Review: {session.total} due", ref=None))
+        self._open_quiz_screen(QuizScreen(session, title=f"Review: {session.total} due", ref=None))
 
     def show_statistics(self) -> None:
         from tutor.tui.screens.stats import StatsScreen
