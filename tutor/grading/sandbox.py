@@ -610,6 +610,17 @@ def _release(parent: _WarmParent) -> None:
             parent.stop()
 
 
+def _forget_after_fork() -> None:
+    """In a forked child (a `tutor check` worker): the warm parent and the spawning thread are
+    the parent process's; this process starts its own when it needs them."""
+    global _warm_lock, _warm_parent, _spawn_queue
+    _warm_lock, _warm_parent, _spawn_queue = threading.Lock(), None, None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
+
+
 def warm_pids() -> set[int]:
     """Host pids of the warm parent's own processes (for tests that look for leftover runs)."""
     with _warm_lock:
