@@ -40,3 +40,23 @@ async def test_a_down_key_right_after_returning_to_the_map_is_not_lost(tmp_path)
         assert list(listing.children) == rows  # the same rows, not a rebuilt list
         # the row of the lesson just opened says so
         assert "started" in str(rows[0].query_one(".lesson-status").render())
+
+
+async def test_a_lesson_opened_again_is_the_screen_built_before_and_only_a_few_are_kept(tmp_path):
+    from tutor.tui.screens.lesson import KEEP_ALIVE, LessonScreen
+
+    app = real_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        home = app.screen
+        opened = []
+        for row in [0, 0, *range(1, KEEP_ALIVE + 2)]:
+            home.query_one("#lessons").index = row
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, LessonScreen))
+            opened.append(app.screen)
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.screen is home)
+        assert opened[1] is opened[0]  # reopened: not built again
+        kept = [s for s in app._installed_screens.values() if isinstance(s, LessonScreen)]
+        assert len(kept) == KEEP_ALIVE and opened[0] not in kept
