@@ -41,8 +41,10 @@ def lesson_screen(app: App[Any], lesson: m.Lesson) -> Screen[None]:
     app.install_screen(screen, name)
     kept.append(name)
     for old in kept[:-KEEP_ALIVE]:
-        if app.get_screen(old) not in app.screen_stack:
+        closed = app.get_screen(old)
+        if closed not in app.screen_stack:
             app.uninstall_screen(old)
+            closed.remove()  # uninstalling alone leaves it mounted on the app, alive
             kept.remove(old)
     return screen
 
