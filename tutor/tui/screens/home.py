@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Label, ListItem, ListView, LoadingIndicator, ProgressBar, Static
 
+from tutor.content.words import plural
 from tutor.tui.widgets.chrome import TutorFooter, TutorHeader
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ class LessonItem(ListItem):
         yield Label(self._quiz_text(), classes="lesson-quiz muted")
 
     def _quiz_text(self) -> str:
-        quiz = f"quiz: {self.questions} question(s)" if self.questions else "no quiz yet"
+        quiz = f"quiz: {plural(self.questions, 'question')}" if self.questions else "no quiz yet"
         if self.banks:
             quiz += f" · from {', '.join(self.banks)}"
         return quiz
@@ -189,7 +190,9 @@ class HomeScreen(Screen[None]):
         self.query_one("#continue", Label).update(text)
         due = len(app.store.to_revisit(course.questions))
         self.query_one("#review", Label).update(
-            f"Press r to review {due} question(s) you last got wrong." if due else "Nothing to review yet."
+            f"Press r to review {plural(due, 'question')} not yet fully right."
+            if due
+            else "Nothing to review yet."
         )
 
     def _show_notices(self, course: Course) -> None:
@@ -199,7 +202,8 @@ class HomeScreen(Screen[None]):
             box.display = False
             return
         lines = [
-            f"⚠ This course has {len(problems)} problem(s); the rest still works. `tutor check` lists them:"
+            f"⚠ This course has {plural(len(problems), 'problem')}; the rest still works. "
+            "`tutor check` lists them:"
         ]
         lines += [f"  {d}" for d in problems[:5]]
         if len(problems) > 5:

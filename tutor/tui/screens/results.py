@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Label, Markdown, Static
 
+from tutor.content.words import points
 from tutor.grading.result import SYMBOLS
 from tutor.quiz.session import Summary, SummaryRow
 from tutor.tui.widgets.chrome import TutorFooter, TutorHeader
@@ -60,7 +61,7 @@ class ResultsScreen(Screen[None]):
                 outcome = OUTCOME.get(row.outcome, row.outcome)
                 answer = cut(row.answer, 14) if row.answer else "–"
                 table.add_row(
-                    str(i), cut(row.title, 24), answer, outcome, f"{row.score:.2g}", str(row.attempts)
+                    str(i), cut(row.title, 24), answer, outcome, f"{points(row.score)}", str(row.attempts)
                 )
             yield table
             yield Label("Enter on a row: its feedback and worked solution again.", classes="muted")
@@ -139,7 +140,7 @@ class QuestionReview(ModalScreen[None]):
             parts.append("**Your last answer:** none")
         verdict = OUTCOME.get(row.outcome, row.outcome)
         tries = f"{row.attempts} graded {'try' if row.attempts == 1 else 'tries'}"
-        parts.append(f"**{verdict}** · score {row.score:.2g} · {tries}")
+        parts.append(f"**{verdict}** · score {points(row.score)} · {tries}")
         parts.extend(row.feedback)
         parts += ["### Worked solution", row.solution or "This question has no worked solution."]
         parts.append("*esc closes*")
