@@ -794,7 +794,7 @@ _status_lock = threading.Lock()
 def _probe(unprivileged: bool, bwrap: str) -> Outcome:
     limits = {"cpu": 10, "memory_mb": 512}
     request = {"role": "probe", "source": "", "function": "", "cases": [], "limits": limits}
-    return run(request, 30.0, sandboxed=True, unprivileged=unprivileged, bwrap=bwrap)
+    return run(request, 30.0, sandboxed=True, unprivileged=unprivileged, bwrap=bwrap, warm=False)
 
 
 def status(*, refresh: bool = False) -> Status:
