@@ -325,19 +325,25 @@ def schema_command(kind: str) -> None:
     help="Variants drawn per question.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option("--jobs", type=click.IntRange(1, 64), help="Processes to use [default: the cores].")
 @course_option
 @click.pass_context
 def check_command(
-    ctx: click.Context, paths: tuple[Path, ...], seeds: int, as_json: bool, course: Path | None
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    seeds: int,
+    as_json: bool,
+    course: Path | None,
+    jobs: int | None = None,
 ) -> None:
     """Validate a course: YAML, fields, ids, references, expressions, placeholders and
     every question's computed values on SEEDS variants. Exits 1 when anything is wrong.
 
     PATHS may be course folders or files inside one; only their findings are shown.
     """
-    from tutor.content.checks import check_course, total_questions
+    from tutor.content.checks import total_questions
     from tutor.content.targets import find_targets
-    from tutor.grading.selftest import run_selftests
+    from tutor.grading.checkpool import check_in_parallel
 
     targets = find_targets(list(paths)) if paths else find_targets([_pick_course(ctx, course)])
     findings = []
@@ -345,12 +351,8 @@ def check_command(
     for target in targets:
         loaded = target.load()
         bar = _Progress(total_questions(loaded), enabled=not as_json)
-        report = check_course(
-            loaded,
-            seeds,
-            progress=bar.advance,
-            references=target.whole_course,
-            answer_key=lambda entry: run_selftests(entry, seeds),
+        report = check_in_parallel(
+            loaded, seeds, progress=bar.advance, references=target.whole_course, jobs=jobs
         )
         bar.close()
         findings.extend(d for d in report.diagnostics if target.covers(d.file))

@@ -125,8 +125,35 @@ def load_yaml(text: str) -> tuple[Any, SourceMap]:
         if _TAB_INDENT.match(line):
             col = line.index("\t") + 1
             raise YamlError("tab character in indentation: YAML indents with spaces only", Pos(i + 1, col))
+    node = _compose_fast(text)
+    if node is _FAILED:
+        node = _compose_worded(text)
+    smap = SourceMap(lines)
+    if node is None:
+        return None, smap
+    builder = _Builder(smap)
+    return builder.build(node, (), None, 0), smap
+
+
+# libyaml (PyYAML's C extension) composes about 5x faster than the pure-Python loader and
+# gives the same nodes and marks; where it is missing, or refuses the text, the pure-Python
+# loader composes again, so every error is worded (and positioned) the one way.
+_CLoader: Any = getattr(yaml, "CSafeLoader", None)
+_FAILED = object()
+
+
+def _compose_fast(text: str) -> Any:
+    if _CLoader is None:
+        return _FAILED
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=_CLoader)
+    except (yaml.YAMLError, RecursionError, UnicodeError, ValueError):  # a lone surrogate, say
+        return _FAILED
+
+
+def _compose_worded(text: str) -> Any:
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         raise _from_marked(exc) from None
     except RecursionError:
@@ -135,11 +162,6 @@ def load_yaml(text: str) -> tuple[Any, SourceMap]:
         raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", _too_deep(text)) from None
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML marks almost everything
         raise YamlError(str(exc), Pos(1, 1)) from None
-    smap = SourceMap(lines)
-    if node is None:
-        return None, smap
-    builder = _Builder(smap)
-    return builder.build(node, (), None, 0), smap
 
 
 def _too_deep(text: str) -> Pos:
@@ -209,7 +231,8 @@ class _Builder:
             )
         if depth > MAX_DEPTH:
             raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", self._pos(node))
-        style = node.style if isinstance(node, ScalarNode) else None
+        # libyaml marks a plain scalar's style '' where the pure-Python loader says None.
+        style = (node.style or None) if isinstance(node, ScalarNode) else None
         span = Span(key_pos, self._pos(node), style, node.start_mark.line)
         self.smap.spans[path] = span
         if isinstance(node, ScalarNode):

@@ -187,7 +187,7 @@ class TutorApp(App[None]):
     # ------------------------------------------------------------ navigation used by every screen
 
     def open_lesson(self, lesson_id: str) -> None:
-        from tutor.tui.screens.lesson import LessonScreen
+        from tutor.tui.screens.lesson import lesson_screen
 
         if self.course is None:
             return
@@ -196,7 +196,7 @@ class TutorApp(App[None]):
             self.notify(f"There is no lesson `{lesson_id}` in this course.", severity="error")
             return
         self.store.set_state(last={"kind": "lesson", "ref": lesson_id})
-        self.push_screen(LessonScreen(loaded.lesson))
+        self.push_screen(lesson_screen(self, loaded.lesson))
 
     def start_quiz(
         self,
