@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from tutor import __version__
+from tutor.content.seeds import ANSWER_KEY_SEEDS, DEFAULT_SEEDS
 
 COURSE_HELP = "Course folder (with lessons/ and questions/). Default: the built-in course."
 
@@ -274,27 +275,40 @@ def schema_command(kind: str) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--seeds",
-    default=5,
+    default=DEFAULT_SEEDS,
     show_default=True,
     type=click.IntRange(1, 10_000),
     help="Variants drawn per question.",
+)
+@click.option(
+    "--key-seeds",
+    default=ANSWER_KEY_SEEDS,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Of those, how many the answer key's self-tests grade (at most --seeds).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 @course_option
 @click.pass_context
 def check_command(
-    ctx: click.Context, paths: tuple[Path, ...], seeds: int, as_json: bool, course: Path | None
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    seeds: int,
+    key_seeds: int,
+    as_json: bool,
+    course: Path | None,
 ) -> None:
     """Validate a course: YAML, fields, ids, references, expressions, placeholders and
     every question's computed values on SEEDS variants. Exits 1 when anything is wrong.
 
-    PATHS may be course folders or files inside one; only their findings are shown.
+    PATHS may be course folders or files inside one; only their findings are shown. Without
+    PATHS: the course folder you are in, else the built-in course.
     """
     from tutor.content.checks import check_course, total_questions
     from tutor.content.targets import find_targets
     from tutor.grading.selftest import run_selftests
 
-    targets = find_targets(list(paths)) if paths else find_targets([_pick_course(ctx, course)])
+    targets = find_targets(list(paths)) if paths else find_targets([authoring_root(ctx, course)])
     findings = []
     counts = {"lessons": 0, "banks": 0, "questions": 0}
     for target in targets:
@@ -305,7 +319,7 @@ def check_command(
             seeds,
             progress=bar.advance,
             references=target.whole_course,
-            answer_key=lambda entry: run_selftests(entry, seeds),
+            answer_key=lambda entry: run_selftests(entry, min(seeds, key_seeds)),
         )
         bar.close()
         findings.extend(d for d in report.diagnostics if target.covers(d.file))
@@ -417,3 +431,8 @@ class _Progress:
         if self.shown:
             sys.stderr.write("\r" + " " * 60 + "\r")
             sys.stderr.flush()
+
+
+from tutor.cli_author import authoring_root, register  # noqa: E402  (the authoring commands)
+
+register(main)

@@ -26,6 +26,7 @@ from tutor.content.lessons import (
     scalars,
     unknown_placeholders,
 )
+from tutor.content.lint import lint_course
 from tutor.content.loader import Course, LoadedLesson, QuestionEntry, SourceFile
 from tutor.content.variants import (
     PLACEHOLDER,
@@ -624,8 +625,14 @@ def check_course(
             count += 1
             if progress is not None:
                 progress(1)
+    found.extend(lint_course(course, seeds, clean=lambda entry: _clean(entry, found)))
     found.sort(key=sort_key)
     return CheckReport(found, len(course.lessons), len(course.banks), count, seeds)
+
+
+def _clean(entry: QuestionEntry, found: list[Diagnostic]) -> bool:
+    where, file = entry.where(), entry.source.path
+    return not any(d.where == where and d.file == file and d.severity == "error" for d in found)
 
 
 def total_questions(course: Course) -> int:

@@ -8,6 +8,7 @@ is `invalid` (never `incorrect`).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from tutor.content import model as m
@@ -99,6 +100,8 @@ def run_selftests(entry: QuestionEntry, seeds: int) -> Iterator[Diagnostic]:
         at = entry.pos(*path)
         return entry.source.diag(at, message, where)
 
+    # mistake index -> (seeds tried, seeds where it was not reached, how it graded there)
+    reached: _Reached = {}
     for seed in range(n_seeds):
         try:
             variant = instantiate(q, seed)
@@ -114,16 +117,51 @@ def run_selftests(entry: QuestionEntry, seeds: int) -> Iterator[Diagnostic]:
                 )
                 if d:
                     yield d
-        yield from _automatic(variant, seed, report)
+        yield from _automatic(variant, seed, report, reached)
+    yield from _unreached(entry, reached, report)
 
 
-def _automatic(variant: Variant, seed: int, report: Any) -> Iterator[Diagnostic]:
+_Reached = dict[int, tuple[list[int], list[int], str]]
+
+
+def _unreached(entry: QuestionEntry, reached: _Reached, report: Any) -> Iterator[Diagnostic]:
+    """A mistake missed on every seed is an error; on some seeds only (it coincides with the
+    answer or an earlier mistake there) a warning naming them, unless marked `partial: ok`."""
+    for i, (tried, missed, how) in sorted(reached.items()):
+        if not missed:
+            continue
+        mistake = entry.question.mistakes[i]
+        path = ("mistakes", i, "answer")
+        if len(missed) == len(tried):
+            d = report(
+                path,
+                f"seed {missed[0]}: this mistake is never reached: it grades {how} "
+                "(is it equal to the answer, or to an earlier mistake?)",
+            )
+        elif mistake.partial == "ok":
+            continue
+        else:
+            seeds = ", ".join(map(str, missed))
+            d = report(
+                path,
+                f"this mistake is not reached on seed(s) {seeds} of {len(tried)}, where it grades {how} "
+                "(it equals the answer or an earlier mistake there); mark it `partial: ok` if that is meant",
+            )
+            if d is not None:
+                d = replace(d, severity="warning")
+        if d is not None:
+            yield d
+
+
+def _automatic(variant: Variant, seed: int, report: Any, reached: _Reached) -> Iterator[Diagnostic]:
     q = variant.question
     own: list[tuple[tuple[str | int, ...], str]] = []
     if isinstance(q, m.NumericQuestion | m.VectorQuestion):
         own.append((("answer",), _exact(variant.answer)))
     elif isinstance(q, m.ExpressionQuestion) and not q.params:
         own.append((("answer",), q.answer))
+    elif isinstance(q, m.CodeQuestion) and q.reference is not None and not q.tests:
+        own.append((("reference",), q.reference))  # without tests, nothing else ever runs it
     for path, text in own:
         result = grade(variant, text)
         if result.verdict != "correct":
@@ -150,14 +188,12 @@ def _automatic(variant: Variant, seed: int, report: Any) -> Iterator[Diagnostic]
                 text = _exact(value)
             result = grade(variant, text)
             expect = "partial" if mistake.score > 0 else "incorrect"
+            tried, missed, how = reached.setdefault(i, ([], [], ""))
+            tried.append(seed)
             if result.verdict != expect or mistake.note not in result.notes:
-                d = report(
-                    ("mistakes", i, "answer"),
-                    f"seed {seed}: this mistake is never reached: it grades {_describe(result)} "
-                    "(is it equal to the answer, or to an earlier mistake?)",
-                )
-                if d:
-                    yield d
+                missed.append(seed)
+                if not how:
+                    reached[i] = (tried, missed, _describe(result))
     if not isinstance(q, m.TextQuestion):
         result = grade(variant, GARBAGE)
         if result.verdict != "invalid":
