@@ -98,11 +98,6 @@ def _forbid_names(q: Any, out: _Out) -> None:
             )
 
 
-def _weight(q: Any, out: _Out) -> None:
-    if not math.isfinite(q.weight):
-        out.error(("weight",), "weight must be a finite number")
-
-
 # ---------------------------------------------------------------- per kind
 
 
@@ -176,7 +171,6 @@ def lint_question(entry: QuestionEntry) -> list[Diagnostic]:
     _prompt_and_solution(q, out)
     _hint_penalties(q, out)
     _forbid_names(q, out)
-    _weight(q, out)
     per_kind = _PER_KIND.get(q.type)
     if per_kind is not None:
         per_kind(q, out)
@@ -246,14 +240,14 @@ def _vector_key(q: m.VectorQuestion, seeds: int, out: _Out) -> None:
         if q.sums_to is not None and not math.isclose(total, q.sums_to, rel_tol=1e-6, abs_tol=1e-9):
             out.error(
                 ("sums_to",),
-                f"seed {seed}: the answer sums to {total:.6g}, not to sums_to = {q.sums_to:g}, "
-                "so a right answer would be refused",
+                f"seed {seed}: the answer key breaks its own `sums_to`: its items sum to {total:.6g}, "
+                f"not {q.sums_to:g}",
             )
             return
         if q.nonnegative and bool(np.any(arr < 0)):
             out.error(
                 ("nonnegative",),
-                f"seed {seed}: the answer has a negative item, and `nonnegative: true` refuses those",
+                f"seed {seed}: the answer key breaks its own `nonnegative: true`: it has a negative item",
             )
             return
 

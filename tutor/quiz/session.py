@@ -299,6 +299,8 @@ class QuizSession:
     def solution(self) -> str:
         """The worked solution for this variant; once seen, further answers to it earn nothing."""
         state = self.current
+        if not state.variant.solution and not isinstance(state.question, m.FreeQuestion):
+            return solution_text(state)  # "no worked solution" reveals nothing, so it costs nothing
         seen = state.solution_seen
         state.solution_seen = True
         if not seen:
