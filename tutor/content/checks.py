@@ -26,7 +26,7 @@ from tutor.content.lessons import (
     scalars,
     unknown_placeholders,
 )
-from tutor.content.lint import lint_course
+from tutor.content.lint import consequence, lint_course
 from tutor.content.loader import Course, LoadedLesson, QuestionEntry, SourceFile
 from tutor.content.variants import (
     PLACEHOLDER,
@@ -93,6 +93,7 @@ def check_references(course: Course) -> list[Diagnostic]:
                     f"bank '{bid}'",
                 )
             )
+            out[-1] = consequence(out[-1], bank.bank.lesson, course)
         for entry in bank.entries:
             if entry.id in seen_questions:
                 first = seen_questions[entry.id]
@@ -121,6 +122,7 @@ def check_references(course: Course) -> list[Diagnostic]:
                         where,
                     )
                 )
+                out[-1] = consequence(out[-1], ref, course)
         for i, ref in enumerate(lesson.prerequisites):
             if ref not in seen_lessons:
                 out.append(
@@ -130,6 +132,7 @@ def check_references(course: Course) -> list[Diagnostic]:
                         where,
                     )
                 )
+                out[-1] = consequence(out[-1], ref, course)
             elif ref == lesson.id:
                 out.append(
                     loaded.source.diag(

@@ -255,6 +255,19 @@ def _vector_key(q: m.VectorQuestion, seeds: int, out: _Out) -> None:
 # ---------------------------------------------------------------- course-wide
 
 
+def consequence(d: Diagnostic, ref: str, course: Course) -> Diagnostic:
+    """A reference to an id whose file or question did not load is a consequence of that
+    problem: say so, and list it after the causes."""
+    file = course.unloaded.get(ref)
+    if file is None:
+        return d
+    shown = replace(d, file=file).display_path()
+    quoted = f"`{ref}`"
+    head = d.message[: d.message.index(quoted) + len(quoted)] if quoted in d.message else quoted
+    message = f"{head}, which did not load: fix {shown} (reported above) first"
+    return replace(d, message=message, caused=True)
+
+
 def lint_ids(course: Course) -> list[Diagnostic]:
     """A question id that is also a bank or lesson id: `tutor quiz ID` could mean either."""
     out: list[Diagnostic] = []
