@@ -174,3 +174,52 @@ def test_check_outside_any_course_checks_the_built_in_one(tmp_path, monkeypatch)
     here = run("check", "--seeds", "1").output.strip().splitlines()[-1]
     builtin = run("check", "--seeds", "1", "--course", str(builtin_course_root())).output
     assert here == builtin.strip().splitlines()[-1]
+
+
+# ---------------------------------------------------------------- course.yaml
+
+
+def test_new_course_is_a_clean_course_with_its_id_and_title(tmp_path, monkeypatch):
+    from tutor.content.loader import load_course
+
+    folder = tmp_path / "hinge-kl"
+    result = run("new", "course", str(folder), "--title", "Hinge and KL: a course")
+    assert result.exit_code == 0, result.output
+    course = load_course(folder)
+    assert (course.course_id, course.title) == ("hinge-kl", "Hinge and KL: a course")
+    monkeypatch.chdir(folder)
+    result = run("check")
+    assert result.exit_code == 0 and result.output.strip().endswith(": clean"), result.output
+    assert run("new", "course", str(folder)).exit_code == 2  # never over a course
+
+
+def test_a_course_without_course_yaml_is_keyed_by_its_folder(make_course):
+    from tutor.content.builtin import builtin_course_root
+    from tutor.content.loader import load_course
+
+    root = make_course(questions={"p.yaml": BANK})
+    assert load_course(root).course_id == root.name
+    assert load_course(root).title is None
+    assert load_course(builtin_course_root()).course_id == "builtin"
+
+
+def test_a_broken_course_yaml_is_reported_at_its_line(make_course):
+    root = make_course(questions={"p.yaml": BANK})
+    (root / "course.yaml").write_text("id: Bad Id\ntitle: T\nextra: 1\n", encoding="utf-8")
+    result = run("check", str(root), "--seeds", "1")
+    assert result.exit_code == 1
+    assert "course.yaml:1:5: course: `id` must be lower-case letters" in result.output
+    assert "course.yaml:3:1: course: unknown field `extra`" in result.output
+
+
+async def test_the_header_shows_the_course_title(tmp_path, make_course):
+    from tests.conftest import wait_for_course
+    from tutor.progress.store import ProgressStore
+    from tutor.tui.app import TutorApp
+
+    root = make_course(questions={"p.yaml": BANK})
+    (root / "course.yaml").write_text("id: mine\ntitle: Hinge and KL\n", encoding="utf-8")
+    app = TutorApp(root, ProgressStore(tmp_path / "progress"), warm_up=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        assert app.sub_title == "Hinge and KL"

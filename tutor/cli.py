@@ -17,15 +17,18 @@ import click
 from tutor import __version__
 from tutor.content.seeds import ANSWER_KEY_SEEDS, DEFAULT_SEEDS
 
-COURSE_HELP = "Course folder (with lessons/ and questions/). Default: the built-in course."
+COURSE_HELP = (
+    "Course folder (with lessons/ and questions/). Default: the course folder you are in, else the "
+    "built-in course."
+)
 
 
 def _course_root(course: Path | None) -> Path:
     if course is not None:
         return course
-    from tutor.content.builtin import builtin_course_root
+    from tutor.cli_author import default_course_root
 
-    return builtin_course_root()
+    return default_course_root()
 
 
 course_option = click.option(
@@ -281,9 +284,9 @@ def _type_counts(bank: Any) -> str:
 
 
 @main.command("schema")
-@click.argument("kind", type=click.Choice(["bank", "lesson"]), default="bank")
+@click.argument("kind", type=click.Choice(["bank", "lesson", "course"]), default="bank")
 def schema_command(kind: str) -> None:
-    """Print the JSON Schema of a question bank (default) or a lesson file."""
+    """Print the JSON Schema of a question bank (default), a lesson file or course.yaml."""
     from tutor.content.schema import json_schema
 
     click.echo(json.dumps(json_schema(kind), indent=2))
@@ -326,7 +329,7 @@ def check_command(
     from tutor.content.targets import find_targets
     from tutor.grading.selftest import run_selftests
 
-    targets = find_targets(list(paths)) if paths else find_targets([authoring_root(ctx, course)])
+    targets = find_targets(list(paths)) if paths else find_targets([_pick_course(ctx, course)])
     findings = []
     counts = {"lessons": 0, "banks": 0, "questions": 0}
     for target in targets:
@@ -451,6 +454,6 @@ class _Progress:
             sys.stderr.flush()
 
 
-from tutor.cli_author import authoring_root, register  # noqa: E402  (the authoring commands)
+from tutor.cli_author import register  # noqa: E402  (the authoring commands)
 
 register(main)

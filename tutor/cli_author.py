@@ -6,18 +6,16 @@ Registered on the `tutor` group by `register`; heavy modules are imported inside
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import click
 
 
-def authoring_root(ctx: click.Context, course: Path | None) -> Path:
-    """The course an authoring command works on: `--course`, else the course folder the working
-    directory is in (so `cd course && tutor check` checks that course), else the built-in one."""
-    chosen = course if course is not None else (ctx.obj or {}).get("course")
-    if chosen is not None:
-        return chosen
+def default_course_root() -> Path:
+    """The course a command works on without `--course`: the course folder the working directory
+    is in (so that `cd course && tutor check` checks that course), else the built-in one."""
     from tutor.content.targets import course_root_of
 
     here = course_root_of(Path.cwd())
@@ -26,6 +24,12 @@ def authoring_root(ctx: click.Context, course: Path | None) -> Path:
     from tutor.content.builtin import builtin_course_root
 
     return builtin_course_root()
+
+
+def authoring_root(ctx: click.Context, course: Path | None) -> Path:
+    """`--course` given to the command or to `tutor`, else `default_course_root()`."""
+    chosen = course if course is not None else (ctx.obj or {}).get("course")
+    return chosen if chosen is not None else default_course_root()
 
 
 _course_option = click.option(
@@ -307,9 +311,35 @@ def new_lesson(ctx: click.Context, lesson_id: str, output: Path | None) -> None:
     _write(lesson(lesson_id), output, "lessons", lesson_id, ctx)
 
 
-def _check_slug(value: str, option: str) -> None:
-    import re
+@new_group.command("course")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--id", "course_id", default=None, help="The course's id (default: the folder's name).")
+@click.option("--title", default=None, help="The course's title, shown in the app's header.")
+def new_course(folder: Path, course_id: str | None, title: str | None) -> None:
+    """A new course in FOLDER: course.yaml, a lesson and a bank of one question, ready for
+    `tutor check` and `tutor --course FOLDER`."""
+    from tutor.content.coursefile import COURSE_FILE, template
+    from tutor.content.templates import lesson, question_bank
 
+    course_id = course_id or re.sub(r"[^a-z0-9_-]+", "-", folder.resolve().name.lower()).strip("-_")
+    _check_slug(course_id, "--id")
+    if (folder / COURSE_FILE).exists() or (folder / "lessons").exists() or (folder / "questions").exists():
+        raise click.UsageError(f"{folder} already holds a course; not overwriting it")
+    try:
+        (folder / "lessons").mkdir(parents=True)
+        (folder / "questions").mkdir()
+        (folder / COURSE_FILE).write_text(template(course_id, title or course_id), encoding="utf-8")
+        (folder / "lessons" / "my-lesson.yaml").write_text(lesson("my-lesson"), encoding="utf-8")
+        bank = question_bank("numeric", "my-numeric", "my-bank").replace(
+            "# lesson: my-lesson ", "lesson: my-lesson   "
+        )
+        (folder / "questions" / "my-bank.yaml").write_text(bank, encoding="utf-8")
+    except OSError as exc:
+        raise click.UsageError(f"cannot write the course in {folder}: {exc.strerror}") from None
+    click.echo(f"wrote a course in {folder}; next: cd {folder} && tutor check", err=True)
+
+
+def _check_slug(value: str, option: str) -> None:
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", value):
         raise click.BadParameter("use lower-case letters, digits, - and _", param_hint=option)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from tutor.content.coursefile import CourseInfo, read_course_file
 from tutor.content.diagnostics import Diagnostic, sort_key
 from tutor.content.errors import translate
 from tutor.content.model import Bank, BankHeader, Lesson, Question
@@ -82,6 +83,21 @@ class Course:
     # Ids written in the course that did not load (a broken question, a file with a YAML error),
     # with their file: a reference to one of them is a consequence, not a problem of its own.
     unloaded: dict[str, Path] = field(default_factory=dict)
+    info: CourseInfo | None = None  # from course.yaml, when the course has one
+
+    @property
+    def course_id(self) -> str:
+        """The id progress is kept under: course.yaml's, else "builtin" or the folder's name."""
+        if self.info is not None:
+            return self.info.id
+        from tutor.content.coursefile import default_course_id
+
+        return default_course_id(self.root)
+
+    @property
+    def title(self) -> str | None:
+        """The course's title from course.yaml, if it has one."""
+        return self.info.title if self.info is not None else None
 
     @property
     def questions(self) -> dict[str, QuestionEntry]:
@@ -150,6 +166,8 @@ def load_course(root: Path, only: list[tuple[str, Path]] | None = None) -> Cours
         course.diagnostics.append(Diagnostic(root, 1, 1, "course folder not found"))
         return course
     files = only if only is not None else course_files(root)
+    if only is None:
+        course.info = read_course_file(root, course.diagnostics)
     if only is None and not files:
         course.diagnostics.append(
             Diagnostic(root, 1, 1, "no lessons/ or questions/ folder with .yaml files here")

@@ -168,6 +168,8 @@ class TutorApp(App[None]):
 
     def _course_loaded(self, course: Course) -> None:
         self.course = course
+        if course.title and self.learners is None:  # served, the header names the learner
+            self.sub_title = course.title
         if self.warm_up:
             self.warm_up_grader()  # started here, on the app's own thread, as workers must be
         if self.start.kind == "lesson" and self.start.ref:
