@@ -223,3 +223,28 @@ async def test_the_header_shows_the_course_title(tmp_path, make_course):
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for_course(app, pilot)
         assert app.sub_title == "Hinge and KL"
+
+
+# ---------------------------------------------------------------- one seed, one variant
+
+
+def test_quiz_and_grade_with_the_same_seed_show_the_same_variant(course, tmp_path, monkeypatch):
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path / "data"))
+    graded = run("grade", "loss", "1", "--seed", "11", "--course", str(course)).output
+    prompt = graded.splitlines()[0].split(": ", 1)[1]
+    result = CliRunner().invoke(
+        main, ["quiz", "loss", "--plain", "--seed", "11", "--course", str(course)], input=""
+    )
+    assert prompt in result.output
+
+
+def test_a_session_with_an_exact_seed_resumes_with_it(course):
+    from tutor.content.loader import load_course
+    from tutor.quiz.session import QuizSession
+
+    entries = load_course(course).resolve("p")
+    session = QuizSession(entries, seed=11, exact=True)
+    assert [s.variant.seed for s in session.states] == [11, 11, 11]
+    restored = QuizSession.restore(entries, session.snapshot("p"))
+    assert restored is not None and [s.variant.seed for s in restored.states] == [11, 11, 11]
+    assert session.retry().seed != 11  # a fresh variant is another one

@@ -121,7 +121,7 @@ def test_list_shows_lessons_banks_and_counts():
 
 
 def test_schema_matches_the_committed_files():
-    for kind in ("bank", "lesson"):
+    for kind in ("bank", "lesson", "course"):
         result = run("schema", kind)
         assert result.exit_code == 0
         committed = (REPO / "schemas" / f"{kind}.schema.json").read_text(encoding="utf-8")

@@ -62,7 +62,8 @@ def _run_app(
 
     if not (root / "lessons").is_dir() and not (root / "questions").is_dir():
         raise click.UsageError(f"{root} holds no lessons/ or questions/ folder")
-    TutorApp(root, ProgressStore.default(), StartAt(kind, ref, seed, fresh)).run()
+    start = StartAt(kind, ref, seed, fresh, exact=seed is not None)
+    TutorApp(root, ProgressStore.default(), start).run()
 
 
 # What an app served to a browser keeps of the server's environment: nothing secret, only what
@@ -167,7 +168,11 @@ def lesson_command(ctx: click.Context, lesson_id: str, course: Path | None) -> N
 @main.command("quiz")
 @click.argument("ref")
 @click.option(
-    "--seed", type=int, default=None, help="Fix the variants (the same seed gives the same numbers)."
+    "--seed",
+    type=int,
+    default=None,
+    help="Show variant SEED of each question first: the one `tutor grade --seed` and `tutor preview "
+    "--seed` show, and the `seed` a learner's record names.",
 )
 @click.option(
     "--plain", is_flag=True, help="A line-oriented quiz on stdin/stdout, for screen readers and scripts."
@@ -208,6 +213,7 @@ def quiz_command(
         entries,
         store.quiz(ref),
         seed=seed,
+        exact=True,
         resume=False if fresh else None,
         on_attempt=store.record,
         on_change=lambda session: store.save_quiz(ref, session.snapshot(ref)),

@@ -183,10 +183,14 @@ class QuizSession:
         on_attempt: Callable[[Attempt], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         on_change: Callable[[QuizSession], None] | None = None,
+        exact: bool = False,
     ) -> None:
         if not entries:
             raise ValueError("a quiz needs at least one question")
         self.base_seed = seed if seed is not None else random.randrange(1_000_000)
+        # `tutor quiz --seed N`: each question's first variant is variant N itself, the one
+        # `tutor grade --seed N` and `tutor preview --seed N` show and a record's `seed` names.
+        self.exact = exact and seed is not None
         self.on_attempt = on_attempt
         self.clock = clock
         self.started = clock()
@@ -203,6 +207,8 @@ class QuizSession:
             self.on_change(self)
 
     def _variant(self, entry: QuestionEntry, number: int) -> Variant:
+        if number == 0 and self.exact:
+            return instantiate(entry.question, self.base_seed)
         seed = zlib.crc32(f"{self.base_seed}:{entry.id}:{number}".encode()) % 1_000_000
         return instantiate(entry.question, seed)
 
@@ -354,6 +360,7 @@ class QuizSession:
         return {
             "ref": ref,
             "base_seed": self.base_seed,
+            "exact": self.exact,
             "index": self.index,
             "completed": self.completed,
             "questions": [_state_json(s) for s in self.states],
@@ -393,7 +400,8 @@ class QuizSession:
             return None
         if not 0 <= index < len(entries):
             return None
-        session = cls(entries, seed=base_seed, on_attempt=on_attempt, clock=clock)
+        exact = data.get("exact") is True
+        session = cls(entries, seed=base_seed, on_attempt=on_attempt, clock=clock, exact=exact)
         for state, q in zip(session.states, saved, strict=True):
             number = q.get("variant")
             if not (_int(number) and number >= 0):

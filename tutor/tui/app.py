@@ -29,6 +29,7 @@ class StartAt:
     ref: str | None = None
     seed: int | None = None
     fresh: bool = False  # a quiz afresh, even when one on `ref` was left in the middle
+    exact: bool = False  # `seed` is the first variant's own seed (`tutor quiz --seed`)
 
 
 class TutorApp(App[None]):
@@ -176,7 +177,9 @@ class TutorApp(App[None]):
             self.open_lesson(self.start.ref)
         elif self.start.kind == "quiz" and self.start.ref:
             fresh = self.start.fresh
-            self.start_quiz(self.start.ref, seed=self.start.seed, resume=False if fresh else None)
+            self.start_quiz(
+                self.start.ref, seed=self.start.seed, resume=False if fresh else None, exact=self.start.exact
+            )
 
     # ------------------------------------------------------------ navigation used by every screen
 
@@ -198,6 +201,7 @@ class TutorApp(App[None]):
         seed: int | None = None,
         only: list[str] | None = None,
         resume: bool | None = None,
+        exact: bool = False,
     ) -> None:
         """A quiz on `ref`. A quiz on it left in the middle is resumed at the same question with
         the same variants and answers, unless `seed` or `resume=False` asks for a fresh one
@@ -220,6 +224,7 @@ class TutorApp(App[None]):
             entries,
             self.store.quiz(ref) if whole else None,
             seed=seed,
+            exact=exact,
             resume=resume if whole else False,
             on_attempt=self.store.record,
             clock=self.clock,
