@@ -39,11 +39,17 @@ course_option = click.option(
 )
 
 
+watch_option = click.option(
+    "--watch", is_flag=True, help="Read the course again whenever one of its files changes (for authors)."
+)
+
+
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @course_option
+@watch_option
 @click.version_option(__version__, prog_name="tutor")
 @click.pass_context
-def main(ctx: click.Context, course: Path | None) -> None:
+def main(ctx: click.Context, course: Path | None, watch: bool) -> None:
     """A self-grading quiz and tutor for the mathematics of machine learning.
 
     Run with no command to open the course.
@@ -51,11 +57,16 @@ def main(ctx: click.Context, course: Path | None) -> None:
     ctx.ensure_object(dict)
     ctx.obj["course"] = course
     if ctx.invoked_subcommand is None:
-        _run_app(_pick_course(ctx, course), "home")
+        _run_app(_pick_course(ctx, course), "home", watch=watch)
 
 
 def _run_app(
-    root: Path, kind: str, ref: str | None = None, seed: int | None = None, fresh: bool = False
+    root: Path,
+    kind: str,
+    ref: str | None = None,
+    seed: int | None = None,
+    fresh: bool = False,
+    watch: bool = False,
 ) -> None:
     from tutor.progress.store import ProgressStore
     from tutor.tui.app import StartAt, TutorApp
@@ -63,7 +74,7 @@ def _run_app(
     if not (root / "lessons").is_dir() and not (root / "questions").is_dir():
         raise click.UsageError(f"{root} holds no lessons/ or questions/ folder")
     start = StartAt(kind, ref, seed, fresh, exact=seed is not None)
-    TutorApp(root, ProgressStore.default(), start).run()
+    TutorApp(root, ProgressStore.default(), start, watch=watch).run()
 
 
 # What an app served to a browser keeps of the server's environment: nothing secret, only what
@@ -158,11 +169,12 @@ def served_session_command(ctx: click.Context, learners: Path, course: Path | No
 
 @main.command("lesson")
 @click.argument("lesson_id")
+@watch_option
 @course_option
 @click.pass_context
-def lesson_command(ctx: click.Context, lesson_id: str, course: Path | None) -> None:
+def lesson_command(ctx: click.Context, lesson_id: str, watch: bool, course: Path | None) -> None:
     """Open the app on lesson LESSON_ID."""
-    _run_app(_pick_course(ctx, course), "lesson", lesson_id)
+    _run_app(_pick_course(ctx, course), "lesson", lesson_id, watch=watch)
 
 
 @main.command("quiz")
@@ -315,6 +327,7 @@ def schema_command(kind: str) -> None:
     help="Of those, how many the answer key's self-tests grade (at most --seeds).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option("--watch", is_flag=True, help="Check again each time a course file changes (ctrl+c stops).")
 @course_option
 @click.pass_context
 def check_command(
@@ -323,6 +336,7 @@ def check_command(
     seeds: int,
     key_seeds: int,
     as_json: bool,
+    watch: bool,
     course: Path | None,
 ) -> None:
     """Validate a course: YAML, fields, ids, references, expressions, placeholders and
@@ -335,6 +349,11 @@ def check_command(
     from tutor.content.targets import find_targets
     from tutor.grading.selftest import run_selftests
 
+    if watch:
+        from tutor.cli_author import watch_check
+
+        watch_check(ctx, [t.root for t in find_targets(list(paths) or [_pick_course(ctx, course)])])
+        return
     targets = find_targets(list(paths)) if paths else find_targets([_pick_course(ctx, course)])
     findings = []
     counts = {"lessons": 0, "banks": 0, "questions": 0}

@@ -6,7 +6,10 @@ Registered on the `tutor` group by `register`; heavy modules are imported inside
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -342,6 +345,30 @@ def new_course(folder: Path, course_id: str | None, title: str | None) -> None:
 def _check_slug(value: str, option: str) -> None:
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", value):
         raise click.BadParameter("use lower-case letters, digits, - and _", param_hint=option)
+
+
+# ---------------------------------------------------------------- --watch
+
+
+def watch_check(ctx: click.Context, roots: list[Path], changes: Iterable[Any] | None = None) -> None:
+    """`tutor check --watch`: check, then check again after each burst of changes to the course
+    files under `roots`, until ctrl+c (or until `changes`, given by tests, runs out)."""
+    import time
+
+    from tutor.content.watch import course_changes
+
+    if changes is None:
+        changes = course_changes(sorted(set(roots)))
+    pending = iter(changes)
+    while True:
+        if sys.stdout.isatty():
+            click.clear()
+        click.echo(f"── tutor check, {time.strftime('%H:%M:%S')} " + "─" * 40)
+        with contextlib.suppress(click.exceptions.Exit):  # one run's exit status; watching goes on
+            ctx.invoke(ctx.command, **{**ctx.params, "watch": False})
+        click.echo("watching the course files for changes (ctrl+c stops)", err=True)
+        if next(pending, None) is None:
+            return
 
 
 def register(group: click.Group) -> None:

@@ -53,6 +53,7 @@ class TutorApp(App[None]):
         start: StartAt | None = None,
         warm_up: bool = True,
         learners: Path | None = None,
+        watch: bool = False,
     ) -> None:
         super().__init__()
         self.course_root = course_root
@@ -67,6 +68,12 @@ class TutorApp(App[None]):
         self._code_notice_due = False
         self._code_notice_said = False
         self.clock = time.monotonic  # tests fix it, for results that do not depend on timing
+        # `--watch`: the course is read again when one of its files changes (see CourseWatcher).
+        self.watcher: Any = None
+        if watch:
+            from tutor.tui.watch import CourseWatcher
+
+            self.watcher = CourseWatcher(self)
 
     def on_key(self, event: events.Key) -> None:
         # Keys typed just before a screen change reach the app through the screen they were typed
@@ -74,6 +81,10 @@ class TutorApp(App[None]):
         take = getattr(self.screen, "take_early_key", None)
         if take is not None:
             take(event)
+
+    def on_unmount(self) -> None:
+        if self.watcher is not None:
+            self.watcher.close()
 
     def get_default_screen(self) -> Screen[Any]:
         from tutor.tui.screens.home import HomeScreen
@@ -173,6 +184,8 @@ class TutorApp(App[None]):
             self.sub_title = course.title
         if self.warm_up:
             self.warm_up_grader()  # started here, on the app's own thread, as workers must be
+        if self.watcher is not None:
+            self.watcher.start()
         if self.start.kind == "lesson" and self.start.ref:
             self.open_lesson(self.start.ref)
         elif self.start.kind == "quiz" and self.start.ref:
