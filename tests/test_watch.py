@@ -70,7 +70,6 @@ async def test_a_changed_lesson_is_shown_again_at_the_same_section(tmp_path):
 
 async def test_a_broken_file_is_said_at_its_line_and_the_lesson_stays(tmp_path):
     from tutor.content.loader import load_course
-    from tutor.tui.screens.lesson import LessonScreen
     from tutor.tui.watch import static_problems
 
     root = copy_course(tmp_path)
