@@ -26,7 +26,7 @@ from tutor.content.lessons import (
     scalars,
     unknown_placeholders,
 )
-from tutor.content.lint import consequence, lint_course
+from tutor.content.lint import consequence, lint_course, seeds_for
 from tutor.content.loader import Course, LoadedLesson, QuestionEntry, SourceFile
 from tutor.content.variants import (
     PLACEHOLDER,
@@ -621,7 +621,7 @@ def check_course(
             static = check_question(entry)
             found.extend(static)
             if not static:
-                drawn = check_seeds(entry, seeds)
+                drawn = check_seeds(entry, seeds_for(entry.question, seeds))
                 found.extend(drawn)
                 if not drawn and answer_key is not None:
                     found.extend(answer_key(entry))
