@@ -365,7 +365,7 @@ def check_command(
             seeds,
             progress=bar.advance,
             references=target.whole_course,
-            answer_key=lambda entry: run_selftests(entry, min(seeds, key_seeds)),
+            answer_key=lambda entry: run_selftests(entry, min(seeds, key_seeds), draws=seeds),
         )
         bar.close()
         findings.extend(d for d in report.diagnostics if target.covers(d.file))

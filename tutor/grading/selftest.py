@@ -87,7 +87,10 @@ def _describe(result: Result) -> str:
     return f"{result.verdict}{notes}{first}"
 
 
-def run_selftests(entry: QuestionEntry, seeds: int) -> Iterator[Diagnostic]:
+def run_selftests(entry: QuestionEntry, seeds: int, draws: int = 0) -> Iterator[Diagnostic]:
+    """The answer key's tests and automatic cases, graded on `seeds` variants; on the variants
+    after those, up to `draws`, each numeric mistake is compared with the answer (no grading:
+    a tolerance check), to find the seeds where it cannot be reached."""
     q = entry.question
     where = entry.where()
     n_seeds = min(seeds, CODE_SEEDS) if isinstance(q, m.CodeQuestion) else seeds
@@ -118,7 +121,43 @@ def run_selftests(entry: QuestionEntry, seeds: int) -> Iterator[Diagnostic]:
                 if d:
                     yield d
         yield from _automatic(variant, seed, report, reached)
+    if reached and draws > n_seeds:
+        from tutor.content.lint import seeds_for
+
+        _scan_mistakes(q, range(n_seeds, seeds_for(q, draws)), reached)
     yield from _unreached(entry, reached, report)
+
+
+def _scan_mistakes(q: Any, seeds: range, reached: _Reached) -> None:
+    """Numeric and vector mistakes against the answer on more seeds than are graded."""
+    import numpy as np
+
+    from tutor.content.variants import evaluate_in
+    from tutor.grading.tolerance import close, close_array
+
+    for seed in seeds:
+        try:
+            variant = instantiate(q, seed)
+        except (VariantError, ValueError):
+            return
+        answer = np.asarray(variant.answer, dtype=float)
+        for i, mistake in enumerate(q.mistakes):
+            if i not in reached:
+                continue
+            try:
+                value = np.asarray(evaluate_in(variant.values, mistake.answer, variant.scope), dtype=float)
+            except ValueError:
+                continue
+            if value.shape != answer.shape or not np.all(np.isfinite(value)):
+                continue
+            tried, missed, how = reached[i]
+            tried.append(seed)
+            same = close(float(value), float(answer), q.tolerance).ok if answer.ndim == 0 else None
+            if same is None:
+                same = close_array(value, answer, q.tolerance)[0]
+            if same:
+                missed.append(seed)
+                reached[i] = (tried, missed, how or "correct")
 
 
 _Reached = dict[int, tuple[list[int], list[int], str]]
@@ -141,7 +180,7 @@ def _unreached(entry: QuestionEntry, reached: _Reached, report: Any) -> Iterator
         elif mistake.partial == "ok":
             continue
         else:
-            seeds = ", ".join(map(str, missed))
+            seeds = ", ".join(map(str, missed[:10])) + (", …" if len(missed) > 10 else "")
             d = report(
                 path,
                 f"this mistake is not reached on seed(s) {seeds} of {len(tried)}, where it grades {how} "
