@@ -248,3 +248,12 @@ def test_a_session_with_an_exact_seed_resumes_with_it(course):
     restored = QuizSession.restore(entries, session.snapshot("p"))
     assert restored is not None and [s.variant.seed for s in restored.states] == [11, 11, 11]
     assert session.retry().seed != 11  # a fresh variant is another one
+
+
+def test_preview_says_what_check_finds_in_the_question(monkeypatch):
+    monkeypatch.chdir(FIXTURES / "broken-course")
+    result = run("preview", "alpha-two")
+    assert result.exit_code == 1
+    assert (
+        "questions/alpha.yaml:23:26: question 'alpha-two': answer: `y` is not a known name" in result.output
+    )

@@ -134,7 +134,22 @@ def _show(entry: Any, variant: Any) -> int:
         click.echo(f"hint {k}{where} ({cost}): {variant.render(hint.text).strip()}")
     click.echo(_rule("solution"))
     click.echo(variant.solution.strip() or "(none: `tutor check` warns about this)")
-    return _tests(q, variant)
+    failed = _tests(q, variant)
+    return _problems(entry) or failed
+
+
+def _problems(entry: Any) -> int:
+    """What `tutor check` finds in this question without drawing or grading; 1 if any error."""
+    from tutor.content.checks import check_question
+    from tutor.content.lint import lint_question
+
+    found = [*check_question(entry), *lint_question(entry)]
+    if not found:
+        return 0
+    click.echo(_rule("problems (`tutor check` has them all)"))
+    for d in found:
+        click.echo(str(d))
+    return 1 if any(d.severity == "error" for d in found) else 0
 
 
 def _relative(path: Path) -> str:
