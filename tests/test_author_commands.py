@@ -136,7 +136,7 @@ def test_preview_lists_variants_and_flags_identical_ones(course):
     lines = result.output.strip().splitlines()
     assert len(lines) == 7
     assert any("[same as seed" in line for line in lines)
-    assert lines[-1] == "2 distinct variant(s) in 6"
+    assert lines[-1] == "2 distinct variants in 6"
 
 
 def test_preview_of_an_unknown_question_suggests_one(course):
@@ -161,10 +161,10 @@ def test_check_without_a_path_checks_the_course_you_are_in(monkeypatch):
     monkeypatch.chdir(FIXTURES / "broken-course")
     result = run("check")
     assert result.exit_code == 1
-    assert "checked 1 lesson(s), 2 bank(s), 5 question(s)" in result.output
+    assert "checked 1 lesson, 2 banks, 5 questions" in result.output
     monkeypatch.chdir(FIXTURES / "broken-course" / "questions")
     result = run("check")
-    assert "checked 1 lesson(s), 2 bank(s), 5 question(s)" in result.output
+    assert "checked 1 lesson, 2 banks, 5 questions" in result.output
 
 
 def test_check_outside_any_course_checks_the_built_in_one(tmp_path, monkeypatch):

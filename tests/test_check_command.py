@@ -44,8 +44,7 @@ def test_every_problem_of_the_broken_course_is_one_line(monkeypatch):
         assert got.startswith(expected), (got, expected)
     warnings = len(lines) - 1 - len(errors)
     assert lines[-1] == (
-        f"checked 1 lesson(s), 2 bank(s), 5 question(s) on {DEFAULT_SEEDS} seed(s): "
-        f"12 error(s), {warnings} warning(s)"
+        f"checked 1 lesson, 2 banks, 5 questions on {DEFAULT_SEEDS} seeds: 12 errors, {warnings} warnings"
     )
 
 
@@ -85,7 +84,7 @@ def test_a_single_file_outside_any_course_is_checked_alone(tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     result = run("check", "draft.yaml")
     assert result.exit_code == 0, result.output
-    assert result.output.strip().endswith(f"1 question(s) on {DEFAULT_SEEDS} seed(s): clean, 1 warning(s)")
+    assert result.output.strip().endswith(f"1 question on {DEFAULT_SEEDS} seeds: clean, 1 warning")
     assert "warning: question 'd': no worked solution" in result.output
 
 

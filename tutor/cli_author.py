@@ -251,7 +251,9 @@ def _list_variants(entry: Any, first: int, count: int) -> int:
         else:
             seen[key] = seed
         click.echo(line)
-    click.echo(f"{len(seen)} distinct variant(s) in {count}")
+    from tutor.content.words import plural
+
+    click.echo(f"{plural(len(seen), 'distinct variant')} in {count}")
     return 1 if problems else 0
 
 

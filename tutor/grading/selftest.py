@@ -183,7 +183,8 @@ def _unreached(entry: QuestionEntry, reached: _Reached, report: Any) -> Iterator
             seeds = ", ".join(map(str, missed[:10])) + (", …" if len(missed) > 10 else "")
             d = report(
                 path,
-                f"this mistake is not reached on seed(s) {seeds} of {len(tried)}, where it grades {how} "
+                f"this mistake is not reached on {'seed' if len(missed) == 1 else 'seeds'} {seeds} "
+                f"of {len(tried)}, where it grades {how} "
                 "(it equals the answer or an earlier mistake there); mark it `partial: ok` if that is meant",
             )
             if d is not None:

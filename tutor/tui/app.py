@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import events, work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import var
 from textual.screen import Screen
@@ -245,7 +246,21 @@ class TutorApp(App[None]):
         )
         if opened.notice:
             self.notify(opened.notice)
-        self.push_screen(QuizScreen(opened.session, title=self.quiz_title(ref), ref=ref))
+        self._open_quiz_screen(QuizScreen(opened.session, title=self.quiz_title(ref), ref=ref))
+
+    def _open_quiz_screen(self, screen: Screen[None]) -> None:
+        """A quiz opened from another quiz or its results (the command palette) takes their place,
+        so that leaving it goes back where the learner came from, not into the older quiz."""
+        from tutor.tui.screens.quiz import QuizScreen
+        from tutor.tui.screens.results import ResultsScreen
+
+        current = self.screen
+        if isinstance(current, QuizScreen | ResultsScreen):
+            if isinstance(current, QuizScreen):
+                current.session.finish()  # as leaving it would; it is kept to resume
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
 
     def _save_quiz(self, ref: str, session: Any) -> None:
         self.store.save_quiz(ref, session.snapshot(ref))
@@ -314,7 +329,7 @@ class TutorApp(App[None]):
             self.notify("Nothing to revisit: every question you answered was right last time.")
             return
         session = QuizSession(due, on_attempt=self.store.record, clock=self.clock)
-        self.push_screen(QuizScreen(session, title="Review", ref=None))
+        self._open_quiz_screen(QuizScreen(session, title="Review", ref=None))
 
     def quiz_title(self, ref: str) -> str:
         assert self.course is not None
@@ -325,6 +340,14 @@ class TutorApp(App[None]):
         if bank is not None:
             return f"Quiz: {bank.bank.title}"
         return f"Question {ref}"
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The palette's own entries a learner has a use for: the theme, help and quit (not
+        Textual's developer tools such as screenshots and the widget key panel)."""
+        yield SystemCommand("Help", "Every key, in one place", self.action_help)
+        for command in super().get_system_commands(screen):
+            if command.title in ("Theme", "Quit"):
+                yield command
 
     def action_help(self) -> None:
         from tutor.tui.screens.help import HelpScreen
