@@ -59,7 +59,8 @@ class ResultsScreen(Screen[None]):
             table.add_columns("#", "Question", "Answer", "Outcome", "Score", "Tries")
             # the question and the answer share what the other columns leave of the width
             outcomes = [OUTCOME.get(row.outcome, row.outcome) for row in s.rows]
-            rest = self.app.size.width - 6 - 2 * 6 - 3 - max(map(len, outcomes), default=9) - 5 - 5
+            # screen padding 4, a cell's padding 1 per column, a scrollbar 2; #, Score, Tries
+            rest = self.app.size.width - 4 - 6 - 2 - 3 - max(map(len, outcomes), default=9) - 5 - 5
             title_width, answer_width = max(12, min(24, rest * 5 // 8)), max(8, min(14, rest * 3 // 8))
             for i, (row, outcome) in enumerate(zip(s.rows, outcomes, strict=True), start=1):
                 answer = cut(row.answer, answer_width) if row.answer else "–"
