@@ -44,8 +44,8 @@ def _fresh_worker() -> None:
     forms._lock = threading.Lock()
 
 
-def _selftests(index: int, seeds: int) -> list[Diagnostic]:
-    return list(run_selftests(_ENTRIES[index], seeds))
+def _selftests(index: int, seeds: int, draws: int) -> list[Diagnostic]:
+    return list(run_selftests(_ENTRIES[index], seeds, draws=draws))
 
 
 def check_in_parallel(
@@ -55,9 +55,12 @@ def check_in_parallel(
     progress: Callable[[int], None] | None = None,
     references: bool = True,
     jobs: int | None = None,
+    key_seeds: int | None = None,
 ) -> CheckReport:
     """`check_course` with the grader's self-tests, spread over `jobs` processes (default: the
-    cores there are); one process where there is no fork, or too few questions to be worth it."""
+    cores there are); one process where there is no fork, or too few questions to be worth it.
+    The answer key is graded on `key_seeds` of the `seeds` variants (all of them by default)."""
+    graded = seeds if key_seeds is None else min(seeds, key_seeds)
     global _ENTRIES
     jobs = default_jobs() if jobs is None else max(1, jobs)
     entries = [entry for bank in course.banks for entry in bank.entries]
@@ -67,7 +70,7 @@ def check_in_parallel(
             seeds,
             progress=progress,
             references=references,
-            answer_key=lambda entry: run_selftests(entry, seeds),
+            answer_key=lambda entry: run_selftests(entry, graded, draws=seeds),
         )
     _ENTRIES = entries
     index = {id(entry): i for i, entry in enumerate(entries)}
@@ -80,7 +83,7 @@ def check_in_parallel(
 
         def submit(entry: QuestionEntry) -> list[Diagnostic]:
             i = index[id(entry)]
-            pending[i] = pool.submit(_selftests, i, seeds)
+            pending[i] = pool.submit(_selftests, i, graded, seeds)
             return []  # collected below
 
         report = check_course(course, seeds, references=references, answer_key=submit)
@@ -91,7 +94,7 @@ def check_in_parallel(
             try:
                 found.extend(future.result())
             except BrokenProcessPool:  # a worker was killed (out of memory, say): here instead
-                found.extend(run_selftests(entries[i], seeds))
+                found.extend(run_selftests(entries[i], graded, draws=seeds))
             if progress is not None:
                 progress(1)
     finally:

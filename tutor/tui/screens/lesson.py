@@ -82,10 +82,11 @@ class LessonScreen(Screen[None]):
         Binding("o", "toggle_toc", "Contents"),
     ]
 
-    def __init__(self, lesson: m.Lesson) -> None:
+    def __init__(self, lesson: m.Lesson, at_section: int = 0) -> None:
         super().__init__()
         self.lesson = lesson
         self.current = 0
+        self.at_section = at_section  # shown again after `--watch` read the lesson anew
 
     def compose(self) -> ComposeResult:
         from tutor.content.lessons import compute_values, section_body
@@ -123,6 +124,8 @@ class LessonScreen(Screen[None]):
         self.query_one("#lesson-body").focus()
         if self.app.size.width < 100:  # at 80 columns the text needs the room more than the contents
             self.query_one("#toc").display = False
+        if self.at_section > 0:
+            self.call_after_refresh(self._restore_place, 100)
 
     def on_screen_resume(self) -> None:
         # Every time the lesson shows, also when a kept screen is opened again.
@@ -130,6 +133,22 @@ class LessonScreen(Screen[None]):
         opened = list(app.store.state().get("opened", []))
         if self.lesson.id not in opened:
             app.store.set_state(opened=[*opened, self.lesson.id])
+
+    def _restore_place(self, tries: int) -> None:
+        # The sections after the first mount lazily: go there once the one wanted is.
+        sections = list(self.query(SectionView))
+        if len(sections) > self.at_section and sections[self.at_section].region.height:
+            self.query_one("#lesson-body", VerticalScroll).scroll_to_widget(
+                sections[self.at_section], top=True, animate=False
+            )
+            self.current = self.at_section
+            self.query_one("#toc-list", ListView).index = self.current
+        elif tries > 0:
+            self.call_after_refresh(self._restore_place, tries - 1)
+
+    def section_at_top(self) -> int:
+        """The index of the section at the top of the view (0 above the first)."""
+        return max(0, self._top_section()[0])
 
     @on(ListView.Selected, "#toc-list")
     def _jump(self, event: ListView.Selected) -> None:
