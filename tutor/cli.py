@@ -174,9 +174,9 @@ def quiz_command(ctx: click.Context, ref: str, seed: int | None, plain: bool, co
     if not plain:
         _run_app(root, "quiz", ref, seed)
         return
-    import difflib
 
     from tutor.content.loader import load_course
+    from tutor.expr.suggest import did_you_mean
     from tutor.progress.store import ProgressStore
     from tutor.quiz.plain import PlainQuiz
     from tutor.quiz.session import QuizSession
@@ -186,8 +186,7 @@ def quiz_command(ctx: click.Context, ref: str, seed: int | None, plain: bool, co
     entries = loaded.resolve(ref)
     if not entries:
         known = [x.lesson.id for x in loaded.lessons] + [b.bank.bank for b in loaded.banks]
-        close = difflib.get_close_matches(ref, known + list(loaded.questions), n=1)
-        hint = f" (did you mean `{close[0]}`?)" if close else ""
+        hint = did_you_mean(ref, known + list(loaded.questions))
         raise click.UsageError(f"`{ref}` names no lesson, bank or question{hint}")
     store = ProgressStore.default(on_problem=lambda message: click.echo(message, err=True))
     store.attempts()  # read now, so that a damaged record is reported before the first question
@@ -352,17 +351,16 @@ def grade_command(
     For a derivation in steps, put one step per line; for a choice, give the option letters
     (a, c) in the order the options are written in the YAML.
     """
-    import difflib
 
     from tutor.content.loader import load_course
     from tutor.content.variants import instantiate
+    from tutor.expr.suggest import did_you_mean
     from tutor.grading.grader import grade
 
     loaded = load_course(_pick_course(ctx, course))
     entry = loaded.questions.get(question_id)
     if entry is None:
-        close = difflib.get_close_matches(question_id, list(loaded.questions), n=1)
-        hint = f" (did you mean `{close[0]}`?)" if close else ""
+        hint = did_you_mean(question_id, loaded.questions)
         raise click.UsageError(f"no question `{question_id}` in the course{hint}")
     variant = instantiate(entry.question, seed)
     result = grade(variant, answer.replace("\\n", "\n"))

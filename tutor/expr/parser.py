@@ -8,7 +8,6 @@ position and closes one in infix position when the innermost open bracket is a `
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Collection
@@ -34,6 +33,7 @@ from tutor.expr.nodes import (
     Vector,
     children,
 )
+from tutor.expr.suggest import closest
 
 
 @dataclass(frozen=True)
@@ -535,9 +535,8 @@ class _Parser:
             return f"did you mean `{'*'.join(parts)}(…)`?"
         if parts := split_name(name, values, values):
             return f"did you mean `{'*'.join(parts)}`?"
-        close = difflib.get_close_matches(name, sorted(funcs if called else values), n=1, cutoff=0.6)
-        if close:
-            return f"did you mean `{close[0]}`?"
+        if near := closest(name, sorted(funcs if called else values)):
+            return f"did you mean `{near}`?"
         if not called and self.variables:
             return "names you can use here: " + ", ".join(sorted(self.variables)[:10])
         return None

@@ -25,6 +25,7 @@ from tutor.expr.nodes import BinOp, Call, Name, Num, Vector, called_functions, f
 from tutor.grading import limits
 from tutor.grading.diagnose import diagnose
 from tutor.grading.equivalence import compare, sample_points
+from tutor.grading.letters import LETTERS, letter_range
 from tutor.grading.limits import (
     OutOfTime,
     answer_length,
@@ -70,33 +71,20 @@ def entry_point(grader: Callable[[Variant, A], Result]) -> Callable[[Variant, A]
 
 
 @entry_point
-def grade(variant: Variant, answer: str) -> Result:
-    """Grade one answer to one variant. Never raises for anything the learner types."""
-    q = variant.question
-    if not answer.strip():
-        return invalid("The answer is empty.")
-    match q:
-        case m.NumericQuestion():
-            return grade_numeric(variant, answer)
-        case m.ExpressionQuestion():
-            return grade_expression(variant, answer)
-        case m.DerivationQuestion(mode="chain"):
-            return grade_chain(variant, answer)
-        case m.DerivationQuestion():
-            return grade_steps(variant, [line for line in answer.splitlines() if line.strip()])
-        case m.VectorQuestion():
-            return grade_vector(variant, answer)
-        case m.ChoiceQuestion():
-            return grade_choice(variant, answer)
-        case m.TextQuestion():
-            return grade_text(variant, answer)
-        case m.CodeQuestion():
-            from tutor.grading.code import grade_code
+def grade(variant: Variant, answer: str | list[str] | set[int]) -> Result:
+    """Grade one answer to one variant. Never raises for anything the learner types.
 
-            return grade_code(q, answer, variant.seed)
-        case m.FreeQuestion():
-            return grade_free(variant, answer)
-    raise TypeError(f"no grader for {type(q).__name__}")  # pragma: no cover
+    The question's kind reads the answer first (an unreadable one is `invalid` and costs no
+    try), then grades it."""
+    if isinstance(answer, str) and not answer.strip():
+        return invalid("The answer is empty.")
+    kind = m.kinds()[variant.question.type]
+    if isinstance(answer, str):
+        unreadable = kind.parse(variant, answer)
+        if unreadable is not None:
+            return unreadable
+    result: Result = kind.grade(variant, answer)
+    return result
 
 
 def _read(text: str, variables: Any = (), functions: Any = ()) -> Node | Result:
@@ -688,9 +676,6 @@ def option_order(variant: Variant) -> list[int]:
     return list(variant.order) if variant.order is not None else list(range(len(variant.question.options)))
 
 
-LETTERS = "abcdefghijklmnopqrstuvwxyz"  # option labels, as shown
-
-
 def parse_selection(text: str, count: int, labels: list[str] | None = None) -> set[int] | Result:
     """Letters (a, c), numbers (1, 3) or an option's text, in authored order."""
     cleaned = text.strip()
@@ -709,7 +694,7 @@ def parse_selection(text: str, count: int, labels: list[str] | None = None) -> s
         elif re.fullmatch(r"[0-9]{1,4}", token) and 1 <= int(token) <= count:
             picked.add(int(token) - 1)
         else:
-            return invalid(f"{quote(token)} is not one of the options (a–{LETTERS[count - 1]}).")
+            return invalid(f"{quote(token)} is not one of the options ({letter_range(count)}).")
     if not picked:
         return invalid("No option was chosen.")
     return picked

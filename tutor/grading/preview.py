@@ -7,7 +7,7 @@ worker thread, under PREVIEW_TIME_CAP, so that no answer can freeze typing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from tutor.content import model as m
 from tutor.content.variants import Variant, format_value
@@ -30,39 +30,41 @@ NO_PREVIEW = Preview("none")
 
 def reads_math(question: object) -> bool:
     """Whether answers to this question are math that the reader previews."""
-    return isinstance(
-        question, m.NumericQuestion | m.ExpressionQuestion | m.DerivationQuestion | m.VectorQuestion
-    )
+    return bool(m.kinds()[question.type].reads_math)  # type: ignore[attr-defined]
 
 
 def preview(variant: Variant, text: str) -> Preview:
-    """How `text` reads as an answer to `variant`; never raises."""
-    q = variant.question
-    if not reads_math(q):
-        return NO_PREVIEW
+    """How `text` reads as an answer to `variant`, as its kind previews it; never raises."""
+    try:
+        shown = m.kinds()[variant.question.type].preview(variant, text)
+    except Exception as exc:  # a bug in the preview must not stop the learner typing
+        return Preview("error", f"the preview failed on this answer ({type(exc).__name__})")
+    return NO_PREVIEW if shown is None else shown
+
+
+def math_preview(variant: Variant, text: str) -> Preview:
+    """The preview of typed math (numbers, expressions, vectors, derivations)."""
     if not text.strip():
         return Preview("empty")
     # The grader's own cap, so the preview says at once what checking would say.
     too_long = too_long_message(len(text))
     if too_long is not None:
         return Preview("error", too_long)
-    try:
-        return _preview(variant, text)
-    except Exception as exc:  # a bug in the preview must not stop the learner typing
-        return Preview("error", f"the preview failed on this answer ({type(exc).__name__})")
+    return _preview(variant, text)
 
 
 def _preview(variant: Variant, text: str) -> Preview:
-    q = variant.question
-    if isinstance(q, m.DerivationQuestion) and q.mode == "chain":
+    q: Any = variant.question
+    kind = m.kinds()[q.type]
+    if getattr(q, "mode", None) == "chain":
         return _preview_chain(variant, text)
     variables: list[str] = []
     functions: list[str] = []
-    if isinstance(q, m.ExpressionQuestion | m.DerivationQuestion):
+    if kind.symbolic:
         variables = list(q.variables)
         functions = list(variant.scope.functions)
     shift = 0
-    if isinstance(q, m.VectorQuestion):
+    if q.type == "vector":
         from tutor.grading.grader import as_list
 
         text, shift = as_list(text)
@@ -71,7 +73,7 @@ def _preview(variant: Variant, text: str) -> Preview:
     except ReadError as exc:
         return Preview("error", exc.message, exc.hint, max(0, exc.position - shift))
     shown = render(tree)
-    if isinstance(q, m.NumericQuestion | m.VectorQuestion):
+    if kind.computes_answer:
         from tutor.grading.grader import FORBIDDEN_HINT, forbidden, not_allowed
 
         if (banned := forbidden(q, tree)) is not None:  # computing it would show the answer
@@ -90,7 +92,7 @@ def _preview(variant: Variant, text: str) -> Preview:
 def _preview_chain(variant: Variant, text: str) -> Preview:
     from tutor.grading.grader import chain_links, too_many_links
 
-    q = variant.question
+    q: Any = variant.question
     links = chain_links(text)
     too_many = too_many_links(links)
     if too_many is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tutor.grading.result import Result
+from tutor.grading.result import Result, caret
 
 
 def feedback_text(
@@ -24,8 +24,7 @@ def feedback_text(
     for text in result.feedback:
         lines.append(f"• {text}")
     if result.verdict == "invalid" and result.position is not None and answer and "\n" not in answer:
-        lines.append(f"  {answer}")
-        lines.append("  " + " " * result.position + "^")
+        lines += caret(answer, result.position)
     # each part's words are in the feedback above already ("Step 2: …"): just the verdicts
     for i, part in enumerate(result.parts, start=1):
         lines.append(f"  {i}. {part.label}")
