@@ -14,7 +14,7 @@ from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -85,6 +85,9 @@ class AnswerArea(Vertical):
 
     def value(self) -> Any | None:
         raise NotImplementedError
+
+    def restore(self, answer: Any) -> None:
+        """Put back an answer given earlier (a quiz resumed), in the form `value()` returns."""
 
     def focus_input(self) -> Widget | None:
         """Focus the first input, and return it; None while there is none yet."""
@@ -226,6 +229,10 @@ class MathAnswer(AnswerArea):
         text = self.query_one(Input).value
         return text if text.strip() else None
 
+    def restore(self, answer: Any) -> None:
+        if isinstance(answer, str):
+            self.query_one(Input).value = answer
+
 
 class TextAnswer(MathAnswer):
     def compose(self) -> ComposeResult:
@@ -267,6 +274,12 @@ class StepsAnswer(AnswerArea):
         texts = [i.value for i in self.query(Input)]
         return texts if all(t.strip() for t in texts) else None
 
+    def restore(self, answer: Any) -> None:
+        if isinstance(answer, list):
+            for box, text in zip(self.query(Input), answer, strict=False):
+                if isinstance(text, str):
+                    box.value = text
+
 
 class ChainAnswer(AnswerArea):
     """A chain derivation: lines of `expr = expr = …`, previewed as a whole."""
@@ -285,12 +298,17 @@ class ChainAnswer(AnswerArea):
         text = self.query_one(TextArea).text
         return text if text.strip() else None
 
+    def restore(self, answer: Any) -> None:
+        if isinstance(answer, str):
+            self.query_one(TextArea).load_text(answer)
+
 
 class CodeEditor(TextArea):
     """The code editor, with its own keys in the footer: esc leaves the editor (tab indents, so
     focus cannot leave by tab; a second esc then leaves the quiz), and ctrl+a selects everything,
     to replace the starter code (home still goes to the start of the line)."""
 
+    FOOTER_LAST = True  # "check" and "next" matter more in a narrow footer (see TutorFooter)
     BINDINGS = [
         Binding("escape", "leave_editor", "Leave editor"),
         Binding("ctrl+a", "select_all", "Select all"),
@@ -298,6 +316,28 @@ class CodeEditor(TextArea):
 
     def action_leave_editor(self) -> None:
         self.screen.focus_next()  # what TextArea does with esc itself; the binding names it
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter" and not self.read_only:
+            event.stop()
+            event.prevent_default()
+            start, end = self.selection
+            row, column = min(start, end)
+            self._replace_via_keyboard("\n" + next_indent(self.document.get_line(row)[:column]), start, end)
+            return
+        await super()._on_key(event)
+
+
+def next_indent(before: str) -> str:
+    """The indentation of a new line after `before` in Python: the same, one level more after a
+    line ending in a colon, one level less after `return`, `pass`, `raise`, `break` or `continue`."""
+    indent = before[: len(before) - len(before.lstrip(" \t"))]
+    code = before.split("#", 1)[0].rstrip()
+    if code.endswith(":"):
+        return indent + "    "
+    if code.strip().split(" ", 1)[0] in {"return", "pass", "raise", "break", "continue"}:
+        return indent[:-4] if indent.endswith("    ") else indent
+    return indent
 
 
 class CodeAnswer(AnswerArea):
@@ -309,6 +349,10 @@ class CodeAnswer(AnswerArea):
     def value(self) -> str | None:
         text = self.query_one(TextArea).text
         return text if text.strip() else None
+
+    def restore(self, answer: Any) -> None:
+        if isinstance(answer, str):
+            self.query_one(TextArea).load_text(answer)
 
 
 class ChoiceAnswer(AnswerArea):
@@ -343,6 +387,12 @@ class ChoiceAnswer(AnswerArea):
     def value(self) -> set[int] | None:
         picked = set(self.query_one(SelectionList).selected)
         return picked or None
+
+    def restore(self, answer: Any) -> None:
+        if isinstance(answer, set):
+            listing = self.query_one(SelectionList)
+            for k in answer & set(self.order):
+                listing.select(k)
 
     def pick(self, letter: str) -> None:
         """Choose by letter, as typed."""
