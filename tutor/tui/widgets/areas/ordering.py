@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import OptionList
 
-from tutor.grading.letters import letter
+from tutor.grading.letters import letter, read_letter
 from tutor.kinds.ordering import shown_order
 from tutor.tui.widgets.answers import AnswerArea, register_area
 
@@ -27,10 +29,10 @@ class OrderList(OptionList):
         self.order = order  # positions shown at first, in the learner's order
 
     def on_mount(self) -> None:
-        self._show()
+        self.refresh_order()
         self.highlighted = 0
 
-    def _show(self) -> None:
+    def refresh_order(self) -> None:
         self.set_options(f"{k + 1}. {self.labels[i]}" for k, i in enumerate(self.order))
 
     def action_move(self, step: int) -> None:
@@ -38,7 +40,7 @@ class OrderList(OptionList):
         if at is None or not 0 <= at + step < len(self.order):
             return
         self.order[at], self.order[at + step] = self.order[at + step], self.order[at]
-        self._show()
+        self.refresh_order()
         self.highlighted = at + step
 
 
@@ -62,6 +64,16 @@ class OrderingAnswer(AnswerArea):
 
     def value(self) -> str | None:
         return " ".join(letter(i) for i in self.query_one(OrderList).order)
+
+    def restore(self, answer: Any) -> None:
+        if not isinstance(answer, str):
+            return
+        listing = self.query_one(OrderList)
+        count = len(listing.order)
+        positions = [read_letter(token, count) for token in answer.split()]
+        if sorted(p for p in positions if p is not None) == list(range(count)):
+            listing.order = [p for p in positions if p is not None]
+            listing.refresh_order()
 
     def focus_input(self) -> Widget | None:
         listing = self.query_one(OrderList)
