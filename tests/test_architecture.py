@@ -53,3 +53,12 @@ def test_the_app_never_imports_sympy_before_its_first_screen():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     loaded = set(out.stdout.split())
     assert "sympy" not in loaded and "numpy" not in loaded and "pydantic" not in loaded
+
+
+def test_the_code_type_checks():
+    # mypy over the whole package (the pure packages and the app): the kinds' models, the
+    # variants and results are typed, so a kind that breaks a contract fails here first.
+    mypy = subprocess.run(
+        [sys.executable, "-m", "mypy", "tutor"], capture_output=True, text=True, cwd=REPO, timeout=600
+    )
+    assert mypy.returncode == 0, mypy.stdout[-3000:]

@@ -312,7 +312,7 @@ def check_command(
     from tutor.grading.selftest import run_selftests
 
     targets = find_targets(list(paths)) if paths else find_targets([_pick_course(ctx, course)])
-    findings = []
+    findings: list[Any] = []
     counts = {"lessons": 0, "banks": 0, "questions": 0}
     for target in targets:
         loaded = target.load()

@@ -89,15 +89,15 @@ def check_references(course: Course) -> list[Diagnostic]:
             )
         for entry in bank.entries:
             if entry.id in seen_questions:
-                first = seen_questions[entry.id]
+                earlier = seen_questions[entry.id]
                 out.append(
                     _dup(
                         entry.source,
                         (*entry.path, "id"),
                         "question",
                         entry.id,
-                        first.source,
-                        (*first.path, "id"),
+                        earlier.source,
+                        (*earlier.path, "id"),
                     )
                 )
             else:
@@ -441,7 +441,7 @@ def _check_plot(
     for key, problem in fns.problems:
         report(smap.pos((*base, "functions", key)), f"function `{key}`: {problem}")
     xs = np.linspace(lo, hi, 201)
-    env = {**scalars(values), plot.x: xs, **{k: c.value for k, c in plot.controls.items()}}
+    env: dict[str, Any] = {**scalars(values), plot.x: xs, **{k: c.value for k, c in plot.controls.items()}}
     for j, curve in enumerate(plot.curves):
         path = (*base, "curves", j, "y")
         try:

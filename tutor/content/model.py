@@ -253,12 +253,13 @@ class Variable(Strict):
 
     @model_validator(mode="after")
     def _interval_ordered(self) -> Variable:
-        bounds = self.domain.get("interval") if isinstance(self.domain, dict) else self.domain
+        domain: Any = self.domain
+        bounds = domain.get("interval") if isinstance(domain, dict) else domain
         if isinstance(bounds, tuple) and not bounds[0] < bounds[1]:
             raise ValueError(f"domain: the interval [{bounds[0]:g}, {bounds[1]:g}] needs low < high")
         if isinstance(bounds, tuple):
             _drawable_range("domain: interval", float(bounds[0]), float(bounds[1]))
-        if isinstance(self.domain, dict) and "set" in self.domain and not self.domain["set"]:
+        if isinstance(domain, dict) and "set" in domain and not domain["set"]:
             raise ValueError("domain: the set is empty")
         return self
 
@@ -424,15 +425,15 @@ if TYPE_CHECKING:
 
         questions: list[QuestionBase]
 
-else:
 
-    def __getattr__(name: str) -> Any:
-        if name.startswith("_"):  # importlib asks for __path__ and the like
-            raise AttributeError(name)
-        built = _built()
-        if name in built:
-            return built[name]
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def __getattr__(name: str) -> Any:
+    # the union, the bank and each kind's model (as `m.NumericQuestion`), built on first use
+    if name.startswith("_"):  # importlib asks for __path__ and the like
+        raise AttributeError(name)
+    built = _built()
+    if name in built:
+        return built[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 _BUILT: dict[str, Any] = {}
@@ -440,7 +441,8 @@ _BUILT: dict[str, Any] = {}
 
 def kinds() -> dict[str, Any]:
     """The registered question kinds by `type` name."""
-    return importlib.import_module("tutor.kinds").KINDS  # type: ignore[no-any-return]
+    registry: dict[str, Any] = importlib.import_module("tutor.kinds").KINDS
+    return registry
 
 
 def _built() -> dict[str, Any]:
@@ -453,8 +455,8 @@ def _built() -> dict[str, Any]:
         kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
         return kind if kind in types else None
 
-    members = tuple(Annotated[k.model, Tag(name)] for name, k in registry.items())
-    question = Annotated[
+    members: Any = tuple(Annotated[k.model, Tag(name)] for name, k in registry.items())
+    question: Any = Annotated[
         Union[members],  # noqa: UP007 (a union built from a tuple)
         Discriminator(
             tag,
@@ -466,7 +468,7 @@ def _built() -> dict[str, Any]:
     class Bank(BankHeader):
         """A question bank: one YAML file under questions/."""
 
-        questions: list[question] = Field(min_length=1)  # type: ignore[valid-type]
+        questions: list[question] = Field(min_length=1)
 
     Bank.__module__ = __name__
     Bank.__qualname__ = "Bank"

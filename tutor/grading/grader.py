@@ -34,7 +34,7 @@ from tutor.grading.limits import (
     time_cap,
     too_long_message,
 )
-from tutor.grading.result import Result, invalid
+from tutor.grading.result import Result, Verdict, invalid
 from tutor.grading.tolerance import DEFAULT_REL, close, close_array
 
 A = TypeVar("A")
@@ -171,7 +171,7 @@ def _author_value(variant: Variant, text: str) -> Any:
 
 
 def _mistake_result(mistake: Any, read_as: str | None, rule: str | None = None) -> Result:
-    verdict = "partial" if mistake.score > 0 else "incorrect"
+    verdict: Verdict = "partial" if mistake.score > 0 else "incorrect"
     return Result(verdict, mistake.score, (mistake.note,), (mistake.feedback,), read_as, rule)
 
 
@@ -203,7 +203,7 @@ def forbidden(q: Any, tree: Node) -> tuple[str, int] | None:
         return None
     for node in walk(tree):
         name = node.func if isinstance(node, Call) else node.name if isinstance(node, Name) else None
-        if name in banned:
+        if name is not None and name in banned:
             return name, node.pos
     return None
 
@@ -227,7 +227,7 @@ class _Symbolic:
 
     def __init__(self, variant: Variant) -> None:
         self.variant = variant
-        self.q = variant.question
+        self.q: Any = variant.question  # a symbolic kind's model
         self.functions = dict(variant.scope.functions)
         self.variables, self.fnames = _learner_names(self.q)
         self.domains = _domains(self.q)
@@ -328,7 +328,7 @@ def _form_result(ctx: _Symbolic, tree: Node, read_as: str) -> Result | None:
             problem = f"the question asks for the {q.form} form."
     if problem is None:
         return None
-    verdict = "partial" if q.form_score > 0 else "incorrect"
+    verdict: Verdict = "partial" if q.form_score > 0 else "incorrect"
     return Result(
         verdict, q.form_score, ("form",), (f"Equivalent, but {problem[0].lower()}{problem[1:]}",), read_as
     )
@@ -541,7 +541,7 @@ def grade_steps(variant: Variant, answers: list[str]) -> Result:
         first = next(p for p in parts if p.verdict == "invalid")
         return Result("invalid", 0.0, feedback=first.feedback, parts=tuple(parts))
     score = sum(p.score for p in parts) / len(parts)
-    verdict = "correct" if score == 1 else ("incorrect" if score == 0 else "partial")
+    verdict: Verdict = "correct" if score == 1 else ("incorrect" if score == 0 else "partial")
     notes = tuple(dict.fromkeys(n for p in parts for n in p.notes))
     feedback = tuple(f for p in parts for f in p.feedback)
     return Result(
@@ -673,7 +673,8 @@ def grade_vector(variant: Variant, answer: str) -> Result:
 
 def option_order(variant: Variant) -> list[int]:
     """Authored option indices in the order this variant shows them."""
-    return list(variant.order) if variant.order is not None else list(range(len(variant.question.options)))
+    q: Any = variant.question
+    return list(variant.order) if variant.order is not None else list(range(len(q.options)))
 
 
 def parse_selection(text: str, count: int, labels: list[str] | None = None) -> set[int] | Result:
@@ -723,7 +724,7 @@ def grade_choice(variant: Variant, answer: str | set[int]) -> Result:
     score = max(0.0, (right - wrong) / len(correct))
     missed = len(correct - picked)
     extra = (f"You missed {missed} correct option(s).",) if missed else ()
-    verdict = "partial" if score > 0 else "incorrect"
+    verdict: Verdict = "partial" if score > 0 else "incorrect"
     return Result(verdict, score, ("incomplete-selection",), feedback + extra, read_as)
 
 
@@ -788,6 +789,6 @@ def grade_free(variant: Variant, answer: str | set[int]) -> Result:
         return invalid("That is not one of the rubric points.")
     total = sum(r.points for r in q.rubric)
     score = sum(q.rubric[i].points for i in ticked) / total
-    verdict = "correct" if score == 1 else ("partial" if score > 0 else "incorrect")
+    verdict: Verdict = "correct" if score == 1 else ("partial" if score > 0 else "incorrect")
     missed = tuple(f"Not covered: {texts[i]}" for i in range(len(texts)) if i not in ticked)
     return Result(verdict, score, ("self-assessed",), missed, details={"self_assessed": True})

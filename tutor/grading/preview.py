@@ -113,5 +113,5 @@ def _digits(value: object) -> str:
     if isinstance(value, float):
         return format_value(value, ".10g")
     if hasattr(value, "tolist"):
-        return "[" + ", ".join(f"{v:.10g}" for v in value.tolist()) + "]"  # type: ignore[attr-defined]
+        return "[" + ", ".join(f"{v:.10g}" for v in value.tolist()) + "]"
     return format_value(value)

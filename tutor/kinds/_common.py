@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tutor.content.verdicts import Verdict
 from tutor.kinds.base import Case
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def value_cases(variant: Variant, mistakes: list[Any]) -> list[Case]:
             continue
         if not np.all(np.isfinite(np.asarray(value, dtype=float))):
             continue  # a learner cannot type inf; this seed cannot reach the mistake
-        expect = "partial" if mistake.score > 0 else "incorrect"
+        expect: Verdict = "partial" if mistake.score > 0 else "incorrect"
         out.append(Case(("mistakes", i, "answer"), exact(value), expect, mistake.note, "this mistake"))
     return out
 

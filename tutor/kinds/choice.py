@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from tutor.content.model import Markdown, QuestionBase, Strict
 from tutor.kinds import register
-from tutor.kinds.base import Kind, PlainInput
+from tutor.kinds.base import Kind
 
 if TYPE_CHECKING:
     from tutor.content.variants import Variant
@@ -51,7 +51,7 @@ class Choice(Kind[ChoiceQuestion]):
     model = ChoiceQuestion
     label = "choice"
     how_to = "Pick with the arrow keys and space, or type the letter; ctrl+s checks."
-    plain_input: PlainInput = "choice"
+    plain_input = "choice"
     garbage = "@#"
 
     def instantiate(self, variant: Variant) -> None:
@@ -69,7 +69,7 @@ class Choice(Kind[ChoiceQuestion]):
     def grade(self, variant: Variant, answer: Any) -> Result:
         from tutor.grading.grader import grade_choice
 
-        return grade_choice.__wrapped__(variant, answer)  # type: ignore[attr-defined,no-any-return]
+        return grade_choice.__wrapped__(variant, answer)  # type: ignore[attr-defined]
 
     def plain_lines(self, variant: Variant) -> list[str]:
         from tutor.grading.grader import option_order

@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from tutor.content.model import Params, QuestionBase, Tolerance
 from tutor.kinds import register
-from tutor.kinds.base import Kind, PlainInput
+from tutor.kinds.base import Kind
 
 if TYPE_CHECKING:
     from tutor.content.variants import Variant
@@ -35,7 +35,9 @@ class CodeQuestion(QuestionBase):
     def _rows_of_equal_length(self) -> CodeQuestion:
         for k, case in enumerate(self.edge_cases, start=1):
             for name, value in case.items():
-                rows = [len(row) for row in value if isinstance(row, list)] if isinstance(value, list) else []
+                if not isinstance(value, list):
+                    continue
+                rows = [len(row) for row in value if isinstance(row, list)]
                 if rows and (len(rows) != len(value) or len(set(rows)) > 1):
                     raise ValueError(f"edge case {k}: `{name}` needs rows of equal length, as a 2-D array")
         return self
@@ -87,7 +89,7 @@ class Code(Kind[CodeQuestion]):
         "Write the function; ctrl+s runs it against the tests. ctrl+a selects all (to replace "
         "the starter); esc leaves the editor, and esc again leaves the quiz."
     )
-    plain_input: PlainInput = "lines"
+    plain_input = "lines"
     undecided_advice = (
         "Check that the function finishes quickly on small inputs (no endless loop, no huge "
         "arrays), then ctrl+s again; or go on with ctrl+n."

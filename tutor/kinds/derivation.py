@@ -64,7 +64,7 @@ class Derivation(Kind[DerivationQuestion]):
     label = "derivation"
     how_to = "Enter each step; the line under it shows how it is read. Enter on the last checks."
     plain_how_to = "Answer each step on its own line."
-    plain_input: PlainInput = "steps"
+    plain_input = "steps"
     reads_math = True
     symbolic = True
     undecided_advice = "Try simpler forms of the steps, or go on with ctrl+n."
@@ -77,11 +77,11 @@ class Derivation(Kind[DerivationQuestion]):
 
         q = self.of(variant.question)
         if isinstance(answer, list):
-            return grade_steps.__wrapped__(variant, answer)  # type: ignore[attr-defined,no-any-return]
+            return grade_steps.__wrapped__(variant, answer)  # type: ignore[attr-defined]
         if q.mode == "chain":
             return grade_chain(variant, answer)
         lines = [line for line in answer.splitlines() if line.strip()]
-        return grade_steps.__wrapped__(variant, lines)  # type: ignore[attr-defined,no-any-return]
+        return grade_steps.__wrapped__(variant, lines)  # type: ignore[attr-defined]
 
     def preview(self, variant: Variant, text: str) -> Preview | None:
         from tutor.grading.preview import math_preview

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field
 
 from tutor.content.model import Expr, Mistake, QuestionBase, SymbolicMixin
+from tutor.content.verdicts import Verdict
 from tutor.kinds import register
 from tutor.kinds.base import AuthorExpr, Case, Kind
 
@@ -98,7 +99,7 @@ class Expression(Kind[ExpressionQuestion]):
             return []  # the written answer names parameters the learner sees as numbers
         out = [Case(("answer",), q.answer, "correct")]
         for i, mk in enumerate(q.mistakes):
-            expect = "partial" if mk.score > 0 else "incorrect"
+            expect: Verdict = "partial" if mk.score > 0 else "incorrect"
             out.append(Case(("mistakes", i, "answer"), mk.answer, expect, mk.note, "this mistake"))
         return out
 

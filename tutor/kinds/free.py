@@ -8,7 +8,7 @@ from pydantic import BeforeValidator, Field
 
 from tutor.content.model import Markdown, QuestionBase, Strict
 from tutor.kinds import register
-from tutor.kinds.base import Kind, PlainInput
+from tutor.kinds.base import Kind
 
 if TYPE_CHECKING:
     from tutor.content.variants import Variant
@@ -39,12 +39,12 @@ class Free(Kind[FreeQuestion]):
     label = "free response"
     how_to = "Write your answer; ctrl+s shows the model answer and a checklist: you grade yourself."
     plain_how_to = 'Write your answer, then a line with only "."; then compare with the model answer.'
-    plain_input: PlainInput = "self-assess"
+    plain_input = "self-assess"
 
     def grade(self, variant: Variant, answer: Any) -> Result:
         from tutor.grading.grader import grade_free
 
-        return grade_free.__wrapped__(variant, answer)  # type: ignore[attr-defined,no-any-return]
+        return grade_free.__wrapped__(variant, answer)  # type: ignore[attr-defined]
 
     def solution_text(self, variant: Variant) -> str:
         q = self.of(variant.question)

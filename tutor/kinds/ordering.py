@@ -39,7 +39,8 @@ _TOKEN = re.compile(r"[^\s,;>→]+")
 
 def shown_order(variant: Variant) -> list[int]:
     """Authored item indices in the order this variant shows them."""
-    return list(variant.order) if variant.order is not None else list(range(len(variant.question.items)))
+    q: Any = variant.question
+    return list(variant.order) if variant.order is not None else list(range(len(q.items)))
 
 
 def read_order(variant: Variant, answer: str) -> list[int] | Result:

@@ -81,15 +81,15 @@ class PlainQuiz:
                     self.write(s.solution().strip())
                     continue
             result = s.submit(answer)
-            text = answer if isinstance(answer, str) else None
+            typed = answer if isinstance(answer, str) else None
             earned = state.earned if result.counts_as_attempt else None
             if m.kinds()[q.type].plain_input == "choice" and isinstance(answer, set):
                 # the letters as shown, not the options' whole texts run together
-                lines = feedback_text(result, earned, text, show_reading=False).split("\n")
+                lines = feedback_text(result, earned, typed, show_reading=False).split("\n")
                 lines.insert(1, "chosen: " + self.letters_of(answer))
                 self.write("\n".join(lines))
             else:
-                self.write(feedback_text(result, earned, text))
+                self.write(feedback_text(result, earned, typed))
             if result.verdict == "correct":
                 s.advance()
                 return True

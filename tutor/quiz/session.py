@@ -11,7 +11,7 @@ import time
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from tutor.content import model as m
 from tutor.content.loader import QuestionEntry
@@ -423,7 +423,7 @@ class QuizSession:
         )
 
 
-def _int(value: Any) -> bool:
+def _int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -476,7 +476,7 @@ def _state_json(s: QuestionState) -> dict[str, Any]:
     }
 
 
-def _score(value: Any) -> bool:
+def _score(value: Any) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and 0.0 <= value <= 1.0
 
 

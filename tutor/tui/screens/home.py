@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Label, ListItem, ListView, LoadingIndicator, ProgressBar, Static
 
+from tutor.tui.app import TutorApp
 from tutor.tui.widgets.chrome import TutorFooter, TutorHeader
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ class LessonItem(ListItem):
 
 
 class HomeScreen(Screen[None]):
+    app = getters.app(TutorApp)  # typed: the screens call the app's own methods
     # Styles in home.tcss, loaded by the app (see TutorApp.CSS_PATH).
     BINDINGS = [
         Binding("enter", "open", "Open lesson", show=True),
@@ -93,7 +95,7 @@ class HomeScreen(Screen[None]):
             self.run_worker(self._refresh(course), group="refresh", exclusive=True)
 
     async def _refresh(self, course: Course) -> None:
-        app: Any = self.app
+        app = self.app
         store = app.store
         self.query_one("#loading").display = False
         self.query_one("#course-title", Static).update(
@@ -143,7 +145,7 @@ class HomeScreen(Screen[None]):
         return True
 
     def _show_actions(self, course: Course, state: dict[str, Any]) -> None:
-        app: Any = self.app
+        app = self.app
         _, ref, words = app.continue_plan()
         if ref is not None:
             text = f"Press c to continue: {words}"
@@ -179,7 +181,7 @@ class HomeScreen(Screen[None]):
     @on(ListView.Selected, "#lessons")
     def _open_selected(self, event: ListView.Selected) -> None:
         if isinstance(event.item, LessonItem):
-            app: Any = self.app
+            app = self.app
             app.open_lesson(event.item.lesson_id)
 
     def action_open(self) -> None:
@@ -187,7 +189,7 @@ class HomeScreen(Screen[None]):
             return
         lesson_id = self._selected()
         if lesson_id:
-            app: Any = self.app
+            app = self.app
             app.open_lesson(lesson_id)
 
     def action_quiz(self) -> None:
@@ -195,18 +197,18 @@ class HomeScreen(Screen[None]):
             return
         lesson_id = self._selected()
         if lesson_id:
-            app: Any = self.app
+            app = self.app
             app.start_quiz(lesson_id)
 
     def action_continue(self) -> None:
         if self._not_yet("continue"):
             return
-        app: Any = self.app
+        app = self.app
         if not app.continue_learning():
             self.action_open()
 
     def action_review(self) -> None:
         if self._not_yet("review"):
             return
-        app: Any = self.app
+        app = self.app
         app.start_review()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Label, ListItem, ListView, Markdown
 
 from tutor.content import model as m
+from tutor.tui.app import TutorApp
 from tutor.tui.widgets.chrome import TutorFooter, TutorHeader
 from tutor.tui.widgets.formula import FormulaBlock
 from tutor.tui.widgets.plot import PlotPanel
@@ -45,6 +46,7 @@ class SectionView(Vertical):
 
 
 class LessonScreen(Screen[None]):
+    app = getters.app(TutorApp)  # typed: the screens call the app's own methods
     CSS_PATH = "lesson.tcss"
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "Back"),
@@ -84,7 +86,7 @@ class LessonScreen(Screen[None]):
         yield TutorFooter()
 
     def _quiz_line(self) -> str:
-        app: Any = self.app
+        app = self.app
         count = len(app.lesson_question_ids(self.lesson.id)) if app.course is not None else 0
         if not count:
             return "This lesson has no quiz yet."
@@ -92,7 +94,7 @@ class LessonScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = self.lesson.title
-        app: Any = self.app
+        app = self.app
         opened = list(app.store.state().get("opened", []))
         if self.lesson.id not in opened:
             app.store.set_state(opened=[*opened, self.lesson.id])
@@ -137,5 +139,5 @@ class LessonScreen(Screen[None]):
         toc.display = not toc.display
 
     def action_quiz(self) -> None:
-        app: Any = self.app
+        app = self.app
         app.start_quiz(self.lesson.id)

@@ -185,7 +185,7 @@ class PreviewLine(Static):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is not self._latest:
             return  # the reading of text the learner has since changed
-        if event.state == WorkerState.SUCCESS:
+        if event.state == WorkerState.SUCCESS and event.worker.result is not None:
             self._stop_timer()
             self._put(*preview_text(event.worker.result, self._source))
         elif event.state == WorkerState.ERROR:

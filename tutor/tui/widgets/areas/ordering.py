@@ -56,7 +56,8 @@ class OrderingAnswer(AnswerArea):
     """
 
     def compose(self) -> ComposeResult:
-        items = self.variant.question.items
+        q: Any = self.variant.question
+        items = q.items
         labels = [
             f"{letter(k)}) {self.variant.render(items[i])}" for k, i in enumerate(shown_order(self.variant))
         ]
