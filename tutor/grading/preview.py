@@ -6,6 +6,7 @@ worker thread, under PREVIEW_TIME_CAP, so that no answer can freeze typing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -42,38 +43,32 @@ def preview(variant: Variant, text: str) -> Preview:
     return NO_PREVIEW if shown is None else shown
 
 
-def math_preview(variant: Variant, text: str) -> Preview:
-    """The preview of typed math (numbers, expressions, vectors, derivations)."""
+def math_preview(
+    variant: Variant,
+    text: str,
+    *,
+    symbolic: bool = False,
+    computes: bool = False,
+    read: Callable[[str], tuple[str, int]] | None = None,
+) -> Preview:
+    """The preview of one line of typed math: with the question's variables and functions when
+    `symbolic`, with the value it computes when `computes` (and never of a forbidden name). `read`
+    rewrites the text first (a list typed without brackets) and says by how much it shifted."""
     if not text.strip():
         return Preview("empty")
-    # The grader's own cap, so the preview says at once what checking would say.
-    too_long = too_long_message(len(text))
+    too_long = too_long_message(len(text))  # the grader's own cap: the preview says it at once
     if too_long is not None:
         return Preview("error", too_long)
-    return _preview(variant, text)
-
-
-def _preview(variant: Variant, text: str) -> Preview:
     q: Any = variant.question
-    kind = m.kinds()[q.type]
-    if getattr(q, "mode", None) == "chain":
-        return _preview_chain(variant, text)
-    variables: list[str] = []
-    functions: list[str] = []
-    if kind.symbolic:
-        variables = list(q.variables)
-        functions = list(variant.scope.functions)
-    shift = 0
-    if q.type == "vector":
-        from tutor.grading.grader import as_list
-
-        text, shift = as_list(text)
+    variables = list(q.variables) if symbolic else []
+    functions = list(variant.scope.functions) if symbolic else []
+    text, shift = read(text) if read is not None else (text, 0)
     try:
         tree = parse(text, variables=variables, functions=functions)
     except ReadError as exc:
         return Preview("error", exc.message, exc.hint, max(0, exc.position - shift))
     shown = render(tree)
-    if kind.computes_answer:
+    if computes:
         from tutor.grading.grader import FORBIDDEN_HINT, forbidden, not_allowed
 
         if (banned := forbidden(q, tree)) is not None:  # computing it would show the answer
@@ -87,26 +82,6 @@ def _preview(variant: Variant, text: str) -> Preview:
         if number != shown:
             shown = f"{shown} = {number}"
     return Preview("ok", shown)
-
-
-def _preview_chain(variant: Variant, text: str) -> Preview:
-    from tutor.grading.grader import chain_links, too_many_links
-
-    q: Any = variant.question
-    links = chain_links(text)
-    too_many = too_many_links(links)
-    if too_many is not None:
-        return Preview("error", too_many)
-    pieces = []
-    for lineno, offset, piece in links:
-        try:
-            tree = parse(piece, variables=list(q.variables), functions=list(variant.scope.functions))
-        except ReadError as exc:
-            return Preview("error", f"line {lineno}: {exc.message}", exc.hint, offset + exc.position)
-        pieces.append(render(tree))
-    if not pieces:
-        return Preview("empty")
-    return Preview("ok", "\n= ".join(pieces))
 
 
 def _digits(value: object) -> str:

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import Field
 
 from tutor.content.model import Expr, Mistake, QuestionBase, SymbolicMixin
 from tutor.content.verdicts import Verdict
+from tutor.expr import render
+from tutor.grading.grader import (
+    Symbolic,
+    explain,
+    form_result,
+)
+from tutor.grading.result import Result
 from tutor.kinds import register
 from tutor.kinds.base import AuthorExpr, Case, Kind
 
@@ -62,6 +69,31 @@ def check_symbolic(q: Any, variant: Variant, seed: int) -> tuple[tuple[str | int
     return None
 
 
+def grade_expression(variant: Variant, answer: str) -> Result:
+    ctx = Symbolic(variant)
+    q = cast(ExpressionQuestion, variant.question)
+    tree = ctx.read(answer)
+    if isinstance(tree, Result):
+        return tree
+    ref = ctx.reference(q.answer)
+    equal, comparison = ctx.same(tree, ref)
+    read_as = render(tree)
+    if equal is None:
+        return Result(
+            "undecided",
+            0.0,
+            ("undecided",),
+            ("Could not decide: your answer and the reference are undefined at most test points.",),
+            read_as,
+        )
+    if not equal:
+        return explain(ctx, tree, ref, q.mistakes, comparison)
+    form = form_result(ctx, tree, read_as)
+    if form is not None:
+        return form
+    return Result("correct", 1.0, read_as=read_as, rule="equal at every test point")
+
+
 class Expression(Kind[ExpressionQuestion]):
     name = "expression"
     order = 20
@@ -76,14 +108,12 @@ class Expression(Kind[ExpressionQuestion]):
         return True
 
     def grade(self, variant: Variant, answer: Any) -> Result:
-        from tutor.grading.grader import grade_expression
-
         return grade_expression(variant, answer)
 
     def preview(self, variant: Variant, text: str) -> Preview | None:
         from tutor.grading.preview import math_preview
 
-        return math_preview(variant, text)
+        return math_preview(variant, text, symbolic=True)
 
     def author_exprs(self, question: ExpressionQuestion) -> Iterator[AuthorExpr]:
         yield AuthorExpr(("answer",), question.answer, "answer")

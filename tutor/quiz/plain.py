@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tutor.content import model as m
-from tutor.grading.grader import option_order
 from tutor.grading.letters import LETTERS, letter, read_letter
+from tutor.kinds.choice import option_order
 from tutor.quiz.feedback import feedback_text
 from tutor.quiz.session import Answer, QuizSession, Summary
 

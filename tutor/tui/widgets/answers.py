@@ -29,10 +29,10 @@ from textual.worker import Worker, WorkerState
 from tutor.content import model as m
 from tutor.content.variants import Variant
 from tutor.grading import limits
-from tutor.grading.grader import option_order
 from tutor.grading.letters import LETTERS
 from tutor.grading.preview import Preview, preview
 from tutor.grading.result import caret
+from tutor.kinds.choice import option_order
 
 
 class AnswerArea(Vertical):
