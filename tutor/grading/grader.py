@@ -129,10 +129,12 @@ def author_value(variant: Variant, text: str) -> Any:
         return None
 
 
-def mistake_result(mistake: Any, read_as: str | None, rule: str | None = None) -> Result:
-    """The Result of an answer equal to an anticipated mistake: its feedback, note and credit."""
+def mistake_result(variant: Variant, mistake: Any, read_as: str | None, rule: str | None = None) -> Result:
+    """The Result of an answer equal to an anticipated mistake: its note and credit, and its
+    feedback with this variant's numbers filled in."""
     verdict: Verdict = "partial" if mistake.score > 0 else "incorrect"
-    return Result(verdict, mistake.score, (mistake.note,), (mistake.feedback,), read_as, rule)
+    feedback = variant.render(mistake.feedback)
+    return Result(verdict, mistake.score, (mistake.note,), (feedback,), read_as, rule)
 
 
 # ---------------------------------------------------------------- symbolic
@@ -225,7 +227,7 @@ def explain(ctx: Symbolic, tree: Node, ref: Node, mistakes: list[Any], compariso
     for mistake in mistakes:
         wrong = ctx.reference(mistake.answer)
         if ctx.same(tree, wrong)[0]:
-            return mistake_result(mistake, read_as)
+            return mistake_result(ctx.variant, mistake, read_as)
     if comparison is not None and comparison.answer_values is not None:
         from tutor.grading.equivalence import values_at
 

@@ -77,7 +77,7 @@ def grade_numeric(variant: Variant, answer: str) -> Result:
     for mistake in q.mistakes:
         wrong = author_value(variant, mistake.answer)
         if wrong is not None and close(value, float(wrong), q.tolerance).ok:
-            return mistake_result(mistake, read_as, check.rule)
+            return mistake_result(variant, mistake, read_as, check.rule)
     found = diagnose(
         value,
         reference,

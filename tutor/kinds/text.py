@@ -60,7 +60,7 @@ def grade_text(variant: Variant, answer: str) -> Result:
             return Result("correct", 1.0, read_as=answer.strip())
     for mistake in q.mistakes:
         if same(mistake.answer):
-            return mistake_result(mistake, answer.strip())
+            return mistake_result(variant, mistake, answer.strip())
     if any(_near_spelling(norm, normalise(a, q.case_sensitive)) for a in q.accept):
         return Result("incorrect", 0.0, ("spelling",), ("Nearly: check the spelling.",), answer.strip())
     return Result("incorrect", 0.0, (), ("That is not the answer.",), answer.strip())

@@ -111,7 +111,7 @@ def grade_vector(variant: Variant, answer: str) -> Result:
     for mistake in q.mistakes:
         wrong = author_value(variant, mistake.answer)
         if wrong is not None and np.shape(wrong) == value.shape and close_array(value, wrong, q.tolerance)[0]:
-            return mistake_result(mistake, read_as, rule)
+            return mistake_result(variant, mistake, read_as, rule)
     feedback: list[str] = []
     notes: list[str] = []
     if q.sums_to is not None and not np.isclose(value.sum(), q.sums_to, rtol=1e-2, atol=1e-2):
