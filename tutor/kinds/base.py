@@ -78,6 +78,9 @@ class Kind(Generic[Q]):
     computes_answer: ClassVar[bool] = False
     # What "could not decide" advice says in the app, when it is not the general advice.
     undecided_advice: ClassVar[str | None] = None
+    # Whether answers are code run in the OS sandbox (the app and plain mode say once when the
+    # sandbox is missing).
+    runs_code: ClassVar[bool] = False
     # Seeds `tutor check` runs the self-tests on, at most (a code answer starts a process).
     selftest_seeds: ClassVar[int | None] = None
     # A line `tutor check` reads as garbage: it must grade `invalid`, never `incorrect`.

@@ -95,6 +95,7 @@ class Code(Kind[CodeQuestion]):
         "arrays), then ctrl+s again; or go on with ctrl+n."
     )
     selftest_seeds = 1  # a code answer starts a process per grade
+    runs_code = True
 
     def grade(self, variant: Variant, answer: Any) -> Result:
         from tutor.grading.code import grade_code

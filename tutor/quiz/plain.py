@@ -48,7 +48,7 @@ class PlainQuiz:
         self.write("")
         self.write(f"── Question {s.index + 1} of {s.total} ({q.type}) ──")
         self.write(state.variant.prompt.strip())
-        if q.type == "code":
+        if m.kinds()[q.type].runs_code:
             self.code_notice()
         self.show_inputs()
         while True:

@@ -117,7 +117,7 @@ class QuizScreen(Screen[None]):
         q = state.question
         self.query_one("#prompt", Markdown).update(state.variant.prompt)
         self.query_one("#how", Label).update(m.kinds()[q.type].how_to_answer(state.variant))
-        if q.type == "code":
+        if m.kinds()[q.type].runs_code:
             self.app.note_code_question()
         box = self.query_one("#answer", Vertical)
         box.remove_children()
