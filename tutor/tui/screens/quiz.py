@@ -314,15 +314,18 @@ class QuizScreen(Screen[None]):
         """Show the feedback on `result`, the verdict on the answer `given`."""
         panel = self.query_one(FeedbackPanel)
         answer = given if isinstance(given, str) else None
-        earned = self.session.current.earned if result.counts_as_attempt else None
+        state = self.session.current
+        earned = state.earned if result.counts_as_attempt else None
         next_steps = NEXT_STEPS[result.verdict]
         if result.verdict == "undecided":
             next_steps = self._undecided_advice()
         if result.verdict == "correct" and not isinstance(self.area, MathAnswer):
             next_steps = next_steps.replace("Enter or ctrl+n", "ctrl+n")  # enter edits or ticks here
+        if state.hints_shown >= len(state.hints):
+            next_steps = next_steps.replace(" · ctrl+g: a hint", "")  # none left to give
         # the reading helps for typed math and text, not for ticked options
         reading = not isinstance(self.area, ChoiceAnswer | FreeAnswer)
-        text = feedback_text(result, earned, answer, show_reading=reading)
+        text = feedback_text(result, earned, answer, show_reading=reading, kept=state.best)
         panel.show_text(f"{text}\n{next_steps}", result.verdict)
         self._show(panel)
 
@@ -335,12 +338,19 @@ class QuizScreen(Screen[None]):
         else:
             pane.scroll_page_up(animate=False)
 
-    def _show(self, widget: Any, top: bool = False) -> None:
-        """Scroll `widget` into view once its new content has been laid out."""
+    def _show(self, widget: Any, top: bool = False, again: int = 2) -> None:
+        """Scroll `widget` into view once its new content has been laid out (and again after the
+        next refreshes, in case its height was still changing: a Markdown grows as it mounts)."""
         pane = self.query_one("#question", VerticalScroll)
-        self.call_after_refresh(lambda: pane.scroll_to_widget(widget, animate=False, top=top))
 
-    def action_hint(self) -> None:
+        def scroll() -> None:
+            pane.scroll_to_widget(widget, animate=False, top=top)
+            if again:
+                self._show(widget, top, again - 1)
+
+        self.call_after_refresh(scroll)
+
+    async def action_hint(self) -> None:
         revealed = self.session.next_hint()
         if revealed is None:
             self.notify("No more hints for this question. ctrl+o shows the worked solution.")
@@ -350,12 +360,12 @@ class QuizScreen(Screen[None]):
         cost = f" (hints so far cost {penalty:.0%} of this question)" if penalty else ""
         text = "\n\n".join(f"**Hint {i}.** {h}" for i, h in enumerate(hints, start=1))
         widget = self.query_one("#hints", Markdown)
-        widget.update(text + (f"\n\n*{cost.strip()}*" if cost else ""))
         widget.display = True
+        await widget.update(text + (f"\n\n*{cost.strip()}*" if cost else ""))
         self._show(widget)
         self.update_status()
 
-    def action_solution(self) -> None:
+    async def action_solution(self) -> None:
         text = self.session.solution()
         widget = self.query_one("#solution", Markdown)
         state = self.session.current
@@ -365,8 +375,8 @@ class QuizScreen(Screen[None]):
         note = (
             "" if state.best >= 1 else f"\n\n*With the solution seen, this variant earns no score; {fresh}.*"
         )
-        widget.update(f"### Worked solution\n\n{text}{note}")
         widget.display = True
+        await widget.update(f"### Worked solution\n\n{text}{note}")
         self._show(widget, top=True)
 
     def action_retry(self) -> None:
