@@ -36,7 +36,7 @@ def test_credit_counts_pairs_in_order_less_pairs_reversed():
     variant = instantiate(QUESTION, 0)
     swapped = grade(variant, letters(variant, [0, 2, 1, 3]))  # 5 of 6 pairs right: (5 - 1) / 6
     assert swapped.verdict == "partial" and swapped.score == pytest.approx(2 / 3)
-    assert "Place 2 should be" in swapped.feedback[1]
+    assert "first place out of order is place 2" in swapped.feedback[1]
     first_last = grade(variant, letters(variant, [1, 2, 3, 0]))  # 3 of 6 right: 0
     assert first_last.verdict == "incorrect" and first_last.score == 0
     reversed_ = grade(variant, letters(variant, [3, 2, 1, 0]))

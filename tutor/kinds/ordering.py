@@ -115,7 +115,7 @@ class Ordering(Kind[OrderingQuestion]):
         feedback = (
             f"{right} of {pairs} pairs of items are in the right order (credit: the pairs in order, "
             "less those reversed).",
-            f"Place {first + 1} should be: {variant.render(q.items[first])}.",
+            f"The first place out of order is place {first + 1}.",  # not which item goes there
         )
         return Result("partial" if score > 0 else "incorrect", score, ("order",), feedback, read_as)
 
