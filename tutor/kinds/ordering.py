@@ -101,7 +101,6 @@ class Ordering(Kind[OrderingQuestion]):
         return read if isinstance(read, Result) else None
 
     def grade(self, variant: Variant, answer: Any) -> Result:
-        q = self.of(variant.question)
         picked = read_order(variant, answer)
         if isinstance(picked, Result):
             return picked
