@@ -35,6 +35,8 @@ MINIMUM = {
     "text": 3,
     "code": 4,
     "free": 5,
+    "ordering": 3,
+    "matching": 3,
 }
 
 
