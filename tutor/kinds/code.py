@@ -75,9 +75,11 @@ def check_code(report: Any, q: CodeQuestion) -> None:
         unknown = sorted(set(case) - set(q.args))
         missing = sorted(set(q.args) - set(case))
         if unknown:
-            report.at(("edge_cases", i), f"edge case names unknown argument(s) {', '.join(unknown)}")
+            words = "an unknown argument" if len(unknown) == 1 else "unknown arguments"
+            report.at(("edge_cases", i), f"edge case names {words} {', '.join(unknown)}")
         elif missing:
-            report.at(("edge_cases", i), f"edge case leaves out argument(s) {', '.join(missing)}")
+            words = "argument" if len(missing) == 1 else "arguments"
+            report.at(("edge_cases", i), f"edge case leaves out {words} {', '.join(missing)}")
 
 
 class Code(Kind[CodeQuestion]):
