@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import math
 import re
+import threading
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import (
@@ -440,14 +441,27 @@ _BUILT: dict[str, Any] = {}
 
 
 def kinds() -> dict[str, Any]:
-    """The registered question kinds by `type` name."""
-    registry: dict[str, Any] = importlib.import_module("tutor.kinds").KINDS
-    return registry
+    """The registered question kinds by `type` name: every module of `tutor.kinds`, or an error
+    (a kind module that registers nothing must fail loudly, not drop its questions)."""
+    if not _KINDS:
+        _KINDS.update(importlib.import_module("tutor.kinds").discover())
+    return _KINDS
+
+
+_KINDS: dict[str, Any] = {}
+
+
+_BUILD_LOCK = threading.Lock()
 
 
 def _built() -> dict[str, Any]:
-    if _BUILT:
+    with _BUILD_LOCK:
+        if not _BUILT:
+            _build()
         return _BUILT
+
+
+def _build() -> None:
     registry = kinds()
     types = tuple(registry)
 
@@ -475,4 +489,3 @@ def _built() -> dict[str, Any]:
     out = {"Question": question, "QUESTION_TYPES": types, "Bank": Bank}
     out.update((k.model.__name__, k.model) for k in registry.values())
     _BUILT.update(out)
-    return _BUILT

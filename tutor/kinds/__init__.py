@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import threading
 from typing import Any
 
 from tutor.kinds.base import AuthorExpr, Case, Kind
@@ -36,14 +37,40 @@ def kind_of(question: Any) -> Kind[Any]:
     return KINDS[question.type]
 
 
-def _discover() -> None:
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if info.name not in _NOT_KINDS and not info.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{info.name}")
-    # the order authors read in messages and the schema: as each kind sets it
-    ordered = sorted(KINDS.values(), key=lambda k: k.order)
-    KINDS.clear()
-    KINDS.update((k.name, k) for k in ordered)
+def kind_modules() -> list[str]:
+    """The names of the kind modules in this folder."""
+    return sorted(
+        info.name
+        for info in pkgutil.iter_modules(__path__)
+        if info.name not in _NOT_KINDS and not info.name.startswith("_")
+    )
 
 
-_discover()
+def discover() -> dict[str, Kind[Any]]:
+    """Import every kind module (each registers itself), then order the registry as the kinds
+    say; idempotent. Raises if a module registered no kind: its questions would otherwise be
+    dropped from the course as an unknown `type`."""
+    global _DISCOVERED
+    if _DISCOVERED:
+        return KINDS
+    with _LOCK:
+        if _DISCOVERED:
+            return KINDS
+        for name in kind_modules():
+            importlib.import_module(f"{__name__}.{name}")
+        modules = {type(k).__module__.rsplit(".", 1)[-1] for k in KINDS.values()}
+        missing = sorted(set(kind_modules()) - modules)
+        if missing:
+            raise RuntimeError(f"question kind modules that registered no kind: {', '.join(missing)}")
+        ordered = sorted(KINDS.values(), key=lambda k: k.order)
+        if list(KINDS.values()) != ordered:
+            # the order authors read in messages and the schema: as each kind sets it
+            KINDS.clear()
+            KINDS.update((k.name, k) for k in ordered)
+        _DISCOVERED = True
+        return KINDS
+
+
+_LOCK = threading.RLock()
+_DISCOVERED = False
+discover()
