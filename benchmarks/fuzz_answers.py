@@ -21,7 +21,7 @@ from tutor.content import model as m
 from tutor.content.builtin import builtin_course_root
 from tutor.content.loader import load_course
 from tutor.content.variants import Variant, instantiate
-from tutor.grading.grader import grade, grade_choice, grade_free, grade_steps
+from tutor.grading.grader import grade
 from tutor.grading.limits import GRADE_TIME_CAP, MAX_ANSWER_CHARS
 from tutor.grading.preview import preview
 from tutor.grading.selftest import seed_answers
@@ -161,10 +161,8 @@ def generate(rng: random.Random, variant: Variant) -> Any:
 def grade_any(variant: Variant, answer: Any) -> Any:
     """Grade as the app would: steps as a list, ticked options as a set, else text."""
     q = variant.question
-    if isinstance(answer, list):
-        return grade_steps(variant, answer)
-    if isinstance(answer, set):
-        return (grade_free if isinstance(q, m.FreeQuestion) else grade_choice)(variant, answer)
+    if isinstance(answer, list | set):
+        return grade(variant, answer)  # the question's kind reads steps and ticks
     if isinstance(q, m.CodeQuestion):
         from tutor.grading.code import screen
 

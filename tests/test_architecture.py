@@ -83,3 +83,12 @@ asyncio.run(main())
     lines, imported = out.stdout.split()[-3:-1], out.stdout.split()[-1]
     assert int(lines[1]) > 1, out.stdout  # the two-dimensional print arrived
     assert imported == "no-sympy"
+
+
+def test_the_code_type_checks():
+    # mypy over the whole package (the pure packages and the app): the kinds' models, the
+    # variants and results are typed, so a kind that breaks a contract fails here first.
+    mypy = subprocess.run(
+        [sys.executable, "-m", "mypy", "tutor"], capture_output=True, text=True, cwd=REPO, timeout=600
+    )
+    assert mypy.returncode == 0, mypy.stdout[-3000:]

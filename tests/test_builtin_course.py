@@ -35,6 +35,8 @@ MINIMUM = {
     "text": 3,
     "code": 4,
     "free": 5,
+    "ordering": 3,
+    "matching": 3,
 }
 
 
@@ -185,15 +187,13 @@ def _examples(text: str) -> list[str]:
 def test_answer_placeholders_show_syntax_never_an_answer_from_the_course():
     """Examples in the answer box use neutral names and numbers: none is a course variable, and
     none is graded right (or an anticipated mistake) on any variant of a question of its type."""
-    from tutor.content import model as m
     from tutor.expr import free_names, parse
-    from tutor.tui.screens.quiz import HOW_TO_ANSWER
-    from tutor.tui.widgets.answers import MathAnswer
+    from tutor.kinds import KINDS
 
-    kinds = {m.NumericQuestion: "numeric", m.VectorQuestion: "vector", m.ExpressionQuestion: "expression"}
-    examples = [(kinds[k], e) for k, text in MathAnswer.PLACEHOLDERS.items() for e in _examples(text)]
-    examples += [(k, e) for k in kinds.values() for e in _examples(HOW_TO_ANSWER[k])]
-    assert {k for k, _ in examples} == set(kinds.values())
+    kinds = ("numeric", "vector", "expression")
+    examples = [(k, e) for k in kinds for e in _examples(KINDS[k].placeholder)]
+    examples += [(k, e) for k in kinds for e in _examples(KINDS[k].how_to)]
+    assert {k for k, _ in examples} == set(kinds)
     variables = {v for e in QUESTIONS for v in (getattr(e.question, "variables", None) or {})}
     for kind, example in examples:
         used = set(free_names(parse(example, variables=("a", "b", "c", "u", "v"))))

@@ -96,7 +96,19 @@ def test_builtin_course_is_clean():
 
 
 @pytest.mark.parametrize(
-    "kind", ["numeric", "expression", "derivation", "vector", "choice", "text", "code", "free"]
+    "kind",
+    [
+        "numeric",
+        "expression",
+        "derivation",
+        "vector",
+        "choice",
+        "text",
+        "code",
+        "free",
+        "ordering",
+        "matching",
+    ],
 )
 def test_builtin_course_has_every_question_type(kind):
     from tutor.content.builtin import builtin_course_root

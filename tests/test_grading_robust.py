@@ -8,10 +8,11 @@ import pytest
 from tutor.content.builtin import builtin_course_root
 from tutor.content.loader import load_course
 from tutor.content.variants import Variant, instantiate
-from tutor.grading import grader, limits
-from tutor.grading.grader import grade, grade_choice, grade_free, grade_steps
+from tutor.grading import limits
+from tutor.grading.grader import grade
 from tutor.grading.preview import preview
 from tutor.grading.result import Result
+from tutor.kinds import derivation, numeric
 from tutor.quiz.session import QuizSession
 
 COURSE = load_course(builtin_course_root())
@@ -47,11 +48,11 @@ def test_a_5000_digit_option_number_is_not_an_option() -> None:
 
 def test_rubric_numbers_are_read_the_same_way() -> None:
     assert grade(variant("basics-loss-metric-paragraph"), "²").verdict == "invalid"
-    assert grade_free(variant("basics-loss-metric-paragraph"), {99}).verdict == "invalid"
+    assert grade(variant("basics-loss-metric-paragraph"), {99}).verdict == "invalid"
 
 
 def test_a_picked_index_out_of_range_is_not_an_option() -> None:
-    assert grade_choice(variant("softmax-multilabel"), {99}).verdict == "invalid"
+    assert grade(variant("softmax-multilabel"), {99}).verdict == "invalid"
 
 
 # ------------------------------------------------------------------ steps
@@ -68,7 +69,7 @@ def test_a_picked_index_out_of_range_is_not_an_option() -> None:
     ],
 )
 def test_a_later_step_that_follows_an_unreadable_one_is_no_crash(answers: list[str]) -> None:
-    result = grade_steps(variant("bce-sigmoid-steps"), answers)
+    result = grade(variant("bce-sigmoid-steps"), answers)
     assert_graded(result)
     assert result.verdict == "invalid"
 
@@ -78,7 +79,7 @@ def test_a_later_step_that_follows_an_unreadable_one_is_no_crash(answers: list[s
 def test_steps_of_mixed_shapes_are_graded(question_id: str, answers: list[str]) -> None:
     q = COURSE.questions[question_id].question
     answers = (answers * 2)[: len(q.steps)]
-    result = grade_steps(variant(question_id), answers)
+    result = grade(variant(question_id), answers)
     assert_graded(result)
     assert result.verdict in ("incorrect", "partial", "invalid")
 
@@ -113,7 +114,7 @@ def test_an_answer_over_the_cap_is_refused_with_its_length(kind: str) -> None:
 
 def test_steps_given_as_a_list_share_the_cap() -> None:
     steps = ["p" * 1000] * 11
-    result = grade_steps(variant("bce-sigmoid-steps"), steps)
+    result = grade(variant("bce-sigmoid-steps"), steps)
     assert result.verdict == "invalid"
     assert result.feedback[0].startswith("Your answer is too long (11,000 characters")
 
@@ -127,11 +128,11 @@ def test_the_chain_of_the_issue_is_refused_at_once() -> None:
 
 
 def test_a_chain_has_a_bounded_number_of_links() -> None:
-    answer = " = ".join(["p"] * (grader.MAX_CHAIN_LINKS + 1))
+    answer = " = ".join(["p"] * (derivation.MAX_CHAIN_LINKS + 1))
     assert len(answer) <= limits.MAX_ANSWER_CHARS
     result = grade(variant("bce-from-bernoulli"), answer)
     assert result.verdict == "invalid"
-    assert f"too many expressions ({grader.MAX_CHAIN_LINKS + 1}; at most" in result.feedback[0]
+    assert f"too many expressions ({derivation.MAX_CHAIN_LINKS + 1}; at most" in result.feedback[0]
     shown = preview(variant("bce-from-bernoulli"), answer)
     assert (shown.kind, shown.text) == ("error", result.feedback[0])
 
@@ -158,7 +159,7 @@ def test_a_bug_in_a_grader_is_could_not_decide_not_a_traceback(monkeypatch: pyte
     def broken(variant: Variant, answer: str) -> Result:
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(grader, "grade_numeric", broken)
+    monkeypatch.setattr(numeric, "grade_numeric", broken)
     result = grade(variant("bce-confident-wrong"), "1")
     assert result.verdict == "undecided"
     assert "Could not decide: the grader failed on this answer (ZeroDivisionError)" in result.feedback[0]
@@ -169,7 +170,7 @@ def test_a_bug_in_grading_costs_the_learner_nothing(monkeypatch: pytest.MonkeyPa
     def broken(variant: Variant, answer: str) -> Result:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(grader, "grade_numeric", broken)
+    monkeypatch.setattr(numeric, "grade_numeric", broken)
     session = QuizSession([COURSE.questions["bce-confident-wrong"]], seed=0)
     result = session.submit("1")
     assert result.verdict == "undecided"

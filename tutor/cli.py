@@ -221,9 +221,9 @@ def quiz_command(
     if not plain:
         _run_app(root, "quiz", ref, seed, fresh)
         return
-    import difflib
 
     from tutor.content.loader import load_course
+    from tutor.expr.suggest import did_you_mean
     from tutor.progress.store import ProgressStore
     from tutor.quiz.plain import PlainQuiz
     from tutor.quiz.resume import open_quiz, saved_quiz
@@ -233,8 +233,7 @@ def quiz_command(
     entries = loaded.resolve(ref)
     if not entries:
         known = [x.lesson.id for x in loaded.lessons] + [b.bank.bank for b in loaded.banks]
-        close = difflib.get_close_matches(ref, known + list(loaded.questions), n=1)
-        hint = f" (did you mean `{close[0]}`?)" if close else ""
+        hint = did_you_mean(ref, known + list(loaded.questions))
         raise click.UsageError(f"`{ref}` names no lesson, bank or question{hint}")
     from tutor.content.usable import question_problems
 
@@ -384,7 +383,7 @@ def check_command(
         watch_check(ctx, [t.root for t in find_targets(list(paths) or [_pick_course(ctx, course)])])
         return
     targets = find_targets(list(paths)) if paths else find_targets([_pick_course(ctx, course)])
-    findings = []
+    findings: list[Any] = []
     counts = {"lessons": 0, "banks": 0, "questions": 0}
     for target in targets:
         loaded = target.load()
@@ -442,17 +441,16 @@ def grade_command(
     For a derivation in steps, put one step per line; for a choice, give the option letters
     (a, c) in the order the options are written in the YAML.
     """
-    import difflib
 
     from tutor.content.loader import load_course
     from tutor.content.variants import instantiate
+    from tutor.expr.suggest import did_you_mean
     from tutor.grading.grader import grade
 
     loaded = load_course(_pick_course(ctx, course))
     entry = loaded.questions.get(question_id)
     if entry is None:
-        close = difflib.get_close_matches(question_id, list(loaded.questions), n=1)
-        hint = f" (did you mean `{close[0]}`?)" if close else ""
+        hint = did_you_mean(question_id, loaded.questions)
         raise click.UsageError(f"no question `{question_id}` in the course{hint}")
     from tutor.content.usable import question_problems
 

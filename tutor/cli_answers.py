@@ -7,6 +7,8 @@ of the command's own options as a positional argument, and `--` works as usual b
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import click
 
 
@@ -42,7 +44,7 @@ class AnswerCommand(click.Command):
         return super().parse_args(ctx, [*options, "--", *positional])
 
 
-def report_course_problems(problems: list[object]) -> None:
+def report_course_problems(problems: Sequence[object]) -> None:
     """Print `tutor check`'s messages for a question that cannot be used, and exit 1."""
     for problem in problems:
         click.echo(str(problem), err=True)

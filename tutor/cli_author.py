@@ -99,13 +99,10 @@ def _show(entry: Any, variant: Any) -> int:
     click.echo(f"{q.id} ({q.type}), seed {variant.seed}  [{_relative(entry.source.path)}:{at.line}]")
     click.echo(_rule("the learner sees"))
     click.echo(variant.prompt.strip())
-    if isinstance(q, m.ChoiceQuestion):
-        from tutor.grading.grader import LETTERS
-
-        order = variant.order if variant.order is not None else list(range(len(q.options)))
+    lines = m.kinds()[q.type].plain_lines(variant)  # options, items, how to answer: as plain mode shows
+    if lines:
         click.echo()
-        for k, i in enumerate(order):
-            click.echo(f"  {LETTERS[k]}) {variant.render(q.options[i].text).strip()}")
+        click.echo("\n".join(lines))
     if isinstance(q, m.DerivationQuestion) and q.mode == "steps":
         for i, step in enumerate(q.steps, start=1):
             click.echo(f"  step {i}: {variant.render(step.prompt).strip()}")
@@ -118,7 +115,7 @@ def _show(entry: Any, variant: Any) -> int:
         click.echo("values: " + ", ".join(f"{k} = {format_value(v)}" for k, v in variant.shown.items()))
     for label, mistakes in _mistake_groups(q):
         for mk in mistakes:
-            value = _value_of(variant, mk.answer) if not isinstance(mk, m.TextMistake) else mk.answer
+            value = mk.answer if isinstance(q, m.TextQuestion) else _value_of(variant, mk.answer)
             score = f", score {mk.score:g}" if mk.score else ""
             click.echo(f"mistake{label} [{mk.note}{score}]: {value}")
             click.echo(f"    {variant.render(mk.feedback).strip()}")
@@ -172,7 +169,8 @@ def _answer(q: Any, variant: Any) -> str:
     from tutor.content.variants import format_value
 
     if variant.answer is not None:
-        return f"{format_value(variant.answer)}   (= {q.answer})"
+        source = getattr(q, "answer", None)
+        return format_value(variant.answer) + (f"   (= {source})" if isinstance(source, str) else "")
     if isinstance(q, m.ExpressionQuestion):
         return variant.answer_text or q.answer
     if isinstance(q, m.DerivationQuestion):
@@ -193,7 +191,8 @@ def _answer(q: Any, variant: Any) -> str:
     if isinstance(q, m.FreeQuestion):
         rubric = "\n".join(f"    - {r.text} ({r.points:g})" for r in q.rubric)
         return variant.render(q.model_answer).strip() + "\n  rubric:\n" + rubric
-    return "(none)"
+    shown = variant.render("{{answer}}")  # a kind that writes its answer its own way (ordering, …)
+    return shown if shown != "{{answer}}" else "(none)"
 
 
 def _value_of(variant: Any, text: str) -> str:

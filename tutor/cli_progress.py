@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 
-def _store(on_problem: bool = True):  # type: ignore[no-untyped-def]
+def _store(on_problem: bool = True):
     from tutor.progress.store import ProgressStore
 
     store = ProgressStore.default(on_problem=(lambda m: click.echo(m, err=True)) if on_problem else None)

@@ -6,17 +6,14 @@ Each finding is a Diagnostic at the file, line and column an instructor needs to
 
 from __future__ import annotations
 
-import ast
-import difflib
 import math
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from tutor.content import model as m
 from tutor.content.diagnostics import Diagnostic, sort_key
-from tutor.content.expressions import Scope, declared_functions, parse_author
+from tutor.content.expressions import declared_functions, parse_author
 from tutor.content.lessons import (
     bad_format_specs,
     compute_values,
@@ -31,13 +28,12 @@ from tutor.content.loader import Course, LoadedLesson, QuestionEntry, SourceFile
 from tutor.content.variants import (
     PLACEHOLDER,
     VariantError,
-    evaluate_in,
     format_value,
     instantiate,
-    sample_domain,
 )
 from tutor.content.yamlsource import Path as DataPath
 from tutor.expr import ReadError, evaluate, free_names
+from tutor.expr.suggest import did_you_mean
 
 
 @dataclass
@@ -58,8 +54,7 @@ class CheckReport:
 
 
 def _suggest(name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    return f" (did you mean `{close[0]}`?)" if close else ""
+    return did_you_mean(name, known)
 
 
 # ---------------------------------------------------------------- course-wide references
@@ -96,15 +91,15 @@ def check_references(course: Course) -> list[Diagnostic]:
             out[-1] = consequence(out[-1], bank.bank.lesson, course)
         for entry in bank.entries:
             if entry.id in seen_questions:
-                first = seen_questions[entry.id]
+                earlier = seen_questions[entry.id]
                 out.append(
                     _dup(
                         entry.source,
                         (*entry.path, "id"),
                         "question",
                         entry.id,
-                        first.source,
-                        (*first.path, "id"),
+                        earlier.source,
+                        (*earlier.path, "id"),
                     )
                 )
             else:
@@ -168,6 +163,8 @@ class _Reporter:
     def __init__(self, entry: QuestionEntry) -> None:
         self.entry = entry
         self.found: list[Diagnostic] = []
+        self.names: list[str] = []  # the parameters and variables, once read
+        self.fnames: list[str] = []
 
     def at(self, sub: DataPath, message: str, offset: int | None = None, key: bool = False) -> None:
         smap = self.entry.source.smap
@@ -182,6 +179,10 @@ class _Reporter:
         else:
             pos = smap.pos(full)
         self.found.append(self.entry.source.diag(pos, message, self.entry.where()))
+
+    def expr(self, sub: DataPath, text: str, extra: Iterable[str], what: str) -> Any:
+        """Read an author expression that may use the question's names and `extra` ones."""
+        return _expr(self, sub, text, [*self.names, *extra], self.fnames, what)
 
 
 def _expr(
@@ -219,16 +220,10 @@ def _texts(q: Any) -> Iterator[tuple[DataPath, str]]:
             yield ("steps", i, "hints", j), h.text
         for j, mk in enumerate(step.mistakes):
             yield ("steps", i, "mistakes", j, "feedback"), mk.feedback
-    if isinstance(q, m.FreeQuestion):
+    if isinstance(getattr(q, "model_answer", None), str):
         yield ("model_answer",), q.model_answer
     for i, t in enumerate(q.tests):
         yield ("tests", i, "answer"), t.answer
-
-
-def _has_answer_value(q: Any) -> bool:
-    return isinstance(q, m.NumericQuestion | m.VectorQuestion | m.ExpressionQuestion) or (
-        isinstance(q, m.DerivationQuestion) and q.mode == "chain"
-    )
 
 
 def check_question(entry: QuestionEntry) -> list[Diagnostic]:
@@ -257,49 +252,17 @@ def check_question(entry: QuestionEntry) -> list[Diagnostic]:
         functions, problems = declared_functions(declared, (*params, *variables))
         for key, problem in problems:
             report.at(("functions", key), f"function `{key}`: {problem}")
-    if isinstance(q, m.CodeQuestion):
-        _check_code(report, q)
-        params = [*params, *q.args]
+    kind = m.kinds()[q.type]
+    params = [*params, *kind.extra_names(q)]
     values = [*params, *variables]
     fnames = list(functions)
-    exprs: list[tuple[DataPath, str, str]] = []
-    if isinstance(q, m.NumericQuestion | m.VectorQuestion):
-        exprs.append((("answer",), q.answer, "answer"))
-    if isinstance(q, m.ExpressionQuestion):
-        exprs.append((("answer",), q.answer, "answer"))
-    if isinstance(q, m.DerivationQuestion):
-        if q.start is not None:
-            exprs.append((("start",), q.start, "start"))
-        if q.answer is not None:
-            exprs.append((("answer",), q.answer, "answer"))
-        for i, step in enumerate(q.steps):
-            exprs.append((("steps", i, "answer"), step.answer, f"step {i + 1}"))
-            if step.follows is not None:
-                earlier = [f"step{k}" for k in range(1, i + 1)]
-                _expr(
-                    report,
-                    ("steps", i, "follows"),
-                    step.follows,
-                    [*values, *earlier],
-                    fnames,
-                    f"step {i + 1} follows",
-                )
-            for j, mk in enumerate(step.mistakes):
-                exprs.append(
-                    (
-                        ("steps", i, "mistakes", j, "answer"),
-                        mk.answer,
-                        f"step {i + 1} mistake {j + 1}",
-                    )
-                )
-    if isinstance(q, m.NumericQuestion | m.VectorQuestion | m.ExpressionQuestion):
-        for i, mk in enumerate(q.mistakes):
-            exprs.append((("mistakes", i, "answer"), mk.answer, f"mistake {i + 1}"))
-    for path, text, what in exprs:
-        names = params if isinstance(q, m.NumericQuestion | m.VectorQuestion) else values
-        _expr(report, path, text, names, fnames, what)
+    report.names, report.fnames = values, fnames
+    for found in kind.author_exprs(q):
+        # symbolic answers use the learner's variables; a value's only the parameters
+        _expr(report, found.path, found.text, values if kind.symbolic else params, fnames, found.what)
+    kind.check_static(q, report)
     shown = _check_values(report, q, params, variables, fnames)
-    allowed = set(params) | ({"answer"} if _has_answer_value(q) else set()) | set(shown)
+    allowed = set(params) | ({"answer"} if kind.has_answer_value(q) else set()) | set(shown)
     for path, text in _texts(q):
         for match in PLACEHOLDER.finditer(text):
             name = match.group(1)
@@ -317,11 +280,6 @@ def check_question(entry: QuestionEntry) -> list[Diagnostic]:
                     "shown before the answer, a value can give it away (make it a parameter)",
                     offset=match.start(),
                 )
-    if isinstance(q, m.TextQuestion) and q.regex is not None:
-        try:
-            re.compile(q.regex)
-        except re.error as exc:
-            report.at(("regex",), f"regex does not compile: {exc}")
     return report.found
 
 
@@ -329,7 +287,7 @@ def _check_values(
     report: _Reporter, q: Any, params: list[str], variables: list[str], fnames: list[str]
 ) -> list[str]:
     """The question's `values`: readable, in order, and named apart from everything else."""
-    answer = ["answer"] if isinstance(q, m.NumericQuestion | m.VectorQuestion) else []
+    answer = ["answer"] if m.kinds()[q.type].computes_answer else []
     taken = {*params, *variables, "answer"}
     seen: list[str] = []
     for name, text in q.values.items():
@@ -346,40 +304,6 @@ def _check_values(
             )
         seen.append(name)
     return seen
-
-
-def _check_code(report: _Reporter, q: m.CodeQuestion) -> None:
-    for field_name in ("reference", "starter"):
-        source = getattr(q, field_name)
-        if source is None:
-            continue
-        try:
-            tree = ast.parse(source)
-        except SyntaxError as exc:
-            line = (exc.lineno or 1) - 1
-            offset = sum(len(s) + 1 for s in source.split("\n")[:line]) + max((exc.offset or 1) - 1, 0)
-            report.at((field_name,), f"{field_name} is not valid Python: {exc.msg}", offset=offset)
-            continue
-        defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
-        if q.function not in defined:
-            report.at((field_name,), f"{field_name} does not define `def {q.function}(...)`")
-            continue
-        fn = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == q.function)
-        arg_names = [a.arg for a in fn.args.args]
-        if field_name == "reference" and arg_names != list(q.args):
-            report.at(
-                ("args",),
-                f"`args` are {list(q.args)} but `{q.function}` takes {arg_names}: "
-                "list them in the same order",
-                key=True,
-            )
-    for i, case in enumerate(q.edge_cases):
-        unknown = sorted(set(case) - set(q.args))
-        missing = sorted(set(q.args) - set(case))
-        if unknown:
-            report.at(("edge_cases", i), f"edge case names unknown argument(s) {', '.join(unknown)}")
-        elif missing:
-            report.at(("edge_cases", i), f"edge case leaves out argument(s) {', '.join(missing)}")
 
 
 # ---------------------------------------------------------------- one question, over seeds
@@ -406,35 +330,11 @@ def check_seeds(entry: QuestionEntry, seeds: int) -> list[Diagnostic]:
             if isinstance(value, str) or not np.all(np.isfinite(np.asarray(value, dtype=float))):
                 report.at(("values", name), f"{at_seed}: value `{name}` is {_what(value)}, not finite")
                 return report.found
-        if isinstance(q, m.NumericQuestion):
-            if not _finite_scalar(variant.answer):
-                report.at(
-                    ("answer",),
-                    f"{at_seed}: answer is {_what(variant.answer)}, not a finite number",
-                )
-                return report.found
-            for i, mk in enumerate(q.mistakes):
-                value = _safe(lambda t=mk.answer, v=variant: evaluate_in(v.values, t, v.scope))
-                if not _finite_scalar(value):
-                    report.at(
-                        ("mistakes", i, "answer"),
-                        f"{at_seed}: mistake is {_what(value)}, not a finite number",
-                    )
-                    return report.found
-        elif isinstance(q, m.VectorQuestion):
-            arr = np.asarray(variant.answer, dtype=float) if variant.answer is not None else None
-            if arr is None or arr.ndim != 1 or not np.all(np.isfinite(arr)):
-                report.at(
-                    ("answer",),
-                    f"{at_seed}: answer is {_what(variant.answer)}, not a finite vector",
-                )
-                return report.found
-        elif isinstance(q, m.ExpressionQuestion | m.DerivationQuestion):
-            problem = _check_symbolic(q, variant, seed)
-            if problem is not None:
-                path, message = problem
-                report.at(path, f"{at_seed}: {message}")
-                return report.found
+        problem = m.kinds()[q.type].check_seed(q, variant)
+        if problem is not None:
+            path, message = problem
+            report.at(path, f"{at_seed}: {message}")
+            return report.found
         for path, text in _texts(q):
             for match in PLACEHOLDER.finditer(text):
                 spec = match.group(2)
@@ -472,40 +372,6 @@ def _what(value: Any) -> str:
     if hasattr(value, "shape") and getattr(value, "ndim", 0) > 0:
         return f"an array of shape {value.shape}"
     return format_value(value)
-
-
-def _check_symbolic(q: Any, variant: Any, seed: int) -> tuple[DataPath, str] | None:
-    """A symbolic reference must be defined somewhere on its declared domains."""
-    import numpy as np
-
-    rng = np.random.default_rng(seed)
-    env = dict(variant.values)
-    for name, var in (q.variables or {}).items():
-        env[name] = sample_domain(var.domain, rng, 64)
-    targets: list[tuple[DataPath, str]] = []
-    if getattr(q, "answer", None) is not None:
-        targets.append((("answer",), q.answer))
-    if getattr(q, "start", None) is not None:
-        targets.append((("start",), q.start))
-    for i, step in enumerate(getattr(q, "steps", [])):
-        targets.append((("steps", i, "answer"), step.answer))
-    scope: Scope = variant.scope
-    for path, text in targets:
-        try:
-            tree = parse_author(text, scope.values, scope.functions.keys())
-            value = evaluate(tree, env, scope.functions)
-        except ReadError:
-            continue  # reported statically
-        except ValueError as exc:
-            return path, f"cannot evaluate: {exc}"
-        arr = (
-            np.broadcast_to(np.asarray(value, dtype=float), (64,))
-            if np.ndim(value) == 0
-            else np.asarray(value)
-        )
-        if not np.any(np.isfinite(arr)):
-            return path, "undefined at every sampled point of the variables' domains"
-    return None
 
 
 # ---------------------------------------------------------------- lessons
@@ -579,7 +445,7 @@ def _check_plot(
     for key, problem in fns.problems:
         report(smap.pos((*base, "functions", key)), f"function `{key}`: {problem}")
     xs = np.linspace(lo, hi, 201)
-    env = {**scalars(values), plot.x: xs, **{k: c.value for k, c in plot.controls.items()}}
+    env: dict[str, Any] = {**scalars(values), plot.x: xs, **{k: c.value for k, c in plot.controls.items()}}
     for j, curve in enumerate(plot.curves):
         path = (*base, "curves", j, "y")
         try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
 from collections.abc import Iterable, Sequence
@@ -12,6 +11,7 @@ from pydantic import BaseModel, Tag
 from pydantic_core import ErrorDetails
 
 from tutor.content.yamlsource import Path, Pos, SourceMap
+from tutor.expr.suggest import closest, did_you_mean
 
 
 def data_path(data: Any, loc: Sequence[str | int]) -> tuple[Path, str | None]:
@@ -140,10 +140,9 @@ def _message(err: ErrorDetails, label: str, field: str | None, root: Any) -> str
     if kind == "extra_forbidden":
         unknown = str(err["loc"][-1])
         known = fields_at(root, err["loc"][:-1])
-        close = difflib.get_close_matches(unknown, known, n=1, cutoff=0.6)
         hint = (
-            f" (did you mean `{close[0]}`?)"
-            if close
+            did_you_mean(unknown, known)
+            if closest(unknown, known)
             else (f" (known fields: {', '.join(known)})" if known else "")
         )
         return f"unknown field `{unknown}`{hint}"

@@ -311,7 +311,11 @@ def lint_lesson(loaded: LoadedLesson) -> list[Diagnostic]:
             continue
         fns = plot_functions(plot, values)
         xs = np.linspace(plot.range[0], plot.range[1], 201)
-        env = {**scalars(values), plot.x: xs, **{k: c.value for k, c in plot.controls.items()}}
+        env: dict[str, Any] = {
+            **scalars(values),
+            plot.x: xs,
+            **{k: c.value for k, c in plot.controls.items()},
+        }
         for j, curve in enumerate(plot.curves):
             try:
                 tree = curve_tree(plot, curve, fns.functions, values)

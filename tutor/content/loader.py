@@ -16,7 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 from tutor.content.coursefile import CourseInfo, read_course_file
 from tutor.content.diagnostics import Diagnostic, sort_key
 from tutor.content.errors import translate
-from tutor.content.model import Bank, BankHeader, Lesson, Question
+from tutor.content.model import Bank, BankHeader, Lesson, Question, QuestionBase
 from tutor.content.yamlsource import Path as DataPath
 from tutor.content.yamlsource import Pos, SourceMap, YamlError, load_yaml
 
@@ -37,7 +37,7 @@ class SourceFile:
 class QuestionEntry:
     """A validated question with where it came from."""
 
-    question: Any  # one of the Question models
+    question: QuestionBase  # one of the kinds' models (`tutor.kinds`)
     bank: LoadedBank
     index: int
 

@@ -7,9 +7,11 @@ text here; `tutor.content.checks` parses them and `tutor.content.variants` evalu
 
 from __future__ import annotations
 
+import importlib
 import math
 import re
-from typing import Annotated, Any, Literal
+import threading
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import (
     BaseModel,
@@ -21,8 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-Verdict = Literal["correct", "partial", "incorrect", "invalid", "undecided"]
-QUESTION_TYPES = ("numeric", "expression", "derivation", "vector", "choice", "text", "code", "free")
+from tutor.content.verdicts import Verdict
 
 
 def _number_to_text(value: Any) -> Any:
@@ -258,12 +259,13 @@ class Variable(Strict):
 
     @model_validator(mode="after")
     def _interval_ordered(self) -> Variable:
-        bounds = self.domain.get("interval") if isinstance(self.domain, dict) else self.domain
+        domain: Any = self.domain
+        bounds = domain.get("interval") if isinstance(domain, dict) else domain
         if isinstance(bounds, tuple) and not bounds[0] < bounds[1]:
             raise ValueError(f"domain: the interval [{bounds[0]:g}, {bounds[1]:g}] needs low < high")
         if isinstance(bounds, tuple):
             _drawable_range("domain: interval", float(bounds[0]), float(bounds[1]))
-        if isinstance(self.domain, dict) and "set" in self.domain and not self.domain["set"]:
+        if isinstance(domain, dict) and "set" in domain and not domain["set"]:
             raise ValueError("domain: the set is empty")
         return self
 
@@ -283,6 +285,9 @@ RetryPenalty = Annotated[
 
 
 class QuestionBase(Strict):
+    if TYPE_CHECKING:
+        type: str  # each kind's model declares its own `Literal`
+
     id: Slug = Field(description="Unique across the course.")
     prompt: Markdown
     params: Params = Field(default_factory=dict)
@@ -322,186 +327,12 @@ class SymbolicMixin(ForbidMixin):
     )
 
 
-class NumericQuestion(QuestionBase, ForbidMixin):
-    type: Literal["numeric"]
-    answer: Expr
-    tolerance: Tolerance | None = None
-    mistakes: list[Mistake] = Field(default_factory=list)
-
-
-class ExpressionQuestion(QuestionBase, SymbolicMixin):
-    type: Literal["expression"]
-    answer: Expr
-    mistakes: list[Mistake] = Field(default_factory=list)
-
-
-class Step(Strict):
-    prompt: Markdown
-    answer: Expr
-    follows: Expr | None = Field(
-        None,
-        description="This step's answer in terms of earlier steps (step1, step2, …), so that a "
-        "step that is right given the learner's own wrong earlier step earns partial credit.",
-    )
-    hints: list[HintItem] = Field(default_factory=list)
-    mistakes: list[Mistake] = Field(default_factory=list)
-
-
-class DerivationQuestion(QuestionBase, SymbolicMixin):
-    """Either graded `steps`, or a free `chain` of equalities from `start` to `answer`."""
-
-    type: Literal["derivation"]
-    mode: Literal["steps", "chain"]
-    steps: list[Step] = Field(default_factory=list)
-    start: Expr | None = Field(None, description="Chain mode: the expression the first line must equal.")
-    answer: Expr | None = Field(None, description="Chain mode: the expression the last line must equal.")
-
-    @model_validator(mode="after")
-    def _mode_fields(self) -> DerivationQuestion:
-        if self.mode == "steps":
-            if not self.steps:
-                raise ValueError("mode: steps needs a non-empty `steps` list")
-            if self.start is not None or self.answer is not None:
-                raise ValueError("mode: steps takes `steps`, not `start`/`answer`")
-        else:
-            if self.start is None or self.answer is None:
-                raise ValueError("mode: chain needs both `start` and `answer`")
-            if self.steps:
-                raise ValueError("mode: chain takes `start` and `answer`, not `steps`")
-        return self
-
-
-class VectorQuestion(QuestionBase, ForbidMixin):
-    type: Literal["vector"]
-    answer: Expr = Field(description="An expression giving a vector, e.g. softmax(z) or [a, b].")
-    tolerance: Tolerance | None = None
-    sums_to: float | None = None
-    nonnegative: bool = False
-    mistakes: list[Mistake] = Field(default_factory=list)
-
-
-class Option(Strict):
-    text: Markdown
-    correct: bool = False
-    feedback: Markdown | None = None
-
-
-class ChoiceQuestion(QuestionBase):
-    type: Literal["choice"]
-    options: list[Option] = Field(min_length=2)
-    multiple: bool = False
-    shuffle: bool = True
-    scoring: Literal["net", "all-or-nothing"] = "net"
-
-    @model_validator(mode="after")
-    def _has_correct(self) -> ChoiceQuestion:
-        n = sum(o.correct for o in self.options)
-        if n == 0:
-            raise ValueError("no option is marked `correct: true`")
-        if not self.multiple and n > 1:
-            raise ValueError(f"{n} options are correct: set `multiple: true` or mark only one")
-        return self
-
-
-class TextMistake(Strict):
-    answer: str
-    feedback: Markdown
-    note: Slug
-    score: float = Field(0.0, ge=0, le=1)
-
-
-class TextQuestion(QuestionBase):
-    type: Literal["text"]
-    accept: list[
-        Annotated[str, BeforeValidator(_number_to_text, json_schema_input_type=str | float | int)]
-    ] = Field(default_factory=list)
-    regex: str | None = Field(None, description="A Python regular expression the whole answer must match.")
-    case_sensitive: bool = False
-    mistakes: list[TextMistake] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _something_to_accept(self) -> TextQuestion:
-        if not self.accept and self.regex is None:
-            raise ValueError("give `accept: [...]` or `regex:`")
-        return self
-
-
-class CodeQuestion(QuestionBase):
-    type: Literal["code"]
-    function: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] = Field(
-        description="Name of the function the learner writes."
-    )
-    reference: str = Field(description="Python source of a correct function with that name.")
-    starter: str | None = Field(None, description="Code the editor starts with.")
-    args: Params = Field(description="How each argument is drawn for random tests.")
-    edge_cases: list[dict[str, float | int | list[float | int] | list[list[float | int]]]] = Field(
-        default_factory=list,
-        description="Inputs always tried: a number, a list (1-D array) or a list of equal rows (2-D array).",
-    )
-    trials: int = Field(20, ge=1, le=1000)
-    tolerance: Tolerance | None = None
-
-    @model_validator(mode="after")
-    def _rows_of_equal_length(self) -> CodeQuestion:
-        for k, case in enumerate(self.edge_cases, start=1):
-            for name, value in case.items():
-                rows = [len(row) for row in value if isinstance(row, list)] if isinstance(value, list) else []
-                if rows and (len(rows) != len(value) or len(set(rows)) > 1):
-                    raise ValueError(f"edge case {k}: `{name}` needs rows of equal length, as a 2-D array")
-        return self
-
-
-class RubricItem(Strict):
-    text: str
-    points: float = Field(1.0, gt=0)
-
-
-def _rubric_from_text(value: Any) -> Any:
-    return {"text": value} if isinstance(value, str) else value
-
-
-class FreeQuestion(QuestionBase):
-    type: Literal["free"]
-    model_answer: Markdown
-    rubric: list[
-        Annotated[RubricItem, BeforeValidator(_rubric_from_text, json_schema_input_type=str | RubricItem)]
-    ] = Field(min_length=1)
-
-
-def _question_tag(value: Any) -> str | None:
-    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
-    return kind if kind in QUESTION_TYPES else None
-
-
-Question = Annotated[
-    Annotated[NumericQuestion, Tag("numeric")]
-    | Annotated[ExpressionQuestion, Tag("expression")]
-    | Annotated[DerivationQuestion, Tag("derivation")]
-    | Annotated[VectorQuestion, Tag("vector")]
-    | Annotated[ChoiceQuestion, Tag("choice")]
-    | Annotated[TextQuestion, Tag("text")]
-    | Annotated[CodeQuestion, Tag("code")]
-    | Annotated[FreeQuestion, Tag("free")],
-    Discriminator(
-        _question_tag,
-        custom_error_type="question_type",
-        custom_error_message="`type` must be one of " + ", ".join(QUESTION_TYPES),
-    ),
-]
-
-
 class BankHeader(Strict):
     bank: Slug = Field(description="Unique id of the bank in the course.")
     title: str
     lesson: Slug | None = Field(None, description="The lesson this bank belongs to.")
     description: Markdown | None = None
     retry_penalty: RetryPenalty = None
-
-
-class Bank(BankHeader):
-    """A question bank: one YAML file under questions/."""
-
-    questions: list[Question] = Field(min_length=1)
 
 
 # ---------------------------------------------------------------- lessons
@@ -582,3 +413,84 @@ class Lesson(Strict):
     )
     sections: list[Section] = Field(min_length=1)
     quiz: list[Slug] = Field(default_factory=list, description="Question ids or bank ids.")
+
+
+# ---------------------------------------------------------------- the question kinds
+#
+# Each question type is a kind in `tutor.kinds` (its model, reading, grading, checks and
+# preview in one module). The content layer never imports a kind by name: the kinds are found
+# at first use, like plugins, and the `Question` union, `QUESTION_TYPES` and `Bank` are built
+# from whatever registered. Type checkers see the base class.
+
+if TYPE_CHECKING:
+    Question = QuestionBase
+    QUESTION_TYPES: tuple[str, ...]
+
+    class Bank(BankHeader):
+        """A question bank: one YAML file under questions/."""
+
+        questions: list[QuestionBase]
+
+
+def __getattr__(name: str) -> Any:
+    # the union, the bank and each kind's model (as `m.NumericQuestion`), built on first use
+    if name.startswith("_"):  # importlib asks for __path__ and the like
+        raise AttributeError(name)
+    built = _built()
+    if name in built:
+        return built[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_BUILT: dict[str, Any] = {}
+
+
+def kinds() -> dict[str, Any]:
+    """The registered question kinds by `type` name: every module of `tutor.kinds`, or an error
+    (a kind module that registers nothing must fail loudly, not drop its questions)."""
+    if not _KINDS:
+        _KINDS.update(importlib.import_module("tutor.kinds").discover())
+    return _KINDS
+
+
+_KINDS: dict[str, Any] = {}
+
+
+_BUILD_LOCK = threading.Lock()
+
+
+def _built() -> dict[str, Any]:
+    with _BUILD_LOCK:
+        if not _BUILT:
+            _build()
+        return _BUILT
+
+
+def _build() -> None:
+    registry = kinds()
+    types = tuple(registry)
+
+    def tag(value: Any) -> str | None:
+        kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+        return kind if kind in types else None
+
+    members: Any = tuple(Annotated[k.model, Tag(name)] for name, k in registry.items())
+    question: Any = Annotated[
+        Union[members],  # noqa: UP007 (a union built from a tuple)
+        Discriminator(
+            tag,
+            custom_error_type="question_type",
+            custom_error_message="`type` must be one of " + ", ".join(types),
+        ),
+    ]
+
+    class Bank(BankHeader):
+        """A question bank: one YAML file under questions/."""
+
+        questions: list[question] = Field(min_length=1)
+
+    Bank.__module__ = __name__
+    Bank.__qualname__ = "Bank"
+    out = {"Question": question, "QUESTION_TYPES": types, "Bank": Bank}
+    out.update((k.model.__name__, k.model) for k in registry.values())
+    _BUILT.update(out)

@@ -14,6 +14,6 @@ SCHEMA_URL = "https://json-schema.org/draft/2020-12/schema"
 def json_schema(kind: str) -> dict[str, Any]:
     from tutor.content.coursefile import CourseInfo
 
-    model = {"bank": Bank, "lesson": Lesson, "course": CourseInfo}[kind]
+    model: Any = {"bank": Bank, "lesson": Lesson, "course": CourseInfo}[kind]
     schema = TypeAdapter(model).json_schema()
     return {"$schema": SCHEMA_URL, "title": f"tutor {kind} file", **schema}

@@ -226,6 +226,50 @@ _FREE = """\
     solution="    See the model answer: likelihood, and a gradient that does not vanish.",
 )
 
+_ORDERING = (
+    """\
+- id: {qid}
+  type: ordering
+  prompt: Put the stages of one training step in order, first at the top.
+  items:                       # in the right order; each variant shows them shuffled
+    - "Forward pass: the model's predictions"
+    - "The loss of those predictions"
+    - "Backward pass: the gradient of the loss"
+    - "Update: a small step against the gradient"
+"""
+    + _COMMON_TAIL.format(
+        hint="The gradient is a gradient of the loss, so the loss comes first.",
+        solution="    Predictions, loss, gradient, update. In this variant: {{{{answer}}}}.",
+    )
+    + """\
+  tests:                       # {{{{answer}}}} is this variant's right order, as letters
+    - {{answer: "{{{{answer}}}}", expect: correct}}
+    - {{answer: "a a", expect: invalid}}
+"""
+)
+
+_MATCHING = (
+    """\
+- id: {qid}
+  type: matching
+  prompt: Match each task to the loss it is usually trained with.
+  pairs:                       # left items and their right partners; the right side is shuffled
+    - {{left: "Regression", right: "Mean squared error"}}
+    - {{left: "Binary classification", right: "Binary cross-entropy"}}
+  distractors:                 # right-hand items that match nothing
+    - "Accuracy"
+"""
+    + _COMMON_TAIL.format(
+        hint="Each loss is the negative log-likelihood of the output's distribution.",
+        solution="    MSE for regression, BCE for binary classification. In this variant: {{{{answer}}}}.",
+    )
+    + """\
+  tests:
+    - {{answer: "{{{{answer}}}}", expect: correct}}
+    - {{answer: "1a 1a", expect: invalid}}
+"""
+)
+
 TEMPLATES = {
     "numeric": _NUMERIC,
     "expression": _EXPRESSION,
@@ -235,6 +279,8 @@ TEMPLATES = {
     "text": _TEXT,
     "code": _CODE,
     "free": _FREE,
+    "ordering": _ORDERING,
+    "matching": _MATCHING,
 }
 TEMPLATE_KINDS = tuple(TEMPLATES)
 

@@ -27,7 +27,8 @@ class VariantError(ValueError):
         self.field = field
 
 
-def _rng(question_id: str, seed: int) -> Any:
+def rng_for(question_id: str, seed: int) -> Any:
+    """The random generator for one question's variant `seed` (and a salt, such as `:order`)."""
     import numpy as np
 
     # Mixing in the id keeps two questions with the same seed from drawing the same numbers.
@@ -42,7 +43,7 @@ def draw_params(
 
     from tutor.expr import evaluate
 
-    rng = _rng(question_id, seed)
+    rng = rng_for(question_id, seed)
     functions = scope.functions if scope is not None else {}
     values: dict[str, Any] = {}
     for name, spec in params.items():
@@ -132,12 +133,12 @@ def _is_number(value: Any) -> bool:
 class Variant:
     """One concrete version of a question, for one seed."""
 
-    question: Any
+    question: m.QuestionBase
     seed: int
     values: dict[str, Any]
     answer: Any = None  # the computed reference (numeric and vector types)
     answer_text: str | None = None  # the reference as read, for symbolic types
-    order: list[int] | None = None  # choice questions: authored indices in the order shown
+    order: list[int] | None = None  # shuffled kinds: authored indices in the order shown
     scope: Scope = field(default_factory=lambda: Scope((), (), {}))
     shown: dict[str, Any] = field(default_factory=dict)  # the question's `values`, for its texts
 
@@ -182,22 +183,13 @@ def evaluate_in(variant_values: Mapping[str, Any], text: str, scope: Scope) -> A
     return _plain(evaluate(tree, variant_values, scope.functions))
 
 
-def instantiate(question: Any, seed: int) -> Variant:
-    """Draw the parameters for `seed` and compute the reference answer where it is a value."""
+def instantiate(question: m.QuestionBase, seed: int) -> Variant:
+    """Draw the parameters for `seed`, then let the question's kind compute what it needs (the
+    reference where it is a value, a shuffle)."""
     scope = question_scope(question)
     values = draw_params(question.params, question.id, seed, scope)
     variant = Variant(question, seed, values, scope=scope)
-    if isinstance(question, m.ChoiceQuestion) and question.shuffle:
-        variant.order = [
-            int(i) for i in _rng(question.id + ":order", seed).permutation(len(question.options))
-        ]
-    if isinstance(question, m.NumericQuestion | m.VectorQuestion):
-        try:
-            variant.answer = evaluate_in(values, question.answer, scope)
-        except ValueError as exc:
-            raise VariantError(f"answer: {exc}", ("answer",)) from None
-    elif getattr(question, "answer", None) is not None:
-        variant.answer_text = variant.pretty(question.answer)
+    m.kinds()[question.type].instantiate(variant)
     variant.shown = shown_values(question, values, variant.answer, scope)
     return variant
 

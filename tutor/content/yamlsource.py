@@ -165,6 +165,8 @@ def _compose_worded(text: str, lines: list[str]) -> Any:
         raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", _too_deep(text)) from None
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML marks almost everything
         raise YamlError(str(exc), Pos(1, 1)) from None
+
+
 # `key: {{p}} is ...` or `- {{p}}`: an unquoted value that starts with a placeholder.
 _BRACES_FIRST = re.compile(r"^(\s*(?:-\s+)?(?:[A-Za-z_][\w-]*\s*:\s+|-\s+))\{\{")
 

@@ -289,7 +289,7 @@ class _Evaluator:
         # A body sees its arguments, then the question's values (not the caller's arguments).
         saved, self.env = (
             self.env,
-            ChainMap(dict(zip(definition.params, args, strict=True)), self.globals),
+            ChainMap(dict(zip(definition.params, args, strict=True)), self.globals),  # type: ignore[arg-type]
         )
         self.calling.append(func)
         try:

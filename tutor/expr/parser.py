@@ -8,12 +8,11 @@ position and closes one in infix position when the innermost open bracket is a `
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tutor.expr.functions import ALIASES, BUILTIN_FUNCTIONS, CONSTANTS
 from tutor.expr.lexer import ReadError, Token, lex, quote
@@ -34,6 +33,7 @@ from tutor.expr.nodes import (
     Vector,
     children,
 )
+from tutor.expr.suggest import closest
 
 
 @dataclass(frozen=True)
@@ -564,7 +564,8 @@ class _Parser:
             return self.call(tok, known[base])
         if base.isdigit() or base in self.variables:
             call = self.call(tok, "log")
-            (arg,) = call.args if len(call.args) == 1 else (None,)
+            args: tuple[Any, ...] = getattr(call, "args", ())
+            arg = args[0] if len(args) == 1 else None
             if arg is None:
                 raise ReadError(
                     f"{quote(tok.raw)} takes 1 argument", tok.pos, self.end(call), hint=f"write {rewrite}"
@@ -617,9 +618,8 @@ class _Parser:
             return f"did you mean `{'*'.join(parts)}(…)`?"
         if parts := split_name(name, values, values):
             return f"did you mean `{'*'.join(parts)}`?"
-        close = difflib.get_close_matches(name, sorted(funcs if called else values), n=1, cutoff=0.6)
-        if close:
-            return f"did you mean `{close[0]}`?"
+        if near := closest(name, sorted(funcs if called else values)):
+            return f"did you mean `{near}`?"
         if not called and self.variables:
             return "names you can use here: " + ", ".join(sorted(self.variables)[:10])
         return None

@@ -294,7 +294,7 @@ class _Precise:
         if func in self.calling or len(self.calling) >= MAX_CALL_DEPTH:
             raise EvalError(f"`{func}` calls itself or nests too deeply", node.pos)
         saved = self.env
-        self.env = ChainMap(dict(zip(definition.params, args, strict=True)), self.globals)
+        self.env = ChainMap(dict(zip(definition.params, args, strict=True)), dict(self.globals))
         self.calling.append(func)
         try:
             return self.value(definition.body)

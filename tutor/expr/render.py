@@ -81,8 +81,8 @@ def _render(node: Node) -> tuple[str, int]:
             plain = isinstance(target, Name | Const | Index | Vector) or (
                 isinstance(target, Call) and target.func not in ("abs", "sqrt")
             )
-            base = render(target) if plain else f"({render(target)})"
-            return base + "[" + render(index) + "]", ATOM
+            shown = render(target) if plain else f"({render(target)})"
+            return shown + "[" + render(index) + "]", ATOM
         case Piecewise(pieces=pieces):
             parts = [
                 f"{render(v)} otherwise"

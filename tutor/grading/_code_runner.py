@@ -654,7 +654,7 @@ def _warm(request: dict[str, Any]) -> None:
 
     try:
         while True:
-            ready, _, _ = select.select([control, wake_r], [], [])
+            ready, _, _ = select.select([control, wake_r], [], [])  # type: ignore[type-var]
             if wake_r in ready:
                 with contextlib.suppress(OSError):
                     os.read(wake_r, 4096)

@@ -6,8 +6,9 @@ worker thread, under PREVIEW_TIME_CAP, so that no answer can freeze typing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from tutor.content import model as m
 from tutor.content.variants import Variant, format_value
@@ -30,48 +31,44 @@ NO_PREVIEW = Preview("none")
 
 def reads_math(question: object) -> bool:
     """Whether answers to this question are math that the reader previews."""
-    return isinstance(
-        question, m.NumericQuestion | m.ExpressionQuestion | m.DerivationQuestion | m.VectorQuestion
-    )
+    return bool(m.kinds()[question.type].reads_math)  # type: ignore[attr-defined]
 
 
 def preview(variant: Variant, text: str) -> Preview:
-    """How `text` reads as an answer to `variant`; never raises."""
-    q = variant.question
-    if not reads_math(q):
-        return NO_PREVIEW
-    if not text.strip():
-        return Preview("empty")
-    # The grader's own cap, so the preview says at once what checking would say.
-    too_long = too_long_message(len(text))
-    if too_long is not None:
-        return Preview("error", too_long)
+    """How `text` reads as an answer to `variant`, as its kind previews it; never raises."""
     try:
-        return _preview(variant, text)
+        shown = m.kinds()[variant.question.type].preview(variant, text)
     except Exception as exc:  # a bug in the preview must not stop the learner typing
         return Preview("error", f"the preview failed on this answer ({type(exc).__name__})")
+    return NO_PREVIEW if shown is None else shown
 
 
-def _preview(variant: Variant, text: str) -> Preview:
-    q = variant.question
-    if isinstance(q, m.DerivationQuestion) and q.mode == "chain":
-        return _preview_chain(variant, text)
-    variables: list[str] = []
-    functions: list[str] = []
-    if isinstance(q, m.ExpressionQuestion | m.DerivationQuestion):
-        variables = list(q.variables)
-        functions = list(variant.scope.functions)
-    shift = 0
-    if isinstance(q, m.VectorQuestion):
-        from tutor.grading.grader import as_list
-
-        text, shift = as_list(text)
+def math_preview(
+    variant: Variant,
+    text: str,
+    *,
+    symbolic: bool = False,
+    computes: bool = False,
+    read: Callable[[str], tuple[str, int]] | None = None,
+) -> Preview:
+    """The preview of one line of typed math: with the question's variables and functions when
+    `symbolic`, with the value it computes when `computes` (and never of a forbidden name). `read`
+    rewrites the text first (a list typed without brackets) and says by how much it shifted."""
+    if not text.strip():
+        return Preview("empty")
+    too_long = too_long_message(len(text))  # the grader's own cap: the preview says it at once
+    if too_long is not None:
+        return Preview("error", too_long)
+    q: Any = variant.question
+    variables = list(q.variables) if symbolic else []
+    functions = list(variant.scope.functions) if symbolic else []
+    text, shift = read(text) if read is not None else (text, 0)
     try:
         tree = parse(text, variables=variables, functions=functions)
     except ReadError as exc:
         return Preview("error", exc.message, exc.hint, max(0, exc.position - shift))
     shown = render(tree)
-    if isinstance(q, m.NumericQuestion | m.VectorQuestion):
+    if computes:
         from tutor.grading.grader import FORBIDDEN_HINT, forbidden, not_allowed
 
         if (banned := forbidden(q, tree)) is not None:  # computing it would show the answer
@@ -87,29 +84,9 @@ def _preview(variant: Variant, text: str) -> Preview:
     return Preview("ok", shown)
 
 
-def _preview_chain(variant: Variant, text: str) -> Preview:
-    from tutor.grading.grader import chain_links, too_many_links
-
-    q = variant.question
-    links = chain_links(text)
-    too_many = too_many_links(links)
-    if too_many is not None:
-        return Preview("error", too_many)
-    pieces = []
-    for lineno, offset, piece in links:
-        try:
-            tree = parse(piece, variables=list(q.variables), functions=list(variant.scope.functions))
-        except ReadError as exc:
-            return Preview("error", f"line {lineno}: {exc.message}", exc.hint, offset + exc.position)
-        pieces.append(render(tree))
-    if not pieces:
-        return Preview("empty")
-    return Preview("ok", "\n= ".join(pieces))
-
-
 def _digits(value: object) -> str:
     if isinstance(value, float):
         return format_value(value, ".10g")
     if hasattr(value, "tolist"):
-        return "[" + ", ".join(f"{v:.10g}" for v in value.tolist()) + "]"  # type: ignore[attr-defined]
+        return "[" + ", ".join(f"{v:.10g}" for v in value.tolist()) + "]"
     return format_value(value)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
+
+from tutor.content.verdicts import VERDICTS, Verdict
 
 # Control characters (terminal escape sequences among them) and lone surrogates, which no
 # terminal or web page can show: words for a learner never carry them, whoever wrote them.
@@ -16,7 +18,7 @@ def printable(text: str) -> str:
     return _UNSHOWABLE.sub("\ufffd", text)
 
 
-Verdict = Literal["correct", "partial", "incorrect", "invalid", "undecided"]
+__all__ = ["VERDICTS", "Result", "Verdict", "caret", "invalid", "printable"]
 
 SYMBOLS: dict[str, str] = {
     "correct": "✓ Correct",
@@ -72,6 +74,12 @@ class Result:
         if self.details:
             out["details"] = self.details
         return out
+
+
+def caret(source: str, position: int) -> list[str]:
+    """A one-line answer and a caret under the character at `position`, as both the app and
+    plain mode show where an answer cannot be read."""
+    return [f"  {source}", "  " + " " * position + "^"]
 
 
 def invalid(message: str, position: int | None = None, hint: str | None = None) -> Result:

@@ -18,10 +18,6 @@ from tutor.content.variants import Variant, VariantError, fill, format_value, in
 from tutor.grading.grader import grade
 from tutor.grading.result import Result
 
-GARBAGE = "@#"
-# Code answers start a process per grade: check them on fewer seeds.
-CODE_SEEDS = 1
-
 
 def _exact(value: Any) -> str:
     """A value written with enough digits that no tolerance can reject it."""
@@ -43,20 +39,11 @@ def fill_test_answer(text: str, variant: Variant) -> str:
 
 
 def seed_answers(variant: Variant) -> list[str]:
-    """Real answers to start fuzzing from: the answer key's tests, the reference, and for
-    choice and free questions their option letters and numbers."""
-    from tutor.grading.grader import LETTERS
-
+    """Real answers to start fuzzing from: the answer key's tests, then what the question's kind
+    offers (the reference, option letters and numbers)."""
     q = variant.question
     out = [fill_test_answer(t.answer, variant) for t in q.tests]
-    for text in (getattr(q, "answer", None), getattr(q, "start", None)):
-        if isinstance(text, str):
-            out.append(text)
-    if isinstance(q, m.DerivationQuestion):
-        out.append("\n".join(s.answer for s in q.steps))
-    if isinstance(q, m.ChoiceQuestion | m.FreeQuestion):
-        count = len(q.options) if isinstance(q, m.ChoiceQuestion) else len(q.rubric)
-        out += [LETTERS[i] for i in range(count)] + [str(i + 1) for i in range(count)]
+    out += m.kinds()[q.type].seed_answers(variant)
     return out or ["x"]
 
 
@@ -93,7 +80,8 @@ def run_selftests(entry: QuestionEntry, seeds: int, draws: int = 0) -> Iterator[
     a tolerance check), to find the seeds where it cannot be reached."""
     q = entry.question
     where = entry.where()
-    n_seeds = min(seeds, CODE_SEEDS) if isinstance(q, m.CodeQuestion) else seeds
+    cap = m.kinds()[q.type].selftest_seeds
+    n_seeds = min(seeds, cap) if cap is not None else seeds
     reported: set[tuple[str | int, ...]] = set()
 
     def report(path: tuple[str | int, ...], message: str) -> Diagnostic | None:
@@ -121,7 +109,7 @@ def run_selftests(entry: QuestionEntry, seeds: int, draws: int = 0) -> Iterator[
                 if d:
                     yield d
         yield from _automatic(variant, seed, report, reached)
-    if reached and draws > n_seeds:
+    if reached and draws > n_seeds and isinstance(q, m.NumericQuestion | m.VectorQuestion):
         from tutor.content.lint import seeds_for
 
         _scan_mistakes(q, range(n_seeds, seeds_for(q, draws)), reached)
@@ -169,7 +157,7 @@ def _unreached(entry: QuestionEntry, reached: _Reached, report: Any) -> Iterator
     for i, (tried, missed, how) in sorted(reached.items()):
         if not missed:
             continue
-        mistake = entry.question.mistakes[i]
+        mistake = getattr(entry.question, "mistakes", [])[i]
         path = ("mistakes", i, "answer")
         if len(missed) == len(tried):
             d = report(
@@ -194,51 +182,36 @@ def _unreached(entry: QuestionEntry, reached: _Reached, report: Any) -> Iterator
 
 
 def _automatic(variant: Variant, seed: int, report: Any, reached: _Reached) -> Iterator[Diagnostic]:
-    q = variant.question
-    own: list[tuple[tuple[str | int, ...], str]] = []
-    if isinstance(q, m.NumericQuestion | m.VectorQuestion):
-        own.append((("answer",), _exact(variant.answer)))
-    elif isinstance(q, m.ExpressionQuestion) and not q.params:
-        own.append((("answer",), q.answer))
-    elif isinstance(q, m.CodeQuestion) and q.reference is not None and not q.tests:
-        own.append((("reference",), q.reference))  # without tests, nothing else ever runs it
-    for path, text in own:
-        result = grade(variant, text)
-        if result.verdict != "correct":
-            d = report(path, f"seed {seed}: the reference itself grades {_describe(result)}")
-            if d:
-                yield d
-    if isinstance(q, m.NumericQuestion | m.VectorQuestion | m.ExpressionQuestion):
-        for i, mistake in enumerate(q.mistakes):
-            if isinstance(q, m.ExpressionQuestion):
-                if q.params:
-                    continue
-                text = mistake.answer
-            else:
-                from tutor.content.variants import evaluate_in
-
-                try:
-                    value = evaluate_in(variant.values, mistake.answer, variant.scope)
-                except ValueError:
-                    continue
-                import numpy as np
-
-                if not np.all(np.isfinite(np.asarray(value, dtype=float))):
-                    continue  # a learner cannot type inf; this seed cannot reach the mistake
-                text = _exact(value)
-            result = grade(variant, text)
-            expect = "partial" if mistake.score > 0 else "incorrect"
-            tried, missed, how = reached.setdefault(i, ([], [], ""))
+    """The cases the question's kind needs no author for: the reference grades correct, each
+    anticipated mistake is reached, garbage cannot be read."""
+    kind = m.kinds()[variant.question.type]
+    for case in kind.selftest_cases(variant):
+        result = grade(variant, case.answer)
+        if case.expect == "correct" and result.verdict != "correct":
+            d = report(case.path, f"seed {seed}: {case.what} grades {_describe(result)}")
+        elif case.path[:1] == ("mistakes",) and isinstance(case.path[1], int):
+            # counted over the seeds: never reached is an error, on some seeds only a warning
+            tried, missed, how = reached.setdefault(case.path[1], ([], [], ""))
             tried.append(seed)
-            if result.verdict != expect or mistake.note not in result.notes:
+            if not _matches(result, case.expect, case.note, None):
                 missed.append(seed)
                 if not how:
-                    reached[i] = (tried, missed, _describe(result))
-    if not isinstance(q, m.TextQuestion):
-        result = grade(variant, GARBAGE)
-        if result.verdict != "invalid":
+                    reached[case.path[1]] = (tried, missed, _describe(result))
+            d = None
+        elif case.expect != "correct" and not _matches(result, case.expect, case.note, None):
             d = report(
-                (), f"seed {seed}: the garbage answer `{GARBAGE}` grades {_describe(result)}, not invalid"
+                case.path,
+                f"seed {seed}: {case.what} is never reached: it grades {_describe(result)} "
+                "(is it equal to the answer, or to an earlier mistake?)",
             )
+        else:
+            d = None
+        if d:
+            yield d
+    if kind.garbage is not None:
+        result = grade(variant, kind.garbage)
+        if result.verdict != "invalid":
+            said = f"the garbage answer `{kind.garbage}` grades {_describe(result)}, not invalid"
+            d = report((), f"seed {seed}: {said}")
             if d:
                 yield d

@@ -6,7 +6,7 @@ import re
 import textwrap
 
 from tutor.content.words import points
-from tutor.grading.result import Result
+from tutor.grading.result import Result, caret
 
 # **bold**, *italic* and `code` as authors write them in prompts and feedback; a `*` between
 # operands (2*(y - ŷ)*x) is multiplication and stays. Groups: bold, italic, code.
@@ -115,8 +115,7 @@ def feedback_text(
     for text in result.feedback:
         lines.append(f"• {text}")
     if result.verdict == "invalid" and result.position is not None and answer and "\n" not in answer:
-        lines.append(f"  {answer}")
-        lines.append("  " + " " * result.position + "^")
+        lines += caret(answer, result.position)
     # each part's words are in the feedback above already ("Step 2: …"): just the verdicts
     for i, part in enumerate(result.parts, start=1):
         lines.append(f"  {i}. {part.label}")

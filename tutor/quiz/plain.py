@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 from tutor.content import model as m
 from tutor.content.words import points
-from tutor.grading.grader import LETTERS, option_order
+from tutor.grading.letters import LETTERS, letter, read_letter
+from tutor.kinds.choice import option_order
 from tutor.quiz.feedback import feedback_text, plain_markdown, strip_marks
 from tutor.quiz.session import Answer, QuizSession, Summary
 
@@ -66,7 +67,7 @@ class PlainQuiz:
         self.write("")
         self.write(f"── Question {s.index + 1} of {s.total} ({q.type}) ──")
         self.text(state.variant.prompt)
-        if q.type == "code":
+        if m.kinds()[q.type].runs_code:
             self.code_notice()
         self.show_inputs()
         while True:
@@ -99,15 +100,15 @@ class PlainQuiz:
                     self.text(s.solution())
                     continue
             result = s.submit(answer)
-            text = answer if isinstance(answer, str) else None
+            typed = answer if isinstance(answer, str) else None
             earned = state.earned if result.counts_as_attempt else None
-            if isinstance(q, m.ChoiceQuestion) and isinstance(answer, set):
+            if m.kinds()[q.type].plain_input == "choice" and isinstance(answer, set):
                 # the letters as shown, not the options' whole texts run together
-                lines = feedback_text(result, earned, text, show_reading=False, kept=state.best).split("\n")
+                lines = feedback_text(result, earned, typed, show_reading=False, kept=state.best).split("\n")
                 lines.insert(1, "chosen: " + self.letters_of(answer))
                 self.verdict("\n".join(lines))
             else:
-                self.verdict(feedback_text(result, earned, text, kept=state.best))
+                self.verdict(feedback_text(result, earned, typed, kept=state.best))
             if result.verdict == "correct":
                 s.advance()
                 return True
@@ -130,30 +131,15 @@ class PlainQuiz:
         self.write(f"(note: {message[0].lower()}{message[1:]})")
 
     def show_inputs(self) -> None:
-        state = self.session.current
-        q = state.question
-        variant = state.variant
-        if isinstance(q, m.ChoiceQuestion):
-            order = option_order(variant)
-            for i, k in enumerate(order):
-                self.write(f"  {LETTERS[i]}) {strip_marks(variant.render(q.options[k].text))}")
-            self.write("Answer with a letter" + (" or several, e.g. a, c." if q.multiple else "."))
-        elif isinstance(q, m.DerivationQuestion) and q.mode == "steps":
-            self.write("Answer each step on its own line.")
-        elif isinstance(q, m.DerivationQuestion):
-            start = variant.pretty(q.start)
-            self.write(f'Write the chain from {start}, e.g. a = b = c, then a line with only "{END}".')
-        elif isinstance(q, m.CodeQuestion):
-            self.write(f'Write the Python function {q.function}, then a line with only "{END}".')
-        elif isinstance(q, m.FreeQuestion):
-            self.write(
-                f'Write your answer, then a line with only "{END}"; then compare with the model answer.'
-            )
+        variant = self.session.current.variant
+        for line in m.kinds()[variant.question.type].plain_lines(variant):
+            self.write(strip_marks(line))  # options as authors write them, without their marks
 
     def read_answer(self) -> Answer | None:
         state = self.session.current
         q = state.question
-        if isinstance(q, m.DerivationQuestion) and q.mode == "steps":
+        how = m.kinds()[q.type].input_of(state.variant)
+        if how == "steps":
             texts = []
             for i, step in enumerate(q.steps, start=1):
                 line = self.read(f"step {i}: {state.variant.render(step.prompt)}> ")
@@ -163,15 +149,12 @@ class PlainQuiz:
                     return line
                 texts.append(line)
             return texts
-        if isinstance(q, m.ChoiceQuestion):
+        if how == "choice":
             line = self.read("answer> ")
             if line is None or line.strip().lower() in COMMANDS:
                 return line
             return self.choice_letters(line)
-        multi = isinstance(q, m.CodeQuestion | m.FreeQuestion) or (
-            isinstance(q, m.DerivationQuestion) and q.mode == "chain"
-        )
-        if not multi:
+        if how == "line":
             return self.read("answer> ")
         lines: list[str] = []
         while True:
@@ -186,7 +169,7 @@ class PlainQuiz:
                 break
             lines.append(line)
         text = "\n".join(lines)
-        if isinstance(q, m.FreeQuestion):
+        if how == "self-assess":
             return self.self_assess(text)
         return text
 
@@ -196,9 +179,9 @@ class PlainQuiz:
         order = option_order(state.variant)
         picked = set()
         for token in line.replace(",", " ").split():
-            token = token.strip().lower().strip("().")  # a, a), (a) or a. as the options are shown
-            if len(token) == 1 and token in LETTERS[: len(order)]:
-                picked.add(order[LETTERS.index(token)])
+            shown = read_letter(token, len(order))  # a, a), (a) or a. as the options are shown
+            if shown is not None:
+                picked.add(order[shown])
             else:
                 return line  # the grader says what it cannot read
         return picked if picked else line
@@ -206,18 +189,18 @@ class PlainQuiz:
     def letters_of(self, picked: set[int]) -> str:
         """Authored option indices as the letters shown for them."""
         order = option_order(self.session.current.variant)
-        return ", ".join(LETTERS[order.index(i)] for i in sorted(picked, key=order.index))
+        return ", ".join(letter(order.index(i)) for i in sorted(picked, key=order.index))
 
     def self_assess(self, text: str) -> Answer | None:
         """The rubric points covered, by letter as `tutor grade`, the app and the tests name them."""
         state = self.session.current
-        q: m.FreeQuestion = state.question
+        q = state.question
         count = len(q.rubric)
         self.write("Model answer:")
         self.text(state.variant.render(q.model_answer))
         self.write('Which points did your answer cover? Type their letters (e.g. a c), or "none".')
         for i, item in enumerate(q.rubric):
-            self.write(f"  {LETTERS[i]}) {strip_marks(item.text)}")
+            self.write(f"  {letter(i)}) {strip_marks(item.text)}")
         while True:
             line = self.read("covered> ")
             if line is None:
@@ -225,8 +208,9 @@ class PlainQuiz:
             tokens = [t.strip("().") for t in line.lower().replace(",", " ").split()]
             if tokens in (["none"], ["-"]):
                 return set()
-            if tokens and all(len(t) == 1 and t in LETTERS[:count] for t in tokens):
-                return {LETTERS.index(t) for t in tokens}
+            picked = [read_letter(t, count) for t in tokens]
+            if tokens and None not in picked:
+                return {i for i in picked if i is not None}
             self.write(f'Type letters from a to {LETTERS[count - 1]}, or "none".')
 
     def report(self, summary: Summary) -> None:

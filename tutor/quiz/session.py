@@ -11,17 +11,15 @@ import time
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from tutor.content import model as m
 from tutor.content.loader import QuestionEntry
 from tutor.content.variants import Variant, instantiate
-from tutor.grading.result import Result
+from tutor.grading.result import VERDICTS, Result
 from tutor.progress.store import Attempt
 
 Answer = str | list[str] | set[int]
-
-_DRAWS = (m.Uniform, m.Integers, m.Choice, m.ArrayDraw)
 
 
 def retry_penalty(question: Any, bank: m.BankHeader | None = None) -> float:
@@ -35,17 +33,13 @@ def retry_penalty(question: Any, bank: m.BankHeader | None = None) -> float:
         return float(question.retry_penalty)
     if bank is not None and bank.retry_penalty is not None:
         return float(bank.retry_penalty)
-    if isinstance(question, m.ChoiceQuestion):
-        return 1.0 / (len(question.options) - 1)
-    return 0.0
+    return m.kinds()[question.type].default_retry_penalty(question)
 
 
-def variants_differ(question: Any) -> bool:
+def variants_differ(question: m.QuestionBase) -> bool:
     """Whether a fresh variant asks something new: it draws numbers, and is not a choice question,
     whose right option stays right however its options are shuffled."""
-    return not isinstance(question, m.ChoiceQuestion) and any(
-        isinstance(spec, _DRAWS) for spec in question.params.values()
-    )
+    return bool(m.kinds()[question.type].variants_differ(question))
 
 
 @dataclass
@@ -68,7 +62,7 @@ class QuestionState:
     best_answer: Any = None
 
     @property
-    def question(self) -> Any:
+    def question(self) -> Any:  # the kind's own model: its fields differ by kind
         return self.entry.question
 
     @property
@@ -150,10 +144,7 @@ def first_line(markdown: str, width: int = 60) -> str:
 
 def solution_text(state: QuestionState) -> str:
     """The worked solution of a question's current variant (a free response's model answer first)."""
-    q = state.question
-    text = state.variant.solution
-    if isinstance(q, m.FreeQuestion):
-        text = state.variant.render(q.model_answer) + ("\n\n" + text if text else "")
+    text = m.kinds()[state.question.type].solution_text(state.variant)
     return text or "This question has no worked solution."
 
 
@@ -166,12 +157,13 @@ def question_title(state: QuestionState) -> str:
 def answer_line(answer: Any, question: Any, result: Result | None = None) -> str:
     """An answer as one line: text as typed, steps joined by ` ; `, options picked by their text,
     rubric points ticked by their letters."""
-    from tutor.grading.grader import LETTERS
+    from tutor.grading.letters import LETTERS
 
     if answer is None:
         return ""
-    if isinstance(question, m.ChoiceQuestion) and result is not None and result.read_as is not None:
-        return " ".join(result.read_as.split())  # the options' texts (their letters depend on the shuffle)
+    own = m.kinds()[question.type].answer_line(None, answer, result)
+    if own is not None:
+        return str(own)
     if isinstance(answer, set):
         return (
             ", ".join(f"({LETTERS[i]})" for i in sorted(answer) if 0 <= i < len(LETTERS)) or "(none ticked)"
@@ -261,18 +253,12 @@ class QuizSession:
 
     def submit(self, answer: Answer) -> Result:
         """Grade an answer; an unreadable one costs nothing and changes no score."""
-        from tutor.grading.grader import grade, grade_choice, grade_free, grade_steps
+        from tutor.grading.grader import grade
 
         state = self.current
-        q = state.question
         try:
-            if isinstance(answer, set):
-                grader = grade_free if isinstance(q, m.FreeQuestion) else grade_choice
-                result = grader(state.variant, answer)
-            elif isinstance(answer, list):
-                result = grade_steps(state.variant, answer)
-            else:
-                result = grade(state.variant, answer)
+            # the question's kind reads the answer, whatever its shape (text, steps, ticks)
+            result = grade(state.variant, answer)
         except Exception as exc:  # a bug in grading must not end the quiz or cost the learner
             return grader_failed(exc)
         if not result.counts_as_attempt:
@@ -297,7 +283,7 @@ class QuizSession:
                     hints=state.hints_shown,
                     solution_seen=state.solution_seen,
                     self_assessed=bool(result.details.get("self_assessed")),
-                    answer=raw_answer(answer, q, result),
+                    answer=raw_answer(answer, state.question, result),
                     seconds=max(0.0, self.clock() - self._shown),
                     quiz=self.quiz_id,
                     try_number=state.attempts,
@@ -488,7 +474,7 @@ class QuizSession:
         )
 
 
-def _int(value: Any) -> bool:
+def _int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -547,7 +533,7 @@ def _state_json(s: QuestionState) -> dict[str, Any]:
     }
 
 
-def _score(value: Any) -> bool:
+def _score(value: Any) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and 0.0 <= value <= 1.0
 
 
@@ -555,7 +541,7 @@ def _result_from_json(result: Any) -> Result | None:
     """A saved result; None when there is none. Raises ValueError when it has the wrong shape."""
     if result is None:
         return None
-    verdicts = ("correct", "partial", "incorrect", "invalid", "undecided")
+    verdicts = VERDICTS
     if not (isinstance(result, dict) and result.get("verdict") in verdicts and _score(result.get("score"))):
         raise ValueError("not a result")
     notes, feedback = result.get("notes", []), result.get("feedback", [])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Label, ListItem, ListView, LoadingIndicator, ProgressBar, Static
 
 from tutor.content.words import plural
+from tutor.tui.app import TutorApp
 from tutor.tui.widgets.chrome import TutorFooter, TutorHeader
 from tutor.tui.widgets.mastery import MasteryPanel
 
@@ -68,6 +69,7 @@ class LessonItem(ListItem):
 
 
 class HomeScreen(Screen[None]):
+    app = getters.app(TutorApp)  # typed: the screens call the app's own methods
     # Styles in home.tcss, loaded by the app (see TutorApp.CSS_PATH).
     BINDINGS = [
         Binding("enter", "open", "Open lesson", show=True),
@@ -113,7 +115,7 @@ class HomeScreen(Screen[None]):
             self.run_worker(self._refresh(course), group="refresh", exclusive=True)
 
     async def _refresh(self, course: Course) -> None:
-        app: Any = self.app
+        app = self.app
         store = app.store
         self.query_one("#loading").display = False
         self.query_one("#course-title", Static).update(
@@ -185,7 +187,7 @@ class HomeScreen(Screen[None]):
         return True
 
     def _show_actions(self, course: Course, state: dict[str, Any]) -> None:
-        app: Any = self.app
+        app = self.app
         _, ref, words = app.continue_plan()
         if ref is not None:
             text = f"Press c to continue: {words}"
@@ -221,7 +223,7 @@ class HomeScreen(Screen[None]):
     @on(ListView.Selected, "#lessons")
     def _open_selected(self, event: ListView.Selected) -> None:
         if isinstance(event.item, LessonItem):
-            app: Any = self.app
+            app = self.app
             app.open_lesson(event.item.lesson_id)
 
     def action_open(self) -> None:
@@ -229,7 +231,7 @@ class HomeScreen(Screen[None]):
             return
         lesson_id = self._selected()
         if lesson_id:
-            app: Any = self.app
+            app = self.app
             app.open_lesson(lesson_id)
 
     def action_quiz(self) -> None:
@@ -237,18 +239,18 @@ class HomeScreen(Screen[None]):
             return
         lesson_id = self._selected()
         if lesson_id:
-            app: Any = self.app
+            app = self.app
             app.start_quiz(lesson_id)
 
     def action_continue(self) -> None:
         if self._not_yet("continue"):
             return
-        app: Any = self.app
+        app = self.app
         if not app.continue_learning():
             self.action_open()
 
     def action_review(self) -> None:
         if self._not_yet("review"):
             return
-        app: Any = self.app
+        app = self.app
         app.start_review()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-from textual import on
+from textual import getters, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Label, ListItem, ListView, Markdown
 
 from tutor.content import model as m
+from tutor.tui.app import TutorApp
 from tutor.tui.widgets.chrome import TutorFooter, TutorHeader
 from tutor.tui.widgets.formula import FormulaBlock
 from tutor.tui.widgets.plot import PlotPanel
@@ -73,6 +74,7 @@ class SectionView(Vertical):
 
 
 class LessonScreen(Screen[None]):
+    app = getters.app(TutorApp)  # typed: the screens call the app's own methods
     CSS_PATH = "lesson.tcss"
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "Back"),
@@ -113,7 +115,7 @@ class LessonScreen(Screen[None]):
         yield TutorFooter()
 
     def _quiz_line(self) -> str:
-        app: Any = self.app
+        app = self.app
         count = len(app.lesson_question_ids(self.lesson.id)) if app.course is not None else 0
         if not count:
             return "This lesson has no quiz yet."
@@ -129,7 +131,7 @@ class LessonScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         # Every time the lesson shows, also when a kept screen is opened again.
-        app: Any = self.app
+        app = self.app
         opened = list(app.store.state().get("opened", []))
         if self.lesson.id not in opened:
             app.store.set_state(opened=[*opened, self.lesson.id])
@@ -187,5 +189,5 @@ class LessonScreen(Screen[None]):
         toc.display = not toc.display
 
     def action_quiz(self) -> None:
-        app: Any = self.app
+        app = self.app
         app.start_quiz(self.lesson.id)

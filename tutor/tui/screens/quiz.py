@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from textual import events, on
+from textual import events, getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -18,10 +18,11 @@ from textual.worker import Worker, WorkerState
 
 from tutor.content import model as m
 from tutor.content.words import points
-from tutor.grading.grader import LETTERS
+from tutor.grading.letters import LETTERS
 from tutor.grading.limits import GRADE_TIME_CAP
 from tutor.grading.result import Result
 from tutor.quiz.session import QuizSession, variants_differ
+from tutor.tui.app import TutorApp
 from tutor.tui.widgets.answers import AnswerArea, ChoiceAnswer, FreeAnswer, MathAnswer, answer_area
 from tutor.tui.widgets.chrome import TutorFooter, TutorHeader
 from tutor.tui.widgets.feedback import FeedbackPanel, feedback_text
@@ -29,32 +30,6 @@ from tutor.tui.widgets.feedback import FeedbackPanel, feedback_text
 # Beyond the grader's own caps (GRADE_TIME_CAP, a few seconds per test for code) something is
 # wrong; the learner is told and may go on rather than wait.
 GRADE_PATIENCE = 2 * GRADE_TIME_CAP
-
-TYPE_NAMES = {
-    "numeric": "number",
-    "expression": "expression",
-    "derivation": "derivation",
-    "vector": "vector",
-    "choice": "choice",
-    "text": "short answer",
-    "code": "code",
-    "free": "free response",
-}
-
-HOW_TO_ANSWER = {
-    "numeric": "Type a number or an expression such as 1e4*ln(3); enter checks it.",
-    "expression": "Type an expression; the line below shows how it is read. Enter checks it.",
-    "vector": "Type a list such as [1.5, -2, 3/4]; enter checks it.",
-    "text": "Type a word or short phrase; enter checks it.",
-    "choice": "Pick with the arrow keys and space, or type the letter; ctrl+s checks.",
-    "code": (
-        "Write the function; ctrl+s runs it against the tests. ctrl+a selects all (to replace "
-        "the starter); esc leaves the editor, and esc again leaves the quiz."
-    ),
-    "free": "Write your answer; ctrl+s shows the model answer and a checklist: you grade yourself.",
-    "derivation": "Enter each step; the line under it shows how it is read. Enter on the last checks.",
-}
-
 
 NEXT_STEPS = {
     "correct": "Enter or ctrl+n: next question · ctrl+r: a fresh variant to practise.",
@@ -64,23 +39,17 @@ NEXT_STEPS = {
     "undecided": "Try a simpler form, or go on with ctrl+n.",
 }
 
-# What to do about a "could not decide", by the kind of answer: a simpler form is advice for
-# typed maths only.
-UNDECIDED_ADVICE = {
-    "numeric": "Try a simpler form, or go on with ctrl+n.",
-    "expression": "Try a simpler form, or go on with ctrl+n.",
-    "vector": "Try a simpler form, or go on with ctrl+n.",
-    "derivation": "Try simpler forms of the steps, or go on with ctrl+n.",
-    "code": (
-        "Check that the function finishes quickly on small inputs (no endless loop, no huge "
-        "arrays), then ctrl+s again; or go on with ctrl+n."
-    ),
-}
+# What to do about a "could not decide": a simpler form is advice for typed maths; a kind says
+# its own when it has other advice.
+MATH_UNDECIDED_ADVICE = "Try a simpler form, or go on with ctrl+n."
 OTHER_UNDECIDED_ADVICE = "Check it again, or go on with ctrl+n."
 
 
 def undecided_advice(question_type: str) -> str:
-    return UNDECIDED_ADVICE.get(question_type, OTHER_UNDECIDED_ADVICE)
+    kind = m.kinds()[question_type]
+    if kind.undecided_advice is not None:
+        return str(kind.undecided_advice)
+    return MATH_UNDECIDED_ADVICE if kind.reads_math else OTHER_UNDECIDED_ADVICE
 
 
 # Keys kept for the answer input when typed before it has focus (with every printable one).
@@ -107,6 +76,7 @@ class QuizScreen(Screen[None]):
     AUTO_FOCUS = ""
 
     grading: reactive[bool] = reactive(False)
+    app = getters.app(TutorApp)
 
     def __init__(self, session: QuizSession, title: str, ref: str | None) -> None:
         super().__init__()
@@ -147,13 +117,9 @@ class QuizScreen(Screen[None]):
         state = self.session.current
         q = state.question
         self.query_one("#prompt", Markdown).update(state.variant.prompt)
-        how = HOW_TO_ANSWER.get(q.type, "")
-        if isinstance(q, m.DerivationQuestion) and q.mode == "chain":
-            how = "Write the chain start = … = result, one or more `=` per line; ctrl+s checks every link."
-        self.query_one("#how", Label).update(how)
-        if q.type == "code":
-            app: Any = self.app
-            app.note_code_question()
+        self.query_one("#how", Label).update(m.kinds()[q.type].how_to_answer(state.variant))
+        if m.kinds()[q.type].runs_code:
+            self.app.note_code_question()
         box = self.query_one("#answer", Vertical)
         box.remove_children()
         area = answer_area(state.variant)
@@ -209,7 +175,7 @@ class QuizScreen(Screen[None]):
     def update_status(self) -> None:
         s = self.session
         state = s.current
-        kind = TYPE_NAMES.get(state.question.type, state.question.type)
+        kind = m.kinds()[state.question.type].label
         hints_left = len(state.hints) - state.hints_shown
         hints = f"{hints_left} hint{'s' if hints_left != 1 else ''} left" if hints_left else "no hints left"
         if hints_left and state.hints[state.hints_shown].penalty:
@@ -420,7 +386,7 @@ class QuizScreen(Screen[None]):
         q = self.session.current.question
         if variants_differ(q):
             message = "A fresh variant: new numbers, same idea."
-        elif isinstance(q, m.ChoiceQuestion) and q.shuffle and len(q.options) > 1:
+        elif self.session.current.variant.order is not None and len(self.session.current.variant.order) > 1:
             message = "The same question, its options in a new order."
         else:
             self.notify("This question has only one version: there are no new numbers to draw.")

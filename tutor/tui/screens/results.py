@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -14,6 +12,7 @@ from textual.widgets import DataTable, Label, Markdown, Static
 from tutor.content.words import points
 from tutor.grading.result import SYMBOLS
 from tutor.quiz.session import Summary, SummaryRow
+from tutor.tui.app import TutorApp
 from tutor.tui.widgets.chrome import TutorFooter, TutorHeader
 
 OUTCOME = {**SYMBOLS, "skipped": "– Skipped", "not answered": "– Not answered"}
@@ -31,6 +30,7 @@ def minutes(seconds: float) -> str:
 
 
 class ResultsScreen(Screen[None]):
+    app = getters.app(TutorApp)  # typed: the screens call the app's own methods
     CSS_PATH = "results.tcss"
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "Back"),
@@ -96,7 +96,7 @@ class ResultsScreen(Screen[None]):
             self.app.push_screen(QuestionReview(number + 1, self.summary.rows[number]))
 
     def action_again(self) -> None:
-        app: Any = self.app
+        app = self.app
         if self.ref is None:
             app.pop_screen()
             app.start_review()
@@ -105,7 +105,7 @@ class ResultsScreen(Screen[None]):
         app.start_quiz(self.ref, resume=False)  # "again" is a fresh start, even after leaving midway
 
     def action_revisit(self) -> None:
-        app: Any = self.app
+        app = self.app
         if not self.summary.revisit:
             self.notify("Nothing to revisit.")
             return

@@ -120,7 +120,7 @@ class StatsScreen(Screen[None]):
         plot.bar(xs, attempts)
         plot.ylim(0, max(attempts) or 1)
         plot.title(f"Answers per day (last {DAYS} days)")
-        plot.xticks(ticks, [labels[i] for i in ticks])
+        plot.xticks([float(t) for t in ticks], [labels[i] for i in ticks])
         acc = self.query_one("#accuracy-plot", PlotextPlot).plt
         acc.clear_data()
         active = [i for i in xs if attempts[i]]
@@ -131,7 +131,7 @@ class StatsScreen(Screen[None]):
         acc.ylim(0, 100)
         acc.xlim(0, DAYS - 1)
         acc.title("Right answers per day, %")
-        acc.xticks(ticks, [labels[i] for i in ticks])
+        acc.xticks([float(t) for t in ticks], [labels[i] for i in ticks])
         self.query_one("#attempts-plot", PlotextPlot).refresh()
         self.query_one("#accuracy-plot", PlotextPlot).refresh()
 

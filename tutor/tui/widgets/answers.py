@@ -6,6 +6,9 @@ option indices), or None with a message when there is nothing to grade yet.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -26,8 +29,10 @@ from textual.worker import Worker, WorkerState
 from tutor.content import model as m
 from tutor.content.variants import Variant
 from tutor.grading import limits
-from tutor.grading.grader import LETTERS, option_order
+from tutor.grading.letters import LETTERS
 from tutor.grading.preview import Preview, preview
+from tutor.grading.result import caret
+from tutor.kinds.choice import option_order
 
 
 class AnswerArea(Vertical):
@@ -100,8 +105,7 @@ def preview_text(shown: Preview, source: str) -> tuple[str, bool]:
     if shown.kind == "error":
         lines = [f"cannot read: {shown.text}"]
         if shown.position is not None and "\n" not in source:
-            lines.append(f"  {source}")
-            lines.append("  " + " " * shown.position + "^")
+            lines += caret(source, shown.position)
         if shown.hint:
             lines.append(f"hint: {shown.hint}")
         return "\n".join(lines), True
@@ -181,7 +185,7 @@ class PreviewLine(Static):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is not self._latest:
             return  # the reading of text the learner has since changed
-        if event.state == WorkerState.SUCCESS:
+        if event.state == WorkerState.SUCCESS and event.worker.result is not None:
             self._stop_timer()
             self._put(*preview_text(event.worker.result, self._source))
         elif event.state == WorkerState.ERROR:
@@ -205,15 +209,9 @@ class PreviewLine(Static):
 class MathAnswer(AnswerArea):
     """One line of math (numeric, expression, vector) with its reading shown as it is typed."""
 
-    # Syntax only, with neutral numbers and names: never an answer, or nearly one, from a course
-    PLACEHOLDERS = {
-        m.NumericQuestion: "a number or expression, e.g. 2.5e-3 or 1e4*ln(3)",
-        m.VectorQuestion: "a list, e.g. [1.5, -2, 3/4]",
-        m.ExpressionQuestion: "an expression, e.g. 3(a - b)^2 or exp(-u)/2",
-    }
-
     def compose(self) -> ComposeResult:
-        placeholder = self.PLACEHOLDERS.get(type(self.variant.question), "your answer")
+        # the kind's example: syntax only, never an answer, or nearly one, from a course
+        placeholder = m.kinds()[self.variant.question.type].placeholder
         yield Input(placeholder=placeholder, id="answer-input")
         yield PreviewLine()
 
@@ -238,7 +236,7 @@ class MathAnswer(AnswerArea):
 
 class TextAnswer(MathAnswer):
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="a word or short phrase", id="answer-input")
+        yield Input(placeholder=m.kinds()["text"].placeholder, id="answer-input")
 
 
 class StepsAnswer(AnswerArea):
@@ -445,19 +443,56 @@ class FreeAnswer(AnswerArea):
         return set(self.query_one("#rubric", SelectionList).selected)
 
 
+# ---------------------------------------------------------------- the registry of answer areas
+#
+# The app's side of the question kinds (pure logic never imports the UI): an answer area for
+# each kind's `type`. The areas above are the built-in kinds'; a module in `areas/` registers
+# its own on import, so a new kind adds its area without editing this file.
+
+AreaFactory = Callable[[Variant], AnswerArea]
+AREAS: dict[str, AreaFactory] = {}
+
+
+def register_area(kind: str) -> Callable[[AreaFactory], AreaFactory]:
+    """Make `factory` the answer area of questions of `kind`."""
+
+    def add(factory: AreaFactory) -> AreaFactory:
+        AREAS[kind] = factory
+        return factory
+
+    return add
+
+
+def _derivation(variant: Variant) -> AnswerArea:
+    mode = getattr(variant.question, "mode", "steps")
+    return StepsAnswer(variant) if mode == "steps" else ChainAnswer(variant)
+
+
+AREAS.update(
+    numeric=MathAnswer,
+    expression=MathAnswer,
+    vector=MathAnswer,
+    derivation=_derivation,
+    choice=ChoiceAnswer,
+    text=TextAnswer,
+    code=CodeAnswer,
+    free=FreeAnswer,
+)
+
+
+def _discover() -> None:
+    from tutor.tui.widgets import areas
+
+    for info in sorted(pkgutil.iter_modules(areas.__path__), key=lambda i: i.name):
+        importlib.import_module(f"{areas.__name__}.{info.name}")
+
+
 def answer_area(variant: Variant) -> AnswerArea:
-    q = variant.question
-    match q:
-        case m.DerivationQuestion(mode="steps"):
-            return StepsAnswer(variant)
-        case m.DerivationQuestion():
-            return ChainAnswer(variant)
-        case m.ChoiceQuestion():
-            return ChoiceAnswer(variant)
-        case m.TextQuestion():
-            return TextAnswer(variant)
-        case m.CodeQuestion():
-            return CodeAnswer(variant)
-        case m.FreeQuestion():
-            return FreeAnswer(variant)
-    return MathAnswer(variant)
+    """The answer area for a variant, by its question's kind."""
+    if not _DISCOVERED:
+        _discover()
+        _DISCOVERED.append(True)
+    return AREAS[variant.question.type](variant)
+
+
+_DISCOVERED: list[bool] = []

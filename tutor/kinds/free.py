@@ -1,0 +1,82 @@
+"""`free`: a written answer, self-assessed against a model answer and a rubric."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
+
+from pydantic import BeforeValidator, Field
+
+from tutor.content.model import Markdown, QuestionBase, Strict
+from tutor.grading.grader import (
+    parse_selection,
+)
+from tutor.grading.result import Result, Verdict, invalid
+from tutor.kinds import register
+from tutor.kinds.base import Kind
+
+if TYPE_CHECKING:
+    from tutor.content.variants import Variant
+    from tutor.grading.result import Result
+
+
+class RubricItem(Strict):
+    text: str
+    points: float = Field(1.0, gt=0)
+
+
+def _rubric_from_text(value: Any) -> Any:
+    return {"text": value} if isinstance(value, str) else value
+
+
+class FreeQuestion(QuestionBase):
+    type: Literal["free"]
+    model_answer: Markdown
+    rubric: list[
+        Annotated[RubricItem, BeforeValidator(_rubric_from_text, json_schema_input_type=str | RubricItem)]
+    ] = Field(min_length=1)
+
+
+def grade_free(variant: Variant, answer: str | set[int]) -> Result:
+    """Free response is self-assessed: the learner ticks the rubric items their answer covered."""
+    q = cast(FreeQuestion, variant.question)
+    texts = [r.text for r in q.rubric]
+    ticked = parse_selection(answer, len(texts)) if isinstance(answer, str) else set(answer)
+    if isinstance(ticked, Result):
+        return ticked
+    if not ticked <= set(range(len(texts))):
+        return invalid("That is not one of the rubric points.")
+    total = sum(r.points for r in q.rubric)
+    score = sum(q.rubric[i].points for i in ticked) / total
+    verdict: Verdict = "correct" if score == 1 else ("partial" if score > 0 else "incorrect")
+    missed = tuple(f"Not covered: {texts[i]}" for i in range(len(texts)) if i not in ticked)
+    return Result(verdict, score, ("self-assessed",), missed, details={"self_assessed": True})
+
+
+class Free(Kind[FreeQuestion]):
+    name = "free"
+    order = 80
+    model = FreeQuestion
+    label = "free response"
+    how_to = "Write your answer; ctrl+s shows the model answer and a checklist: you grade yourself."
+    plain_how_to = 'Write your answer, then a line with only "."; then compare with the model answer.'
+    plain_input = "self-assess"
+
+    def grade(self, variant: Variant, answer: Any) -> Result:
+        return grade_free(variant, answer)
+
+    def solution_text(self, variant: Variant) -> str:
+        q = self.of(variant.question)
+        text = variant.solution
+        return variant.render(q.model_answer) + ("\n\n" + text if text else "")
+
+    def seed_answers(self, variant: Variant) -> list[str]:
+        from tutor.grading.letters import letter
+
+        count = len(self.of(variant.question).rubric)
+        return [letter(i) for i in range(count)] + [str(i + 1) for i in range(count)]
+
+    def reference_answer(self, variant: Variant) -> str | None:
+        return ", ".join(str(i + 1) for i in range(len(self.of(variant.question).rubric)))
+
+
+register(Free())

@@ -1,0 +1,154 @@
+"""`numeric`: a number, or an expression that computes one, within a tolerance."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from pydantic import Field
+
+from tutor.content.expressions import parse_author
+from tutor.content.model import Expr, ForbidMixin, Mistake, QuestionBase, Tolerance
+from tutor.expr import evaluate, render
+from tutor.expr.nodes import Vector
+from tutor.grading.diagnose import diagnose
+from tutor.grading.grader import (
+    FORBIDDEN_HINT,
+    author_value,
+    forbidden,
+    mistake_result,
+    not_allowed,
+    not_finite_message,
+    read_answer,
+    relative_tolerance,
+)
+from tutor.grading.result import Result, invalid
+from tutor.grading.tolerance import close
+from tutor.kinds import register
+from tutor.kinds._common import finite_scalar, value_cases, what
+from tutor.kinds.base import AuthorExpr, Case, Kind
+
+if TYPE_CHECKING:
+    from tutor.content.variants import Variant
+    from tutor.grading.preview import Preview
+    from tutor.grading.result import Result
+
+
+class NumericQuestion(QuestionBase, ForbidMixin):
+    type: Literal["numeric"]
+    answer: Expr
+    tolerance: Tolerance | None = None
+    mistakes: list[Mistake] = Field(default_factory=list)
+
+
+def compute_answer(variant: Variant, answer: str) -> None:
+    """A numeric or vector reference, evaluated with the variant's numbers."""
+    from tutor.content.variants import VariantError, evaluate_in
+
+    try:
+        variant.answer = evaluate_in(variant.values, answer, variant.scope)
+    except ValueError as exc:
+        raise VariantError(f"answer: {exc}", ("answer",)) from None
+
+
+def grade_numeric(variant: Variant, answer: str) -> Result:
+    q = cast(NumericQuestion, variant.question)
+    tree = read_answer(answer)
+    if isinstance(tree, Result):
+        return tree
+    if isinstance(tree, Vector):
+        return invalid("A single number is expected here, not a list.", tree.pos)
+    if (banned := forbidden(q, tree)) is not None:
+        return invalid(not_allowed(banned[0]), banned[1], FORBIDDEN_HINT)
+    read_as = render(tree)
+    try:
+        value = float(evaluate(tree, {}))
+    except (ValueError, TypeError) as exc:
+        return invalid(f"Could not compute a number from it: {exc}")
+    if not math.isfinite(value):
+        return invalid(not_finite_message(value))
+    reference = float(variant.answer)
+    check = close(value, reference, q.tolerance, answer)
+    if check.ok:
+        return Result("correct", 1.0, read_as=read_as, rule=check.rule)
+    if check.problem:
+        return Result("incorrect", 0.0, ("sigfigs",), (check.problem,), read_as, check.rule)
+    for mistake in q.mistakes:
+        wrong = author_value(variant, mistake.answer)
+        if wrong is not None and close(value, float(wrong), q.tolerance).ok:
+            return mistake_result(variant, mistake, read_as, check.rule)
+    found = diagnose(
+        value,
+        reference,
+        relative_tolerance(q.tolerance),
+        parse_author(q.answer, variant.scope.values, variant.scope.functions.keys()),
+        lambda swap: evaluate(
+            parse_author(q.answer, variant.scope.values, variant.scope.functions.keys()),
+            variant.values,
+            {**variant.scope.functions, **swap},
+        ),
+    )
+    if found is not None:
+        return Result("incorrect", 0.0, (found.note,), (found.feedback,), read_as, check.rule)
+    if reference != 0 and abs(value - reference) <= 0.05 * abs(reference):
+        near = f"Close, but not {check.rule}: round later, or keep more digits."
+        return Result("incorrect", 0.0, ("close",), (near,), read_as, check.rule)
+    return Result("incorrect", 0.0, (), ("That is not the right value.",), read_as, check.rule)
+
+
+class Numeric(Kind[NumericQuestion]):
+    name = "numeric"
+    order = 10
+    model = NumericQuestion
+    label = "number"
+    how_to = "Type a number or an expression such as 1e4*ln(3); enter checks it."
+    reads_math = True
+    computes_answer = True
+    placeholder = "a number or expression, e.g. 2.5e-3 or 1e4*ln(3)"
+
+    def instantiate(self, variant: Variant) -> None:
+        compute_answer(variant, self.of(variant.question).answer)
+
+    def grade(self, variant: Variant, answer: Any) -> Result:
+        return grade_numeric(variant, answer)
+
+    def preview(self, variant: Variant, text: str) -> Preview | None:
+        from tutor.grading.preview import math_preview
+
+        return math_preview(variant, text, computes=True)
+
+    def author_exprs(self, question: NumericQuestion) -> Iterator[AuthorExpr]:
+        yield AuthorExpr(("answer",), question.answer, "answer")
+        for i, mk in enumerate(question.mistakes):
+            yield AuthorExpr(("mistakes", i, "answer"), mk.answer, f"mistake {i + 1}")
+
+    def check_seed(self, question: NumericQuestion, variant: Variant) -> tuple[Any, str] | None:
+        from tutor.content.variants import evaluate_in
+
+        if not finite_scalar(variant.answer):
+            return ("answer",), f"answer is {what(variant.answer)}, not a finite number"
+        for i, mk in enumerate(question.mistakes):
+            try:
+                value = evaluate_in(variant.values, mk.answer, variant.scope)
+            except ValueError:
+                value = None
+            if not finite_scalar(value):
+                return ("mistakes", i, "answer"), f"mistake is {what(value)}, not a finite number"
+        return None
+
+    def selftest_cases(self, variant: Variant) -> list[Case]:
+        return value_cases(variant, self.of(variant.question).mistakes)
+
+    def reference_answer(self, variant: Variant) -> str | None:
+        from tutor.kinds._common import exact
+
+        return exact(variant.answer)
+
+    def wrong_answer(self, variant: Variant) -> str | None:
+        from tutor.kinds._common import exact
+
+        return exact(abs(float(variant.answer)) * 2 + 1)  # never equal to the answer
+
+
+register(Numeric())

@@ -1,0 +1,1 @@
+"""Answer areas of further question kinds: each module registers its own with `register_area`."""
