@@ -417,3 +417,8 @@ class _Progress:
         if self.shown:
             sys.stderr.write("\r" + " " * 60 + "\r")
             sys.stderr.flush()
+
+
+from tutor import cli_class  # noqa: E402  (registers export, import, report: issue 17)
+
+cli_class.register(main)

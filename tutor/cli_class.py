@@ -1,0 +1,202 @@
+"""Commands for taking a course to a class: `tutor export`, `tutor import`, `tutor report`, and
+the xAPI format of `tutor progress export` (with `--lrs` to post to a Learning Record Store).
+
+Registered in tutor/cli.py by `register(main)`; the work is in tutor/classroom/.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+FORMATS = ("gift", "moodle-xml", "qti")
+
+
+def _entries_for(refs: tuple[str, ...], course: Path | None) -> tuple[list[Any], list[str]]:
+    """The question entries REFs name (ids in the course, or bank/lesson files and course
+    folders), in order without repeats, and the load problems met on the way."""
+    import difflib
+
+    from tutor.content.builtin import builtin_course_root
+    from tutor.content.loader import load_course
+    from tutor.content.targets import course_root_of
+
+    out: list[Any] = []
+    problems: list[str] = []
+    loaded_by_root: dict[Path, Any] = {}
+
+    def load(root: Path) -> Any:
+        if root not in loaded_by_root:
+            loaded_by_root[root] = load_course(root)
+            problems.extend(str(d) for d in loaded_by_root[root].diagnostics)
+        return loaded_by_root[root]
+
+    for ref in refs:
+        path = Path(ref)
+        if path.exists():
+            root = course_root_of(path)
+            if root is None:
+                raise click.UsageError(f"{ref} is not inside a course (a folder with lessons/ or questions/)")
+            loaded = load(root)
+            resolved = path.resolve()
+            if resolved == root:
+                found = [e for b in loaded.banks for e in b.entries]
+            else:
+                found = [
+                    e
+                    for b in loaded.banks
+                    if b.source.path.resolve() == resolved or resolved in b.source.path.resolve().parents
+                    for e in b.entries
+                ]
+                for lesson in loaded.lessons:
+                    if lesson.source.path.resolve() == resolved:
+                        found += loaded.resolve(lesson.lesson.id)
+            if not found:
+                raise click.UsageError(f"{ref} holds no question that loads (run `tutor check {ref}`)")
+        else:
+            loaded = load(course if course is not None else builtin_course_root())
+            found = loaded.resolve(ref)
+            if not found:
+                known = [x.lesson.id for x in loaded.lessons] + [b.bank.bank for b in loaded.banks]
+                close = difflib.get_close_matches(ref, known + list(loaded.questions), n=1)
+                hint = f" (did you mean `{close[0]}`?)" if close else ""
+                raise click.UsageError(f"`{ref}` names no lesson, bank, question or file{hint}")
+        out.extend(e for e in found if e not in out)
+    return out, problems
+
+
+@click.command("export")
+@click.argument("refs", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="The LMS format to write.")
+@click.option(
+    "--variants",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Concrete versions written of each question with drawn numbers.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write; default standard output (gift, moodle-xml) or export.zip (qti).",
+)
+@click.option("--course", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.pass_context
+def export_command(
+    ctx: click.Context,
+    refs: tuple[str, ...],
+    fmt: str,
+    variants: int,
+    output: Path | None,
+    course: Path | None,
+) -> None:
+    """Write the questions of REFS (lessons, banks, question ids, or their files) for an LMS:
+    GIFT or Moodle XML for Moodle, an IMS QTI 2.1 package (zip) for Canvas and most others.
+
+    Numbers are fixed per variant: a question with drawn numbers becomes VARIANTS concrete
+    questions, in a category (Moodle) or section (QTI) of its own, for a random pick per
+    learner. What a format cannot hold is said on standard error, never dropped silently.
+    """
+    from tutor.classroom import items
+
+    course = course if course is not None else (ctx.obj or {}).get("course")
+    entries, problems = _entries_for(refs, course)
+    for problem in problems:
+        click.echo(problem, err=True)
+    target = {"gift": "GIFT", "moodle-xml": "Moodle XML", "qti": "QTI 2.1"}[fmt]
+    if fmt == "gift":
+        from tutor.classroom import gift
+
+        built = items.build(entries, variants, gift.GIFT_KINDS)
+        text, notes = gift.write(built)
+        data = text.encode("utf-8")
+    elif fmt == "moodle-xml":
+        from tutor.classroom import moodle
+
+        built = items.build(entries, variants, moodle.MOODLE_KINDS)
+        data, notes = moodle.write(built)
+    else:
+        from tutor.classroom import qti
+
+        built = items.build(entries, variants, qti.QTI_KINDS)
+        data, notes = qti.write(built)
+    for problem in built.problems:
+        click.echo(f"tutor export: a variant could not be computed: {problem}", err=True)
+    warning = items.unsupported_warning(built.unsupported, target)
+    if warning:
+        click.echo(f"tutor export: warning: {warning}", err=True)
+    for note in notes:
+        click.echo(f"tutor export: note: {note}", err=True)
+    count = sum(len(g.items) for g in built.groups)
+    if not count:
+        click.echo("tutor export: nothing to export", err=True)
+        ctx.exit(1)
+    if output is None and fmt == "qti":
+        output = Path("export.zip")
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        try:
+            output.write_bytes(data)
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
+        click.echo(f"tutor export: {count} question(s) from {len(built.groups)} to {output}", err=True)
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--from", "source_format", type=click.Choice(["gift"]), required=True, help="The file's format."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The bank file to write (its name gives the bank id when the file has no category).",
+)
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+def import_command(file: Path, source_format: str, output: Path, force: bool) -> None:
+    """Read a GIFT FILE into a question bank (YAML) that `tutor check` accepts, and say what of
+    it could not be carried (matching questions, HTML, weights our kinds do not have, …)."""
+    from tutor.classroom.gift import GiftError
+    from tutor.classroom.importer import import_gift, slug, to_yaml
+
+    if output.exists() and not force:
+        raise click.UsageError(f"{output} exists; pass --force to replace it")
+    try:
+        raw = file.read_bytes()
+        if len(raw) > 20_000_000:
+            raise click.ClickException(f"{file} is larger than 20 MB")
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{file} is not UTF-8 text (byte {exc.start})") from None
+    try:
+        imported = import_gift(text, slug(output.stem, "imported"))
+    except GiftError as exc:
+        raise click.ClickException(f"{file}:{exc.line}: {exc}") from None
+    for line in imported.not_carried:
+        click.echo(f"{file}: {line}", err=True)
+    try:
+        output.write_text(to_yaml(imported.bank), encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
+    n = len(imported.bank["questions"])
+    click.echo(
+        f"tutor import: {n} question(s) into bank `{imported.bank['bank']}` in {output}"
+        + (f"; {imported.skipped} skipped" if imported.skipped else "")
+        + (f"; {len(imported.not_carried)} thing(s) not carried (above)" if imported.not_carried else ""),
+        err=True,
+    )
+
+
+def register(main: click.Group) -> None:
+    """Add the classroom commands to the `tutor` group."""
+    main.add_command(export_command)
+    main.add_command(import_command)
