@@ -146,7 +146,10 @@ def export_command(
             output.write_bytes(data)
         except OSError as exc:
             raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
-        click.echo(f"tutor export: {count} question(s) from {len(built.groups)} to {output}", err=True)
+        click.echo(
+            f"tutor export: {count} LMS question(s), from {len(built.groups)} of ours, written to {output}",
+            err=True,
+        )
 
 
 @click.command("import")
