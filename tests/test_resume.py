@@ -242,3 +242,82 @@ async def test_a_damaged_quiz_in_progress_is_reported_and_c_starts_afresh(tmp_pa
         await wait_for_course(app, pilot)
         assert type(app.screen).__name__ == "QuizScreen" and app.screen.session.index == 0
         assert any("could not be resumed" in str(n.message) for n in app._notifications)
+
+
+async def test_t_on_the_lesson_resumes_its_quiz_with_the_answer_and_feedback_put_back(tmp_path):
+    app = make_app(tmp_path, start=StartAt("lesson", "huber"))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for_course(app, pilot)
+        await pilot.press("t")
+        await wait_for_course(app, pilot)
+        session = app.screen.session
+        p = session.current.variant.values["p"]
+        for ch in f"-log10({p})":  # the authored mistake: graded, left standing
+            await pilot.press(ch)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: session.current.answered)
+        await wait_for_course(app, pilot)
+        await pilot.press("escape")  # leave midway: the results
+        await wait_for_course(app, pilot)
+        await pilot.press("escape")
+        await wait_for_course(app, pilot)
+        assert type(app.screen).__name__ == "LessonScreen"
+        await pilot.press("t")  # the lesson's quiz: the one left in the middle, not a fresh one
+        await wait_for_course(app, pilot)
+        screen = app.screen
+        assert type(screen).__name__ == "QuizScreen" and screen.session is not session
+        assert screen.session.current.variant.values["p"] == p
+        await wait_until(pilot, lambda: screen.query_one("#answer-input").value == f"-log10({p})")
+        assert "base-10" in str(screen.query_one("FeedbackPanel").render())
+        assert any("Resumed where you left off" in str(n.message) for n in app._notifications)
+
+
+async def test_again_on_the_results_starts_afresh_even_after_leaving_midway(tmp_path):
+    app = make_app(tmp_path, start=StartAt("quiz", "basics"))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for_course(app, pilot)
+        await answer_first_right(app, pilot)
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        await pilot.press("escape")
+        await wait_for_course(app, pilot)
+        assert type(app.screen).__name__ == "ResultsScreen"
+        app.screen.action_again()
+        await wait_for_course(app, pilot)
+        fresh = app.screen.session
+        assert fresh.index == 0 and not any(s.answered for s in fresh.states)
+
+
+def test_open_quiz_resumes_only_a_quiz_in_progress_and_only_without_a_seed(tmp_path):
+    from tutor.quiz.resume import CHANGED, open_quiz
+
+    entries = load_course(COURSE).resolve("basics")
+    left = QuizSession(entries, seed=4)
+    left.advance()
+    saved = json.loads(json.dumps(left.snapshot("basics")))
+    assert open_quiz(entries, saved).session.index == 1
+    assert open_quiz(entries, saved, seed=9).session.index == 0  # particular variants asked for
+    assert open_quiz(entries, saved, resume=False).session.index == 0
+    assert open_quiz(entries, {**saved, "completed": True}).session.index == 0  # finished: afresh
+    changed = open_quiz(entries[1:], saved, resume=True)
+    assert changed.session.index == 0 and changed.notice == CHANGED
+    for junk in (None, "x", {"index": "1"}, {"questions": [], "index": 0}):
+        assert open_quiz(entries, junk).session.index == 0  # never raises on a damaged record
+
+
+def test_plain_mode_keeps_the_quiz_and_the_same_command_resumes_it(tmp_path):
+    from click.testing import CliRunner
+
+    from tutor.cli import main
+
+    env = {"TUTOR_DATA_DIR": str(tmp_path / "data")}
+    runner = CliRunner()
+    args = ["quiz", "basics", "--plain", "--course", str(COURSE)]
+    first = runner.invoke(main, args, input="skip\nquit\n", env=env)
+    assert "Left at question 2 of 5" in first.output
+    assert "The same command resumes" in first.output
+    again = runner.invoke(main, args, input="quit\n", env=env)
+    assert "Resumed where you left off: question 2 of 5." in again.output
+    assert "Question 2 of 5" in again.output and "Question 1 of 5" not in again.output
+    fresh = runner.invoke(main, [*args, "--fresh"], input="quit\n", env=env)
+    assert "Question 1 of 5" in fresh.output and "Resumed" not in fresh.output

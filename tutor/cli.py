@@ -50,13 +50,15 @@ def main(ctx: click.Context, course: Path | None) -> None:
         _run_app(_pick_course(ctx, course), "home")
 
 
-def _run_app(root: Path, kind: str, ref: str | None = None, seed: int | None = None) -> None:
+def _run_app(
+    root: Path, kind: str, ref: str | None = None, seed: int | None = None, fresh: bool = False
+) -> None:
     from tutor.progress.store import ProgressStore
     from tutor.tui.app import StartAt, TutorApp
 
     if not (root / "lessons").is_dir() and not (root / "questions").is_dir():
         raise click.UsageError(f"{root} holds no lessons/ or questions/ folder")
-    TutorApp(root, ProgressStore.default(), StartAt(kind, ref, seed)).run()
+    TutorApp(root, ProgressStore.default(), StartAt(kind, ref, seed, fresh)).run()
 
 
 # What an app served to a browser keeps of the server's environment: nothing secret, only what
@@ -166,20 +168,25 @@ def lesson_command(ctx: click.Context, lesson_id: str, course: Path | None) -> N
 @click.option(
     "--plain", is_flag=True, help="A line-oriented quiz on stdin/stdout, for screen readers and scripts."
 )
+@click.option("--fresh", is_flag=True, help="Start afresh, even if this quiz was left in the middle.")
 @course_option
 @click.pass_context
-def quiz_command(ctx: click.Context, ref: str, seed: int | None, plain: bool, course: Path | None) -> None:
-    """Take the quiz of REF: a lesson, a question bank or one question id."""
+def quiz_command(
+    ctx: click.Context, ref: str, seed: int | None, plain: bool, fresh: bool, course: Path | None
+) -> None:
+    """Take the quiz of REF: a lesson, a question bank or one question id.
+
+    A quiz left in the middle is resumed where it was, unless --seed or --fresh is given."""
     root = _pick_course(ctx, course)
     if not plain:
-        _run_app(root, "quiz", ref, seed)
+        _run_app(root, "quiz", ref, seed, fresh)
         return
     import difflib
 
     from tutor.content.loader import load_course
     from tutor.progress.store import ProgressStore
     from tutor.quiz.plain import PlainQuiz
-    from tutor.quiz.session import QuizSession
+    from tutor.quiz.resume import open_quiz
 
     loaded = load_course(root)
     _report_load_problems(loaded.diagnostics)
@@ -193,7 +200,18 @@ def quiz_command(ctx: click.Context, ref: str, seed: int | None, plain: bool, co
     store.attempts()  # read now, so that a damaged record is reported before the first question
     if (report := store.skipped_report()) is not None:
         click.echo(report, err=True)
-    session = QuizSession(entries, seed=seed, on_attempt=store.record)
+    opened = open_quiz(
+        entries,
+        store.quiz(ref),
+        seed=seed,
+        resume=False if fresh else None,
+        on_attempt=store.record,
+        on_change=lambda session: store.save_quiz(ref, session.snapshot(ref)),
+    )
+    store.set_state(last={"kind": "quiz", "ref": ref})
+    if opened.notice:
+        click.echo(opened.notice)
+    session = opened.session
 
     def read(prompt: str) -> str | None:
         click.echo(prompt, nl=False)

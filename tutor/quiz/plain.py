@@ -212,11 +212,16 @@ class PlainQuiz:
 
     def report(self, summary: Summary) -> None:
         self.write("")
+        s = self.session
+        left = not s.completed and s.on_change is not None  # kept, so the same command resumes it
+        head = f"Left at question {s.index + 1} of {s.total}" if left else "Finished"
         self.write(
-            f"Finished: score {summary.score:.0%}, {summary.correct} of {summary.total} fully right, "
+            f"{head}: score {summary.score:.0%}, {summary.correct} of {summary.total} fully right, "
             f"{round(summary.seconds)} s."
         )
         for i, row in enumerate(summary.rows, start=1):
             self.write(f"  {i}. {row.outcome:<12} {row.score:.2g}  {row.title}")
         if summary.revisit:
             self.write("To revisit: " + ", ".join(summary.revisit))
+        if left:
+            self.write("The same command resumes this quiz where you left it (--fresh starts afresh).")

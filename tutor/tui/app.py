@@ -28,6 +28,7 @@ class StartAt:
     kind: str  # "home" | "lesson" | "quiz"
     ref: str | None = None
     seed: int | None = None
+    fresh: bool = False  # a quiz afresh, even when one on `ref` was left in the middle
 
 
 class TutorApp(App[None]):
@@ -172,7 +173,8 @@ class TutorApp(App[None]):
         if self.start.kind == "lesson" and self.start.ref:
             self.open_lesson(self.start.ref)
         elif self.start.kind == "quiz" and self.start.ref:
-            self.start_quiz(self.start.ref, seed=self.start.seed)
+            fresh = self.start.fresh
+            self.start_quiz(self.start.ref, seed=self.start.seed, resume=False if fresh else None)
 
     # ------------------------------------------------------------ navigation used by every screen
 
@@ -189,11 +191,16 @@ class TutorApp(App[None]):
         self.push_screen(LessonScreen(loaded.lesson))
 
     def start_quiz(
-        self, ref: str, seed: int | None = None, only: list[str] | None = None, resume: bool = False
+        self,
+        ref: str,
+        seed: int | None = None,
+        only: list[str] | None = None,
+        resume: bool | None = None,
     ) -> None:
-        """A quiz on `ref`; with `resume`, the one left in the middle, at the same question with
-        the same variants and answers (a fresh one if it cannot be resumed)."""
-        from tutor.quiz.session import QuizSession
+        """A quiz on `ref`. A quiz on it left in the middle is resumed at the same question with
+        the same variants and answers, unless `seed` or `resume=False` asks for a fresh one
+        (see `tutor.quiz.resume`); `only` retakes a few of its questions, afresh."""
+        from tutor.quiz.resume import open_quiz
         from tutor.tui.screens.quiz import QuizScreen
 
         if self.course is None:
@@ -206,21 +213,19 @@ class TutorApp(App[None]):
             return
         self.store.set_state(last={"kind": "quiz", "ref": ref})
         # The whole quiz is kept as it goes, to be resumed; a retake of a few questions is not.
-        on_change = partial(self._save_quiz, ref) if only is None else None
-        session = None
-        if resume:
-            session = QuizSession.restore(
-                entries, self.store.quiz(ref), self.store.record, clock=self.clock, on_change=on_change
-            )
-            if session is None:
-                self.notify("The quiz could not be resumed (the course changed): a fresh one starts.")
-        if session is None:
-            session = QuizSession(
-                entries, seed=seed, on_attempt=self.store.record, clock=self.clock, on_change=on_change
-            )
-            if on_change is not None:
-                on_change(session)
-        self.push_screen(QuizScreen(session, title=self.quiz_title(ref), ref=ref))
+        whole = only is None
+        opened = open_quiz(
+            entries,
+            self.store.quiz(ref) if whole else None,
+            seed=seed,
+            resume=resume if whole else False,
+            on_attempt=self.store.record,
+            clock=self.clock,
+            on_change=partial(self._save_quiz, ref) if whole else None,
+        )
+        if opened.notice:
+            self.notify(opened.notice)
+        self.push_screen(QuizScreen(opened.session, title=self.quiz_title(ref), ref=ref))
 
     def _save_quiz(self, ref: str, session: Any) -> None:
         self.store.save_quiz(ref, session.snapshot(ref))
@@ -274,7 +279,7 @@ class TutorApp(App[None]):
         if kind == "lesson":
             self.open_lesson(ref)
         else:
-            self.start_quiz(ref, resume=kind == "resume")
+            self.start_quiz(ref, resume=True if kind == "resume" else None)
         return True
 
     def start_review(self) -> None:

@@ -168,6 +168,16 @@ class QuizScreen(Screen[None]):
         self.query_one(FeedbackPanel).clear()
         self.query_one("#question", VerticalScroll).scroll_home(animate=False)
         self.update_status()
+        if state.last_answer is not None and state.result is not None:
+            # A resumed quiz: the answer given and its feedback, as the learner left them.
+            self._graded_answer = state.last_answer
+            self.call_after_refresh(self._put_back, area, state.last_answer, state.result)
+
+    def _put_back(self, area: AnswerArea, answer: Any, result: Result) -> None:
+        if area is not self._area:
+            return
+        area.restore(answer)
+        self._feedback(result, answer)
 
     def _focus_answer(self, area: AnswerArea, tries: int = 0) -> None:
         """Focus the new answer input, then hand it the keys typed while it was on its way."""
@@ -322,28 +332,33 @@ class QuizScreen(Screen[None]):
         self.grading = False
         if self._grade_timer is not None:
             self._grade_timer.stop()
-        panel = self.query_one(FeedbackPanel)
         if result is None:
-            panel.show_text(problem or "", "undecided")
+            self.query_one(FeedbackPanel).show_text(problem or "", "undecided")
+            self._show(self.query_one(FeedbackPanel))
         else:
             self._graded_answer = self._pending_answer
-            answer = self._pending_answer if isinstance(self._pending_answer, str) else None
-            earned = self.session.current.earned if result.counts_as_attempt else None
-            next_steps = NEXT_STEPS[result.verdict]
-            if result.verdict == "undecided":
-                next_steps = self._undecided_advice()
-            if result.verdict == "correct" and not isinstance(self.area, MathAnswer):
-                next_steps = next_steps.replace("Enter or ctrl+n", "ctrl+n")  # enter edits or ticks here
-            # the reading helps for typed math and text, not for ticked options
-            reading = not isinstance(self.area, ChoiceAnswer | FreeAnswer)
-            text = feedback_text(result, earned, answer, show_reading=reading)
-            panel.show_text(f"{text}\n{next_steps}", result.verdict)
+            self._feedback(result, self._pending_answer)
         self.update_status()
-        self._show(panel)
         if self._check_again:
             self._check_again = False
             if self.area.value() != self._pending_answer:  # the same answer has its verdict
                 self.call_later(self.action_check)
+
+    def _feedback(self, result: Result, given: Any) -> None:
+        """Show the feedback on `result`, the verdict on the answer `given`."""
+        panel = self.query_one(FeedbackPanel)
+        answer = given if isinstance(given, str) else None
+        earned = self.session.current.earned if result.counts_as_attempt else None
+        next_steps = NEXT_STEPS[result.verdict]
+        if result.verdict == "undecided":
+            next_steps = self._undecided_advice()
+        if result.verdict == "correct" and not isinstance(self.area, MathAnswer):
+            next_steps = next_steps.replace("Enter or ctrl+n", "ctrl+n")  # enter edits or ticks here
+        # the reading helps for typed math and text, not for ticked options
+        reading = not isinstance(self.area, ChoiceAnswer | FreeAnswer)
+        text = feedback_text(result, earned, answer, show_reading=reading)
+        panel.show_text(f"{text}\n{next_steps}", result.verdict)
+        self._show(panel)
 
     # ------------------------------------------------------------ help along the way
 

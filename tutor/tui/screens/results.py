@@ -97,7 +97,7 @@ class ResultsScreen(Screen[None]):
             app.start_review()
             return
         app.pop_screen()
-        app.start_quiz(self.ref)
+        app.start_quiz(self.ref, resume=False)  # "again" is a fresh start, even after leaving midway
 
     def action_revisit(self) -> None:
         app: Any = self.app

@@ -81,6 +81,9 @@ class AnswerArea(Vertical):
     def value(self) -> Any | None:
         raise NotImplementedError
 
+    def restore(self, answer: Any) -> None:
+        """Put back an answer given earlier (a quiz resumed), in the form `value()` returns."""
+
     def focus_input(self) -> Widget | None:
         """Focus the first input, and return it; None while there is none yet."""
         for widget in self.query("Input, TextArea, SelectionList"):
@@ -228,6 +231,10 @@ class MathAnswer(AnswerArea):
         text = self.query_one(Input).value
         return text if text.strip() else None
 
+    def restore(self, answer: Any) -> None:
+        if isinstance(answer, str):
+            self.query_one(Input).value = answer
+
 
 class TextAnswer(MathAnswer):
     def compose(self) -> ComposeResult:
@@ -269,6 +276,12 @@ class StepsAnswer(AnswerArea):
         texts = [i.value for i in self.query(Input)]
         return texts if all(t.strip() for t in texts) else None
 
+    def restore(self, answer: Any) -> None:
+        if isinstance(answer, list):
+            for box, text in zip(self.query(Input), answer, strict=False):
+                if isinstance(text, str):
+                    box.value = text
+
 
 class ChainAnswer(AnswerArea):
     """A chain derivation: lines of `expr = expr = …`, previewed as a whole."""
@@ -286,6 +299,10 @@ class ChainAnswer(AnswerArea):
     def value(self) -> str | None:
         text = self.query_one(TextArea).text
         return text if text.strip() else None
+
+    def restore(self, answer: Any) -> None:
+        if isinstance(answer, str):
+            self.query_one(TextArea).load_text(answer)
 
 
 class CodeEditor(TextArea):
@@ -311,6 +328,10 @@ class CodeAnswer(AnswerArea):
     def value(self) -> str | None:
         text = self.query_one(TextArea).text
         return text if text.strip() else None
+
+    def restore(self, answer: Any) -> None:
+        if isinstance(answer, str):
+            self.query_one(TextArea).load_text(answer)
 
 
 class ChoiceAnswer(AnswerArea):
@@ -345,6 +366,12 @@ class ChoiceAnswer(AnswerArea):
     def value(self) -> set[int] | None:
         picked = set(self.query_one(SelectionList).selected)
         return picked or None
+
+    def restore(self, answer: Any) -> None:
+        if isinstance(answer, set):
+            listing = self.query_one(SelectionList)
+            for k in answer & set(self.order):
+                listing.select(k)
 
     def pick(self, letter: str) -> None:
         """Choose by letter, as typed."""
