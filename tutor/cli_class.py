@@ -199,7 +199,147 @@ def import_command(file: Path, source_format: str, output: Path, force: bool) ->
     )
 
 
+def _lessons_of(course: Path) -> dict[str, str]:
+    """Question id -> lesson id, from the course's lessons (their quizzes) and banks."""
+    from tutor.content.loader import load_course
+
+    loaded = load_course(course)
+    out: dict[str, str] = {}
+    for item in loaded.lessons_in_order:
+        for entry in loaded.resolve(item.lesson.id):
+            out.setdefault(entry.id, item.lesson.id)
+    for bank in loaded.banks:
+        for entry in bank.entries:
+            if bank.bank.lesson:
+                out.setdefault(entry.id, bank.bank.lesson)
+    return out
+
+
+@click.command("report")
+@click.argument(
+    "exports", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), help="Also write a page."
+)
+@click.option(
+    "--top", default=3, show_default=True, type=click.IntRange(1, 20), help="Notes and answers listed."
+)
+@click.option(
+    "--course",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The course the attempts are from, for its lessons. Default: the built-in course.",
+)
+@click.pass_context
+def report_command(
+    ctx: click.Context,
+    exports: tuple[Path, ...],
+    as_json: bool,
+    html_file: Path | None,
+    top: int,
+    course: Path | None,
+) -> None:
+    """A class report from the attempt EXPORTS of many learners (csv, json or xAPI files of
+    `tutor progress export`): per question, attempts, learners, facility, discrimination,
+    median time, frequent notes and frequent wrong answers; per lesson, the mastery spread."""
+    import json
+
+    from tutor.classroom.report import build_report
+    from tutor.classroom.rows import RowError
+    from tutor.content.builtin import builtin_course_root
+
+    course = course if course is not None else (ctx.obj or {}).get("course")
+    lessons = _lessons_of(course if course is not None else builtin_course_root())
+    try:
+        report = build_report(list(exports), lessons, top=top)
+    except RowError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {exc.filename}: {exc.strerror}") from None
+    if html_file is not None:
+        from tutor.classroom.report_html import render
+
+        try:
+            html_file.write_text(render(report), encoding="utf-8")
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {html_file}: {exc.strerror or exc}") from None
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    _print_report(report)
+    if html_file is not None:
+        click.echo(f"report page written to {html_file}", err=True)
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from tutor.classroom.report import BANDS
+
+    console = Console(soft_wrap=False)
+    dropped = report["rows_read"] - report["rows_used"]
+    console.print(
+        f"[bold]{report['rows_used']:,}[/] attempts by [bold]{report['learners']:,}[/] learners on "
+        f"[bold]{len(report['questions'])}[/] questions"
+        + (f" ({dropped:,} row(s) skipped: not attempts, or repeated)" if dropped else ""),
+        highlight=False,
+    )
+    table = Table(title="Questions", title_justify="left")
+    for name in ("question", "lesson", "tries", "learners", "facility", "discr.", "median s"):
+        # Ids stay whole (an instructor searches for them).
+        table.add_column(name, justify="left" if name in ("question", "lesson") else "right", no_wrap=True)
+
+    def num(v: Any, fmt: str = "{:.2f}") -> str:
+        return "–" if v is None else fmt.format(v)
+
+    wrong = Table(title="What went wrong (most frequent first)", title_justify="left")
+    wrong.add_column("question", no_wrap=True)
+    wrong.add_column("notes", overflow="fold")
+    wrong.add_column("wrong answers", overflow="fold")
+    for q in report["questions"]:
+        disc = num(q["discrimination"])
+        if q["discrimination"] is not None and q["discrimination"] < 0.2:
+            disc = f"[red]{disc}[/]"
+        table.add_row(
+            escape(q["question"]),
+            escape(q["lesson"] or ""),
+            str(q["attempts"]),
+            str(q["learners"]),
+            num(q["facility"]),
+            disc,
+            num(q["median_seconds"], "{:.0f}"),
+        )
+        if q["top_notes"] or q["top_wrong_answers"]:
+            wrong.add_row(
+                escape(q["question"]),
+                escape(", ".join(f"{n['note']} ({n['count']})" for n in q["top_notes"])),
+                escape(", ".join(f"{w['answer']!r} ({w['count']})" for w in q["top_wrong_answers"])),
+            )
+    console.print(table)
+    console.print(wrong)
+    if report["lessons"]:
+        lessons = Table(title="Lessons: learners by mastery", title_justify="left")
+        lessons.add_column("lesson")
+        lessons.add_column("learners", justify="right")
+        lessons.add_column("mean", justify="right")
+        for band in BANDS:
+            lessons.add_column(band, justify="right")
+        for lesson in report["lessons"]:
+            lessons.add_row(
+                escape(lesson["lesson"]),
+                str(lesson["learners"]),
+                num(lesson["mean_mastery"]),
+                *(str(lesson["bands"][b]) for b in BANDS),
+            )
+        console.print(lessons)
+
+
 def register(main: click.Group) -> None:
     """Add the classroom commands to the `tutor` group."""
     main.add_command(export_command)
     main.add_command(import_command)
+    main.add_command(report_command)
