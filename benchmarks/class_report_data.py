@@ -23,6 +23,11 @@ LESSONS = 10
 NOTES = ("sign", "log-base", "forgot-factor-2", "chain-rule", "mean-not-sum")
 
 
+def iso(t: int) -> str:
+    day, hour, minute, second = 1 + (t // 86400) % 28, (t // 3600) % 24, (t // 60) % 60, t % 60
+    return f"2026-06-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}Z"
+
+
 def lessons_map() -> dict[str, str]:
     return {f"q{k:03d}": f"lesson-{k * LESSONS // QUESTIONS:02d}" for k in range(QUESTIONS)}
 
@@ -63,7 +68,7 @@ def rows(learners: int, attempts: int, seed: int = 17):
                 "hints_used": rng.choice((0, 0, 0, 1, 2)),
                 "solution_seen": rng.random() < 0.05,
                 "seconds": round(rng.lognormvariate(3.5, 0.8), 1),
-                "time": f"2026-06-{1 + (t // 86400) % 28:02d}T{(t // 3600) % 24:02d}:{(t // 60) % 60:02d}:{t % 60:02d}Z",
+                "time": iso(t),
             }
 
 

@@ -71,7 +71,8 @@ def _select(path: Path, kind: str) -> str:
     if kind == "csv":
         csv_columns = {**_COLUMNS, "notes": "VARCHAR"}
         return (
-            f"SELECT * REPLACE (list_filter(string_split(coalesce(notes, ''), ';'), lambda x: x <> '') AS notes) "
+            "SELECT * REPLACE "
+            f"(list_filter(string_split(coalesce(notes, ''), ';'), lambda x: x <> '') AS notes) "
             f"FROM read_csv({name}, header = true, columns = {_struct(csv_columns)}, quote = '\"', "
             f"escape = '\"', nullstr = '', strict_mode = true)"
         )

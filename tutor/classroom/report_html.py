@@ -9,7 +9,8 @@ from typing import Any
 from tutor.classroom.report import BANDS
 
 _CSS = """
-body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1rem; color: #1d1d1f; }
+body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1rem; }
+body { color: #1d1d1f; }
 h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2rem; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { border-bottom: 1px solid #ddd; padding: 4px 6px; text-align: left; vertical-align: top; }
@@ -30,7 +31,8 @@ def _scatter(questions: list[dict[str, Any]]) -> str:
     w, h, pad = 420, 300, 40
     parts = [f'<svg width="{w}" height="{h}" role="img" aria-label="facility against discrimination">']
     parts.append(
-        f'<rect x="{pad}" y="10" width="{w - pad - 10}" height="{h - pad - 10}" fill="#fafafa" stroke="#ccc"/>'
+        f'<rect x="{pad}" y="10" width="{w - pad - 10}" height="{h - pad - 10}" '
+        'fill="#fafafa" stroke="#ccc"/>'
     )
 
     def x(f: float) -> float:
@@ -44,7 +46,8 @@ def _scatter(questions: list[dict[str, Any]]) -> str:
     for tick in (-1, 0, 0.2, 1):
         parts.append(f'<text x="4" y="{y(tick) + 4:.0f}">{tick:g}</text>')
     parts.append(
-        f'<line x1="{pad}" x2="{w - 10}" y1="{y(0.2):.1f}" y2="{y(0.2):.1f}" stroke="#e0a000" stroke-dasharray="4 3"/>'
+        f'<line x1="{pad}" x2="{w - 10}" y1="{y(0.2):.1f}" y2="{y(0.2):.1f}" '
+        'stroke="#e0a000" stroke-dasharray="4 3"/>'
     )
     parts.append(f'<text x="{w / 2 - 40:.0f}" y="{h - 6}">facility (first try right)</text>')
     for q in questions:
@@ -75,7 +78,8 @@ def _bands(lesson: dict[str, Any]) -> str:
         height = (h - 20) * n / top
         x = 10 + k * bar
         parts.append(
-            f'<rect x="{x + 3:.1f}" y="{h - height:.1f}" width="{bar - 6:.1f}" height="{height:.1f}" fill="#2f8f5b">'
+            f'<rect x="{x + 3:.1f}" y="{h - height:.1f}" width="{bar - 6:.1f}" height="{height:.1f}" '
+            'fill="#2f8f5b">'
             f"<title>{escape(band)}: {n} learner(s)</title></rect>"
         )
         parts.append(f'<text x="{x + 4:.1f}" y="{h - height - 4:.1f}">{n}</text>')
@@ -106,7 +110,8 @@ def render(report: dict[str, Any], title: str = "Class report") -> str:
         cells = "".join(f'<td class="n">{lesson["bands"][b]}</td>' for b in BANDS)
         l_rows.append(
             f'<tr><td>{escape(lesson["lesson"])}</td><td class="n">{lesson["learners"]}</td>'
-            f'<td class="n">{_num(lesson["mean_mastery"])}</td><td class="n">{_num(lesson["median_mastery"])}</td>'
+            f'<td class="n">{_num(lesson["mean_mastery"])}</td>'
+            f'<td class="n">{_num(lesson["median_mastery"])}</td>'
             f"{cells}</tr>"
         )
     dropped = report["rows_read"] - report["rows_used"]
@@ -130,7 +135,8 @@ score over a lesson's questions.</p>
 <h2>Questions</h2>
 <div class="plots">{_scatter(report["questions"])}</div>
 <table><thead><tr><th>question</th><th>lesson</th><th>attempts</th><th>learners</th><th>facility</th>
-<th>discrimination</th><th>median s</th><th>most frequent notes</th><th>most frequent wrong answers</th></tr></thead>
+<th>discrimination</th><th>median s</th><th>most frequent notes</th>
+<th>most frequent wrong answers</th></tr></thead>
 <tbody>{"".join(q_rows)}</tbody></table>
 <h2>Lessons: mastery</h2>
 <div class="plots">{"".join(_bands(lesson) for lesson in report["lessons"])}</div>
