@@ -214,3 +214,51 @@ async def test_the_rubric_to_tick_is_shown_below_a_long_model_answer(tmp_path):
         assert rubric.region.bottom <= box.region.bottom  # not cut off by its box
         await pilot.press("space")
         assert any(r.startswith("[x]") for r in tick_rows(rubric))
+
+
+async def test_the_code_editor_indents_new_lines_as_python_wants(tmp_path):
+    app = builtin_app(tmp_path, "mse-code")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        screen = app.screen
+        editor = screen.query_one("#answer-code")
+        await wait_until(pilot, lambda: screen.focused is editor)
+        await pilot.press("ctrl+a")
+        await type_text(pilot, "def f(y):")
+        await pilot.press("enter")
+        await type_text(pilot, "if y:")
+        await pilot.press("enter")
+        await type_text(pilot, "return 1")
+        await pilot.press("enter")
+        await type_text(pilot, "return 0")
+        assert editor.text == "def f(y):\n    if y:\n        return 1\n    return 0"
+
+
+def test_next_indent_follows_colons_and_dedents_after_a_return():
+    from tutor.tui.widgets.answers import next_indent
+
+    assert next_indent("x = 1") == ""
+    assert next_indent("    x = 1") == "    "
+    assert next_indent("def f(x):  # a comment") == "    "
+    assert next_indent("    for i in range(3):") == "        "
+    assert next_indent("        return x") == "    "
+    assert next_indent("pass") == ""  # nothing to dedent from
+    assert next_indent("    returned = 2") == "    "  # a name that starts like a keyword
+
+
+async def test_the_quiz_keys_come_before_the_editor_keys_in_the_footer_at_80_columns(tmp_path):
+    app = builtin_app(tmp_path, "mse-code")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_course(app, pilot)
+        screen = app.screen
+        editor = screen.query_one("#answer-code")
+        await wait_until(pilot, lambda: screen.focused is editor)
+        await settle(app, pilot)
+        footer = app.screen.query_one("TutorFooter")
+        keys = [k for k in footer.children if type(k).__name__ == "FooterKey"]
+        order = [k.description for k in keys if k.description]
+        assert order[0] == "Help"
+        assert order.index("Next") < order.index("Select all")
+        for key in keys:  # Help, Check and Next are on screen, not cut at the right
+            if key.description in {"Help", "Check", "Next", "New variant"}:
+                assert key.region.right <= 80 - len("^p palette"), key.description

@@ -11,7 +11,7 @@ from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -310,6 +310,7 @@ class CodeEditor(TextArea):
     focus cannot leave by tab; a second esc then leaves the quiz), and ctrl+a selects everything,
     to replace the starter code (home still goes to the start of the line)."""
 
+    FOOTER_LAST = True  # "check" and "next" matter more in a narrow footer (see TutorFooter)
     BINDINGS = [
         Binding("escape", "leave_editor", "Leave editor"),
         Binding("ctrl+a", "select_all", "Select all"),
@@ -317,6 +318,28 @@ class CodeEditor(TextArea):
 
     def action_leave_editor(self) -> None:
         self.screen.focus_next()  # what TextArea does with esc itself; the binding names it
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter" and not self.read_only:
+            event.stop()
+            event.prevent_default()
+            start, end = self.selection
+            row, column = min(start, end)
+            self._replace_via_keyboard("\n" + next_indent(self.document.get_line(row)[:column]), start, end)
+            return
+        await super()._on_key(event)
+
+
+def next_indent(before: str) -> str:
+    """The indentation of a new line after `before` in Python: the same, one level more after a
+    line ending in a colon, one level less after `return`, `pass`, `raise`, `break` or `continue`."""
+    indent = before[: len(before) - len(before.lstrip(" \t"))]
+    code = before.split("#", 1)[0].rstrip()
+    if code.endswith(":"):
+        return indent + "    "
+    if code.strip().split(" ", 1)[0] in {"return", "pass", "raise", "break", "continue"}:
+        return indent[:-4] if indent.endswith("    ") else indent
+    return indent
 
 
 class CodeAnswer(AnswerArea):
