@@ -43,13 +43,14 @@ def _scatter(questions: list[dict[str, Any]]) -> str:
 
     for tick in (0, 0.5, 1):
         parts.append(f'<text x="{x(tick) - 6:.0f}" y="{h - pad + 16}">{tick:g}</text>')
-    for tick in (-1, 0, 0.2, 1):
-        parts.append(f'<text x="4" y="{y(tick) + 4:.0f}">{tick:g}</text>')
+    for tick in (-1, 0.2, 1):
+        parts.append(f'<text x="18" y="{y(tick) + 4:.0f}">{tick:g}</text>')
     parts.append(
         f'<line x1="{pad}" x2="{w - 10}" y1="{y(0.2):.1f}" y2="{y(0.2):.1f}" '
         'stroke="#e0a000" stroke-dasharray="4 3"/>'
     )
     parts.append(f'<text x="{w / 2 - 40:.0f}" y="{h - 6}">facility (first try right)</text>')
+    parts.append(f'<text transform="translate(12 {h / 2 + 30:.0f}) rotate(-90)">discrimination</text>')
     for q in questions:
         if q["facility"] is None or q["discrimination"] is None:
             continue
