@@ -294,3 +294,39 @@ def test_qti_markdown_becomes_xhtml_and_specials_survive(tmp_path):
     # The same course gives the same bytes (no dates, no random ids).
     again, _ = qti_package(tmp_path, "pick-one", "num-fixed")
     assert again.read("items/pick-one.xml") == z.read("items/pick-one.xml")
+
+
+def test_hostile_course_text_exports_as_well_formed_xml(make_course, tmp_path):
+    course = make_course(
+        questions={
+            "odd.yaml": r"""
+            bank: odd
+            title: Odd texts
+            questions:
+              - id: 1-odd
+                type: choice
+                prompt: "Escape \x1b[31mred\x1b[0m, a bell \x07 and <script>alert(1)</script> & <b>bold"
+                options:
+                  - {text: "A \x00 zero", correct: true, feedback: "]]> and <!-- -->"}
+                  - {text: "<i>B</i>"}
+            """
+        }
+    )
+    for fmt in ("moodle-xml", "qti"):
+        out = tmp_path / f"out-{fmt}"
+        result = CliRunner().invoke(
+            main, ["export", "--format", fmt, "odd", "--course", str(course), "-o", str(out)]
+        )
+        assert result.exit_code == 0, result.output
+        if fmt == "moodle-xml":
+            docs = [out.read_bytes()]
+        else:
+            z = zipfile.ZipFile(out)
+            docs = [z.read(name) for name in z.namelist()]
+            # An id starting with a digit is not an XML name: the QTI identifier gets a letter.
+            assert etree.fromstring(z.read("items/1-odd.xml")).get("identifier") == "q1-odd"
+        for doc in docs:
+            root = etree.fromstring(doc)  # well-formed, whatever the course says
+            assert not list(root.iter("script", f"{QTI}script"))
+        text = b"".join(docs).decode("utf-8")
+        assert "\x1b" not in text and "\x00" not in text

@@ -80,6 +80,15 @@ class Built:
     problems: list[str] = field(default_factory=list)  # a variant that could not be computed
 
 
+# XML 1.0 allows neither these control characters nor lone surrogates: a YAML "\x1b" would stop lxml.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """`text` with the characters XML cannot hold shown as U+FFFD."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def is_randomised(question: Any) -> bool:
     """Whether any parameter is drawn (code questions' `args` are test inputs, not variants)."""
     return any(isinstance(p, _RANDOM) for p in question.params.values())

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tutor.classroom.items import Answer, Built, Item, number, summarise
+from tutor.classroom.items import Answer, Built, Item, number, summarise, xml_safe
 
 MOODLE_KINDS = {"numerical", "multichoice", "shortanswer", "essay", "cloze"}
 _TYPE = {
@@ -34,7 +34,7 @@ def _text(parent: Any, tag: str, text: str, fmt: str | None = "markdown") -> Any
     node = etree.SubElement(parent, tag)
     if fmt is not None:
         node.set("format", fmt)
-    etree.SubElement(node, "text").text = text
+    etree.SubElement(node, "text").text = xml_safe(text)
     return node
 
 
@@ -42,7 +42,7 @@ def _plain(parent: Any, tag: str, text: str) -> Any:
     from lxml import etree
 
     node = etree.SubElement(parent, tag)
-    node.text = text
+    node.text = xml_safe(text)
     return node
 
 
@@ -52,7 +52,7 @@ def _answer(parent: Any, answer: Answer, numeric: bool) -> None:
     node = etree.SubElement(
         parent, "answer", fraction=fraction_text(answer.fraction), format="moodle_auto_format"
     )
-    etree.SubElement(node, "text").text = answer.text
+    etree.SubElement(node, "text").text = xml_safe(answer.text)
     _text(node, "feedback", answer.feedback)
     if numeric:
         _plain(node, "tolerance", number(answer.tolerance or 0.0))

@@ -15,7 +15,7 @@ import io
 import zipfile
 from typing import Any
 
-from tutor.classroom.items import Answer, Built, Item, number, summarise
+from tutor.classroom.items import Answer, Built, Item, number, summarise, xml_safe
 
 QTI_KINDS = {"numerical", "multichoice", "shortanswer", "essay", "cloze"}
 NS = "http://www.imsglobal.org/xsd/imsqti_v2p1"
@@ -38,9 +38,9 @@ def _q(tag: str) -> str:
 def _el(parent: Any, tag: str, text: str | None = None, **attrs: str) -> Any:
     from lxml import etree
 
-    node = etree.SubElement(parent, _q(tag), {k.rstrip("_"): v for k, v in attrs.items()})
+    node = etree.SubElement(parent, _q(tag), {k.rstrip("_"): xml_safe(v) for k, v in attrs.items()})
     if text is not None:
-        node.text = text
+        node.text = xml_safe(text)
     return node
 
 
@@ -50,6 +50,7 @@ def html_into(parent: Any, markdown: str) -> None:
     from lxml import etree
     from markdown_it import MarkdownIt
 
+    markdown = xml_safe(markdown)
     html = MarkdownIt("commonmark", {"xhtmlOut": True, "html": False}).render(markdown)
     try:
         fragment = etree.fromstring(f"<div>{html}</div>")
@@ -184,7 +185,7 @@ def _item_xml(item: Item) -> bytes:
         )
         for k, a in enumerate(item.answers):
             choice = _el(interaction, "simpleChoice", identifier=LETTERS[k])
-            choice.text = a.text
+            choice.text = xml_safe(a.text)
             if a.feedback:
                 feedback.append((LETTERS[k], a.feedback))
     elif item.kind in ("numerical", "shortanswer"):
