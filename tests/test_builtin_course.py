@@ -267,3 +267,26 @@ def test_worked_solutions_compute_every_step_for_the_variant(entry):
     texts += [mk.feedback for mk in getattr(q, "mistakes", [])]
     texts += [o.feedback or "" for o in getattr(q, "options", [])]
     assert [clause for text in texts for clause in _unevaluated(text)] == []
+
+
+MISTAKEN = [e for e in COURSE.questions.values() if getattr(e.question, "mistakes", None)]
+
+
+@pytest.mark.parametrize("entry", MISTAKEN, ids=lambda e: e.id)
+def test_a_mistake_s_feedback_names_the_variant_s_numbers_never_a_placeholder(entry):
+    from tutor.content import model as m
+    from tutor.content.variants import evaluate_in
+
+    for seed in (1, 2):
+        variant = instantiate(entry.question, seed)
+        for mistake in entry.question.mistakes:
+            if isinstance(entry.question, m.NumericQuestion | m.VectorQuestion):
+                value = np.asarray(evaluate_in(variant.values, mistake.answer, variant.scope), dtype=float)
+                if not np.all(np.isfinite(value)):
+                    continue
+                text = repr(float(value)) if value.ndim == 0 else repr([float(v) for v in value])
+            else:
+                text = mistake.answer
+            result = grade(variant, text)
+            if mistake.note in result.notes:
+                assert all("{{" not in f for f in result.feedback), (seed, result.feedback)

@@ -189,3 +189,34 @@ def test_the_penalty_is_set_per_question_or_per_bank(make_course):
     assert s.current.tries == 0
     s.submit(str(s.current.variant.values["a"] + 1))
     assert s.current.best == 1.0
+
+
+def test_a_worse_try_after_a_right_one_never_contradicts_the_score():
+    from tutor.quiz.feedback import feedback_text
+
+    s = session()
+    right = right_log_answer(s)
+    assert s.submit(right).verdict == "correct"
+    s.retry()  # practise on a fresh variant, and get it wrong
+    wrong = s.submit("1000")
+    assert wrong.verdict == "incorrect"
+    state = s.current
+    assert state.best == 1.0 and state.earned == 0.0
+    text = feedback_text(wrong, state.earned, "1000", kept=state.best)
+    assert "this try earns 0; the question keeps 1 from an earlier try" in text
+    assert "this question earns 0" not in text
+    row = s.summary().rows[0]
+    assert (row.outcome, row.score, row.answer) == ("correct", 1.0, right)  # one story: the best try
+    assert s.summary().correct == 1
+    restored = QuizSession.restore(COURSE.resolve("basics"), s.snapshot("basics"))
+    assert restored is not None
+    again = restored.summary().rows[0]
+    assert (again.outcome, again.score, again.answer) == ("correct", 1.0, right)
+
+
+def test_after_a_right_answer_the_status_promises_nothing_more_to_earn(make_course):
+    s = retry_session(make_course)
+    q = s.current.question
+    right = {i for i, o in enumerate(q.options) if o.correct}
+    assert s.submit(right).verdict == "correct"
+    assert "earns at most" not in s.try_note()

@@ -145,7 +145,7 @@ def grade_numeric(variant: Variant, answer: str) -> Result:
     for mistake in q.mistakes:
         wrong = _author_value(variant, mistake.answer)
         if wrong is not None and close(value, float(wrong), q.tolerance).ok:
-            return _mistake_result(mistake, read_as, check.rule)
+            return _mistake_result(variant, mistake, read_as, check.rule)
     found = diagnose(
         value,
         reference,
@@ -182,9 +182,11 @@ def _author_value(variant: Variant, text: str) -> Any:
         return None
 
 
-def _mistake_result(mistake: Any, read_as: str | None, rule: str | None = None) -> Result:
+def _mistake_result(variant: Variant, mistake: Any, read_as: str | None, rule: str | None = None) -> Result:
+    """The result for an anticipated mistake: its feedback with this variant's numbers filled in."""
     verdict = "partial" if mistake.score > 0 else "incorrect"
-    return Result(verdict, mistake.score, (mistake.note,), (mistake.feedback,), read_as, rule)
+    feedback = variant.render(mistake.feedback)
+    return Result(verdict, mistake.score, (mistake.note,), (feedback,), read_as, rule)
 
 
 # ---------------------------------------------------------------- symbolic
@@ -276,7 +278,7 @@ def _explain(ctx: _Symbolic, tree: Node, ref: Node, mistakes: list[Any], compari
     for mistake in mistakes:
         wrong = ctx.reference(mistake.answer)
         if ctx.same(tree, wrong)[0]:
-            return _mistake_result(mistake, read_as)
+            return _mistake_result(ctx.variant, mistake, read_as)
     if comparison is not None and comparison.answer_values is not None:
         from tutor.grading.equivalence import values_at
 
@@ -656,7 +658,7 @@ def grade_vector(variant: Variant, answer: str) -> Result:
     for mistake in q.mistakes:
         wrong = _author_value(variant, mistake.answer)
         if wrong is not None and np.shape(wrong) == value.shape and close_array(value, wrong, q.tolerance)[0]:
-            return _mistake_result(mistake, read_as, rule)
+            return _mistake_result(variant, mistake, read_as, rule)
     feedback: list[str] = []
     notes: list[str] = []
     if q.sums_to is not None and not np.isclose(value.sum(), q.sums_to, rtol=1e-2, atol=1e-2):
@@ -765,7 +767,7 @@ def grade_text(variant: Variant, answer: str) -> Result:
             return Result("correct", 1.0, read_as=answer.strip())
     for mistake in q.mistakes:
         if same(mistake.answer):
-            return _mistake_result(mistake, answer.strip())
+            return _mistake_result(variant, mistake, answer.strip())
     if any(_near_spelling(norm, _normalise(a, q.case_sensitive)) for a in q.accept):
         return Result("incorrect", 0.0, ("spelling",), ("Nearly: check the spelling.",), answer.strip())
     return Result("incorrect", 0.0, (), ("That is not the answer.",), answer.strip())

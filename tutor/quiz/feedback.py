@@ -6,12 +6,21 @@ from tutor.grading.result import Result
 
 
 def feedback_text(
-    result: Result, earned: float | None, answer: str | None = None, show_reading: bool = True
+    result: Result,
+    earned: float | None,
+    answer: str | None = None,
+    show_reading: bool = True,
+    kept: float | None = None,
 ) -> str:
-    """The panel's text, also used by the plain mode so both say the same thing."""
+    """The panel's text, also used by the plain mode so both say the same thing.
+
+    `earned` is what this try earns; `kept`, the question's best so far, when an earlier try
+    earned more (a practice try after a right answer takes nothing away)."""
     lines = [result.label]
     if not result.counts_as_attempt:
         lines[0] += " (this try does not count)"
+    elif earned is not None and kept is not None and kept > earned:
+        lines[0] += f" · this try earns {earned:.2g}; the question keeps {kept:.2g} from an earlier try"
     elif earned is not None:
         lines[0] += f" · this question earns {earned:.2g}"
         if earned < result.score:

@@ -84,11 +84,11 @@ class PlainQuiz:
             earned = state.earned if result.counts_as_attempt else None
             if isinstance(q, m.ChoiceQuestion) and isinstance(answer, set):
                 # the letters as shown, not the options' whole texts run together
-                lines = feedback_text(result, earned, text, show_reading=False).split("\n")
+                lines = feedback_text(result, earned, text, show_reading=False, kept=state.best).split("\n")
                 lines.insert(1, "chosen: " + self.letters_of(answer))
                 self.write("\n".join(lines))
             else:
-                self.write(feedback_text(result, earned, text))
+                self.write(feedback_text(result, earned, text, kept=state.best))
             if result.verdict == "correct":
                 s.advance()
                 return True

@@ -62,6 +62,10 @@ class QuestionState:
     earned: float = 0.0  # what the latest graded attempt earned, after hint and retry penalties
     skipped: bool = False
     last_answer: Any = None  # the answer of the latest graded attempt on the current variant
+    # The graded try that earned `best`, and its answer: what the results show for the question,
+    # so that a worse try after a right one (practice on a fresh variant) never contradicts its score.
+    best_result: Result | None = None
+    best_answer: Any = None
 
     @property
     def question(self) -> Any:
@@ -95,9 +99,11 @@ class QuestionState:
 
     @property
     def outcome(self) -> str:
-        if self.result is None:
+        """The verdict the question's score stands on (its best try), for the results."""
+        shown = self.best_result or self.result
+        if shown is None:
             return "skipped" if self.skipped else "not answered"
-        return self.result.verdict
+        return shown.verdict
 
 
 @dataclass(frozen=True)
@@ -253,6 +259,8 @@ class QuizSession:
         state.tries += 1
         state.result = result
         state.earned = earned
+        if state.best_result is None or earned >= state.best:
+            state.best_result, state.best_answer = result, answer
         state.best = max(state.best, earned)
         state.last_answer = answer
         if self.on_attempt is not None:
@@ -284,8 +292,8 @@ class QuizSession:
     def try_note(self) -> str:
         """What further tries cost, for the status line: empty when they cost nothing."""
         state = self.current
-        if state.retry_penalty == 0:
-            return ""
+        if state.retry_penalty == 0 or (state.result is not None and state.result.verdict == "correct"):
+            return ""  # nothing to say, or nothing more to earn on this variant
         each = f"each further try costs {state.retry_penalty:.0%}"
         if state.tries == 0:
             return each
@@ -419,9 +427,11 @@ class QuizSession:
                 s.outcome,
                 s.best,
                 s.attempts,
-                s.result.notes if s.result else (),
-                answer=answer_line(s.last_answer, s.question, s.result),
-                feedback=s.result.feedback if s.result else (),
+                shown.notes if (shown := s.best_result or s.result) else (),
+                answer=answer_line(
+                    s.best_answer if s.best_result else s.last_answer, s.question, s.best_result or s.result
+                ),
+                feedback=shown.feedback if shown else (),
                 solution=solution_text(s),
                 prompt=s.variant.prompt,
             )
@@ -463,17 +473,21 @@ def _answer_from_json(data: Any) -> Any:
     return None
 
 
+def _result_json(result: Result | None) -> dict[str, Any] | None:
+    if result is None:
+        return None
+    return {
+        "verdict": result.verdict,
+        "score": result.score,
+        "notes": list(result.notes),
+        "feedback": list(result.feedback),
+        "read_as": result.read_as,
+        "rule": result.rule,
+    }
+
+
 def _state_json(s: QuestionState) -> dict[str, Any]:
-    result = None
-    if s.result is not None:
-        result = {
-            "verdict": s.result.verdict,
-            "score": s.result.score,
-            "notes": list(s.result.notes),
-            "feedback": list(s.result.feedback),
-            "read_as": s.result.read_as,
-            "rule": s.result.rule,
-        }
+    result = _result_json(s.result)
     return {
         "id": s.entry.id,
         "variant": s.variant_number,
@@ -487,11 +501,37 @@ def _state_json(s: QuestionState) -> dict[str, Any]:
         "skipped": s.skipped,
         "answer": _answer_json(s.last_answer),
         "result": result,
+        "best_answer": _answer_json(s.best_answer),
+        "best_result": _result_json(s.best_result),
     }
 
 
 def _score(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and 0.0 <= value <= 1.0
+
+
+def _result_from_json(result: Any) -> Result | None:
+    """A saved result; None when there is none. Raises ValueError when it has the wrong shape."""
+    if result is None:
+        return None
+    verdicts = ("correct", "partial", "incorrect", "invalid", "undecided")
+    if not (isinstance(result, dict) and result.get("verdict") in verdicts and _score(result.get("score"))):
+        raise ValueError("not a result")
+    notes, feedback = result.get("notes", []), result.get("feedback", [])
+    if not (isinstance(notes, list) and isinstance(feedback, list)):
+        raise ValueError("not a result")
+    if not all(isinstance(x, str) for x in (*notes, *feedback)):
+        raise ValueError("not a result")
+    if not all(isinstance(result.get(k), str | None) for k in ("read_as", "rule")):
+        raise ValueError("not a result")
+    return Result(
+        result["verdict"],
+        float(result["score"]),
+        notes=tuple(notes),
+        feedback=tuple(feedback),
+        read_as=result.get("read_as"),
+        rule=result.get("rule"),
+    )
 
 
 def _load_state(state: QuestionState, q: dict[str, Any]) -> bool:
@@ -503,26 +543,14 @@ def _load_state(state: QuestionState, q: dict[str, Any]) -> bool:
         return False
     if not (isinstance(q.get("solution_seen"), bool) and isinstance(q.get("skipped"), bool)):
         return False
-    result = q.get("result")
-    if result is not None:
-        verdicts = ("correct", "partial", "incorrect", "invalid", "undecided")
-        if not (
-            isinstance(result, dict) and result.get("verdict") in verdicts and _score(result.get("score"))
-        ):
-            return False
-        strings = [
-            x for x in (*result.get("notes", []), *result.get("feedback", [])) if not isinstance(x, str)
-        ]
-        if strings or not all(isinstance(result.get(k), str | None) for k in ("read_as", "rule")):
-            return False
-        state.result = Result(
-            result["verdict"],
-            float(result["score"]),
-            notes=tuple(result.get("notes", [])),
-            feedback=tuple(result.get("feedback", [])),
-            read_as=result.get("read_as"),
-            rule=result.get("rule"),
-        )
+    try:
+        result, best = _result_from_json(q.get("result")), _result_from_json(q.get("best_result"))
+    except ValueError:
+        return False
+    state.result = result
+    # saved before the best try was kept apart: the latest stands for it, as it did then
+    state.best_result = best or result
+    state.best_answer = _answer_from_json(q.get("best_answer" if best else "answer"))
     state.hints_shown = hints
     state.attempts = max(0, attempts)
     state.tries = max(0, tries)

@@ -348,15 +348,18 @@ class QuizScreen(Screen[None]):
         """Show the feedback on `result`, the verdict on the answer `given`."""
         panel = self.query_one(FeedbackPanel)
         answer = given if isinstance(given, str) else None
-        earned = self.session.current.earned if result.counts_as_attempt else None
+        state = self.session.current
+        earned = state.earned if result.counts_as_attempt else None
         next_steps = NEXT_STEPS[result.verdict]
         if result.verdict == "undecided":
             next_steps = self._undecided_advice()
         if result.verdict == "correct" and not isinstance(self.area, MathAnswer):
             next_steps = next_steps.replace("Enter or ctrl+n", "ctrl+n")  # enter edits or ticks here
+        if state.hints_shown >= len(state.hints):
+            next_steps = next_steps.replace(" · ctrl+g: a hint", "")  # none left to give
         # the reading helps for typed math and text, not for ticked options
         reading = not isinstance(self.area, ChoiceAnswer | FreeAnswer)
-        text = feedback_text(result, earned, answer, show_reading=reading)
+        text = feedback_text(result, earned, answer, show_reading=reading, kept=state.best)
         panel.show_text(f"{text}\n{next_steps}", result.verdict)
         self._show(panel)
 
