@@ -293,3 +293,54 @@ def test_built_in_course_exports_whole(tmp_path):
     for path in (course / "questions").glob("*.yaml"):
         for q in yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]:
             assert q["id"] in written or q["id"] in warning
+
+
+# Moodle's GIFT reader (question/format/gift/format.php) takes a weight only in this shape.
+MOODLE_WEIGHT = re.compile(r"^%\-*([0-9]{1,2})\.?([0-9]*)%")
+
+
+def test_every_weight_written_is_one_moodle_reads(make_course):
+    course = make_course(
+        questions={
+            "one.yaml": """
+            bank: one
+            title: One right option among several answers
+            questions:
+              - id: only-one-right
+                type: choice
+                multiple: true
+                prompt: Which is a loss?
+                options:
+                  - {text: MSE, correct: true}
+                  - {text: Accuracy}
+                  - {text: F1}
+            """
+        }
+    )
+    out, _ = export_gift("only-one-right", course=course)
+    assert parse(out)[0].answers[0].fraction == pytest.approx(1.0, abs=1e-6)
+    texts = [out]
+    for bank in ("bce", "choosing", "softmax", "regression", "robust", "loss-basics"):
+        texts.append(export_gift(bank, course=REPO)[0])
+    texts.append(export_gift("mixed")[0])
+    marks = [m for text in texts for m in re.findall(r"^\t[=~](%[^%]*%)", text, re.M)]
+    assert marks and all(MOODLE_WEIGHT.match(m) for m in marks), [
+        m for m in marks if not MOODLE_WEIGHT.match(m)
+    ]
+    # A multiple-answer choice never holds a `=` (Moodle would make it single-answer).
+    block = out.split("::only-one-right::")[1]
+    assert "\t=" not in block
+
+
+def test_true_false_feedback_goes_to_each_option(tmp_path):
+    course, _ = import_gift_file(
+        tmp_path, "::tf::Sigmoid outputs lie in (0, 1).{TRUE#No: look again.#Yes.}\n"
+    )
+    import yaml
+
+    (q,) = yaml.safe_load((course / "questions" / "imported.yaml").read_text(encoding="utf-8"))["questions"]
+    assert q["options"] == [
+        {"text": "True", "correct": True, "feedback": "Yes."},
+        {"text": "False", "correct": False, "feedback": "No: look again."},
+    ]
+    check_clean(course)

@@ -37,7 +37,14 @@ def percent(fraction: float) -> str:
 
 def _weighted(prefix: str, answer_text: str, fraction: float, feedback: str, tol: float | None = None) -> str:
     body = answer_text if tol is None else f"{answer_text}:{number(tol)}"
-    mark = "=" if fraction == 1.0 and prefix == "=" else f"{prefix}%{percent(fraction)}%"
+    if fraction == 1.0 and prefix == "=":
+        mark = "="
+    elif fraction >= 1.0:
+        # Moodle reads a weight of at most two whole digits (its regex is %-*[0-9]{1,2}.?[0-9]*%),
+        # and a `=` would make a multiple-answer choice single: the nearest weight it reads.
+        mark = f"{prefix}%99.99999%"
+    else:
+        mark = f"{prefix}%{percent(fraction)}%"
     line = f"{mark}{body}"
     return line + (f"#{escape(feedback)}" if feedback else "")
 
@@ -267,11 +274,13 @@ def _question(line: int, block: str, category: str | None) -> GiftQuestion:
     if not stripped:
         return question  # essay
     if re.fullmatch(r"(T|TRUE|F|FALSE)(\s*#.*)?", stripped, re.S):
+        # {T#shown after a wrong answer#shown after the right one}, as Moodle reads it
         question.kind = "truefalse"
         word, feedback = _feedback(stripped)
+        wrong, right = _feedback(feedback)
         question.true_answer = word.strip() in ("T", "TRUE")
-        if feedback:
-            question.answers.append(GiftAnswer(str(question.true_answer), 1.0, unescape(feedback).strip()))
+        question.answers.append(GiftAnswer(str(question.true_answer), 1.0, unescape(right).strip()))
+        question.answers.append(GiftAnswer(str(not question.true_answer), 0.0, unescape(wrong).strip()))
         return question
     if stripped.startswith("#"):
         question.kind = "numerical"

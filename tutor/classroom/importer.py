@@ -136,14 +136,13 @@ def _convert(q: GiftQuestion, qid: str, lost: list[str]) -> dict[str, Any] | Non
     elif q.kind in ("multichoice", "truefalse"):
         base |= {"type": "choice", "prompt": _prompt(q)}
         if q.kind == "truefalse":
-            fb = q.answers[0].feedback if q.answers else ""
-            options = [
-                {"text": "True", "correct": bool(q.true_answer)},
-                {"text": "False", "correct": not q.true_answer},
-            ]
-            if fb:
-                lost.append("true/false feedback is given to the wrong option only")
-                options[1 if q.true_answer else 0]["feedback"] = fb
+            options = []
+            for value in (True, False):
+                option: dict[str, Any] = {"text": str(value), "correct": value == q.true_answer}
+                said = next((a.feedback for a in q.answers if a.text == str(value) and a.feedback), "")
+                if said:
+                    option["feedback"] = said
+                options.append(option)
             base |= {"options": options, "shuffle": False}
         else:
             positive = [a for a in q.answers if a.fraction > 0]
@@ -153,7 +152,7 @@ def _convert(q: GiftQuestion, qid: str, lost: list[str]) -> dict[str, Any] | Non
                 return None
             options = []
             for a in q.answers:
-                option: dict[str, Any] = {"text": a.text or "(empty)"}
+                option = {"text": a.text or "(empty)"}
                 if a.fraction > 0:
                     option["correct"] = True
                 if a.feedback:
