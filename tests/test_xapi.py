@@ -273,3 +273,25 @@ def test_the_command_posts_a_learners_record(ralph, tmp_path, monkeypatch):
     assert "0 statement(s) sent" in result.stderr and "2 already there" in result.stderr
     offline = CliRunner().invoke(main, [*args, "--lrs", "http://127.0.0.1:9/xAPI", "--auth", "a:b"])
     assert offline.exit_code == 1 and "cannot be reached" in offline.stderr and "resume" in offline.stderr
+
+
+def test_progress_export_writes_rows_the_report_reads(tmp_path, monkeypatch):
+    from tutor.classroom.rows import FIELDS, read_rows
+    from tutor.progress.store import Attempt, ProgressStore
+
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path / "data"))
+    store = ProgressStore(tmp_path / "data")
+    store.record(Attempt(question="num-fixed", verdict="incorrect", score=0.0, seed=2, notes=("inverted",)))
+    for fmt in ("json", "csv", "xapi"):
+        out = tmp_path / f"me.{fmt}"
+        result = CliRunner().invoke(
+            main,
+            ["progress", "export", "--format", fmt, "--learner", "me", "--course-id", "c", "-o", str(out)],
+        )
+        assert result.exit_code == 0, result.output
+        if fmt != "xapi":
+            (row,) = list(read_rows(out))
+            assert tuple(row) == tuple(FIELDS) and row["notes"] == ["inverted"] and row["learner"] == "me"
+        else:
+            (st,) = json.loads(out.read_text(encoding="utf-8"))
+            assert st["result"]["extensions"][xapi.EXT + "notes"] == ["inverted"]
