@@ -395,3 +395,34 @@ def test_whatever_imports_is_a_valid_bank(text):
         Bank.model_validate(imported.bank)
     except ValidationError as exc:  # pragma: no cover - the failure message is the point
         raise AssertionError(f"{text!r} imported into an invalid bank: {exc}") from None
+
+
+def test_a_star_in_a_short_answer_is_a_star_not_moodles_wildcard(make_course, tmp_path):
+    course = make_course(
+        questions={
+            "star.yaml": """
+            bank: star
+            title: Stars
+            questions:
+              - id: twice
+                type: expression
+                prompt: Differentiate x².
+                variables: {x: {}}
+                answer: 2*x
+            """
+        }
+    )
+    out, _ = export_gift("twice", course=course)
+    # In GIFT `\\*` reaches Moodle as `\\*`, which its short answer matches as a literal star.
+    assert "\t=2\\\\*x" in out
+    code, xml, _ = run("export", "--format", "moodle-xml", "twice", "--course", str(course))
+    assert code == 0
+    assert "<text>2\\*x</text>" in xml
+    again, err = import_gift_file(tmp_path, out)
+    import yaml
+
+    (q,) = yaml.safe_load((again / "questions" / "imported.yaml").read_text(encoding="utf-8"))["questions"]
+    assert q["accept"] == ["2*x"] and "wildcard" not in err
+    (tmp_path / "w").mkdir()
+    _, err = import_gift_file(tmp_path / "w", "::w::Name a loss.{=*entropy}\n")
+    assert "the `*` wildcard" in err

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tutor.classroom.items import Built, Item, number, summarise
+from tutor.classroom.items import Built, Item, number, star_escaped, summarise
 
 GIFT_KINDS = {"numerical", "multichoice", "shortanswer", "essay"}
 _SPECIAL = "~=#{}:"
@@ -66,7 +66,7 @@ def _answers(item: Item) -> list[str]:
                 lines.append(_weighted("~", escape(a.text), a.fraction, a.feedback))
         return lines
     if item.kind == "shortanswer":
-        return [_weighted("=", escape(a.text), a.fraction, a.feedback) for a in item.answers]
+        return [_weighted("=", escape(star_escaped(a.text)), a.fraction, a.feedback) for a in item.answers]
     return []  # essay
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tutor.classroom.gift import GiftError, GiftQuestion, parse, percent
-from tutor.classroom.items import number
+from tutor.classroom.items import number, star_unescaped
 
 _SLUG = re.compile(r"[^a-z0-9_-]+")
 
@@ -167,13 +167,16 @@ def _convert(q: GiftQuestion, qid: str, lost: list[str]) -> dict[str, Any] | Non
             elif any(0 < a.fraction < 1 for a in q.answers):
                 lost.append("partial credit on a one-answer choice")
     elif q.kind == "shortanswer":
+        texts = [star_unescaped(a.text) for a in q.answers]
+        if any(wildcard for _, wildcard in texts):
+            lost.append("the `*` wildcard (matched as a literal star)")
+        for a, (text, _) in zip(q.answers, texts, strict=True):
+            a.text = text
         accept = [a.text for a in q.answers if a.fraction == 1.0]
         if not accept:
             lost.append("a short answer without a fully right answer: skipped")
             return None
         base |= {"type": "text", "prompt": _prompt(q), "accept": accept}
-        if any("*" in a for a in accept):
-            lost.append("the `*` wildcard is matched as a literal star")
         mistakes = [
             {
                 "answer": a.text,

@@ -89,6 +89,17 @@ def xml_safe(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
 
 
+def star_escaped(text: str) -> str:
+    """A short answer as Moodle matches it: there `*` is a wildcard, and `\\*` a star."""
+    return text.replace("*", "\\*")
+
+
+def star_unescaped(text: str) -> tuple[str, bool]:
+    """A Moodle short answer as our exact text, and whether it held a wildcard `*`."""
+    wildcard = bool(re.search(r"(?<!\\)\*", text))
+    return text.replace("\\*", "*"), wildcard
+
+
 def is_randomised(question: Any) -> bool:
     """Whether any parameter is drawn (code questions' `args` are test inputs, not variants)."""
     return any(isinstance(p, _RANDOM) for p in question.params.values())

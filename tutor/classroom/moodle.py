@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tutor.classroom.items import Answer, Built, Item, number, summarise, xml_safe
+from tutor.classroom.items import Answer, Built, Item, number, star_escaped, summarise, xml_safe
 
 MOODLE_KINDS = {"numerical", "multichoice", "shortanswer", "essay", "cloze"}
 _TYPE = {
@@ -46,13 +46,14 @@ def _plain(parent: Any, tag: str, text: str) -> Any:
     return node
 
 
-def _answer(parent: Any, answer: Answer, numeric: bool) -> None:
+def _answer(parent: Any, answer: Answer, numeric: bool, short: bool = False) -> None:
     from lxml import etree
 
     node = etree.SubElement(
         parent, "answer", fraction=fraction_text(answer.fraction), format="moodle_auto_format"
     )
-    etree.SubElement(node, "text").text = xml_safe(answer.text)
+    text = star_escaped(answer.text) if short else answer.text
+    etree.SubElement(node, "text").text = xml_safe(text)
     _text(node, "feedback", answer.feedback)
     if numeric:
         _plain(node, "tolerance", number(answer.tolerance or 0.0))
@@ -101,7 +102,7 @@ def _question(quiz: Any, item: Item) -> None:
     elif item.kind == "shortanswer":
         _plain(q, "usecase", "1" if item.case_sensitive else "0")
         for a in item.answers:
-            _answer(q, a, numeric=False)
+            _answer(q, a, numeric=False, short=True)
     elif item.kind == "essay":
         _plain(q, "responseformat", "editor")
         _plain(q, "responserequired", "1")
