@@ -262,3 +262,16 @@ async def test_the_quiz_keys_come_before_the_editor_keys_in_the_footer_at_80_col
         for key in keys:  # Help, Check and Next are on screen, not cut at the right
             if key.description in {"Help", "Check", "Next", "New variant"}:
                 assert key.region.right <= 80 - len("^p palette"), key.description
+
+
+async def test_the_worked_solution_is_scrolled_into_view_whole_at_80x24(tmp_path):
+    app = builtin_app(tmp_path, "mse-code")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_course(app, pilot)
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.focused is screen.query_one("#answer-code"))
+        await pilot.press("ctrl+o")
+        await settle(app, pilot)
+        pane, solution = screen.query_one("#question"), screen.query_one("#solution")
+        assert solution.region.height > 3
+        assert pane.region.y <= solution.region.y and solution.region.bottom <= pane.region.bottom

@@ -220,3 +220,21 @@ def test_after_a_right_answer_the_status_promises_nothing_more_to_earn(make_cour
     right = {i for i, o in enumerate(q.options) if o.correct}
     assert s.submit(right).verdict == "correct"
     assert "earns at most" not in s.try_note()
+
+
+def test_a_resumed_quiz_counts_the_time_spent_before_it_was_left():
+    now = [0.0]
+    s = QuizSession(COURSE.resolve("basics"), seed=3, clock=lambda: now[0])
+    now[0] = 154.0
+    s.submit(right_log_answer(s))
+    saved = s.snapshot("basics")
+    now[0] = 10_000.0  # another day, another process
+    resumed = QuizSession.restore(COURSE.resolve("basics"), saved, clock=lambda: now[0])
+    assert resumed is not None
+    now[0] = 10_046.0
+    assert resumed.summary().seconds == 200.0
+    for junk in (-5, "x", float("nan"), float("inf"), True):
+        again = QuizSession.restore(
+            COURSE.resolve("basics"), {**saved, "elapsed": junk}, clock=lambda: now[0]
+        )
+        assert again is not None and again.summary().seconds == 0.0

@@ -321,3 +321,19 @@ def test_plain_mode_keeps_the_quiz_and_the_same_command_resumes_it(tmp_path):
     assert "Question 2 of 5" in again.output and "Question 1 of 5" not in again.output
     fresh = runner.invoke(main, [*args, "--fresh"], input="quit\n", env=env)
     assert "Question 1 of 5" in fresh.output and "Resumed" not in fresh.output
+
+
+async def test_a_quiz_opened_from_another_quiz_takes_its_place_so_leaving_goes_home(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for_course(app, pilot)
+        app.start_quiz("basics")
+        await wait_for_course(app, pilot)
+        first = app.screen
+        assert type(first).__name__ == "QuizScreen"
+        app.start_quiz("huber")  # as the command palette does, from inside the first quiz
+        await wait_for_course(app, pilot)
+        assert type(app.screen).__name__ == "QuizScreen" and app.screen is not first
+        await pilot.press("escape")  # nothing answered: straight out
+        await wait_for_course(app, pilot)
+        assert type(app.screen).__name__ == "HomeScreen"

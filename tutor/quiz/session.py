@@ -362,6 +362,9 @@ class QuizSession:
             "base_seed": self.base_seed,
             "index": self.index,
             "completed": self.completed,
+            # time spent so far, so that a resumed quiz counts it (the clock is monotonic: not
+            # comparable across processes)
+            "elapsed": (self.finished_at if self.finished_at is not None else self.clock()) - self.started,
             "questions": [_state_json(s) for s in self.states],
         }
 
@@ -413,6 +416,9 @@ class QuizSession:
                 return None
         session.index = index
         session.completed = data.get("completed") is True
+        elapsed = data.get("elapsed")
+        if isinstance(elapsed, int | float) and not isinstance(elapsed, bool) and 0 <= elapsed < 1e7:
+            session.started -= elapsed
         session.on_change = on_change
         return session
 

@@ -372,12 +372,19 @@ class QuizScreen(Screen[None]):
         else:
             pane.scroll_page_up(animate=False)
 
-    def _show(self, widget: Any, top: bool = False) -> None:
-        """Scroll `widget` into view once its new content has been laid out."""
+    def _show(self, widget: Any, top: bool = False, again: int = 2) -> None:
+        """Scroll `widget` into view once its new content has been laid out (and again after the
+        next refreshes, in case its height was still changing: a Markdown grows as it mounts)."""
         pane = self.query_one("#question", VerticalScroll)
-        self.call_after_refresh(lambda: pane.scroll_to_widget(widget, animate=False, top=top))
 
-    def action_hint(self) -> None:
+        def scroll() -> None:
+            pane.scroll_to_widget(widget, animate=False, top=top)
+            if again:
+                self._show(widget, top, again - 1)
+
+        self.call_after_refresh(scroll)
+
+    async def action_hint(self) -> None:
         revealed = self.session.next_hint()
         if revealed is None:
             self.notify("No more hints for this question. ctrl+o shows the worked solution.")
@@ -387,12 +394,12 @@ class QuizScreen(Screen[None]):
         cost = f" (hints so far cost {penalty:.0%} of this question)" if penalty else ""
         text = "\n\n".join(f"**Hint {i}.** {h}" for i, h in enumerate(hints, start=1))
         widget = self.query_one("#hints", Markdown)
-        widget.update(text + (f"\n\n*{cost.strip()}*" if cost else ""))
         widget.display = True
+        await widget.update(text + (f"\n\n*{cost.strip()}*" if cost else ""))
         self._show(widget)
         self.update_status()
 
-    def action_solution(self) -> None:
+    async def action_solution(self) -> None:
         text = self.session.solution()
         widget = self.query_one("#solution", Markdown)
         state = self.session.current
@@ -402,8 +409,8 @@ class QuizScreen(Screen[None]):
         note = (
             "" if state.best >= 1 else f"\n\n*With the solution seen, this variant earns no score; {fresh}.*"
         )
-        widget.update(f"### Worked solution\n\n{text}{note}")
         widget.display = True
+        await widget.update(f"### Worked solution\n\n{text}{note}")
         self._show(widget, top=True)
 
     def action_retry(self) -> None:
