@@ -40,7 +40,7 @@ def test_every_problem_of_the_broken_course_is_one_line(monkeypatch):
     assert len(lines) == len(EXPECTED_BROKEN) + 1
     for got, expected in zip(lines, EXPECTED_BROKEN, strict=False):
         assert got.startswith(expected), (got, expected)
-    assert lines[-1] == "checked 1 lesson(s), 2 bank(s), 5 question(s) on 5 seed(s): 12 error(s)"
+    assert lines[-1] == "checked 1 lesson, 2 banks, 5 questions on 5 seeds: 12 errors"
 
 
 def test_paths_inside_a_course_show_only_their_own_problems(monkeypatch):
@@ -78,7 +78,7 @@ def test_a_single_file_outside_any_course_is_checked_alone(tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     result = run("check", "draft.yaml")
     assert result.exit_code == 0, result.output
-    assert result.output.strip().endswith("1 question(s) on 5 seed(s): clean")
+    assert result.output.strip().endswith("1 question on 5 seeds: clean")
 
 
 def test_builtin_course_is_clean():

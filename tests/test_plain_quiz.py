@@ -74,7 +74,7 @@ def test_skip_solution_and_quit(tmp_path):
     assert "Worked solution:\n−log(" in out
     assert "── Question 2 of 5" in out
     assert summary.rows[0].outcome == "skipped"
-    assert "To revisit: q-log, q-grad, q-choice, q-steps, q-free" in out
+    assert "To revisit: questions 1, 2, 3, 4, 5." in out
 
 
 def test_end_of_input_finishes_the_quiz_with_a_summary(tmp_path):
@@ -187,3 +187,34 @@ def test_an_option_letter_in_brackets_is_read_as_shown(tmp_path):
     quiz = PlainQuiz(session, lambda prompt: None, lambda text: None)
     assert quiz.choice_letters("(b)") == {1}
     assert quiz.choice_letters("(a), b)") == {0, 1}
+
+
+def test_plain_text_reflows_paragraphs_keeps_lists_and_code_and_drops_marks():
+    from tutor.quiz.feedback import plain_markdown, strip_marks
+
+    text = (
+        "A loss reduced with a **sum** over the\nbatch, model *A* minus B;\n2*(y - x)*z stays.\n\n"
+        "- a list item long enough that it has to wrap onto a second line at forty\n- `mse(y, yhat)`\n\n"
+        "```\ndef f(x):\n    return x\n```"
+    )
+    out = plain_markdown(text, 40).split("\n")
+    # the author's line breaks are not the reader's: filled to the width
+    assert out[:3] == ["A loss reduced with a sum over the", "batch, model A minus B; 2*(y - x)*z", "stays."]
+    assert out[4] == "- a list item long enough that it has to"
+    assert out[5].startswith("  wrap")  # a hanging indent under the item
+    assert "- mse(y, yhat)" in out
+    assert "    return x" in out  # code as written
+    assert all(len(line) <= 40 for line in out)
+    assert strip_marks("`c` is not an option", code=False) == "`c` is not an option"
+
+
+def test_plain_mode_fits_the_summary_to_the_width_and_names_questions_by_number():
+    session = QuizSession(load_course(COURSE).resolve("basics"), seed=3)
+    transcript: list[str] = []
+    answers = iter(["skip"] * 5)
+    PlainQuiz(session, lambda prompt: next(answers, None), transcript.append, width=50).run()
+    out = "\n".join(transcript)
+    rows = [line for line in out.split("\n") if line.startswith("   ") and ". " in line[:6]]
+    assert rows and all(len(line) <= 50 for line in rows)
+    assert "To revisit: questions 1, 2, 3, 4, 5." in out
+    assert "**" not in out

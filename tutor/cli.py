@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from tutor import __version__
+from tutor.content.words import plural
 
 COURSE_HELP = "Course folder (with lessons/ and questions/). Default: the built-in course."
 
@@ -236,7 +237,7 @@ def _report_load_problems(diagnostics: list[Any]) -> None:
         click.echo(str(d), err=True)
     if diagnostics:
         click.echo(
-            f"({len(diagnostics)} problem(s) in the course; run `tutor check` for details)",
+            f"({plural(len(diagnostics), 'problem')} in the course; run `tutor check` for details)",
             err=True,
         )
 
@@ -255,8 +256,8 @@ def list_command(ctx: click.Context, course: Path | None) -> None:
     known = {x.lesson.id for x in loaded.lessons}
     total = sum(len(b.entries) for b in loaded.banks)
     click.echo(
-        f"Course at {loaded.root}: {len(loaded.lessons)} lesson(s), "
-        f"{len(loaded.banks)} bank(s), {total} question(s)"
+        f"Course at {loaded.root}: {plural(len(loaded.lessons), 'lesson')}, "
+        f"{plural(len(loaded.banks), 'bank')}, {plural(total, 'question')}"
     )
     for item in loaded.lessons_in_order:
         lesson = item.lesson
@@ -345,11 +346,11 @@ def check_command(
     else:
         for d in findings:
             click.echo(str(d))
-        verdict = "clean" if errors == 0 else f"{errors} error(s)"
-        extra = f", {warnings} warning(s)" if warnings else ""
+        verdict = "clean" if errors == 0 else plural(errors, "error")
+        extra = f", {plural(warnings, 'warning')}" if warnings else ""
         click.echo(
-            f"checked {counts['lessons']} lesson(s), {counts['banks']} bank(s), "
-            f"{counts['questions']} question(s) on {seeds} seed(s): {verdict}{extra}"
+            f"checked {plural(counts['lessons'], 'lesson')}, {plural(counts['banks'], 'bank')}, "
+            f"{plural(counts['questions'], 'question')} on {plural(seeds, 'seed')}: {verdict}{extra}"
         )
     ctx.exit(1 if errors else 0)
 

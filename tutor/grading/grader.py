@@ -739,7 +739,7 @@ def grade_choice(variant: Variant, answer: str | set[int]) -> Result:
     wrong = len(picked - correct)
     score = max(0.0, (right - wrong) / len(correct))
     missed = len(correct - picked)
-    extra = (f"You missed {missed} correct option(s).",) if missed else ()
+    extra = (f"You missed {missed} correct option{'s' if missed > 1 else ''}.",) if missed else ()
     verdict = "partial" if score > 0 else "incorrect"
     return Result(verdict, score, ("incomplete-selection",), feedback + extra, read_as)
 

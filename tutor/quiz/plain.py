@@ -6,11 +6,12 @@ For screen readers, pipes and scripts. It drives the same QuizSession as the app
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 
 from tutor.content import model as m
 from tutor.grading.grader import LETTERS, option_order
-from tutor.quiz.feedback import feedback_text
+from tutor.quiz.feedback import feedback_text, plain_markdown, strip_marks
 from tutor.quiz.session import Answer, QuizSession, Summary
 
 COMMANDS = ("hint", "solution", "retry", "skip", "quit")
@@ -23,14 +24,31 @@ HELP = (
 
 
 class PlainQuiz:
-    def __init__(self, session: QuizSession, read: Callable[[str], str | None], write: Callable[[str], None]):
+    def __init__(
+        self,
+        session: QuizSession,
+        read: Callable[[str], str | None],
+        write: Callable[[str], None],
+        width: int | None = None,
+    ):
         self.session = session
         self.read = read  # returns None at end of input
         self.write = write
         self._code_notice_said = False
+        # the terminal's width (80 in a pipe), within reason: text is reflowed to it
+        self.width = width or min(100, max(40, shutil.get_terminal_size((80, 24)).columns))
+
+    def text(self, markdown: str) -> None:
+        """Write an author's Markdown as plain lines that fit the terminal."""
+        self.write(plain_markdown(markdown, self.width))
+
+    def verdict(self, text: str) -> None:
+        """Write a verdict's words without Markdown marks (the answer and its caret stay as typed)."""
+        lines = text.split("\n")
+        self.write("\n".join(x if x.startswith("  ") else strip_marks(x, code=False) for x in lines))
 
     def run(self) -> Summary:
-        self.write(HELP)
+        self.text(HELP)
         while not self.session.finished:
             if not self.ask():
                 self.session.finish()
@@ -46,7 +64,7 @@ class PlainQuiz:
         q = state.question
         self.write("")
         self.write(f"── Question {s.index + 1} of {s.total} ({q.type}) ──")
-        self.write(state.variant.prompt.strip())
+        self.text(state.variant.prompt)
         if q.type == "code":
             self.code_notice()
         self.show_inputs()
@@ -71,13 +89,13 @@ class PlainQuiz:
                         self.write("No more hints. Type `solution` for the worked solution.")
                     else:
                         text, cost = shown
-                        self.write(
+                        self.text(
                             f"Hint {state.hints_shown}: {text}" + (f" (costs {cost:.0%})" if cost else "")
                         )
                     continue
                 if command == "solution":
                     self.write("Worked solution:")
-                    self.write(s.solution().strip())
+                    self.text(s.solution())
                     continue
             result = s.submit(answer)
             text = answer if isinstance(answer, str) else None
@@ -86,9 +104,9 @@ class PlainQuiz:
                 # the letters as shown, not the options' whole texts run together
                 lines = feedback_text(result, earned, text, show_reading=False, kept=state.best).split("\n")
                 lines.insert(1, "chosen: " + self.letters_of(answer))
-                self.write("\n".join(lines))
+                self.verdict("\n".join(lines))
             else:
-                self.write(feedback_text(result, earned, text, kept=state.best))
+                self.verdict(feedback_text(result, earned, text, kept=state.best))
             if result.verdict == "correct":
                 s.advance()
                 return True
@@ -117,7 +135,7 @@ class PlainQuiz:
         if isinstance(q, m.ChoiceQuestion):
             order = option_order(variant)
             for i, k in enumerate(order):
-                self.write(f"  {LETTERS[i]}) {variant.render(q.options[k].text)}")
+                self.write(f"  {LETTERS[i]}) {strip_marks(variant.render(q.options[k].text))}")
             self.write("Answer with a letter" + (" or several, e.g. a, c." if q.multiple else "."))
         elif isinstance(q, m.DerivationQuestion) and q.mode == "steps":
             self.write("Answer each step on its own line.")
@@ -195,10 +213,10 @@ class PlainQuiz:
         q: m.FreeQuestion = state.question
         count = len(q.rubric)
         self.write("Model answer:")
-        self.write(state.variant.render(q.model_answer).strip())
+        self.text(state.variant.render(q.model_answer))
         self.write('Which points did your answer cover? Type their letters (e.g. a c), or "none".')
         for i, item in enumerate(q.rubric):
-            self.write(f"  {LETTERS[i]}) {item.text}")
+            self.write(f"  {LETTERS[i]}) {strip_marks(item.text)}")
         while True:
             line = self.read("covered> ")
             if line is None:
@@ -220,8 +238,12 @@ class PlainQuiz:
             f"{round(summary.seconds)} s."
         )
         for i, row in enumerate(summary.rows, start=1):
-            self.write(f"  {i}. {row.outcome:<12} {row.score:.2g}  {row.title}")
+            line = f"  {i:>2}. {row.outcome:<12} {row.score:<4.2g} {row.title}"
+            self.write(line if len(line) <= self.width else line[: self.width - 1].rstrip() + "…")
         if summary.revisit:
-            self.write("To revisit: " + ", ".join(summary.revisit))
+            rows = enumerate(summary.rows, start=1)
+            numbers = [str(i) for i, row in rows if row.question_id in summary.revisit]
+            which = "questions " if len(numbers) > 1 else "question "
+            self.write("To revisit: " + which + ", ".join(numbers) + ".")
         if left:
             self.write("The same command resumes this quiz where you left it (--fresh starts afresh).")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import events, work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import var
 from textual.screen import Screen
@@ -319,6 +320,14 @@ class TutorApp(App[None]):
         if bank is not None:
             return f"Quiz: {bank.bank.title}"
         return f"Question {ref}"
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The palette's own entries a learner has a use for: the theme, help and quit (not
+        Textual's developer tools such as screenshots and the widget key panel)."""
+        yield SystemCommand("Help", "Every key, in one place", self.action_help)
+        for command in super().get_system_commands(screen):
+            if command.title in ("Theme", "Quit"):
+                yield command
 
     def action_help(self) -> None:
         from tutor.tui.screens.help import HelpScreen

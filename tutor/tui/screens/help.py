@@ -11,6 +11,8 @@ from textual.widgets import Markdown
 HELP = """\
 # Keys
 
+`esc`, `q` or `?` closes this help.
+
 | Where | Key | What it does |
 |---|---|---|
 | everywhere | `?` or `F1` | this help |
@@ -37,6 +39,7 @@ HELP = """\
 | quiz | `tab` | move between the answer, the checklist of a free response and the Check button |
 | quiz | `ctrl+a` | in the code editor: select all, to replace the starter code |
 | quiz | `esc` | in the code editor: leave the editor; elsewhere: leave the quiz and see the results so far |
+| results | `↑` `↓`, `enter` | open a question: your answer, its feedback and the worked solution |
 | results | `r` | retake the quiz with new variants |
 | results | `v` | retake only what to revisit |
 
@@ -44,7 +47,8 @@ HELP = """\
 
 `^` or `**` for powers · `2x` and `(1-y)(1-p)` multiply · `log` and `ln` are natural logs,
 `log10`, `log(x, b)` · `exp`, `sqrt`, `abs` or `|x|`, `sign`, `max`, `min`, `tanh`, `sigmoid` or `σ` ·
-`e`, `pi` · `ŷ` or `y_hat` · a piecewise value: `x^2/2 if |x| <= d else d(|x| - d/2)`.
+`e`, `pi` · `ŷ` or `y_hat` · Greek letters as themselves or by name: `σ` or `sigma`, `η` or `eta`,
+`δ` or `delta`, `γ` or `gamma`, `α` or `alpha` · a piecewise value: `x^2/2 if |x| <= d else d(|x| - d/2)`.
 Below each math answer, *reads as* shows how your answer is being read, as you type.
 An answer that cannot be read never counts as a try.
 """

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Label, ListItem, ListView, LoadingIndicator, ProgressBar, Static
 
+from tutor.content.words import plural
 from tutor.tui.widgets.chrome import TutorFooter, TutorHeader
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ class LessonItem(ListItem):
             bar.progress = round(self.done * 100)
             yield bar
         yield Label(lesson.summary, classes="lesson-summary muted")
-        quiz = f"quiz: {self.questions} question(s)" if self.questions else "no quiz yet"
+        quiz = f"quiz: {plural(self.questions, 'question')}" if self.questions else "no quiz yet"
         if self.banks:
             quiz += f" · from {', '.join(self.banks)}"
         yield Label(quiz, classes="lesson-quiz muted")
@@ -152,7 +153,9 @@ class HomeScreen(Screen[None]):
         self.query_one("#continue", Label).update(text)
         due = len(app.store.to_revisit(course.questions))
         self.query_one("#review", Label).update(
-            f"Press r to review {due} question(s) you last got wrong." if due else "Nothing to review yet."
+            f"Press r to review {plural(due, 'question')} not yet fully right."
+            if due
+            else "Nothing to review yet."
         )
 
     def _show_notices(self, course: Course) -> None:
@@ -162,7 +165,8 @@ class HomeScreen(Screen[None]):
             box.display = False
             return
         lines = [
-            f"⚠ This course has {len(problems)} problem(s); the rest still works. `tutor check` lists them:"
+            f"⚠ This course has {plural(len(problems), 'problem')}; the rest still works. "
+            "`tutor check` lists them:"
         ]
         lines += [f"  {d}" for d in problems[:5]]
         if len(problems) > 5:

@@ -3,26 +3,19 @@ mistake was, and which rule decided."""
 
 from __future__ import annotations
 
-import re
-
 from rich.text import Text
 from textual.widgets import Static
 
 from tutor.grading.result import Result
-from tutor.quiz.feedback import feedback_text
+from tutor.quiz.feedback import INLINE_MARKS, feedback_text
 
 VERDICT_CLASSES = ("-correct", "-partial", "-incorrect", "-invalid", "-undecided")
-
-
-# **bold**, *italic* and `code` as authors write them in feedback; a `*` between operands
-# (2*(y - ŷ)*x) is multiplication and stays.
-_INLINE = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|(?<![\w)\]])\*(?=\S)(.+?)(?<=\S)\*(?![\w(\[])|`([^`]+)`")
 
 
 def inline_markdown(text: str) -> Text:
     out = Text()
     last = 0
-    for match in _INLINE.finditer(text):
+    for match in INLINE_MARKS.finditer(text):
         out.append(text[last : match.start()])
         bold, italic, code = match.groups()
         if bold is not None:
