@@ -238,3 +238,10 @@ def test_a_resumed_quiz_counts_the_time_spent_before_it_was_left():
             COURSE.resolve("basics"), {**saved, "elapsed": junk}, clock=lambda: now[0]
         )
         assert again is not None and again.summary().seconds == 0.0
+
+
+def test_scores_are_written_one_way_everywhere():
+    from tutor.content.words import plural, points
+
+    assert [points(v) for v in (0, 1, 0.5, 14 / 3, 37 / 3, 0.001)] == ["0", "1", "0.5", "4.67", "12.33", "0"]
+    assert (plural(1, "question"), plural(3, "question")) == ("1 question", "3 questions")

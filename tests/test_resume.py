@@ -337,3 +337,22 @@ async def test_a_quiz_opened_from_another_quiz_takes_its_place_so_leaving_goes_h
         await pilot.press("escape")  # nothing answered: straight out
         await wait_for_course(app, pilot)
         assert type(app.screen).__name__ == "HomeScreen"
+
+
+async def test_the_results_table_fits_80_columns_with_long_titles_answers_and_outcomes(tmp_path):
+    from tutor.quiz.session import Summary, SummaryRow
+    from tutor.tui.screens.results import ResultsScreen
+
+    rows = tuple(
+        SummaryRow(f"q{i}", "A long question title " * 3, verdict, 0.5, 3, (), answer="x + " * 20)
+        for i, verdict in enumerate(["undecided", "partial", "correct"])
+    )
+    summary = Summary(0.5, 1, 3, 100.0, rows, revisit=("q0", "q1"))
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_course(app, pilot)
+        app.push_screen(ResultsScreen(summary, "Quiz: Basics", "basics"))
+        await wait_for_course(app, pilot)
+        table = app.screen.query_one("DataTable")
+        assert table.virtual_size.width <= table.region.width  # Tries, the last column, is on screen
+        assert table.get_row_at(0)[1].endswith("…") and table.get_row_at(0)[2].endswith("…")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import textwrap
 
+from tutor.content.words import points
 from tutor.grading.result import Result
 
 # **bold**, *italic* and `code` as authors write them in prompts and feedback; a `*` between
@@ -99,12 +100,14 @@ def feedback_text(
     if not result.counts_as_attempt:
         lines[0] += " (this try does not count)"
     elif earned is not None and kept is not None and kept > earned:
-        lines[0] += f" · this try earns {earned:.2g}; the question keeps {kept:.2g} from an earlier try"
+        lines[0] += (
+            f" · this try earns {points(earned)}; the question keeps {points(kept)} from an earlier try"
+        )
     elif earned is not None:
-        lines[0] += f" · this question earns {earned:.2g}"
+        lines[0] += f" · this question earns {points(earned)}"
         if earned < result.score:
             spent = "hints, earlier tries or the solution cost the rest"
-            lines[0] += f" (the answer is worth {result.score:.2g}; {spent})"
+            lines[0] += f" (the answer is worth {points(result.score)}; {spent})"
     if result.rule:
         lines[0] += f" · {result.rule}" if result.verdict == "correct" else f" · needed: {result.rule}"
     if result.read_as and show_reading:

@@ -10,6 +10,7 @@ import shutil
 from collections.abc import Callable
 
 from tutor.content import model as m
+from tutor.content.words import points
 from tutor.grading.grader import LETTERS, option_order
 from tutor.quiz.feedback import feedback_text, plain_markdown, strip_marks
 from tutor.quiz.session import Answer, QuizSession, Summary
@@ -238,7 +239,7 @@ class PlainQuiz:
             f"{round(summary.seconds)} s."
         )
         for i, row in enumerate(summary.rows, start=1):
-            line = f"  {i:>2}. {row.outcome:<12} {row.score:<4.2g} {row.title}"
+            line = f"  {i:>2}. {row.outcome:<12} {points(row.score):<4} {row.title}"
             self.write(line if len(line) <= self.width else line[: self.width - 1].rstrip() + "…")
         if summary.revisit:
             rows = enumerate(summary.rows, start=1)

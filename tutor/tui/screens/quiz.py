@@ -17,6 +17,7 @@ from textual.widgets import Button, Label, LoadingIndicator, Markdown
 from textual.worker import Worker, WorkerState
 
 from tutor.content import model as m
+from tutor.content.words import points
 from tutor.grading.grader import LETTERS
 from tutor.grading.limits import GRADE_TIME_CAP
 from tutor.grading.result import Result
@@ -216,7 +217,7 @@ class QuizScreen(Screen[None]):
         tries = f" · {note}" if (note := s.try_note()) else ""
         self.query_one("#status", Label).update(
             f"Question {s.index + 1} of {s.total} · {kind} · "
-            f"quiz score {s.score_so_far():.3g} of {s.max_score:.3g} · {hints}{tries}"
+            f"quiz score {points(s.score_so_far())} of {points(s.max_score)} · {hints}{tries}"
         )
 
     @property

@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Label, Markdown, Static
 
+from tutor.content.words import points
 from tutor.grading.result import SYMBOLS
 from tutor.quiz.session import Summary, SummaryRow
 from tutor.tui.widgets.chrome import TutorFooter, TutorHeader
@@ -55,12 +56,16 @@ class ResultsScreen(Screen[None]):
                 id="score",
             )
             table: DataTable[str] = DataTable(id="outcomes", cursor_type="row", zebra_stripes=True)
-            table.add_columns("#", "Question", "Last answer", "Outcome", "Score", "Tries")
-            for i, row in enumerate(s.rows, start=1):
-                outcome = OUTCOME.get(row.outcome, row.outcome)
-                answer = cut(row.answer, 14) if row.answer else "–"
+            table.add_columns("#", "Question", "Answer", "Outcome", "Score", "Tries")
+            # the question and the answer share what the other columns leave of the width
+            outcomes = [OUTCOME.get(row.outcome, row.outcome) for row in s.rows]
+            # screen padding 4, a cell's padding 1 per column, a scrollbar 2; #, Score, Tries
+            rest = self.app.size.width - 4 - 6 - 2 - 3 - max(map(len, outcomes), default=9) - 5 - 5
+            title_width, answer_width = max(12, min(24, rest * 5 // 8)), max(8, min(14, rest * 3 // 8))
+            for i, (row, outcome) in enumerate(zip(s.rows, outcomes, strict=True), start=1):
+                answer = cut(row.answer, answer_width) if row.answer else "–"
                 table.add_row(
-                    str(i), cut(row.title, 24), answer, outcome, f"{row.score:.2g}", str(row.attempts)
+                    str(i), cut(row.title, title_width), answer, outcome, points(row.score), str(row.attempts)
                 )
             yield table
             yield Label("Enter on a row: its feedback and worked solution again.", classes="muted")
@@ -139,7 +144,7 @@ class QuestionReview(ModalScreen[None]):
             parts.append("**Your last answer:** none")
         verdict = OUTCOME.get(row.outcome, row.outcome)
         tries = f"{row.attempts} graded {'try' if row.attempts == 1 else 'tries'}"
-        parts.append(f"**{verdict}** · score {row.score:.2g} · {tries}")
+        parts.append(f"**{verdict}** · score {points(row.score)} · {tries}")
         parts.extend(row.feedback)
         parts += ["### Worked solution", row.solution or "This question has no worked solution."]
         parts.append("*esc closes*")
