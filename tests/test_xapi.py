@@ -266,11 +266,11 @@ def test_the_command_posts_a_learners_record(ralph, tmp_path, monkeypatch):
     args = ["progress", "export", "--format", "xapi", "--learner", "yann", "--course-id", "class-course"]
     result = CliRunner().invoke(main, [*args, "--lrs", ralph, "--auth", "teacher:s3cret", "--batch", "1"])
     assert result.exit_code == 0, result.output
-    assert "2 statement(s) sent" in result.stderr
+    assert "2 statements sent" in result.stderr
     mine = [s for s in lrs_statements(ralph) if s["actor"].get("name") == "yann"]
     assert sorted(s["object"]["id"].rsplit("/", 1)[1] for s in mine) == ["num-fixed", "pick-one"]
     result = CliRunner().invoke(main, [*args, "--lrs", ralph, "--auth", "teacher:s3cret"])
-    assert "0 statement(s) sent" in result.stderr and "2 already there" in result.stderr
+    assert "0 statements sent" in result.stderr and "2 already there" in result.stderr
     offline = CliRunner().invoke(main, [*args, "--lrs", "http://127.0.0.1:9/xAPI", "--auth", "a:b"])
     assert offline.exit_code == 1 and "cannot be reached" in offline.stderr and "resume" in offline.stderr
 

@@ -12,6 +12,8 @@ from typing import Any
 
 import click
 
+from tutor.content.words import plural
+
 FORMATS = ("gift", "moodle-xml", "qti")
 
 
@@ -147,7 +149,8 @@ def export_command(
         except OSError as exc:
             raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
         click.echo(
-            f"tutor export: {count} LMS question(s), from {len(built.groups)} of ours, written to {output}",
+            f"tutor export: {plural(count, 'LMS question')}, from {len(built.groups)} of ours, "
+            f"written to {output}",
             err=True,
         )
 
@@ -192,9 +195,13 @@ def import_command(file: Path, source_format: str, output: Path, force: bool) ->
         raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
     n = len(imported.bank["questions"])
     click.echo(
-        f"tutor import: {n} question(s) into bank `{imported.bank['bank']}` in {output}"
+        f"tutor import: {plural(n, 'question')} into bank `{imported.bank['bank']}` in {output}"
         + (f"; {imported.skipped} skipped" if imported.skipped else "")
-        + (f"; {len(imported.not_carried)} thing(s) not carried (above)" if imported.not_carried else ""),
+        + (
+            f"; {plural(len(imported.not_carried), 'thing')} not carried (above)"
+            if imported.not_carried
+            else ""
+        ),
         err=True,
     )
 
@@ -285,7 +292,7 @@ def _print_report(report: dict[str, Any]) -> None:
     console.print(
         f"[bold]{report['rows_used']:,}[/] attempts by [bold]{report['learners']:,}[/] learners on "
         f"[bold]{len(report['questions'])}[/] questions"
-        + (f" ({dropped:,} row(s) skipped: not attempts, or repeated)" if dropped else ""),
+        + (f" ({plural(dropped, 'row')} skipped: not attempts, or repeated)" if dropped else ""),
         highlight=False,
     )
     table = Table(title="Questions", title_justify="left")
@@ -427,7 +434,7 @@ def progress_export_command(
             from tutor.progress import export as progress_export  # type: ignore[attr-defined]
 
             text = progress_export.to_json(rows) if fmt == "json" else progress_export.to_csv(rows)
-            _write_text(text, output, f"{len(rows)} attempt(s)")
+            _write_text(text, output, plural(len(rows), "attempt"))
             return
         except (ImportError, AttributeError):
             pass
@@ -439,7 +446,7 @@ def progress_export_command(
             buffer = io.StringIO()
             write_csv(rows, buffer)
             text = buffer.getvalue()
-        _write_text(text, output, f"{len(rows)} attempt(s)")
+        _write_text(text, output, plural(len(rows), "attempt"))
         return
     from tutor.classroom import xapi
 
@@ -448,7 +455,7 @@ def progress_export_command(
         _write_text(
             json.dumps(statements, ensure_ascii=False, indent=1) + "\n",
             output,
-            f"{len(statements)} statement(s)",
+            plural(len(statements), "statement"),
         )
         return
     if not auth or ":" not in auth:
@@ -469,7 +476,8 @@ def progress_export_command(
             f"{exc}. What was sent is noted in {state}; run the same command to resume."
         ) from None
     click.echo(
-        f"{sent.sent} statement(s) sent to {lrs} in {sent.batches} batch(es); {sent.already} already there",
+        f"{plural(sent.sent, 'statement')} sent to {lrs} in {plural(sent.batches, 'batch', 'batches')}; "
+        f"{sent.already} already there",
         err=True,
     )
 

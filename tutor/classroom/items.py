@@ -20,6 +20,7 @@ from typing import Any
 
 from tutor.content import model as m
 from tutor.content.variants import VariantError, evaluate_in, format_value, instantiate
+from tutor.content.words import plural
 
 # Parameters that are drawn (rather than fixed or computed) make a question randomised.
 _RANDOM = (m.Uniform, m.Integers, m.Choice, m.ArrayDraw)
@@ -315,7 +316,7 @@ def unsupported_warning(unsupported: dict[str, list[str]], target: str) -> str |
         return None
     parts = [f"{kind}: {', '.join(ids)}" for kind, ids in sorted(unsupported.items())]
     n = sum(len(ids) for ids in unsupported.values())
-    return f"{n} question(s) cannot be expressed in {target} and were left out ({'; '.join(parts)})"
+    return f"{plural(n, 'question')} cannot be expressed in {target} and were left out ({'; '.join(parts)})"
 
 
 def summarise(lost: dict[str, list[str]], target: str, items: Iterable[Item] = ()) -> list[str]:
@@ -329,7 +330,7 @@ def summarise(lost: dict[str, list[str]], target: str, items: Iterable[Item] = (
     def ids_text(ids: list[str]) -> str:
         ids = list(dict.fromkeys(ids))
         shown = ", ".join(ids[:4]) + (f" and {len(ids) - 4} more" if len(ids) > 4 else "")
-        return f"{len(ids)} question(s): {shown}"
+        return f"{plural(len(ids), 'question')}: {shown}"
 
     out = [f"{target} does not keep {what} ({ids_text(ids)})" for what, ids in lost.items()]
     out += [f"in the LMS, {what} ({ids_text(ids)})" for what, ids in approx.items()]

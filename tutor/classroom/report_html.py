@@ -7,6 +7,7 @@ from html import escape
 from typing import Any
 
 from tutor.classroom.report import BANDS
+from tutor.content.words import plural
 
 _CSS = """
 body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1rem; }
@@ -81,7 +82,7 @@ def _bands(lesson: dict[str, Any]) -> str:
         parts.append(
             f'<rect x="{x + 3:.1f}" y="{h - height:.1f}" width="{bar - 6:.1f}" height="{height:.1f}" '
             'fill="#2f8f5b">'
-            f"<title>{escape(band)}: {n} learner(s)</title></rect>"
+            f"<title>{escape(band)}: {plural(n, 'learner')}</title></rect>"
         )
         parts.append(f'<text x="{x + 4:.1f}" y="{h - height - 4:.1f}">{n}</text>')
         parts.append(f'<text x="{x + 2:.1f}" y="{h + 14}">{escape(band.split("–")[0])}</text>')
@@ -118,8 +119,8 @@ def render(report: dict[str, Any], title: str = "Class report") -> str:
     dropped = report["rows_read"] - report["rows_used"]
     summary = (
         f"{report['rows_used']:,} attempts by {report['learners']:,} learners on "
-        f"{len(report['questions'])} questions, from {len(report['files'])} export(s)"
-        + (f"; {dropped:,} row(s) skipped (not attempts, or repeated)" if dropped else "")
+        f"{plural(len(report['questions']), 'question')}, from {plural(len(report['files']), 'export')}"
+        + (f"; {plural(dropped, 'row')} skipped (not attempts, or repeated)" if dropped else "")
     )
     band_heads = "".join(f"<th>{escape(b)}</th>" for b in BANDS)
     return f"""<!DOCTYPE html>
