@@ -72,7 +72,8 @@ async def test_continue_after_leaving_midway_resumes_the_same_question_variants_
         await wait_for_course(app, pilot)
         assert type(app.screen).__name__ == "HomeScreen"
         label = str(app.screen.query_one("#continue").render())
-        assert "Quiz: Basics" in label and "question 2 of 5" in label
+        # the bank is the lesson's whole quiz: kept, and named, as the lesson's
+        assert "Quiz: Huber in brief" in label and "question 2 of 5" in label
         assert "basics" not in label  # the title, never the bank id
         await pilot.press("c")
         await wait_for_course(app, pilot)
@@ -356,3 +357,15 @@ async def test_the_results_table_fits_80_columns_with_long_titles_answers_and_ou
         table = app.screen.query_one("DataTable")
         assert table.virtual_size.width <= table.region.width  # Tries, the last column, is on screen
         assert table.get_row_at(0)[1].endswith("…") and table.get_row_at(0)[2].endswith("…")
+
+
+def test_a_bank_that_is_its_lesson_s_quiz_is_kept_as_the_lesson_s_one_quiz():
+    from tutor.content.builtin import builtin_course_root
+    from tutor.quiz.resume import quiz_key
+
+    course = load_course(builtin_course_root())
+    assert quiz_key(course, "loss-basics") == "what-is-a-loss"  # `tutor quiz loss-basics` and `t`
+    assert quiz_key(course, "what-is-a-loss") == "what-is-a-loss"
+    one = next(iter(course.questions))
+    assert quiz_key(course, one) == one  # a single question is its own quiz
+    assert quiz_key(course, "no-such-thing") == "no-such-thing"

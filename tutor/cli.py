@@ -187,7 +187,7 @@ def quiz_command(
     from tutor.content.loader import load_course
     from tutor.progress.store import ProgressStore
     from tutor.quiz.plain import PlainQuiz
-    from tutor.quiz.resume import open_quiz
+    from tutor.quiz.resume import open_quiz, saved_quiz
 
     loaded = load_course(root)
     _report_load_problems(loaded.diagnostics)
@@ -201,9 +201,10 @@ def quiz_command(
     store.attempts()  # read now, so that a damaged record is reported before the first question
     if (report := store.skipped_report()) is not None:
         click.echo(report, err=True)
+    ref, saved = saved_quiz(loaded, ref, store.quiz)
     opened = open_quiz(
         entries,
-        store.quiz(ref),
+        saved,
         seed=seed,
         resume=False if fresh else None,
         on_attempt=store.record,

@@ -19,6 +19,30 @@ from tutor.quiz.session import QuizSession
 CHANGED = "The quiz could not be resumed (the course changed since): a fresh one starts."
 
 
+def quiz_key(course: Any, ref: str) -> str:
+    """The name a quiz is kept under: a bank that is exactly its lesson's quiz is kept as the
+    lesson's, so that `tutor quiz BANK` and `t` on the lesson are one quiz in progress, not two."""
+    if course.lesson(ref) is not None:
+        return ref
+    bank = course.bank(ref)
+    lesson = bank.bank.lesson if bank is not None else None
+    same = lesson and [e.id for e in course.resolve(lesson)] == [e.id for e in course.resolve(ref)]
+    return str(lesson) if same and course.lesson(lesson) is not None else ref
+
+
+def saved_quiz(course: Any, ref: str, read: Callable[[str], Any]) -> tuple[str, Any]:
+    """The key a quiz on `ref` is kept under, and what `read` (the store's) has for it; a quiz
+    kept under the bank's name before keys were shared is still found."""
+    key = quiz_key(course, ref)
+    # the key first, then the names it stands for (a bank kept as its lesson's quiz)
+    names = [key, ref, *(b.bank.bank for b in course.banks if b.bank.lesson == key)]
+    for name in dict.fromkeys(names):
+        saved = read(name)
+        if saved is not None and (name == key or quiz_key(course, name) == key):
+            return key, saved
+    return key, None
+
+
 @dataclass(frozen=True)
 class Opened:
     session: QuizSession

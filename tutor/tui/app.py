@@ -201,11 +201,12 @@ class TutorApp(App[None]):
         """A quiz on `ref`. A quiz on it left in the middle is resumed at the same question with
         the same variants and answers, unless `seed` or `resume=False` asks for a fresh one
         (see `tutor.quiz.resume`); `only` retakes a few of its questions, afresh."""
-        from tutor.quiz.resume import open_quiz
+        from tutor.quiz.resume import open_quiz, saved_quiz
         from tutor.tui.screens.quiz import QuizScreen
 
         if self.course is None:
             return
+        ref, saved = saved_quiz(self.course, ref, self.store.quiz)
         entries = self.course.resolve(ref)
         if only is not None:
             entries = [e for e in entries if e.id in only]
@@ -217,7 +218,7 @@ class TutorApp(App[None]):
         whole = only is None
         opened = open_quiz(
             entries,
-            self.store.quiz(ref) if whole else None,
+            saved if whole else None,
             seed=seed,
             resume=resume if whole else False,
             on_attempt=self.store.record,
@@ -270,7 +271,9 @@ class TutorApp(App[None]):
             return ("lesson", ref, f"lesson {loaded.lesson.title}") if loaded else ("none", None, "")
         if not self.course.resolve(ref):
             return "none", None, ""
-        saved = self.store.quiz(ref)
+        from tutor.quiz.resume import saved_quiz
+
+        _, saved = saved_quiz(self.course, ref, self.store.quiz)  # `ref` stays: it finds it again
         if saved is not None and saved.get("completed") is True:
             after = self.next_lesson(ref)
             loaded = self.course.lesson(after) if after else None
