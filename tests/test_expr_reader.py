@@ -412,7 +412,9 @@ def test_limits(text: str, limits: Limits, fragment: str, position: int, end: in
 
 
 def test_default_limits() -> None:
-    assert Limits() == Limits(max_length=2000, max_depth=60, max_nodes=1000, max_digits=40, max_exponent=1000)
+    assert Limits() == Limits(
+        max_length=2000, max_depth=60, max_nodes=1000, max_digits=40, max_exponent=10_000
+    )
     parse("x^1000", variables=["x"])
     parse("2^1000")
     parse("(" * 50 + "x" + ")" * 50, variables=["x"])

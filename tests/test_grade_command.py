@@ -54,3 +54,42 @@ def test_an_unknown_question_suggests_the_near_one():
     result = grade("q-lg", "1")
     assert result.exit_code == 2
     assert "did you mean `q-log`?" in result.output
+
+
+def test_an_answer_with_an_h_in_it_is_not_a_request_for_help():
+    # click used to read `-2*(y - yhat)` as options -2 -* ... -h: it printed the usage, exit 0
+    p = p_for(3)
+    result = grade("q-log", f"-1*log({p})*(1 + 0*hat)", "--seed", "3")
+    assert "Usage:" not in result.output
+    assert "`hat` is not a known name" in result.output
+
+
+def test_double_dash_before_the_answer_works():
+    p = p_for(1)
+    result = CliRunner().invoke(
+        main, ["grade", "--course", COURSE, "--seed", "1", "q-log", "--", f"-log({p})"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "✓ Correct" in result.output
+
+
+def test_usage_errors_exit_non_zero():
+    assert grade("q-log").exit_code == 2  # no answer
+    assert grade("q-log", "1", "2").exit_code == 2  # one answer too many
+    misspelt = grade("q-log", "1", "--sed", "2")
+    assert misspelt.exit_code == 2 and "No such option" in misspelt.output
+
+
+def test_a_course_problem_is_the_check_message_not_a_traceback(tmp_path):
+    (tmp_path / "questions").mkdir()
+    (tmp_path / "questions" / "b.yaml").write_text(
+        "bank: b\ntitle: B\nquestions:\n"
+        "  - id: q1\n    type: expression\n    prompt: Gradient?\n"
+        "    variables: {y: {domain: real}}\n    answer: Foo(y)\n",
+        encoding="utf-8",
+    )
+    for args in (["grade", "q1", "y"], ["quiz", "--plain", "q1"]):
+        result = CliRunner().invoke(main, [*args, "--course", str(tmp_path)], input="")
+        assert result.exit_code == 1, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert "b.yaml:8:13: question 'q1': answer: `Foo` is not a known function" in result.output

@@ -549,6 +549,110 @@ EXPRESSION = [
     expr("invalid-run-together-names", "2xy", "2*x*y", {"x": "real", "y": "real"}, "invalid", says="x*y"),
 ]
 
+# issue 12: grading that is right where float64 is not
+GAUSS = {"y": "real", "y_hat": "real", "sigma": "positive"}
+GAUSS_NLL = "(y - y_hat)^2/(2 sigma^2) + log(2 pi sigma^2)/2"
+POLY13 = (
+    "x^13 - 22.1x^12 + 224.51x^11 - 1388.101x^10 + 5827.4073x^9 - 17540.46723x^8 + 38943.131513x^7"
+    " - 64568.1556663x^6 + 79943.41049266x^5 - 72997.481827556x^4 + 47779.2858099336x^3"
+    " - 21227.24949673536x^2 + 5737.22176015296x - 712.41227785728"
+)
+POLY13_ROOTS = "*".join(f"(x - {k / 10:g})" for k in range(11, 24))
+T = {"t": "real"}
+AB = {"a": "real", "b": "real"}
+UNIT = {"x": {"interval": [-1, 1]}}
+
+PRECISION = [
+    # 1. float64 overflows, underflows or cancels: mpmath re-evaluates those points
+    expr(
+        "gaussian-nll-exp-underflows", "-log(exp(-(y-ŷ)^2/(2σ^2))/sqrt(2π σ^2))", GAUSS_NLL, GAUSS, "correct"
+    ),
+    expr(
+        "gaussian-nll-missing-half",
+        "-log(exp(-(y-ŷ)^2/(2σ^2))/sqrt(2π σ^2))",
+        GAUSS_NLL + " + 0.001",
+        GAUSS,
+        "incorrect",
+    ),
+    expr("degree-13-expanded-vs-factored", POLY13, POLY13_ROOTS, {"x": [0, 3]}, "correct"),
+    expr(
+        "degree-13-one-digit-off",
+        POLY13.replace("5827.4073", "5827.4074"),
+        POLY13_ROOTS,
+        {"x": [0, 3]},
+        "incorrect",
+    ),
+    expr("log-of-overflowing-exp", "log(exp(800x))", "800x", X, "correct"),
+    expr("log-of-overflowing-exp-off", "log(exp(800x)) + 0.001", "800x", X, "incorrect"),
+    expr("naive-softplus-overflows", "log(1 + exp(50z))", "softplus(50z)", {"z": "real"}, "correct"),
+    expr("ratio-of-underflows", "exp(-900x^2)/exp(-900x^2 - x)", "exp(x)", X, "correct"),
+    # 2. the tolerance scales with the values: no fixed 1e-9 that accepts anything tiny
+    expr("tiny-reference-zero-is-wrong", "0", "1e-12*x", X, "incorrect"),
+    expr("tiny-reference-sign-is-wrong", "-1e-12*x", "1e-12*x", X, "incorrect", "sign"),
+    expr("tiny-reference-factor-is-wrong", "1.5e-12*x", "1e-12*x", X, "incorrect"),
+    expr("tiny-reference-dropped-term", "1e-15*x", "1e-15*x + 1e-15*x^2", X, "incorrect"),
+    expr("tiny-reference-exp-40", "0", "exp(-40)*(1 + x^2)", X, "incorrect"),
+    expr("tiny-reference-right", "x/10^12", "1e-12*x", X, "correct"),
+    expr("exact-zero-by-rounding", "sin(pi*n)", "0", {"n": "integer"}, "correct"),
+    # 3. one-argument reductions of a scalar never reduce over the sample points
+    expr("max-of-a-scalar", "max(t)", "t", T, "correct"),
+    expr("min-plus-max-of-a-scalar", "min(t) + max(t)", "2t", T, "correct"),
+    expr("sum-of-a-scalar", "sum(t)", "t", T, "correct"),
+    expr("mean-of-a-scalar", "mean(t)", "t", T, "correct"),
+    expr("len-of-a-scalar", "len(t)", "1", T, "correct"),
+    expr("softmax-of-a-scalar", "softmax(t)", "1", T, "correct"),
+    expr("logsumexp-of-a-scalar", "logsumexp(t)", "t", T, "correct"),
+    expr("logsumexp-of-two", "logsumexp([a, b])", "log(exp(a) + exp(b))", AB, "correct"),
+    expr("softmax-of-two-is-sigmoid", "softmax([a, b])[0]", "σ(a - b)", AB, "correct"),
+    expr("max-of-a-vector-of-two", "max([a, b])", "(a + b + |a - b|)/2", AB, "correct"),
+    expr("len-of-a-vector", "len([a, b, a])", "3", AB, "correct"),
+    expr("mean-of-a-vector-of-two-wrong", "mean([a, b])", "a + b", AB, "incorrect", "factor-1-over-2"),
+    # 4. notation: SymPy's names, sgn, arc-functions, sec/csc/cot
+    expr("sympy-Abs", "Abs(x)", "sqrt(x^2)", X, "correct"),
+    expr("sympy-Max", "Max(x, 0)", "relu(x)", X, "correct"),
+    expr("sympy-Min", "Min(x, 1)", "min(x, 1)", X, "correct"),
+    expr("sympy-Heaviside", "Heaviside(x)", "(1 + sign(x))/2", X, "correct"),
+    expr("sgn", "sgn(x)*|x|", "x", X, "correct"),
+    expr("arctan-vs-atan", "arctan(x)", "atan(x)", X, "correct"),
+    expr("arcsin-plus-arccos", "arcsin(x) + arccos(x)", "pi/2", UNIT, "correct"),
+    expr("acos-vs-asin", "acos(x)", "asin(x)", UNIT, "incorrect"),
+    expr("atanh-as-log", "artanh(x)", "log((1 + x)/(1 - x))/2", {"x": [-0.9, 0.9]}, "correct"),
+    expr("sec-squared", "sec(x)^2", "1 + tan(x)^2", X, "correct"),
+    expr("csc-and-cot", "csc(x)^2 - cot(x)^2", "1", X, "correct"),
+    expr("log-base-two-args", "log(x, 2)", "log2(x)", {"x": "positive"}, "correct"),
+    # 5. powers on function names and subscripted log bases
+    expr("sin-squared-on-the-name", "sin^2(x) + cos^2(x)", "1", X, "correct"),
+    expr("sin-superscript-on-the-name", "sin²(x)", "sin(x)^2", X, "correct"),
+    expr("sin-squared-without-parens", "sin^2 x", "sin(x)^2", X, "invalid", says="write sin(x)^2"),
+    expr("sin-inverse-on-the-name", "sin^-1(x)", "asin(x)", UNIT, "invalid", says="write asin(x)"),
+    expr(
+        "log-squared-on-the-name", "log^2(x)", "log(x)^2", {"x": "positive"}, "invalid", says="write log(x)^2"
+    ),
+    expr("log-underscore-2", "log_2(x)", "log2(x)", {"x": "positive"}, "correct"),
+    expr("log-subscript-2", "log₂(x)", "log(x)/log(2)", {"x": "positive"}, "correct"),
+    expr(
+        "log-underscore-variable-base",
+        "log_b(x)",
+        "log(x)/log(b)",
+        {"x": "positive", "b": [2, 10]},
+        "correct",
+    ),
+    expr(
+        "log-underscore-2-no-parens", "log_2 x", "log2(x)", {"x": "positive"}, "invalid", says="write log2(x)"
+    ),
+    num("log-underscore-10-of-100", "log_10(100)", "2", "correct"),
+    # 6. full-width characters (NFKC)
+    expr("full-width-brackets-and-plus", "（x ＋ 1）^2", "(x + 1)^2", X, "correct"),
+    expr("full-width-letters-digits-minus", "２ｘ －１", "2x - 1", X, "correct"),
+    num("full-width-decimal-point", "１．５", "1.5", "correct"),
+    expr("full-width-caret-at-what-was-typed", "（x ＋", "x", X, "invalid", says="ends after", at=3),
+    # 7. huge exact powers
+    expr("power-4000-sign-inside", "(1 - t)^4000", "(t - 1)^4000", T, "correct"),
+    expr("power-4001-sign-inside", "(1 - t)^4001", "(t - 1)^4001", T, "incorrect", "sign"),
+    expr("power-5000-over-4999", "x^5000/x^4999", "x", {"x": "positive"}, "correct"),
+    expr("power-too-large-refused", "x^99999", "x", X, "invalid", says="too large"),
+]
+
 # ------------------------------------------------------------------------ derivations
 
 CHAIN = {"mode": "chain", "start": "(x + 1)^2 - (x - 1)^2", "answer": "4x"}
@@ -979,7 +1083,28 @@ FREE = [
     free("invalid-empty", "", "invalid", None, says="empty"),
 ]
 
-ROWS = NUMERIC + EXPRESSION + DERIVATION + VECTOR + CHOICE + TEXT + FREE
+PRECISE_CHAIN = {"mode": "chain", "start": "log(exp(800x)) - 800x + x", "answer": "x"}
+UNDEFINED_STEP = {"mode": "steps", "steps": [{"prompt": "?", "answer": "log(-y^2 - 1)"}]}
+PRECISION_DERIVATIONS = [
+    # the same engine decides links and steps; no clean evidence is "undecided", never "incorrect"
+    chain(
+        "links-need-more-digits",
+        "log(exp(800x)) - 800x + x\n= 800x - 800x + x\n= x",
+        "correct",
+        fields=PRECISE_CHAIN,
+    ),
+    chain(
+        "link-broken-beyond-float",
+        "log(exp(800x)) - 800x + x\n= 800x - 800x + 2x\n= x",
+        "incorrect",
+        "broken-link",
+        fields=PRECISE_CHAIN,
+    ),
+    steps("step-needs-more-digits", "log(exp(800*(ŷ - y)))/400\n2(ŷ - y)x", "correct"),
+    steps("step-undefined-reference-is-undecided", "log(y)", "undecided", "undecided", fields=UNDEFINED_STEP),
+]
+
+ROWS = NUMERIC + EXPRESSION + PRECISION + PRECISION_DERIVATIONS + DERIVATION + VECTOR + CHOICE + TEXT + FREE
 
 
 @pytest.mark.parametrize("row", ROWS)

@@ -350,7 +350,8 @@ async def test_a_state_file_of_the_wrong_type_does_not_stop_the_app(tmp_path, st
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
         assert type(app.screen).__name__ == "QuizScreen"
-    assert ProgressStore(folder).state()["last"] == {"kind": "quiz", "ref": "basics"}
+    # kept under its lesson's name: the bank is the lesson's whole quiz
+    assert ProgressStore(folder).state()["last"] == {"kind": "quiz", "ref": "huber"}
 
 
 async def test_a_grader_that_fails_is_could_not_decide_on_screen(tmp_path, monkeypatch):

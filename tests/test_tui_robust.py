@@ -120,3 +120,19 @@ async def test_a_course_file_nested_thousands_deep_is_a_notice_and_the_rest_load
         await wait_for_course(app, pilot)
         assert app.course is not None and list(app.course.questions) == ["good"]
         assert "deep.yaml:6:" in str(app.screen.query_one("#notice-text").render())
+
+
+async def test_a_question_that_cannot_be_asked_is_the_check_message_not_a_crash(tmp_path, make_course):
+    broken = (
+        "bank: b\ntitle: B\nquestions:\n  - id: q2\n    type: numeric\n    prompt: n?\n"
+        "    params:\n      p: {uniform: [0.1, 0.2]}\n    answer: Bar(p)\n"
+    )
+    root = make_course(questions={"b.yaml": broken})
+    app = TutorApp(root, ProgressStore(tmp_path / "progress"), warm_up=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        app.start_quiz("q2")
+        await pilot.pause()
+        assert app.is_running
+        said = " ".join(str(n.message) for n in app._notifications)
+        assert "b.yaml:9:13: question 'q2': answer: `Bar` is not a known function" in said

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from tutor import __version__
+from tutor.cli_answers import AnswerCommand, report_course_problems
 from tutor.content.words import plural
 
 COURSE_HELP = "Course folder (with lessons/ and questions/). Default: the built-in course."
@@ -197,6 +198,10 @@ def quiz_command(
         close = difflib.get_close_matches(ref, known + list(loaded.questions), n=1)
         hint = f" (did you mean `{close[0]}`?)" if close else ""
         raise click.UsageError(f"`{ref}` names no lesson, bank or question{hint}")
+    from tutor.content.usable import question_problems
+
+    if problems := [p for entry in entries for p in question_problems(entry)]:
+        report_course_problems(problems)
     store = ProgressStore.default(on_problem=lambda message: click.echo(message, err=True))
     store.attempts()  # read now, so that a damaged record is reported before the first question
     if (report := store.skipped_report()) is not None:
@@ -357,7 +362,7 @@ def check_command(
 
 
 # Answers often start with a minus: `-log(p)` is an answer, not an option.
-@main.command("grade", context_settings={"ignore_unknown_options": True})
+@main.command("grade", cls=AnswerCommand)
 @click.argument("question_id")
 @click.argument("answer")
 @click.option("--seed", default=0, show_default=True, type=int, help="Which variant of the question.")
@@ -384,6 +389,10 @@ def grade_command(
         close = difflib.get_close_matches(question_id, list(loaded.questions), n=1)
         hint = f" (did you mean `{close[0]}`?)" if close else ""
         raise click.UsageError(f"no question `{question_id}` in the course{hint}")
+    from tutor.content.usable import question_problems
+
+    if problems := question_problems(entry, seed):
+        report_course_problems(problems)
     variant = instantiate(entry.question, seed)
     result = grade(variant, answer.replace("\\n", "\n"))
     if as_json:

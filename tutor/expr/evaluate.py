@@ -13,7 +13,7 @@ from functools import reduce
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from tutor.expr.functions import BUILTIN_FUNCTIONS, CONSTANTS
+from tutor.expr.functions import BUILTIN_FUNCTIONS, CONSTANTS, REDUCTIONS
 from tutor.expr.nodes import (
     BinOp,
     BoolConst,
@@ -37,6 +37,13 @@ if TYPE_CHECKING:
 _NO_FUNCTIONS: Mapping[str, FunctionDef] = MappingProxyType({})
 MAX_CALL_DEPTH = 10  # declared functions calling declared functions; real courses use 2 or 3
 
+# The key under which an environment says "every value here is a column of this many sample
+# points" (not an identifier, so no variable can clash with it). A grader evaluates at a few
+# hundred points at once: a scalar is then an array of shape (points,), a vector one of shape
+# (points, length), and a reduction such as max(z) or sum(z) works along the vector's own
+# axis only, so it can never mix the sample points (max(t) of a scalar t is t at each point).
+POINTS = "#points"
+
 
 class EvalError(ValueError):
     """Can't evaluate with these values: unknown name, wrong arity, shape mismatch, recursion."""
@@ -55,9 +62,22 @@ def evaluate(
     """The value of `node`: a Python float for scalars, a float64 array for vectors."""
     import numpy as np
 
+    return evaluate_as(node, env, functions, np.float64)
+
+
+def evaluate_as(
+    node: Node,
+    env: Mapping[str, float | int | numpy.ndarray],
+    functions: Mapping[str, FunctionDef],
+    dtype: Any,
+) -> Any:
+    """`evaluate` in another numpy floating type (np.longdouble: the same sums carried with
+    more digits, which tells a float64 rounding artefact from a real difference)."""
+    import numpy as np
+
     try:
         with np.errstate(all="ignore"):
-            value = _Evaluator(np, env, functions).value(node)
+            value = _Evaluator(np, env, functions, dtype).value(node)
     except RecursionError:  # only hand-built trees far deeper than Limits allows
         raise EvalError("the expression is nested too deeply to evaluate") from None
     if isinstance(value, np.ndarray) and value.ndim > 0:
@@ -71,16 +91,19 @@ def _sigmoid(np: Any, x: Any) -> Any:
     return np.where(x >= 0, 1.0 / (1.0 + ex), ex / (1.0 + ex))
 
 
+# The reductions below get a vector: its items run along the last axis (earlier axes, if any,
+# are sample points).
+
+
 def _softmax(np: Any, x: Any) -> Any:
-    shifted = np.exp(x - np.max(x))
-    return shifted / np.sum(shifted)
+    shifted = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    return shifted / np.sum(shifted, axis=-1, keepdims=True)
 
 
 def _logsumexp(np: Any, x: Any) -> Any:
-    top = np.max(x)
-    if not np.isfinite(top):
-        return np.log(np.sum(np.exp(x)))
-    return top + np.log(np.sum(np.exp(x - top)))
+    top = np.max(x, axis=-1, keepdims=True)
+    safe = np.where(np.isfinite(top), top, 0.0)
+    return (safe + np.log(np.sum(np.exp(x - safe), axis=-1, keepdims=True)))[..., 0]
 
 
 def _log(np: Any, x: Any, base: Any = None) -> Any:
@@ -92,7 +115,7 @@ def _extreme(pairwise: str, whole: str) -> Callable[..., Any]:
 
     def impl(np: Any, *args: Any) -> Any:
         if len(args) == 1:
-            return getattr(np, whole)(args[0])
+            return getattr(np, whole)(args[0], axis=-1)
         return reduce(getattr(np, pairwise), args)
 
     return impl
@@ -108,12 +131,17 @@ CUSTOM: Mapping[str, Callable[..., Any]] = MappingProxyType(
         "softplus": lambda np, x: np.logaddexp(0.0, x),
         "relu": lambda np, x: np.maximum(x, 0.0),
         "clip": lambda np, x, lo, hi: np.minimum(np.maximum(x, lo), hi),
-        "sum": lambda np, x: np.sum(x),
-        "mean": lambda np, x: np.mean(x),
+        "sum": lambda np, x: np.sum(x, axis=-1),
+        "mean": lambda np, x: np.mean(x, axis=-1),
         "softmax": _softmax,
         "logsumexp": _logsumexp,
-        "dot": lambda np, a, b: np.dot(a, b),
-        "len": lambda np, x: np.float64(np.size(x)),
+        "dot": lambda np, a, b: np.sum(a * b, axis=-1),
+        "len": lambda np, x: np.full(np.shape(x)[:-1], float(np.shape(x)[-1])),
+        # SymPy's Heaviside(0) is 1/2; the same here, so the two never disagree at 0.
+        "heaviside": lambda np, x: np.heaviside(x, 0.5),
+        "sec": lambda np, x: 1 / np.cos(x),
+        "csc": lambda np, x: 1 / np.sin(x),
+        "cot": lambda np, x: np.cos(x) / np.sin(x),
     }
 )
 
@@ -129,20 +157,53 @@ _ARITH = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide", "^": "pow
 
 
 class _Evaluator:
-    def __init__(self, np: Any, env: Mapping[str, Any], functions: Mapping[str, FunctionDef]) -> None:
+    def __init__(
+        self, np: Any, env: Mapping[str, Any], functions: Mapping[str, FunctionDef], dtype: Any
+    ) -> None:
         self.np = np
+        self.dtype = dtype
+        points = env.get(POINTS)
+        self.points: int | None = None if points is None else int(points)
+        self.batch = 0 if self.points is None else 1  # leading axes that are sample points
         self.globals = env
         self.env: Mapping[str, Any] = env
         self.functions = functions
         self.calling: list[str] = []
 
+    # -- shapes: scalars have `batch` axes, vectors one more ----------------------------------
+
+    def is_vector(self, value: Any) -> bool:
+        return bool(self.np.ndim(value) > self.batch)
+
+    def as_vector(self, value: Any) -> Any:
+        """A vector of the batch's shape: (points, length) when batched."""
+        if self.points is not None and self.np.ndim(value) == 1:
+            return self.np.broadcast_to(value, (self.points, len(value)))
+        return value
+
+    def align(self, *values: Any) -> list[Any]:
+        """Scalars next to vectors get a trailing axis, so each point's scalar meets that
+        point's vector (a batched scalar has shape (points,), a vector (points, n))."""
+        if not self.batch or not any(self.is_vector(v) for v in values):
+            return list(values)
+        np = self.np
+        return [v[..., None] if np.ndim(v) == 1 and not self.is_vector(v) else v for v in values]
+
+    def same_shape(self, node: Node, *values: Any) -> None:
+        lengths = {self.np.shape(v)[-1] for v in values if self.is_vector(v)}
+        if len(lengths) > 1:
+            sizes = " and ".join(sorted(str(n) for n in lengths))
+            raise EvalError(f"shape mismatch: vectors of length {sizes} can't be combined", node.pos)
+
+    # -- values -------------------------------------------------------------------------------
+
     def value(self, node: Node) -> Any:
         np = self.np
         match node:
             case Num(text=text):
-                return np.float64(text)
+                return self.dtype(text)
             case Const(name=name):
-                return np.float64(CONSTANTS[name].value)
+                return self.dtype(CONSTANTS[name].text)
             case Name(name=name):
                 return self.lookup(name, node.pos)
             case Neg(operand=operand):
@@ -150,14 +211,15 @@ class _Evaluator:
             case BinOp(op=op, left=left, right=right):
                 a, b = self.value(left), self.value(right)
                 self.same_shape(node, a, b)
-                return getattr(np, _ARITH[op])(a, b)
+                return getattr(np, _ARITH[op])(*self.align(a, b))
             case Call(func=func, args=args):
                 return self.call(node, func, [self.value(a) for a in args])
             case Vector(items=items):
                 values = [self.value(i) for i in items]
-                if any(np.ndim(v) for v in values):
+                if any(self.is_vector(v) for v in values):
                     raise EvalError("vector items must be numbers, not vectors", node.pos)
-                return np.array(values, dtype=np.float64)
+                stacked = np.stack(np.broadcast_arrays(*values), axis=-1).astype(self.dtype)
+                return self.as_vector(stacked)
             case Index(target=target, index=index):
                 return self.index(node, self.value(target), self.value(index))
             case Piecewise(pieces=pieces):
@@ -167,11 +229,12 @@ class _Evaluator:
                 result = np.bool_(True)
                 for op, a, b in zip(ops, values, values[1:], strict=False):
                     self.same_shape(node, a, b)
-                    result = np.logical_and(result, getattr(np, _COMPARE[op])(a, b))
+                    result = np.logical_and(*self.align(result, getattr(np, _COMPARE[op])(*self.align(a, b))))
                 return result
             case BoolOp(op=op, left=left, right=right):
                 a, b = self.value(left), self.value(right)
                 self.same_shape(node, a, b)
+                a, b = self.align(a, b)
                 return np.logical_and(a, b) if op == "and" else np.logical_or(a, b)
             case BoolConst(value=value):
                 return np.bool_(value)
@@ -181,16 +244,12 @@ class _Evaluator:
         if name not in self.env:
             raise EvalError(f"no value for `{name}`", pos)
         try:
-            value = self.np.asarray(self.env[name], dtype=self.np.float64)
+            value = self.np.asarray(self.env[name], dtype=self.dtype)
         except (TypeError, ValueError):
             raise EvalError(f"the value of `{name}` is not a number or array of numbers", pos) from None
+        if self.points is not None and value.ndim == 1 and len(value) != self.points:
+            return self.as_vector(value)  # a vector parameter, the same at every point
         return value if value.ndim else value[()]
-
-    def same_shape(self, node: Node, *values: Any) -> None:
-        shapes = {self.np.shape(v) for v in values} - {()}
-        if len(shapes) > 1:
-            sizes = " and ".join(sorted(str(s[0]) if len(s) == 1 else str(s) for s in shapes))
-            raise EvalError(f"shape mismatch: vectors of length {sizes} can't be combined", node.pos)
 
     def call(self, node: Node, func: str, args: list[Any]) -> Any:
         if func in self.functions:
@@ -200,11 +259,24 @@ class _Evaluator:
             raise EvalError(f"`{func}` is not a known function", node.pos)
         if not builtin.accepts(len(args)):
             raise EvalError(f"`{func}` takes {builtin.arity}, not {len(args)}", node.pos)
-        if func in ("max", "min", "dot") and len(args) > 1:
+        if len(args) == 1 and func in REDUCTIONS and not self.is_vector(args[0]):
+            return self.reduce_scalar(func, args[0])
+        if len(args) > 1:
             self.same_shape(node, *args)
+            args = self.align(*args)
+        if func == "dot" and not any(self.is_vector(a) for a in args):
+            return args[0] * args[1]
         if builtin.numpy.startswith("np."):
             return getattr(self.np, builtin.numpy[3:])(*args)
         return CUSTOM[builtin.numpy](self.np, *args)
+
+    def reduce_scalar(self, func: str, x: Any) -> Any:
+        """A reduction of one number: the number (len: 1, softmax: 1), at each point."""
+        if func == "len":
+            return self.np.ones_like(x)
+        if func == "softmax":
+            return self.np.where(self.np.isnan(x), x, 1.0)
+        return x
 
     def call_declared(self, node: Node, func: str, args: list[Any]) -> Any:
         definition = self.functions[func]
@@ -228,26 +300,29 @@ class _Evaluator:
 
     def index(self, node: Node, target: Any, index: Any) -> Any:
         np = self.np
-        if np.ndim(target) != 1:
+        if not self.is_vector(target):
             raise EvalError("only a vector can be indexed", node.pos)
-        if np.ndim(index) or not float(index).is_integer():
+        flat = np.unique(np.asarray(index))
+        if len(flat) != 1 or not float(flat[0]).is_integer():
             raise EvalError("an index must be a whole number, like z[0]", node.pos)
-        i = int(index)
-        if not 0 <= i < len(target):
+        i, length = int(flat[0]), np.shape(target)[-1]
+        if not 0 <= i < length:
             raise EvalError(
-                f"index {i} is out of range for a vector of length {len(target)} (0-based)",
+                f"index {i} is out of range for a vector of length {length} (0-based)",
                 node.pos,
             )
-        return target[i]
+        return target[..., i]
 
     def piecewise(self, node: Node, pieces: tuple[tuple[Node, Node], ...]) -> Any:
         np = self.np
         pairs = [(self.value(v), self.value(c)) for v, c in pieces]
-        self.same_shape(node, *(x for pair in pairs for x in pair))
-        shape = next((np.shape(x) for pair in pairs for x in pair if np.shape(x)), ())
-        result = np.full(shape, np.nan)
+        flat = [x for pair in pairs for x in pair]
+        self.same_shape(node, *flat)
+        flat = np.broadcast_arrays(*self.align(*flat))
+        shape = flat[0].shape
+        result = np.full(shape, np.nan, dtype=self.dtype)
         decided = np.zeros(shape, dtype=bool)
-        for value, cond in pairs:  # the first condition that holds wins
+        for value, cond in zip(flat[::2], flat[1::2], strict=True):  # the first that holds wins
             take = np.logical_and(cond, np.logical_not(decided))
             result = np.where(take, value, result)
             decided = np.logical_or(decided, cond)

@@ -28,6 +28,7 @@ class BuiltinFunction:
     summary: str
 
     def accepts(self, count: int) -> bool:
+        """Does the function take `count` arguments?"""
         return count >= self.min_args and (self.max_args is None or count <= self.max_args)
 
     @property
@@ -47,6 +48,7 @@ class Constant:
     value: float
     sympy: str
     display: str
+    text: str  # more digits than any float type holds, for evaluation in extended precision
 
 
 def _table(
@@ -101,11 +103,55 @@ BUILTIN_FUNCTIONS: Mapping[str, BuiltinFunction] = _table(
     ("logsumexp", 1, 1, "logsumexp", "logsumexp", "logsumexp", "logsumexp(z)", "log(sum(exp(z)))"),
     ("dot", 2, 2, "dot", "dot", "dot", "dot(w, x)", "sum of products of two vectors"),
     ("len", 1, 1, "len", "len", "len", "len(z)", "number of items"),
+    (
+        "heaviside",
+        1,
+        1,
+        "heaviside",
+        "sp.Heaviside",
+        "Heaviside",
+        "heaviside(x)",
+        "0 below 0, 1 above, 1/2 at 0",
+    ),
+    ("atan", 1, 1, "np.arctan", "sp.atan", "atan", "atan(x) or arctan(x)", "inverse tangent"),
+    ("asin", 1, 1, "np.arcsin", "sp.asin", "asin", "asin(x) or arcsin(x)", "inverse sine"),
+    ("acos", 1, 1, "np.arccos", "sp.acos", "acos", "acos(x) or arccos(x)", "inverse cosine"),
+    ("atanh", 1, 1, "np.arctanh", "sp.atanh", "atanh", "atanh(x) or artanh(x)", "inverse tanh"),
+    ("asinh", 1, 1, "np.arcsinh", "sp.asinh", "asinh", "asinh(x) or arsinh(x)", "inverse sinh"),
+    ("acosh", 1, 1, "np.arccosh", "sp.acosh", "acosh", "acosh(x) or arcosh(x)", "inverse cosh"),
+    ("sec", 1, 1, "sec", "sp.sec", "sec", "sec(x)", "1/cos(x)"),
+    ("csc", 1, 1, "csc", "sp.csc", "csc", "csc(x)", "1/sin(x)"),
+    ("cot", 1, 1, "cot", "sp.cot", "cot", "cot(x)", "cos(x)/sin(x)"),
 )
+
+# Other spellings learners type (SymPy's capitalised names, arc-, sgn), read as the builtin.
+ALIASES: Mapping[str, str] = MappingProxyType(
+    {
+        "Abs": "abs",
+        "Max": "max",
+        "Min": "min",
+        "Heaviside": "heaviside",
+        "sgn": "sign",
+        "arctan": "atan",
+        "arcsin": "asin",
+        "arccos": "acos",
+        "arctanh": "atanh",
+        "artanh": "atanh",
+        "arcsinh": "asinh",
+        "arsinh": "asinh",
+        "arccosh": "acosh",
+        "arcosh": "acosh",
+    }
+)
+
+# One-argument functions that reduce a vector to one number (or, for softmax, map it to
+# another vector). Of a scalar they give the scalar itself (len: 1; softmax: 1), never a
+# reduction over anything else, such as the points a grader samples at.
+REDUCTIONS = frozenset({"max", "min", "sum", "mean", "len", "softmax", "logsumexp"})
 
 CONSTANTS: Mapping[str, Constant] = MappingProxyType(
     {
-        "e": Constant("e", math.e, "sp.E", "e"),
-        "pi": Constant("pi", math.pi, "sp.pi", "π"),
+        "e": Constant("e", math.e, "sp.E", "e", "2.71828182845904523536028747135266250"),
+        "pi": Constant("pi", math.pi, "sp.pi", "π", "3.14159265358979323846264338327950288"),
     }
 )

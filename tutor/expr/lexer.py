@@ -203,14 +203,36 @@ def lex(text: str, max_digits: int = 40) -> tuple[list[Token], ReadError | None]
     return lexer.tokens, error
 
 
+# Characters the lexer reads itself, which NFKC would otherwise turn into something else
+# (² into 2, ℓ into l, µ into μ is harmless but already handled).
+_OWN = frozenset(SUPERSCRIPTS) | frozenset(SUBSCRIPTS) | frozenset(GREEK) | frozenset(HATTED)
+
+
+def compatible(text: str) -> str:
+    """`text` with compatibility characters (full-width （ ＋ － ｘ １, ligature-free forms)
+    replaced by their NFKC equivalents, one character for one so every offset still points
+    at what was typed. Characters that NFKC would expand into several are left alone."""
+    if text.isascii():
+        return text
+    out = []
+    for ch in text:
+        if ch.isascii() or ch in _OWN:
+            out.append(ch)
+            continue
+        folded = unicodedata.normalize("NFKC", ch)
+        out.append(folded if len(folded) == 1 else ch)
+    return "".join(out)
+
+
 class _Lexer:
     def __init__(self, text: str, max_digits: int) -> None:
-        self.text = text
+        self.original = text
+        self.text = compatible(text)  # same length as `text`, so positions carry over
         self.max_digits = max_digits
         self.tokens: list[Token] = []
 
     def add(self, kind: str, value: str, pos: int, end: int) -> int:
-        self.tokens.append(Token(kind, value, pos, end, self.text[pos:end]))
+        self.tokens.append(Token(kind, value, pos, end, self.original[pos:end]))
         return end
 
     def run(self) -> None:

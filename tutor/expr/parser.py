@@ -15,7 +15,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TypeVar
 
-from tutor.expr.functions import BUILTIN_FUNCTIONS, CONSTANTS
+from tutor.expr.functions import ALIASES, BUILTIN_FUNCTIONS, CONSTANTS
 from tutor.expr.lexer import ReadError, Token, lex, quote
 from tutor.expr.nodes import (
     CONDITION_NODES,
@@ -44,7 +44,7 @@ class Limits:
     max_depth: int = 60  # nesting levels, also the depth of the tree
     max_nodes: int = 1000
     max_digits: int = 40  # digits in one literal
-    max_exponent: float = 1000  # |constant exponent|
+    max_exponent: float = 10_000  # |constant exponent|: (1 - t)^4000 is still decided (mpmath)
 
 
 # Binding powers (higher binds tighter).
@@ -484,10 +484,17 @@ class _Parser:
             return self.call(tok, "sigma" if "sigma" in self.functions else "sigmoid")
         if called and (name in self.functions or name in BUILTIN_FUNCTIONS):
             return self.call(tok, name)
+        if called and name in ALIASES and name not in self.variables:
+            return self.call(tok, ALIASES[name])
         if name in self.variables:
             return self.node(Name(tok.pos, name), tok.end)
         if name in CONSTANTS:
             return self.node(Const(tok.pos, name), tok.end)
+        if (base := LOG_BASE.fullmatch(name)) is not None and name not in self.functions:
+            return self.log_base(tok, base.group(1), called)
+        builtin = ALIASES.get(name, name)
+        if name not in self.functions and builtin in BUILTIN_FUNCTIONS and self.is_power(nxt):
+            return self.function_power(tok, builtin)
         if name in self.functions or name in BUILTIN_FUNCTIONS:
             raise ReadError(
                 f"{quote(tok.raw)} is a function, so its argument needs parentheses",
@@ -496,6 +503,81 @@ class _Parser:
                 hint=f"`{tok.raw}` needs parentheses: {tok.raw}(x)",
             )
         raise self.unknown(tok, called)
+
+    def is_power(self, tok: Token) -> bool:
+        return tok.kind == "sup" or self.is_op(tok, "^")
+
+    def function_power(self, tok: Token, func: str) -> Node:
+        """`sin^2(x)` and `sin²(x)`: the square of sin(x), as in print. `sin^2 x` (no
+        parentheses) and `sin^-1(x)` (inverse or reciprocal?) are refused with the rewrite."""
+        power = self.take()
+        if power.kind == "sup":
+            exponent, end = power.text, power.end
+        else:
+            num = self.peek()
+            sign = ""
+            if self.is_op(num, "-") and self.peek(1).kind == "num":
+                sign, _ = "-", self.take()
+                num = self.peek()
+            if num.kind != "num" or not num.text.isdigit():
+                raise ReadError(
+                    f"{quote(self.text[tok.pos : num.end])} puts a power on the function name",
+                    tok.pos,
+                    num.end,
+                    hint=f"write {tok.raw}(x)^2 for the square of {tok.raw}(x)",
+                )
+            self.take()
+            exponent, end = sign + num.text, num.end
+        after = self.peek()
+        arg = self.text[after.pos : after.end] if after.kind == "name" else "x"
+        if exponent.lstrip("+") in ("-1",) and func in INVERSES:
+            raise ReadError(
+                f"{quote(self.text[tok.pos : end])} could mean the inverse or 1/{tok.raw}",
+                tok.pos,
+                end,
+                hint=f"write {INVERSES[func]}({arg}) for the inverse, or 1/{func}({arg})",
+            )
+        n = exponent.lstrip("+")
+        if not self.is_op(after, "(") or not n.isdigit() or func not in POWERED or n in ("0", "1"):
+            raise ReadError(
+                f"{quote(self.text[tok.pos : end])} puts the power on the function name",
+                tok.pos,
+                end,
+                hint=f"write {func}({arg})" + ("" if n == "1" else f"^{n}"),
+            )
+        call = self.call(tok, func)
+        exponent_node = self.node(Num(power.pos, n), end, power.pos)
+        return self.power(call, exponent_node, self.end(call))
+
+    def log_base(self, tok: Token, base: str, called: bool) -> Node:
+        """`log_2(x)`, `log₁₀(x)`, `log_b(x)`: the log to that base, or the exact rewrite."""
+        known = {"2": "log2", "10": "log10", "e": "ln"}
+        rewrite = f"{known[base]}(x)" if base in known else f"log(x, {base})"
+        if not called:
+            raise ReadError(
+                f"{quote(tok.raw)} is a function, so its argument needs parentheses",
+                tok.pos,
+                tok.end,
+                hint=f"write {rewrite}",
+            )
+        if base in known:
+            return self.call(tok, known[base])
+        if base.isdigit() or base in self.variables:
+            call = self.call(tok, "log")
+            (arg,) = call.args if len(call.args) == 1 else (None,)
+            if arg is None:
+                raise ReadError(
+                    f"{quote(tok.raw)} takes 1 argument", tok.pos, self.end(call), hint=f"write {rewrite}"
+                )
+            base_node: Node = (
+                self.node(Num(tok.pos + 4, base), tok.end)
+                if base.isdigit()
+                else self.node(Name(tok.pos + 4, base), tok.end)
+            )
+            return self.node(Call(tok.pos, "log", (arg, base_node)), self.end(call), tok.pos)
+        raise ReadError(
+            f"{quote(tok.raw)} is not a known function", tok.pos, tok.end, hint=f"write {rewrite}"
+        )
 
     def misplaced_keyword(self, tok: Token) -> ReadError:
         if tok.text == "else":
@@ -762,6 +844,11 @@ class _Parser:
 
 
 OPENERS_OF = {")": "(", "]": "["}
+
+LOG_BASE = re.compile(r"(?:log|ln)_([0-9]+|[A-Za-z]\w*)")
+# Functions whose power is written on the name in print: sin²(x) is sin(x)².
+POWERED = frozenset({"sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh", "tanh"})
+INVERSES = {"sin": "asin", "cos": "acos", "tan": "atan", "tanh": "atanh", "sinh": "asinh", "cosh": "acosh"}
 
 
 def split_name(name: str, parts: Collection[str], last: Collection[str]) -> list[str] | None:

@@ -6,6 +6,17 @@ been visited from both sides. With a few hundred points, two different elementar
 agree everywhere only by a coincidence too unlikely to matter, while equal ones written in
 any form always agree: this never calls a right answer wrong because of its form.
 Points where the reference is undefined (log of a negative, 0/0) are skipped.
+
+float64 alone never decides a point it may have got wrong. Where the two sides differ in
+float64, the same sums are redone in extended precision (np.longdouble): a real difference
+stays the same, a rounding artefact does not. Points still unclear (overflow, underflow,
+cancellation) are re-evaluated with mpmath at 40 and 80 digits; if some stay unclear, SymPy
+is asked in its killable worker, and only its "equal" is taken. Anything short of clean
+evidence is "could not decide", never a verdict.
+
+Closeness at a point is relative to the size of the values there (REL), with an absolute
+floor that is a tiny fraction of the reference's own typical size, never a fixed 1e-9:
+0 is not "equal" to a reference of size 1e-12.
 """
 
 from __future__ import annotations
@@ -15,26 +26,37 @@ from dataclasses import dataclass
 from typing import Any
 
 from tutor.expr import FunctionDef, Node, evaluate
+from tutor.expr.evaluate import POINTS, evaluate_as
 from tutor.expr.nodes import Call, Compare, Piecewise, walk
 
 N_POINTS = 240
 MIN_VALID = 24
 REL = 1e-7
-ABS = 1e-9
-BIG = 1e12  # values beyond this lose too much precision to compare
+FLOOR = 1e-12  # the absolute floor, as a fraction of the reference's median size
+STABLE = 1e-3  # a difference that changes by less than this share with precision is real
+PRECISE_DIGITS = (40, 80)
+PRECISE_BUDGET = 1.0  # seconds of mpmath per comparison, at most (a point takes ~1 ms)
+SLOW_PATH_CAP = 2.0  # seconds for mpmath and SymPy together, per comparison
+PRECISE_RESERVE = 0.5  # seconds of the time cap kept for what follows the mpmath points
+
+UNDEFINED_MESSAGE = "Could not decide: your answer and the reference are undefined at most test points."
+UNCLEAR_MESSAGE = (
+    "Could not decide: at some test points the values are too large, too small or cancel too much "
+    "to compare reliably, and no exact check settled it in time. Try writing it another way."
+)
 
 
 @dataclass(frozen=True)
 class Comparison:
-    equal: bool | None  # None: not enough points where both are defined
-    valid: int  # points where the reference is defined
+    equal: bool | None  # None: not clean evidence either way (see `why`)
+    valid: int  # points where the reference is defined and the two were compared
     answer_values: Any = None  # learner's values at the valid points, for diagnosis
     reference_values: Any = None
     env: Mapping[str, Any] | None = None
     mask: Any = None  # which sampled points were valid
-    # The two disagree only at the large points drawn for unbounded domains, where float64
-    # cancellation (log(1 - σ(30))) can make one correct form wrong: worth asking SymPy.
-    only_far_out: bool = False
+    why: str | None = None  # for equal None: the learner's message
+    precise: int = 0  # points that needed mpmath
+    sympy: bool = False  # whether SymPy was asked
 
 
 def _sample(domain: Any, rng: Any, size: int) -> Any:
@@ -73,7 +95,7 @@ def _switches(tree: Node) -> list[Node]:
     for node in walk(tree):
         if isinstance(node, Piecewise):
             out.extend(cond for _, cond in node.pieces)
-        elif isinstance(node, Call) and node.func in ("abs", "sign") and node.args:
+        elif isinstance(node, Call) and node.func in ("abs", "sign", "heaviside") and node.args:
             out.append(node.args[0])
         elif isinstance(node, Call) and node.func in ("max", "min") and len(node.args) == 2:
             out.append(BinOp(node.pos, "-", node.args[0], node.args[1]))
@@ -109,6 +131,7 @@ def sample_points(
 
     rng = np.random.default_rng(seed)
     env: dict[str, Any] = dict(fixed)
+    env[POINTS] = N_POINTS  # evaluate() treats each value as a column of points
     for name, domain in variables.items():
         env[name] = _sample(domain, rng, N_POINTS)
     switches = [s for t in trees for s in _switches(t)]
@@ -156,12 +179,43 @@ def _clip_to_domain(values: Any, domain: Any) -> Any:
     return values
 
 
-def values_at(tree: Node, env: Mapping[str, Any], functions: Mapping[str, FunctionDef]) -> Any:
+def values_at(
+    tree: Node, env: Mapping[str, Any], functions: Mapping[str, FunctionDef], dtype: Any = None
+) -> Any:
+    """The values at every sampled point: shape (points,), or (points, n) for a vector."""
+    import numpy as np
+
+    dtype = np.float64 if dtype is None else dtype
+    with np.errstate(all="ignore"):
+        value = np.asarray(evaluate_as(tree, env, functions, dtype), dtype=dtype)
+    if value.ndim == 0:
+        return np.broadcast_to(value, (N_POINTS,))
+    return value
+
+
+def _extended() -> Any:
+    """numpy's longdouble when it really has more digits than float64 (x86: 64 bits), else None."""
+    import numpy as np
+
+    return np.longdouble if np.finfo(np.longdouble).nmant > np.finfo(np.float64).nmant else None
+
+
+def _close(got: Any, ref: Any, floor: float) -> Any:
     import numpy as np
 
     with np.errstate(all="ignore"):
-        value = np.asarray(evaluate(tree, env, functions), dtype=float)
-    return np.broadcast_to(value, (N_POINTS,)) if value.ndim == 0 else value
+        return (
+            np.isfinite(got)
+            & np.isfinite(ref)
+            & (np.abs(got - ref) <= REL * np.maximum(np.abs(ref), np.abs(got)) + floor)
+        )
+
+
+def _per_point(values: Any, how: str) -> Any:
+    """Elementwise flags of shape (points,) or (points, n) -> one flag per point."""
+    if values.ndim == 1:
+        return values
+    return values.all(axis=-1) if how == "all" else values.any(axis=-1)
 
 
 def compare(
@@ -173,7 +227,8 @@ def compare(
     seed: int = 0,
     env: Mapping[str, Any] | None = None,
 ) -> Comparison:
-    """Numeric equivalence of `answer` and `reference` over the variables' domains."""
+    """Equivalence of `answer` and `reference` over the variables' domains, from clean
+    numeric evidence only (see the module docstring)."""
     import numpy as np
 
     if env is None:
@@ -185,25 +240,224 @@ def compare(
         return Comparison(False, 0)
     if got.shape != ref.shape:
         return Comparison(False, 0)
-    valid = np.isfinite(ref) & (np.abs(ref) < BIG)
-    n_valid = int(valid.sum())
-    if n_valid < MIN_VALID:
-        return Comparison(None, n_valid)
-    r, g = ref[valid], got[valid]
-    ok = np.isfinite(g) & (np.abs(g - r) <= REL * np.maximum(np.abs(r), np.abs(g)) + ABS)
-    far = _far_out(variables, env)[valid]
-    only_far_out = bool(not ok.all() and ok[~far].all() and (~far).sum() >= MIN_VALID)
-    return Comparison(bool(ok.all()), n_valid, g, r, env, valid, only_far_out)
+    finite_ref = np.isfinite(ref)
+    sizes = np.abs(ref[finite_ref])
+    floor = FLOOR * float(np.median(sizes)) if sizes.size else 0.0
+    equal = _per_point(_close(got, ref, floor), "all")
+    different = np.zeros(N_POINTS, dtype=bool)
+    undefined = np.zeros(N_POINTS, dtype=bool)
+    unclear = ~equal
+    if unclear.any():
+        long = _extended()
+        if long is not None:
+            ref_l, got_l = values_at(reference, env, functions, long), values_at(answer, env, functions, long)
+            with np.errstate(all="ignore"):
+                d64, d80 = np.abs(got - ref), np.abs(got_l - ref_l).astype(float)
+                real_gap = (
+                    np.isfinite(d64)
+                    & np.isfinite(d80)
+                    & ~_close(got_l, ref_l, floor)
+                    & (np.abs(d64 - d80) <= STABLE * d80)
+                )
+            # The reference has no value even with more digits: log of a negative, 0/0.
+            no_value = np.isnan(ref) & np.isnan(ref_l)
+            different = unclear & _per_point(real_gap, "any") & ~_per_point(no_value, "any")
+            undefined = unclear & _per_point(no_value, "any")
+            equal |= unclear & _per_point(_close(got_l, ref_l, floor), "all")
+        else:
+            undefined = unclear & _per_point(np.isnan(ref), "any")
+        unclear = ~(equal | different | undefined)
+    if unclear.any() and not different.any():
+        return _settle(answer, reference, variables, functions, env, floor, got, ref, equal, unclear)
+    return _verdict(answer, reference, variables, functions, env, got, ref, equal, different, unclear, 0)
 
 
-FAR = 3.5  # beyond the ±3 drawn for most points of an unbounded domain
-
-
-def _far_out(variables: Mapping[str, Any], env: Mapping[str, Any]) -> Any:
+def _settle(
+    answer: Node,
+    reference: Node,
+    variables: Mapping[str, Any],
+    functions: Mapping[str, FunctionDef],
+    env: Mapping[str, Any],
+    floor: float,
+    got: Any,
+    ref: Any,
+    equal: Any,
+    unclear: Any,
+) -> Comparison:
+    """The slow path, for points float64 could not settle: mpmath, then SymPy, together
+    within SLOW_PATH_CAP seconds."""
     import numpy as np
 
-    far = np.zeros(N_POINTS, dtype=bool)
-    for name, domain in variables.items():
-        if domain in ("real", "positive", "negative", "nonnegative") and name in env:
-            far |= np.abs(np.broadcast_to(np.asarray(env[name], dtype=float), (N_POINTS,))) > FAR
-    return far
+    from tutor.grading.limits import time_cap
+
+    different = np.zeros_like(equal)
+    with time_cap(SLOW_PATH_CAP):
+        settled, precise = _precisely(answer, reference, variables, functions, env, unclear, floor)
+        for i, verdict in settled.items():
+            unclear[i] = False  # "undefined": the reference has no value there, skip it
+            equal[i] = verdict == "equal"
+            different[i] = verdict == "different"
+        return _verdict(
+            answer, reference, variables, functions, env, got, ref, equal, different, unclear, precise
+        )
+
+
+def _verdict(
+    answer: Node,
+    reference: Node,
+    variables: Mapping[str, Any],
+    functions: Mapping[str, FunctionDef],
+    env: Mapping[str, Any],
+    got: Any,
+    ref: Any,
+    equal: Any,
+    different: Any,
+    unclear: Any,
+    precise: int,
+) -> Comparison:
+    import numpy as np
+
+    valid = equal | different
+    n_valid = int(valid.sum())
+    mask = valid & _per_point(np.isfinite(ref) & np.isfinite(got), "all")
+    values = dict(answer_values=got[mask], reference_values=ref[mask], env=env, mask=mask, precise=precise)
+    if different.any():
+        return Comparison(False, n_valid, **values)
+    if unclear.any():
+        if _sympy_says_equal(answer, reference, variables, functions, env):
+            return Comparison(True, n_valid, **values, sympy=True)
+        return Comparison(None, n_valid, **values, why=UNCLEAR_MESSAGE, sympy=True)
+    if n_valid < MIN_VALID:
+        return Comparison(None, n_valid, why=UNDEFINED_MESSAGE, precise=precise)
+    return Comparison(True, n_valid, **values)
+
+
+def _point(env: Mapping[str, Any], i: int, digits: int) -> dict[str, Any]:
+    """The values at sampled point `i` as mpmath numbers (vectors as lists)."""
+    import mpmath
+    import numpy as np
+
+    out: dict[str, Any] = {}
+    with mpmath.workdps(digits):
+        for name, value in env.items():
+            if name == POINTS:
+                continue
+            column = np.asarray(value, dtype=float)
+            if column.ndim and column.shape[0] == N_POINTS:
+                column = column[i]
+            out[name] = [mpmath.mpf(float(v)) for v in column] if column.ndim else mpmath.mpf(float(column))
+    return out
+
+
+def _precisely(
+    answer: Node,
+    reference: Node,
+    variables: Mapping[str, Any],
+    functions: Mapping[str, FunctionDef],
+    env: Mapping[str, Any],
+    unclear: Any,
+    floor: float,
+) -> tuple[dict[int, str], int]:
+    """mpmath's verdict at (some of) the unclear points: "equal", "different" or "undefined".
+    Points it cannot settle, or has no time for, are left out. Stops at the first real
+    difference: one is enough."""
+    import time
+
+    import numpy as np
+
+    from tutor.grading.limits import remaining
+
+    settled: dict[int, str] = {}
+    stop = time.monotonic() + min(PRECISE_BUDGET, remaining() - PRECISE_RESERVE)
+    tried = 0
+    for i in np.flatnonzero(unclear):
+        if time.monotonic() > stop:
+            break
+        tried += 1
+        verdict = _at_point(answer, reference, functions, env, int(i), floor)
+        if verdict is not None:
+            settled[int(i)] = verdict
+        if verdict == "different":
+            break
+    return settled, tried
+
+
+def _at_point(
+    answer: Node,
+    reference: Node,
+    functions: Mapping[str, FunctionDef],
+    env: Mapping[str, Any],
+    i: int,
+    floor: float,
+) -> str | None:
+    import mpmath
+
+    from tutor.expr import EvalError
+    from tutor.expr.precise import Undefined, evaluate_precise
+
+    gaps = []
+    for digits in PRECISE_DIGITS:
+        point = _point(env, i, digits)
+        try:
+            ref = evaluate_precise(reference, point, functions, digits)
+        except Undefined:
+            return "undefined"
+        except EvalError:
+            return None
+        try:
+            got = evaluate_precise(answer, point, functions, digits)
+        except Undefined:
+            return "different"  # no value where the reference has one
+        except EvalError:
+            return None
+        refs, gots = (ref, got) if isinstance(ref, list) else ([ref], [got])
+        if isinstance(got, list) != isinstance(ref, list) or len(refs) != len(gots):
+            return None
+        if any(not mpmath.isfinite(r) for r in refs):
+            return "undefined"
+        if any(not mpmath.isfinite(g) for g in gots):
+            return "different"
+        with mpmath.workdps(digits):
+            gaps.append(
+                [(abs(g - r), REL * max(abs(r), abs(g)) + floor) for g, r in zip(gots, refs, strict=True)]
+            )
+    (low, high) = gaps
+    if all(gap <= tol for gap, tol in high) and all(gap <= tol for gap, tol in low):
+        return "equal"
+    # A gap that shrinks with the digits is rounding of a true 0 (sin(pi*n) for integer n).
+    if all(
+        g_hi <= tol or g_hi <= g_lo * mpmath.mpf(10) ** -30
+        for (g_lo, _), (g_hi, tol) in zip(low, high, strict=True)
+    ):
+        return "equal"
+    if any(
+        g_hi > tol and g_lo > tol and abs(g_hi - g_lo) <= STABLE * g_hi
+        for (g_lo, _), (g_hi, tol) in zip(low, high, strict=True)
+    ):
+        return "different"
+    return None
+
+
+def _sympy_says_equal(
+    answer: Node,
+    reference: Node,
+    variables: Mapping[str, Any],
+    functions: Mapping[str, FunctionDef],
+    env: Mapping[str, Any],
+) -> bool:
+    """SymPy's simplify/equals in the killable worker, within the time left. Only its "equal"
+    counts: assumptions weaker than the domain (a set {0, 1} is only "nonnegative") can make
+    it miss an equality, never invent one."""
+    import numpy as np
+
+    from tutor.grading.forms import DEFAULT_TIME_LIMIT, check_equal
+    from tutor.grading.limits import OutOfTime, sympy_limit
+
+    # A parameter bound to a vector is only a scalar symbol to SymPy: sum(w) would be w.
+    if any(np.ndim(v) for n, v in env.items() if n != POINTS and n not in variables):
+        return False
+    try:
+        limit = sympy_limit(DEFAULT_TIME_LIMIT)
+    except OutOfTime:
+        return False
+    return check_equal(answer, reference, functions, variables, time_limit=limit) is True

@@ -264,12 +264,6 @@ class _Symbolic:
     def same(self, answer: Node, reference: Node) -> tuple[bool | None, Any]:
         env = self.env([reference, answer])
         result = compare(answer, reference, self.domains, self.functions, self.variant.values, env=env)
-        if result.only_far_out:
-            from tutor.grading.forms import DEFAULT_TIME_LIMIT, check_equal
-
-            limit = sympy_limit(DEFAULT_TIME_LIMIT)
-            if check_equal(answer, reference, self.functions, self.domains, time_limit=limit):
-                result = replace(result, equal=True)
         return result.equal, result
 
 
@@ -308,7 +302,7 @@ def grade_expression(variant: Variant, answer: str) -> Result:
             "undecided",
             0.0,
             ("undecided",),
-            ("Could not decide: your answer and the reference are undefined at most test points.",),
+            (comparison.why,),
             read_as,
         )
     if not equal:
@@ -410,7 +404,10 @@ def grade_chain(variant: Variant, answer: str) -> Result:
         same_line = sum(1 for j in range(len(links)) if links[j][0] == lineno) > 1
         return f"line {lineno}" if not same_line else f"expression {i + 1} (line {lineno})"
 
-    if not ctx.same(trees[0], start)[0]:
+    first, comparison = ctx.same(trees[0], start)
+    if first is None:  # no clean evidence: not a verdict
+        return Result("undecided", 0.0, ("undecided",), (comparison.why,), read_as)
+    if not first:
         return Result(
             "incorrect",
             0.0,
@@ -438,7 +435,9 @@ def grade_chain(variant: Variant, answer: str) -> Result:
                 read_as,
                 details={"broken": i},
             )
-    equal, _ = ctx.same(trees[-1], target)
+    equal, comparison = ctx.same(trees[-1], target)
+    if equal is None:
+        return Result("undecided", 0.0, ("undecided",), (comparison.why,), read_as)
     if not equal:
         return Result(
             "incorrect",
@@ -526,6 +525,8 @@ def grade_steps(variant: Variant, answers: list[str]) -> Result:
         ref = ctx.reference(step.answer)
         equal, comparison = ctx.same(tree, ref)
         read_as = render(tree)
+        if equal is None:  # no clean evidence for this step: the whole answer is not graded
+            return Result("undecided", 0.0, ("undecided",), (f"Step {i}: {comparison.why}",), read_as)
         if equal:
             parts.append(Result("correct", 1.0, read_as=read_as))
             continue

@@ -216,15 +216,19 @@ class TutorApp(App[None]):
         self.store.set_state(last={"kind": "quiz", "ref": ref})
         # The whole quiz is kept as it goes, to be resumed; a retake of a few questions is not.
         whole = only is None
-        opened = open_quiz(
-            entries,
-            saved if whole else None,
-            seed=seed,
-            resume=resume if whole else False,
-            on_attempt=self.store.record,
-            clock=self.clock,
-            on_change=partial(self._save_quiz, ref) if whole else None,
-        )
+        try:
+            opened = open_quiz(
+                entries,
+                saved if whole else None,
+                seed=seed,
+                resume=resume if whole else False,
+                on_attempt=self.store.record,
+                clock=self.clock,
+                on_change=partial(self._save_quiz, ref) if whole else None,
+            )
+        except ValueError:  # a question that cannot be asked: say where, as `tutor check` does
+            self._course_problem(entries)
+            return
         if opened.notice:
             self.notify(opened.notice)
         self._open_quiz_screen(QuizScreen(opened.session, title=self.quiz_title(ref), ref=ref))
@@ -311,8 +315,19 @@ class TutorApp(App[None]):
         if not due:
             self.notify("Nothing to revisit: every question you answered was right last time.")
             return
-        session = QuizSession(due, on_attempt=self.store.record, clock=self.clock)
+        try:
+            session = QuizSession(due, on_attempt=self.store.record, clock=self.clock)
+        except ValueError:
+            self._course_problem(due)
+            return
         self._open_quiz_screen(QuizScreen(session, title="Review", ref=None))
+
+    def _course_problem(self, entries: list[Any]) -> None:
+        from tutor.content.usable import question_problems
+
+        problems = [str(p) for e in entries for p in question_problems(e, seed=0)]
+        shown = "\n".join(problems[:3]) or "A question of this quiz cannot be asked."
+        self.notify(f"{shown}\n(run `tutor check` for every problem)", severity="error", timeout=15)
 
     def quiz_title(self, ref: str) -> str:
         assert self.course is not None
