@@ -92,7 +92,7 @@ def test_the_command_line_runs_a_piped_quiz(tmp_path, monkeypatch):
     assert "`c` is not one of the options (a–b)" in result.output
     assert "✓ Correct" in result.output and "Right: linear." in result.output
     assert "Finished: score 100%" in result.output
-    assert (tmp_path / "attempts.jsonl").exists()
+    assert [a.question for a in ProgressStore(tmp_path).attempts()] == ["q-choice"]
 
 
 def test_an_unknown_quiz_is_a_usage_error_with_a_suggestion(tmp_path, monkeypatch):

@@ -1,9 +1,12 @@
-"""A learner's progress survives restarts and crashes."""
+"""A learner's progress survives restarts and crashes (the SQLite store, and the import of the
+JSON-lines record of older versions)."""
 
 from __future__ import annotations
 
 import json
 import os
+import sqlite3
+import urllib.parse
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -24,36 +27,71 @@ def test_attempts_are_on_disk_as_soon_as_they_are_recorded(tmp_path):
     assert again.fraction_done(["a", "b", "c", "d"]) == 1.5 / 4
 
 
-def test_a_line_torn_by_a_crash_is_skipped_and_the_rest_kept(tmp_path):
-    store = ProgressStore(tmp_path)
-    store.record(Attempt("a", "correct", 1.0, seed=1))
-    with open(store.attempts_path, "a", encoding="utf-8") as f:
-        f.write('{"question": "b", "verdict": "corr')  # the process died mid-write
+def test_an_old_log_torn_by_a_crash_is_imported_without_its_torn_line(tmp_path):
+    (tmp_path / "attempts.jsonl").write_text(
+        '{"question": "a", "verdict": "correct", "score": 1.0, "seed": 1}\n{"question": "b", "verdict": "corr',
+        encoding="utf-8",
+    )
     again = ProgressStore(tmp_path)
     assert [a.question for a in again.attempts()] == ["a"]
     again.record(Attempt("c", "correct", 1.0, seed=1))
     assert [a.question for a in ProgressStore(tmp_path).attempts()] == ["a", "c"]
 
 
-def test_state_is_replaced_whole_and_a_broken_file_reads_as_empty(tmp_path):
+def test_state_merges_and_persists(tmp_path):
     store = ProgressStore(tmp_path)
     store.set_state(last={"kind": "lesson", "ref": "bce"})
     store.set_state(opened=["bce"])
     assert ProgressStore(tmp_path).state() == {"last": {"kind": "lesson", "ref": "bce"}, "opened": ["bce"]}
-    store.state_path.write_text("{not json", encoding="utf-8")
-    assert store.state() == {}
-    assert not list(tmp_path.glob("*.tmp"))
+    store.set_state(last={"kind": "quiz", "ref": "mse"})
+    assert ProgressStore(tmp_path).state()["last"] == {"kind": "quiz", "ref": "mse"}
 
 
-def test_the_log_is_one_json_object_per_line(tmp_path):
+def test_every_field_of_an_attempt_survives_a_restart(tmp_path):
+    store = ProgressStore(tmp_path, learner="Ana")
+    store.set_course("course", "v1")
+    attempt = Attempt(
+        "q", "partial", 0.5, seed=7, notes=("sign", "log-base"), hints=2, solution_seen=True,
+        at=1_700_000_000.5, answer="-log(0.3)\nstep two", seconds=12.25, quiz="bce", try_number=3,
+    )  # fmt: skip
+    store.record(attempt)
+    (saved,) = ProgressStore(tmp_path).attempts()
+    assert saved == Attempt(
+        **{**attempt.__dict__, "learner": "Ana", "course_id": "course", "course_version": "v1"}
+    )
+
+
+# ---------------------------------------------------------------- the old JSON-lines record is imported once
+
+
+def test_the_old_record_is_imported_once_and_kept(tmp_path):
+    old = (
+        '{"question": "a", "verdict": "incorrect", "score": 0.0, "seed": 1, "at": 1000.0, "notes": ["sign"]}\n'
+        '{"question": "a", "verdict": "correct", "score": 1.0, "seed": 2, "at": 2000.0}\n'
+        '{"question": "b", "verdict": "partial", "score": 0.5, "seed": 1, "at": 3000.0, "hints": 1}\n'
+    )
+    (tmp_path / "attempts.jsonl").write_text(old, encoding="utf-8")
+    (tmp_path / "state.json").write_text('{"last": {"kind": "quiz", "ref": "bce"}, "theme": "nord"}')
+    (tmp_path / "quizzes.json").write_text('{"bce": {"index": 1, "questions": []}}')
     store = ProgressStore(tmp_path)
-    for i in range(3):
-        store.record(Attempt("a", "correct", 1.0, seed=i))
-    lines = store.attempts_path.read_text(encoding="utf-8").split("\n")
-    assert len(lines) == 4 and lines[-1] == "" and all(line.startswith("{") for line in lines[:3])
+    assert [(a.question, a.seed, a.notes, a.hints) for a in store.attempts()] == [
+        ("a", 1, ("sign",), 0),
+        ("a", 2, (), 0),
+        ("b", 1, (), 1),
+    ]
+    assert store.best() == {"a": 1.0, "b": 0.5}
+    assert store.to_revisit(["a", "b"]) == ["b"]
+    assert store.state() == {"last": {"kind": "quiz", "ref": "bce"}, "theme": "nord"}
+    assert store.quiz("bce") == {"index": 1, "questions": []}
+    assert set(store.cards()) == {"a", "b"}  # the imported attempts are reviews too
+    # kept as they were, and never imported again
+    assert (tmp_path / "attempts.jsonl").read_text(encoding="utf-8") == old
+    with open(tmp_path / "attempts.jsonl", "a", encoding="utf-8") as f:
+        f.write('{"question": "c", "verdict": "correct", "score": 1.0, "seed": 1}\n')
+    assert [a.question for a in ProgressStore(tmp_path).attempts()] == ["a", "a", "b"]
 
 
-# ---------------------------------------------------------------- a hostile record never breaks the store
+# ---------------------------------------------------------------- a hostile old record never breaks the import
 
 GOOD = '{"question": "good", "verdict": "correct", "score": 1.0, "seed": 1}'
 
@@ -96,7 +134,7 @@ HOSTILE_LINES = [
 
 
 @pytest.mark.parametrize("bad", HOSTILE_LINES)
-def test_a_bad_line_is_skipped_reported_and_kept(tmp_path, bad):
+def test_a_bad_line_of_the_old_log_is_skipped_reported_and_kept(tmp_path, bad):
     path = tmp_path / "attempts.jsonl"
     path.write_bytes(GOOD.encode() + b"\n" + bad + b"\n" + GOOD.replace("good", "later").encode() + b"\n")
     store = ProgressStore(tmp_path)
@@ -107,7 +145,7 @@ def test_a_bad_line_is_skipped_reported_and_kept(tmp_path, bad):
     store.record(Attempt("new", "partial", 0.5, seed=3))
     again = ProgressStore(tmp_path)
     assert [a.question for a in again.attempts()] == ["good", "later", "new"]
-    assert bad in path.read_bytes()  # the learner's file is never rewritten
+    assert bad in path.read_bytes()  # the learner's old file is never rewritten
 
 
 @pytest.mark.parametrize("bad", HOSTILE_LINES)
@@ -156,13 +194,13 @@ STATES = [
 
 
 @pytest.mark.parametrize("bad", STATES, ids=lambda b: repr(b[:12]))
-def test_a_state_file_of_any_wrong_type_reads_as_empty_and_is_kept_aside(tmp_path, bad):
+def test_an_old_state_file_of_any_wrong_type_is_not_imported_and_kept(tmp_path, bad):
     store = ProgressStore(tmp_path)
     store.state_path.write_bytes(bad)
     assert store.state() == {}
     store.set_state(theme="nord")
     assert ProgressStore(tmp_path).state() == {"theme": "nord"}
-    assert (tmp_path / "state.json.bad").read_bytes() == bad
+    assert store.state_path.read_bytes() == bad
 
 
 @pytest.mark.parametrize(
@@ -209,10 +247,13 @@ def test_arbitrary_bytes_never_break_the_store(tmp_path_factory, log, state):
     store.record(Attempt("new", "partial", 0.25, seed=9))
     store.set_state(last={"kind": "quiz", "ref": "new"})
     again = ProgressStore(folder)
-    assert again.attempts() == [*before, Attempt("new", "partial", 0.25, seed=9, at=again.attempts()[-1].at)]
+    assert [(a.question, a.score, a.seed) for a in again.attempts()] == [
+        *[(a.question, a.score, a.seed) for a in before],
+        ("new", 0.25, 9),
+    ]
     assert again.best()["new"] >= 0.25
     assert again.state()["last"] == {"kind": "quiz", "ref": "new"}
-    assert (folder / "attempts.jsonl").read_bytes().startswith(log)  # appended to, never rewritten
+    assert (folder / "attempts.jsonl").read_bytes() == log  # never rewritten
 
 
 # ---------------------------------------------------------------- a folder that cannot be written
@@ -235,72 +276,78 @@ def test_a_folder_that_cannot_be_written_is_reported_once_and_the_quiz_goes_on(t
     assert len(told) == 1 and told[0] == store.save_problem
     assert str(folder) in told[0] and "cannot be saved" in told[0]
     assert store.best() == {"a": 1.0, "b": 0.5}  # this session still counts them
-    assert store.state() == {}
+    assert store.state() == {"last": {"kind": "quiz", "ref": "a"}}  # kept in memory for the session
 
 
 def test_attempts_that_could_not_be_written_are_written_with_the_next_that_can(tmp_path, monkeypatch):
     store = ProgressStore(tmp_path)
-    real_open = open
+    store.record(Attempt("first", "correct", 1.0, seed=1))
+    real_insert = ProgressStore._insert
 
-    def full_disk(*args, **kwargs):
-        raise OSError(28, "No space left on device")
+    def full_disk(self, conn, attempt):
+        raise sqlite3.OperationalError("database or disk is full")
 
-    import builtins
-
-    monkeypatch.setattr(builtins, "open", full_disk)
+    monkeypatch.setattr(ProgressStore, "_insert", full_disk)
     store.record(Attempt("a", "correct", 1.0, seed=1))
-    assert "No space left on device" in (store.save_problem or "")
-    monkeypatch.setattr(builtins, "open", real_open)
+    assert "database or disk is full" in (store.save_problem or "")
+    assert store.best() == {"first": 1.0, "a": 1.0}  # this session still counts it
+    monkeypatch.setattr(ProgressStore, "_insert", real_insert)
     store.record(Attempt("b", "correct", 1.0, seed=1))
-    assert [a.question for a in ProgressStore(tmp_path).attempts()] == ["a", "b"]
+    assert [a.question for a in ProgressStore(tmp_path).attempts()] == ["first", "a", "b"]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only folders")
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only folders (the next test simulates it)")
 def test_a_read_only_folder_is_reported(tmp_path):
     folder = tmp_path / "progress"
-    folder.mkdir()
+    ProgressStore(folder).record(Attempt("old", "correct", 1.0, seed=1))
     folder.chmod(0o500)
     try:
         store = ProgressStore(folder)
         store.record(Attempt("a", "correct", 1.0, seed=1))
-        assert "Permission denied" in (store.save_problem or "")
+        assert "cannot be saved" in (store.save_problem or "")
+        assert store.best() == {"old": 1.0, "a": 1.0}
     finally:
         folder.chmod(0o700)
 
 
-def test_an_unreadable_log_is_reported_not_raised(tmp_path):
+def test_an_unreadable_old_log_is_reported_not_raised(tmp_path):
     (tmp_path / "attempts.jsonl").mkdir()  # not a file: reading it fails, as for any root
     store = ProgressStore(tmp_path)
     assert store.best() == {}
     assert "cannot be read" in (store.skipped_report() or "")
     store.record(Attempt("a", "correct", 1.0, seed=1))
-    assert store.save_problem is not None
+    assert store.save_problem is None and ProgressStore(tmp_path).best() == {"a": 1.0}
 
 
-def test_a_read_only_folder_is_reported_even_when_running_as_root(tmp_path, monkeypatch):
-    # Root writes through chmod, so the refusal a read-only folder gives is simulated.
-    import builtins
-    import io
+def read_only_sqlite(monkeypatch):
+    """Every database file opens read-only, as in a folder the learner cannot write (root writes
+    through permissions, so the test makes SQLite itself refuse)."""
+    real_connect = sqlite3.connect
 
-    real_open = io.open
+    def connect(target, *args, uri=False, **kwargs):
+        if target != ":memory:" and not uri:
+            target, uri = f"file:{urllib.parse.quote(str(target))}?mode=ro", True
+        return real_connect(target, *args, uri=uri, **kwargs)
 
-    def read_only(file, mode="r", *args, **kwargs):
-        if any(c in mode for c in "wax+"):
-            raise PermissionError(13, "Permission denied", str(file))
-        return real_open(file, mode, *args, **kwargs)
+    monkeypatch.setattr(sqlite3, "connect", connect)
 
+
+def test_a_read_only_folder_is_said_once_the_record_still_reads_and_the_quiz_goes_on(tmp_path, monkeypatch):
     store = ProgressStore(tmp_path)
     store.record(Attempt("a", "correct", 1.0, seed=1))
     store.set_state(theme="nord")
+    store.close()
     told: list[str] = []
+    read_only_sqlite(monkeypatch)
     store = ProgressStore(tmp_path, on_problem=told.append)
-    monkeypatch.setattr(builtins, "open", read_only)
-    monkeypatch.setattr(io, "open", read_only)
+    assert store.best() == {"a": 1.0} and store.state() == {"theme": "nord"}  # read as it is
     store.record(Attempt("b", "correct", 1.0, seed=1))
     store.set_state(last={"kind": "quiz", "ref": "b"})
+    store.save_quiz("b", {"index": 0})
     assert told == [store.save_problem]
-    assert f"Progress cannot be saved to {tmp_path}: Permission denied." in told[0]
-    assert store.best() == {"a": 1.0, "b": 1.0}
+    assert f"Progress cannot be saved to {tmp_path}" in told[0] and "not being recorded" in told[0]
+    assert store.best() == {"a": 1.0, "b": 1.0}  # this session counts it
+    assert store.quiz("b") == {"index": 0}
     monkeypatch.undo()
     again = ProgressStore(tmp_path)
     assert [a.question for a in again.attempts()] == ["a"] and again.state() == {"theme": "nord"}

@@ -119,7 +119,7 @@ def test_a_saved_quiz_is_not_resumed_into_a_changed_course(tmp_path):
         assert QuizSession.restore(entries, junk) is None
 
 
-def test_a_damaged_quizzes_file_is_reported_kept_aside_and_replaced(tmp_path):
+def test_a_damaged_old_quizzes_file_is_reported_and_kept(tmp_path):
     store = ProgressStore(tmp_path)
     tmp_path.mkdir(exist_ok=True)
     store.quizzes_path.write_bytes(b"\xff{not json")
@@ -127,7 +127,7 @@ def test_a_damaged_quizzes_file_is_reported_kept_aside_and_replaced(tmp_path):
     assert "could not be read" in (store.skipped_report() or "")
     store.save_quiz("basics", {"index": 0})
     assert ProgressStore(tmp_path).quiz("basics") == {"index": 0}
-    assert store.quizzes_path.with_suffix(".json.bad").read_bytes() == b"\xff{not json"
+    assert store.quizzes_path.read_bytes() == b"\xff{not json"  # the old file is left as it is
 
 
 CHILD = textwrap.dedent(
@@ -177,6 +177,9 @@ async def test_the_quiz_in_progress_survives_kill_9(tmp_path):
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=60)
     assert child.returncode == -signal.SIGKILL
+    (graded,) = ProgressStore(data).attempts()  # the graded attempt was committed before the kill
+    assert graded.question == "q-log" and graded.verdict == "correct" and graded.quiz == "huber"
+    assert graded.seed == seeds[0] and graded.answer.startswith("-log(")
 
     app = make_app(tmp_path)
     async with app.run_test(size=(100, 40)) as pilot:
@@ -234,8 +237,8 @@ async def test_a_damaged_quiz_in_progress_is_reported_and_c_starts_afresh(tmp_pa
         await pilot.press("c")
         await wait_for_course(app, pilot)
         assert type(app.screen).__name__ == "QuizScreen" and app.screen.session.index == 0
-    # a well-formed file whose quiz does not fit the course: a fresh quiz, and said
-    (folder / "quizzes.json").write_text('{"basics": {"index": 1, "questions": [], "base_seed": 3}}')
+    # a well-formed saved quiz that does not fit the course: a fresh quiz, and said
+    ProgressStore(folder).save_quiz("huber", {"index": 1, "questions": [], "base_seed": 3})
     app = make_app(tmp_path)
     async with app.run_test(size=(100, 40)) as pilot:
         await wait_for_course(app, pilot)

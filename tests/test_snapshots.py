@@ -87,3 +87,42 @@ def test_help(snap_compare, tmp_path):
         await pilot.pause()
 
     assert snap_compare(app_at(tmp_path), run_before=run_before)
+
+
+def app_with_record(tmp_path: Path, start: StartAt | None = None) -> TutorApp:
+    """A learner who answered three questions yesterday (fixed clocks, no fuzz), opened today."""
+    from datetime import datetime
+
+    from tutor.progress.store import Attempt
+
+    yesterday = datetime(2026, 3, 9, 10, 0).timestamp()
+    store = ProgressStore(tmp_path / "progress", fuzz=False)
+    store.record(Attempt("q-log", "incorrect", 0.0, seed=1, notes=("log-base",), at=yesterday, seconds=20.0))
+    store.record(Attempt("q-choice", "incorrect", 0.0, seed=1, at=yesterday + 60, seconds=5.0))
+    store.record(Attempt("q-grad", "correct", 1.0, seed=1, at=yesterday + 120, seconds=9.0))
+    app = TutorApp(COURSE, store, start, warm_up=False)
+    app.clock = lambda: 0.0
+    app.now = lambda: datetime(2026, 3, 10, 10, 0).timestamp()
+    return app
+
+
+def test_home_with_reviews_due_and_mastery(snap_compare, tmp_path):
+    assert snap_compare(app_with_record(tmp_path), run_before=settled)
+
+
+def test_review(snap_compare, tmp_path):
+    async def run_before(pilot) -> None:
+        await settled(pilot)
+        await pilot.press("r")
+        await settled(pilot)
+
+    assert snap_compare(app_with_record(tmp_path), run_before=run_before)
+
+
+def test_statistics(snap_compare, tmp_path):
+    async def run_before(pilot) -> None:
+        await settled(pilot)
+        await pilot.press("s")
+        await settled(pilot)
+
+    assert snap_compare(app_with_record(tmp_path), run_before=run_before)

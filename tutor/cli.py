@@ -39,13 +39,23 @@ course_option = click.option(
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @course_option
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where your progress is kept (default: $TUTOR_DATA_DIR, else the platform's user data folder).",
+)
 @click.version_option(__version__, prog_name="tutor")
 @click.pass_context
-def main(ctx: click.Context, course: Path | None) -> None:
+def main(ctx: click.Context, course: Path | None, data_dir: Path | None) -> None:
     """A self-grading quiz and tutor for the mathematics of machine learning.
 
     Run with no command to open the course.
     """
+    if data_dir is not None:
+        import os
+
+        os.environ["TUTOR_DATA_DIR"] = str(data_dir)  # read by every command's store (default_data_dir)
     ctx.ensure_object(dict)
     ctx.obj["course"] = course
     if ctx.invoked_subcommand is None:
@@ -61,6 +71,13 @@ def _run_app(
     if not (root / "lessons").is_dir() and not (root / "questions").is_dir():
         raise click.UsageError(f"{root} holds no lessons/ or questions/ folder")
     TutorApp(root, ProgressStore.default(), StartAt(kind, ref, seed, fresh)).run()
+
+
+def _register_progress_commands() -> None:
+    from tutor.cli_progress import progress_group, review_command
+
+    main.add_command(review_command)
+    main.add_command(progress_group)
 
 
 # What an app served to a browser keeps of the server's environment: nothing secret, only what
@@ -203,9 +220,11 @@ def quiz_command(
     if problems := [p for entry in entries for p in question_problems(entry)]:
         report_course_problems(problems)
     store = ProgressStore.default(on_problem=lambda message: click.echo(message, err=True))
-    store.attempts()  # read now, so that a damaged record is reported before the first question
     if (report := store.skipped_report()) is not None:
         click.echo(report, err=True)
+    from tutor.quiz.review import course_identity
+
+    store.set_course(*course_identity(loaded))
     ref, saved = saved_quiz(loaded, ref, store.quiz)
     opened = open_quiz(
         entries,
@@ -219,6 +238,7 @@ def quiz_command(
     if opened.notice:
         click.echo(opened.notice)
     session = opened.session
+    session.quiz_id = ref  # written into each attempt
 
     def read(prompt: str) -> str | None:
         click.echo(prompt, nl=False)
@@ -448,6 +468,7 @@ class _Progress:
             sys.stderr.flush()
 
 
+_register_progress_commands()
 from tutor import cli_class  # noqa: E402  (registers export, import, report: issue 17)
 
 cli_class.register(main)

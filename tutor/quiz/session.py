@@ -181,6 +181,21 @@ def answer_line(answer: Any, question: Any, result: Result | None = None) -> str
     return " ".join(str(answer).split())
 
 
+def variant_seed(base_seed: int, question_id: str, number: int) -> int:
+    """The seed of a quiz's `number`-th variant of a question (0: the first one shown)."""
+    return zlib.crc32(f"{base_seed}:{question_id}:{number}".encode()) % 1_000_000
+
+
+def raw_answer(answer: Any, question: Any, result: Result | None = None) -> str:
+    """An answer as the learner gave it, for the record: text as typed, steps one per line, options
+    and rubric points as `answer_line` names them."""
+    if isinstance(answer, str):
+        return answer
+    if isinstance(answer, list):
+        return "\n".join(str(step) for step in answer)
+    return answer_line(answer, question, result)
+
+
 class QuizSession:
     def __init__(
         self,
@@ -200,6 +215,9 @@ class QuizSession:
         self.completed = False  # went past the last question (leaving midway is not completing)
         self.states = [QuestionState(e, self._variant(e, 0)) for e in entries]
         self.index = 0
+        self.quiz_id: str | None = None  # the ref the quiz was started on, written into each attempt
+        self.on_give_up: Callable[[str], None] | None = None  # told of a question skipped unanswered
+        self._shown = self.started  # when the current question (or its fresh variant) was shown
         # Told after every change worth keeping (an attempt, a hint, a solution, a variant, a move),
         # so that the quiz in progress can be saved and resumed.
         self.on_change = on_change
@@ -209,8 +227,7 @@ class QuizSession:
             self.on_change(self)
 
     def _variant(self, entry: QuestionEntry, number: int) -> Variant:
-        seed = zlib.crc32(f"{self.base_seed}:{entry.id}:{number}".encode()) % 1_000_000
-        return instantiate(entry.question, seed)
+        return instantiate(entry.question, variant_seed(self.base_seed, entry.id, number))
 
     # ------------------------------------------------------------ where we are
 
@@ -274,6 +291,10 @@ class QuizSession:
                     hints=state.hints_shown,
                     solution_seen=state.solution_seen,
                     self_assessed=bool(result.details.get("self_assessed")),
+                    answer=raw_answer(answer, q, result),
+                    seconds=max(0.0, self.clock() - self._shown),
+                    quiz=self.quiz_id,
+                    try_number=state.attempts,
                 )
             )
         self._changed()
@@ -328,17 +349,21 @@ class QuizSession:
         state.result = None
         state.last_answer = None
         state.skipped = False
+        self._shown = self.clock()
         self._changed()
         return state.variant
 
     def skip(self) -> bool:
         self.current.skipped = not self.current.answered
+        if self.current.skipped and self.on_give_up is not None:
+            self.on_give_up(self.current.entry.id)
         return self.advance()
 
     def advance(self) -> bool:
         """Go to the next question; False (and the quiz is finished) after the last one."""
         if self.index + 1 < self.total:
             self.index += 1
+            self._shown = self.clock()
             self._changed()
             return True
         self.completed = True

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 class StartAt:
     """Where the app opens: `lesson` or `quiz` on `ref`, else the course map."""
 
-    kind: str  # "home" | "lesson" | "quiz"
+    kind: str  # "home" | "lesson" | "quiz" | "review"
     ref: str | None = None
     seed: int | None = None
     fresh: bool = False  # a quiz afresh, even when one on `ref` was left in the middle
@@ -67,6 +67,7 @@ class TutorApp(App[None]):
         self._code_notice_due = False
         self._code_notice_said = False
         self.clock = time.monotonic  # tests fix it, for results that do not depend on timing
+        self.now = time.time  # the wall clock reviews are due by; tests fix it too
 
     def on_key(self, event: events.Key) -> None:
         # Keys typed just before a screen change reach the app through the screen they were typed
@@ -96,7 +97,8 @@ class TutorApp(App[None]):
         if not name:
             self.exit()
             return
-        self.store = ProgressStore(learner_folder(self.learners, name))
+        self.store = ProgressStore(learner_folder(self.learners, name), learner=name)
+        self.store.on_problem = self._progress_problem
         self.sub_title = f"learning: {name}"
         self._begin()
 
@@ -168,6 +170,9 @@ class TutorApp(App[None]):
         self.notify(f"The course could not be loaded: {exc}", severity="error", timeout=30)
 
     def _course_loaded(self, course: Course) -> None:
+        from tutor.quiz.review import course_identity
+
+        self.store.set_course(*course_identity(course))  # written into every attempt
         self.course = course
         if self.warm_up:
             self.warm_up_grader()  # started here, on the app's own thread, as workers must be
@@ -176,6 +181,8 @@ class TutorApp(App[None]):
         elif self.start.kind == "quiz" and self.start.ref:
             fresh = self.start.fresh
             self.start_quiz(self.start.ref, seed=self.start.seed, resume=False if fresh else None)
+        elif self.start.kind == "review":
+            self.start_review()
 
     # ------------------------------------------------------------ navigation used by every screen
 
@@ -231,6 +238,7 @@ class TutorApp(App[None]):
             return
         if opened.notice:
             self.notify(opened.notice)
+        opened.session.quiz_id = ref  # written into each attempt
         self._open_quiz_screen(QuizScreen(opened.session, title=self.quiz_title(ref), ref=ref))
 
     def _open_quiz_screen(self, screen: Screen[None]) -> None:
@@ -305,22 +313,41 @@ class TutorApp(App[None]):
         return True
 
     def start_review(self) -> None:
-        from tutor.quiz.session import QuizSession
+        """The spaced review: every card due now across the course, interleaved, on fresh variants."""
+        from tutor.quiz.review import review_session
         from tutor.tui.screens.quiz import QuizScreen
 
         if self.course is None:
             return
-        questions = self.course.questions
-        due = [questions[q] for q in self.store.to_revisit(questions)]
-        if not due:
-            self.notify("Nothing to revisit: every question you answered was right last time.")
-            return
+        now = self.now()  # the seed from it: fresh variants each time, the same under a fixed clock
         try:
-            session = QuizSession(due, on_attempt=self.store.record, clock=self.clock)
-        except ValueError:
-            self._course_problem(due)
+            session = review_session(self.course, self.store, now, seed=int(now * 1000), clock=self.clock)
+        except ValueError:  # a due question that cannot be asked: say where, as `tutor check` does
+            self._course_problem(list(self.course.questions.values()))
             return
-        self._open_quiz_screen(QuizScreen(session, title="Review", ref=None))
+        if session is None:
+            self.notify("Nothing is due for review now.")
+            return
+        self._open_quiz_screen(QuizScreen(session, title=f"Review: {session.total} due", ref=None))
+
+    def show_statistics(self) -> None:
+        from tutor.tui.screens.stats import StatsScreen
+
+        if self.course is not None and not isinstance(self.screen, StatsScreen):
+            self.push_screen(StatsScreen())
+
+    def action_show_statistics(self) -> None:
+        self.show_statistics()
+
+    def ask_learner_name(self) -> None:
+        from tutor.tui.screens.learner import LearnerNameScreen
+
+        def named(name: str | None) -> None:
+            if name:
+                self.store.set_learner(name)
+                self.notify(f"Your answers are recorded as {name} from now on.", markup=False)
+
+        self.push_screen(LearnerNameScreen(self.store.learner), named)
 
     def _course_problem(self, entries: list[Any]) -> None:
         from tutor.content.usable import question_problems

@@ -15,8 +15,11 @@ class CourseCommands(Provider):
         course = getattr(app, "course", None)
         if course is None:
             return
-        if app.store.to_revisit(course.questions):
-            yield "Review: questions you last got wrong", app.start_review, "Retake them with new numbers"
+        if app.store.due(course.questions, until=app.now()):
+            yield "Review: the questions due now", app.start_review, "Spaced review, with new numbers"
+        yield "Statistics", app.show_statistics, "Accuracy over time, weakest tags, frequent mistakes"
+        if app.learners is None:  # served: the name is the one given at the start
+            yield f"Your name: {app.store.learner}", app.ask_learner_name, "The name your exports carry"
         for loaded in course.lessons_in_order:
             lesson = loaded.lesson
             yield f"Open lesson: {lesson.title}", partial(app.open_lesson, lesson.id), lesson.summary

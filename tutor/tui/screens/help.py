@@ -22,7 +22,9 @@ HELP = """\
 | course map | `enter` | open the lesson |
 | course map | `t` | take the lesson's quiz |
 | course map | `c` | continue where you left off |
-| course map | `r` | review the questions you last got wrong |
+| course map | `r` | spaced review: the questions due now, across the course, with new numbers |
+| course map | `s` | statistics: accuracy over time, weakest tags, frequent mistakes, reviews ahead, streak |
+| statistics | `enter` | on a mistake: open the lesson that explains it |
 | lesson | `n` / `p` | next / previous section |
 | lesson | `o` | show or hide the contents |
 | lesson | `tab` | move to a plot; then `←` `→` change its control, `↑` `↓` pick the control, `<` `>` move the cursor |

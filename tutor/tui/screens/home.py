@@ -13,6 +13,7 @@ from textual.widgets import Label, ListItem, ListView, LoadingIndicator, Progres
 
 from tutor.content.words import plural
 from tutor.tui.widgets.chrome import TutorFooter, TutorHeader
+from tutor.tui.widgets.mastery import MasteryPanel
 
 if TYPE_CHECKING:
     from tutor.content.loader import Course, LoadedLesson
@@ -61,6 +62,7 @@ class HomeScreen(Screen[None]):
         Binding("t", "quiz", "Take quiz"),
         Binding("c", "continue", "Continue"),
         Binding("r", "review", "Review"),
+        Binding("s", "app.show_statistics", "Statistics"),
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -70,6 +72,7 @@ class HomeScreen(Screen[None]):
             yield Static("", id="course-title", classes="title")
             yield Label("", id="continue")
             yield Label("", id="review")
+            yield MasteryPanel(id="mastery")
             yield LoadingIndicator(id="loading")
             yield ListView(id="lessons")
             with VerticalScroll(id="notices"):
@@ -110,6 +113,7 @@ class HomeScreen(Screen[None]):
         if last.get("ref") in order:  # back from a lesson or its quiz: keep it highlighted
             index = order.index(last["ref"])
         self._show_actions(course, state)  # before the awaits: a newer refresh may cancel this one
+        self.query_one(MasteryPanel).show_for(course, store, app.now())
         app.report_record_problems()  # after reading the log and the quizzes in progress
         await listing.clear()
         opened = set(state.get("opened", []))
@@ -151,12 +155,9 @@ class HomeScreen(Screen[None]):
         else:
             text = "Start with lesson 1, or press t to take its quiz."
         self.query_one("#continue", Label).update(text)
-        due = len(app.store.to_revisit(course.questions))
-        self.query_one("#review", Label).update(
-            f"Press r to review {plural(due, 'question')} not yet fully right."
-            if due
-            else "Nothing to review yet."
-        )
+        from tutor.tui.widgets.mastery import due_text
+
+        self.query_one("#review", Label).update(due_text(app.store, course, app.now()))
 
     def _show_notices(self, course: Course) -> None:
         problems = [d for d in course.diagnostics if d.severity == "error"]

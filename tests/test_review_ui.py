@@ -1,0 +1,207 @@
+"""The spaced review and the statistics screen, driven as a learner would (Textual pilot)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import FIXTURES, wait_for_course, wait_until
+from tutor.cli import main
+from tutor.progress.store import Attempt, ProgressStore
+from tutor.tui.app import StartAt, TutorApp
+
+COURSE = FIXTURES / "app-course"
+# Fixed clocks: attempts yesterday at 10:00 local time, the app opened today at 10:00.
+YESTERDAY = datetime(2026, 3, 9, 10, 0).timestamp()
+NOW = datetime(2026, 3, 10, 10, 0).timestamp()
+
+
+def seeded_store(folder: Path) -> ProgressStore:
+    store = ProgressStore(folder, fuzz=False)
+    store.record(Attempt("q-log", "incorrect", 0.0, seed=1, notes=("log-base",), at=YESTERDAY, seconds=20.0))
+    store.record(Attempt("q-choice", "incorrect", 0.0, seed=1, at=YESTERDAY + 60, seconds=5.0))
+    store.record(Attempt("q-grad", "correct", 1.0, seed=1, at=YESTERDAY + 120, seconds=9.0))
+    store.close()
+    return ProgressStore(folder, fuzz=False)
+
+
+def app_on(store: ProgressStore, start: StartAt | None = None) -> TutorApp:
+    app = TutorApp(COURSE, store, start, warm_up=False)
+    app.clock = lambda: 0.0
+    app.now = lambda: NOW
+    return app
+
+
+async def test_home_says_what_is_due_and_r_reviews_it_on_fresh_variants(tmp_path):
+    store = seeded_store(tmp_path)
+    app = app_on(store)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for_course(app, pilot)
+        assert "3 due now, 0 later today" in str(app.screen.query_one("#review").render())
+        mastery = str(app.screen.query_one("#mastery").render())
+        assert "Huber" in mastery and "learning" in mastery  # a bar and its word
+        await pilot.press("r")
+        await wait_for_course(app, pilot)
+        screen = app.screen
+        assert type(screen).__name__ == "QuizScreen" and screen.ref is None
+        session = screen.session
+        assert sorted(s.entry.id for s in session.states) == ["q-choice", "q-grad", "q-log"]
+        assert all(s.variant.seed != 1 for s in session.states if s.entry.id == "q-log")
+        while session.current.entry.id != "q-log":
+            await pilot.press("ctrl+n")  # left unanswered: gave up on it
+            await pilot.pause()
+        p = session.current.variant.values["p"]
+        for ch in f"-log({p})":
+            await pilot.press(ch)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: session.current.answered)
+        await wait_for_course(app, pilot)
+    latest = ProgressStore(tmp_path).attempts()[-1]
+    assert latest.question == "q-log" and latest.verdict == "correct" and latest.quiz is None
+    cards = ProgressStore(tmp_path).cards()
+    assert cards["q-log"][1] > NOW  # no longer due
+
+
+async def test_nothing_due_is_said_and_r_starts_nothing(tmp_path):
+    app = app_on(ProgressStore(tmp_path))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for_course(app, pilot)
+        assert "Nothing due for review today" in str(app.screen.query_one("#review").render())
+        assert app.screen.query_one("#mastery").display is False  # nothing answered: no bars yet
+        await pilot.press("r")
+        await wait_for_course(app, pilot)
+        assert type(app.screen).__name__ == "HomeScreen"
+        assert any("Nothing is due" in str(n.message) for n in app._notifications)
+        await pilot.press("s")  # a new learner's statistics: no empty plots, nothing noted yet
+        await wait_for_course(app, pilot)
+        assert app.screen.query_one("#plots").display is False
+        assert "Streak: 0 days · 0 answers in all" in str(app.screen.query_one("#summary").render())
+        assert "No mistakes noted yet" in str(
+            app.screen.query_one("#notes").children[0].query_one("Label").render()
+        )
+
+
+async def test_the_statistics_screen_shows_the_record_and_a_mistake_opens_its_lesson(tmp_path):
+    app = app_on(seeded_store(tmp_path))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for_course(app, pilot)
+        await pilot.press("s")
+        await wait_for_course(app, pilot)
+        screen = app.screen
+        assert type(screen).__name__ == "StatsScreen"
+        summary = str(screen.query_one("#summary").render())
+        assert "Streak: 1 day" in summary and "3 answers in all, 33% right" in summary
+        forecast = str(screen.query_one("#forecast").render())
+        assert "today" in forecast and forecast.splitlines()[1].rstrip().endswith("3")
+        tags = str(screen.query_one("#tags").render())
+        assert "Weakest tags" in tags
+        notes = screen.query_one("#notes")
+        item = notes.children[0]
+        assert item.lesson_id == "huber"
+        assert "log-base ×1" in str(item.query_one("Label").render())
+        notes.focus()
+        await pilot.press("enter")
+        await wait_for_course(app, pilot)
+        assert type(app.screen).__name__ == "LessonScreen" and app.screen.lesson.id == "huber"
+        await pilot.press("escape")
+        await wait_for_course(app, pilot)
+        assert type(app.screen).__name__ == "StatsScreen"
+        await pilot.press("escape")
+        await wait_for_course(app, pilot)
+        assert type(app.screen).__name__ == "HomeScreen"
+
+
+async def test_tutor_review_opens_the_app_on_the_review(tmp_path):
+    app = app_on(seeded_store(tmp_path), StartAt("review"))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for_course(app, pilot)
+        assert type(app.screen).__name__ == "QuizScreen" and app.screen.session.total == 3
+
+
+def test_tutor_review_plain_reviews_the_due_questions(tmp_path, monkeypatch):
+    folder = tmp_path / "data"
+    store = ProgressStore(folder)
+    store.record(Attempt("q-choice", "incorrect", 0.0, seed=1, at=YESTERDAY))
+    store.close()
+    result = CliRunner().invoke(
+        main, ["--data-dir", str(folder), "review", "--plain", "--course", str(COURSE)], input="b\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "Review: 1 question(s) due." in result.output and "✓ Correct" in result.output
+    assert [a.verdict for a in ProgressStore(folder).attempts()] == ["incorrect", "correct"]
+    again = CliRunner().invoke(
+        main, ["--data-dir", str(folder), "review", "--plain", "--course", str(COURSE)]
+    )
+    assert again.exit_code == 0 and "Nothing is due for review now" in again.output
+
+
+def test_progress_export_and_reset_commands(tmp_path):
+    folder = tmp_path / "data"
+    ProgressStore(folder, learner="Ana").record(Attempt("q-log", "correct", 1.0, seed=3, answer="-log(0.5)"))
+    out = tmp_path / "rows.json"
+    result = CliRunner().invoke(
+        main, ["--data-dir", str(folder), "progress", "export", "--format", "json", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    import json
+
+    (row,) = json.loads(out.read_text(encoding="utf-8"))
+    assert row["learner"] == "Ana" and row["question_id"] == "q-log" and row["answer"] == "-log(0.5)"
+    refused = CliRunner().invoke(main, ["--data-dir", str(folder), "progress", "reset"], input="n\n")
+    assert "Nothing changed" in refused.output and len(ProgressStore(folder).attempts()) == 1
+    done = CliRunner().invoke(main, ["--data-dir", str(folder), "progress", "reset"], input="y\n")
+    assert done.exit_code == 0 and "kept in" in done.output
+    assert ProgressStore(folder).attempts() == [] and list(folder.glob("progress.sqlite3.backup-*"))
+
+
+async def test_the_learners_name_is_set_once_from_the_palette_and_written_into_attempts(tmp_path):
+    app = app_on(ProgressStore(tmp_path))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for_course(app, pilot)
+        app.ask_learner_name()
+        await pilot.pause()
+        name = app.screen.query_one("#name")
+        name.value = ""
+        for ch in "Ana Lima":
+            await pilot.press(ch)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HomeScreen"
+    store = ProgressStore(tmp_path)
+    assert store.learner == "Ana Lima"
+    store.record(Attempt("q-log", "correct", 1.0, seed=1))
+    assert ProgressStore(tmp_path).attempts()[0].learner == "Ana Lima"
+
+
+async def test_a_frequent_mistake_opens_the_lesson_at_the_section_that_explains_it(tmp_path):
+    from tutor.content.builtin import builtin_course_root
+
+    store = ProgressStore(tmp_path)
+    note = "forgot-uniform-share"  # a label-smoothing mistake of the softmax lesson
+    store.record(Attempt("x", "incorrect", 0.0, seed=1, notes=(note,), at=YESTERDAY))
+    app = TutorApp(builtin_course_root(), store, warm_up=False)
+    app.now = lambda: NOW
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for_course(app, pilot)
+        await pilot.press("s")
+        await wait_for_course(app, pilot)
+        label = str(app.screen.query_one("#notes").children[0].query_one("Label").render())
+        assert label.startswith(f"{note} ×1 → Softmax") and "› Label smoothing" in label
+        app.screen.query_one("#notes").focus()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: getattr(app.screen, "current", 0) != 0)
+        lesson = app.screen
+        assert type(lesson).__name__ == "LessonScreen" and lesson.lesson.id == "multiclass"
+        assert lesson.lesson.sections[lesson.current].title == "Label smoothing"
+
+
+def test_progress_optimize_says_what_it_needs_when_the_extra_is_missing(tmp_path):
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is not None:
+        pytest.skip("the optimizer extra is installed here: the command fits parameters instead")
+    result = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "progress", "optimize"])
+    assert result.exit_code == 1 and "pip install 'tutor[optimizer]'" in result.output

@@ -1,0 +1,81 @@
+"""Attempt rows for an instructor: the shared format of `tutor progress export` (and of the LMS
+and xAPI exports that read it). One row per graded attempt, with exactly `FIELDS`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from tutor.progress.store import Attempt, ProgressStore
+
+FIELDS = (
+    "attempt_id",
+    "learner",
+    "course_id",
+    "course_version",
+    "question_id",
+    "quiz_id",
+    "seed",
+    "answer",
+    "verdict",
+    "score",
+    "notes",
+    "hints_used",
+    "solution_seen",
+    "seconds",
+    "time",
+)
+
+
+def iso_utc(at: float) -> str:
+    """Unix time as ISO 8601 UTC with a Z, to the millisecond."""
+    return datetime.fromtimestamp(at, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def row(a: Attempt) -> dict[str, Any]:
+    """One attempt as an export row."""
+    return {
+        "attempt_id": a.attempt_id,
+        "learner": a.learner,
+        "course_id": a.course_id,
+        "course_version": a.course_version,
+        "question_id": a.question,
+        "quiz_id": a.quiz,
+        "seed": a.seed,
+        "answer": a.answer,
+        "verdict": a.verdict,
+        "score": a.score,
+        "notes": list(a.notes),
+        "hints_used": a.hints,
+        "solution_seen": a.solution_seen,
+        "seconds": a.seconds,
+        "time": iso_utc(a.at),
+    }
+
+
+def rows(store: ProgressStore) -> list[dict[str, Any]]:
+    """Every attempt in the store, oldest first."""
+    return [row(a) for a in store.attempts()]
+
+
+def to_json(data: list[dict[str, Any]]) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def to_csv(data: list[dict[str, Any]]) -> str:
+    """The same columns; notes joined with ";", booleans as true/false, null as an empty cell."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for r in data:
+        cells = dict(r)
+        cells["notes"] = ";".join(r["notes"])
+        cells["solution_seen"] = "true" if r["solution_seen"] else "false"
+        for key in ("quiz_id", "seconds"):
+            if r[key] is None:
+                cells[key] = ""
+        writer.writerow(cells)
+    return out.getvalue()

@@ -1,0 +1,116 @@
+"""What the record says about the learner: mastery, due counts, activity, streak, forecast.
+
+Pure functions over a `ProgressStore` and lists of question ids; which questions make a lesson
+or carry a tag is the course's business (`tutor.quiz.review`).
+
+Mastery is the FSRS retrievability a week from now, averaged over the questions (a question
+never attempted counts 0). Not the retrievability now: right after any review, even a failed
+one, that is close to 1; a week ahead it is high only for a memory that has become stable. Not
+recency-weighted accuracy either: it cannot tell three right answers in one sitting from three
+spread over a month, which is exactly what spacing is about.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from tutor.progress import srs
+from tutor.progress.store import ProgressStore
+
+WEEK = 7 * 86400
+STRONG = 0.8  # mastery at or above which a lesson or tag reads "strong"
+
+
+@dataclass(frozen=True)
+class Mastery:
+    value: float  # 0..1
+    seen: int  # questions with at least one review
+    total: int
+
+    @property
+    def word(self) -> str:
+        """new / learning / strong: said in words, never by colour alone."""
+        if self.seen == 0:
+            return "new"
+        return "strong" if self.value >= STRONG else "learning"
+
+
+def question_mastery(cards: dict[str, tuple[str, float, float]], question: str, now: float) -> float:
+    card = cards.get(question)
+    return srs.retrievability(card[0], now + WEEK) if card else 0.0
+
+
+def mastery(cards: dict[str, tuple[str, float, float]], questions: Iterable[str], now: float) -> Mastery:
+    """The mastery of a set of questions (see the module's docstring)."""
+    ids = list(dict.fromkeys(questions))
+    if not ids:
+        return Mastery(0.0, 0, 0)
+    values = [question_mastery(cards, q, now) for q in ids]
+    return Mastery(sum(values) / len(ids), sum(q in cards for q in ids), len(ids))
+
+
+def local_day_end(now: float) -> float:
+    """The end of the learner's local day that holds `now` (midnight, local time)."""
+    day = datetime.fromtimestamp(now).date() + timedelta(days=1)
+    return datetime(day.year, day.month, day.day).timestamp()
+
+
+def due_counts(store: ProgressStore, questions: Iterable[str], now: float | None = None) -> tuple[int, int]:
+    """(due now, due later today) among `questions`."""
+    now = time.time() if now is None else now
+    due = store.due(questions, until=local_day_end(now))
+    soon = sum(d <= now for _, d in due)
+    return soon, len(due) - soon
+
+
+def forecast(store: ProgressStore, questions: Iterable[str], now: float, days: int = 14) -> list[int]:
+    """Cards due on each of the next `days` local days (today first; overdue ones count today)."""
+    today = datetime.fromtimestamp(now).date()
+    counts = [0] * days
+    horizon = datetime.combine(today + timedelta(days=days), datetime.min.time()).timestamp()
+    for _, due in store.due(questions, until=horizon):
+        offset = max(0, (datetime.fromtimestamp(due).date() - today).days)
+        if offset < days:
+            counts[offset] += 1
+    return counts
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    attempts: int
+    correct: int
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.attempts if self.attempts else 0.0
+
+
+def activity(store: ProgressStore) -> list[Day]:
+    """Attempts and right answers per local day, oldest first (days without any left out)."""
+    rows = store.daily()
+    return [Day(date.fromisoformat(d), n, c) for d, n, c in rows]
+
+
+def streak(days: Iterable[date], today: date) -> int:
+    """Consecutive days with at least one attempt, ending today (or yesterday: today may not have
+    started yet)."""
+    active = set(days)
+    day = today if today in active else today - timedelta(days=1)
+    n = 0
+    while day in active:
+        n += 1
+        day -= timedelta(days=1)
+    return n
+
+
+def frequent_notes(store: ProgressStore, limit: int = 5) -> list[tuple[str, int]]:
+    """The mistake and diagnosis notes that fire most for this learner, most frequent first."""
+    counts: Counter[str] = Counter()
+    for notes in store.notes_of_wrong_answers():
+        counts.update(set(notes))
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]

@@ -1,0 +1,76 @@
+"""Home's spaced-review line and mastery bars (per lesson and per tag, each with its word)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import Static
+
+
+def due_text(store: Any, course: Any, now: float) -> str:
+    """ "N due now, M later today", and what r does."""
+    from tutor.progress.stats import due_counts
+
+    soon, later = due_counts(store, course.questions, now)
+    if soon:
+        return f"Press r to review: {soon} due now, {later} later today."
+    if later:
+        return f"0 due now, {later} later today."
+    return "Nothing due for review today."
+
+
+def bar(value: float, width: int = 8) -> str:
+    """A bar of `width` cells for 0..1, readable without colour (full and light shade blocks)."""
+    filled = max(0, min(width, round(value * width)))
+    return "█" * filled + "░" * (width - filled)
+
+
+class MasteryPanel(Static):
+    """Mastery per lesson (two columns) and the weakest tags, each a bar with its word.
+
+    Hidden until the learner has answered something: before that every bar would say "new"."""
+
+    DEFAULT_CSS = """
+    MasteryPanel { height: auto; padding: 0 1; margin: 0 0 1 0; }
+    """
+
+    def show_for(self, course: Any, store: Any, now: float) -> None:
+        from tutor.quiz.review import lesson_mastery, tag_mastery
+
+        lessons = lesson_mastery(course, store, now)
+        if not any(row.mastery.seen for row in lessons):
+            self.display = False
+            return
+        width = max(36, (self.app.size.width - 4) // 2)
+        name_width = width - 20
+        text = Text()
+        text.append("Mastery (FSRS recall a week from now)\n", style="bold")
+        cells = [self._cell(row.title, row.mastery, name_width) for row in lessons]
+        for i in range(0, len(cells), 2):
+            line = cells[i].copy()
+            if i + 1 < len(cells):
+                line.append(" " * max(1, width - len(line.plain)))
+                line.append_text(cells[i + 1])
+            text.append_text(line)
+            text.append("\n")
+        tags = [row for row in tag_mastery(course, store, now) if row.mastery.seen][:3]
+        if tags:
+            line = Text("Weakest tags: ", style="bold")
+            for n, row in enumerate(tags):
+                part = f"{' · ' if n else ''}{row.title} {bar(row.mastery.value, 5)} {row.mastery.word}"
+                if len(line.plain) + len(part) > self.app.size.width - 4:
+                    break  # one line: the weakest first
+                line.append(part, style="")
+            text.append_text(line)
+        text.rstrip()
+        self.update(text)
+        self.display = True
+
+    @staticmethod
+    def _cell(title: str, mastery: Any, name_width: int) -> Text:
+        name = title if len(title) <= name_width else title[: name_width - 1] + "…"
+        cell = Text(f"{name:<{name_width}} ")
+        cell.append(bar(mastery.value), style="bold" if mastery.word == "strong" else "")
+        cell.append(f" {mastery.word}")
+        return cell
