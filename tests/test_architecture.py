@@ -53,3 +53,33 @@ def test_the_app_never_imports_sympy_before_its_first_screen():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     loaded = set(out.stdout.split())
     assert "sympy" not in loaded and "numpy" not in loaded and "pydantic" not in loaded
+
+
+def test_a_lesson_pretty_prints_its_formulas_without_sympy_in_the_app():
+    """SymPy prints formulas in the grading worker: the app's process never imports it."""
+    code = """
+import asyncio, sys, tempfile
+from pathlib import Path
+from tests.conftest import FIXTURES, wait_for_course
+from tutor.progress.store import ProgressStore
+from tutor.tui.app import StartAt, TutorApp
+
+async def main():
+    app = TutorApp(FIXTURES / "app-course", ProgressStore(Path(tempfile.mkdtemp())), StartAt("lesson", "huber"),
+                   warm_up=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        for _ in range(600):
+            await app.screen.workers.wait_for_complete()
+            await pilot.pause()
+            if "\\n" in str(app.screen.query_one("FormulaBlock").render()):
+                break
+        print("lines", str(app.screen.query_one("FormulaBlock").render()).count("\\n") + 1)
+    print("sympy" if "sympy" in sys.modules else "no-sympy")
+
+asyncio.run(main())
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    lines, imported = out.stdout.split()[-3:-1], out.stdout.split()[-1]
+    assert int(lines[1]) > 1, out.stdout  # the two-dimensional print arrived
+    assert imported == "no-sympy"

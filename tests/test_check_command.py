@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from tests.conftest import FIXTURES, REPO
 from tutor.cli import main
+from tutor.content.seeds import DEFAULT_SEEDS
 
 BROKEN = FIXTURES / "broken-course"
 
@@ -37,10 +38,14 @@ def test_every_problem_of_the_broken_course_is_one_line(monkeypatch):
     result = run("check", ".")
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
-    assert len(lines) == len(EXPECTED_BROKEN) + 1
-    for got, expected in zip(lines, EXPECTED_BROKEN, strict=False):
+    errors = [line for line in lines[:-1] if ": warning: " not in line]
+    assert len(errors) == len(EXPECTED_BROKEN)
+    for got, expected in zip(errors, EXPECTED_BROKEN, strict=True):
         assert got.startswith(expected), (got, expected)
-    assert lines[-1] == "checked 1 lesson, 2 banks, 5 questions on 5 seeds: 12 errors"
+    warnings = len(lines) - 1 - len(errors)
+    assert lines[-1] == (
+        f"checked 1 lesson, 2 banks, 5 questions on {DEFAULT_SEEDS} seeds: 12 errors, {warnings} warnings"
+    )
 
 
 def test_paths_inside_a_course_show_only_their_own_problems(monkeypatch):
@@ -49,7 +54,8 @@ def test_paths_inside_a_course_show_only_their_own_problems(monkeypatch):
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     # beta's duplicate id is found because the whole course is loaded for context.
-    assert [line.split(":")[0] for line in lines[:-1]] == ["questions/beta.yaml"] * 2
+    errors = [line for line in lines[:-1] if ": warning: " not in line]
+    assert [line.split(":")[0] for line in errors] == ["questions/beta.yaml"] * 2
 
 
 def test_json_output_carries_positions(monkeypatch):
@@ -78,11 +84,13 @@ def test_a_single_file_outside_any_course_is_checked_alone(tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     result = run("check", "draft.yaml")
     assert result.exit_code == 0, result.output
-    assert result.output.strip().endswith("1 question on 5 seeds: clean")
+    assert result.output.strip().endswith(f"1 question on {DEFAULT_SEEDS} seeds: clean, 1 warning")
+    assert "warning: question 'd': no worked solution" in result.output
 
 
 def test_builtin_course_is_clean():
-    result = run("check", "--seeds", "20")
+    # With the default seeds, and no warnings either: the built-in course is the example.
+    result = run("check")
     assert result.exit_code == 0, result.output
     assert result.output.strip().endswith("clean")
 
@@ -112,7 +120,7 @@ def test_list_shows_lessons_banks_and_counts():
 
 
 def test_schema_matches_the_committed_files():
-    for kind in ("bank", "lesson"):
+    for kind in ("bank", "lesson", "course"):
         result = run("schema", kind)
         assert result.exit_code == 0
         committed = (REPO / "schemas" / f"{kind}.schema.json").read_text(encoding="utf-8")

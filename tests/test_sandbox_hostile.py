@@ -163,8 +163,9 @@ def _ours(entry: Path) -> bool:
 def _runner_processes() -> list[str]:
     """Command lines of any runner (or child of one) of ours still alive on this machine."""
     left = []
+    warm = sandbox.warm_pids()  # the warm parent and its sandbox stay up by design; its children must not
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or not _ours(entry):
+        if not entry.name.isdigit() or not _ours(entry) or int(entry.name) in warm:
             continue
         try:
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")

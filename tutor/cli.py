@@ -16,17 +16,21 @@ import click
 
 from tutor import __version__
 from tutor.cli_answers import AnswerCommand, report_course_problems
+from tutor.content.seeds import ANSWER_KEY_SEEDS, DEFAULT_SEEDS
 from tutor.content.words import plural
 
-COURSE_HELP = "Course folder (with lessons/ and questions/). Default: the built-in course."
+COURSE_HELP = (
+    "Course folder (with lessons/ and questions/). Default: the course folder you are in, else the "
+    "built-in course."
+)
 
 
 def _course_root(course: Path | None) -> Path:
     if course is not None:
         return course
-    from tutor.content.builtin import builtin_course_root
+    from tutor.cli_author import default_course_root
 
-    return builtin_course_root()
+    return default_course_root()
 
 
 course_option = click.option(
@@ -34,6 +38,11 @@ course_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help=COURSE_HELP,
+)
+
+
+watch_option = click.option(
+    "--watch", is_flag=True, help="Read the course again whenever one of its files changes (for authors)."
 )
 
 
@@ -45,9 +54,10 @@ course_option = click.option(
     default=None,
     help="Where your progress is kept (default: $TUTOR_DATA_DIR, else the platform's user data folder).",
 )
+@watch_option
 @click.version_option(__version__, prog_name="tutor")
 @click.pass_context
-def main(ctx: click.Context, course: Path | None, data_dir: Path | None) -> None:
+def main(ctx: click.Context, course: Path | None, data_dir: Path | None, watch: bool) -> None:
     """A self-grading quiz and tutor for the mathematics of machine learning.
 
     Run with no command to open the course.
@@ -59,18 +69,24 @@ def main(ctx: click.Context, course: Path | None, data_dir: Path | None) -> None
     ctx.ensure_object(dict)
     ctx.obj["course"] = course
     if ctx.invoked_subcommand is None:
-        _run_app(_pick_course(ctx, course), "home")
+        _run_app(_pick_course(ctx, course), "home", watch=watch)
 
 
 def _run_app(
-    root: Path, kind: str, ref: str | None = None, seed: int | None = None, fresh: bool = False
+    root: Path,
+    kind: str,
+    ref: str | None = None,
+    seed: int | None = None,
+    fresh: bool = False,
+    watch: bool = False,
 ) -> None:
     from tutor.progress.store import ProgressStore
     from tutor.tui.app import StartAt, TutorApp
 
     if not (root / "lessons").is_dir() and not (root / "questions").is_dir():
         raise click.UsageError(f"{root} holds no lessons/ or questions/ folder")
-    TutorApp(root, ProgressStore.default(), StartAt(kind, ref, seed, fresh)).run()
+    start = StartAt(kind, ref, seed, fresh, exact=seed is not None)
+    TutorApp(root, ProgressStore.default(), start, watch=watch).run()
 
 
 def _register_progress_commands() -> None:
@@ -172,17 +188,22 @@ def served_session_command(ctx: click.Context, learners: Path, course: Path | No
 
 @main.command("lesson")
 @click.argument("lesson_id")
+@watch_option
 @course_option
 @click.pass_context
-def lesson_command(ctx: click.Context, lesson_id: str, course: Path | None) -> None:
+def lesson_command(ctx: click.Context, lesson_id: str, watch: bool, course: Path | None) -> None:
     """Open the app on lesson LESSON_ID."""
-    _run_app(_pick_course(ctx, course), "lesson", lesson_id)
+    _run_app(_pick_course(ctx, course), "lesson", lesson_id, watch=watch)
 
 
 @main.command("quiz")
 @click.argument("ref")
 @click.option(
-    "--seed", type=int, default=None, help="Fix the variants (the same seed gives the same numbers)."
+    "--seed",
+    type=int,
+    default=None,
+    help="Show variant SEED of each question first: the one `tutor grade --seed` and `tutor preview "
+    "--seed` show, and the `seed` a learner's record names.",
 )
 @click.option(
     "--plain", is_flag=True, help="A line-oriented quiz on stdin/stdout, for screen readers and scripts."
@@ -230,6 +251,7 @@ def quiz_command(
         entries,
         saved,
         seed=seed,
+        exact=True,
         resume=False if fresh else None,
         on_attempt=store.record,
         on_change=lambda session: store.save_quiz(ref, session.snapshot(ref)),
@@ -307,9 +329,9 @@ def _type_counts(bank: Any) -> str:
 
 
 @main.command("schema")
-@click.argument("kind", type=click.Choice(["bank", "lesson"]), default="bank")
+@click.argument("kind", type=click.Choice(["bank", "lesson", "course"]), default="bank")
 def schema_command(kind: str) -> None:
-    """Print the JSON Schema of a question bank (default) or a lesson file."""
+    """Print the JSON Schema of a question bank (default), a lesson file or course.yaml."""
     from tutor.content.schema import json_schema
 
     click.echo(json.dumps(json_schema(kind), indent=2))
@@ -319,38 +341,61 @@ def schema_command(kind: str) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--seeds",
-    default=5,
+    default=DEFAULT_SEEDS,
     show_default=True,
     type=click.IntRange(1, 10_000),
     help="Variants drawn per question.",
 )
+@click.option(
+    "--key-seeds",
+    default=ANSWER_KEY_SEEDS,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Of those, how many the answer key's self-tests grade (at most --seeds).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option("--jobs", type=click.IntRange(1, 64), help="Processes to use [default: the cores].")
+@click.option("--watch", is_flag=True, help="Check again each time a course file changes (ctrl+c stops).")
 @course_option
 @click.pass_context
 def check_command(
-    ctx: click.Context, paths: tuple[Path, ...], seeds: int, as_json: bool, course: Path | None
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    seeds: int,
+    key_seeds: int,
+    as_json: bool,
+    watch: bool,
+    course: Path | None,
+    jobs: int | None = None,
 ) -> None:
     """Validate a course: YAML, fields, ids, references, expressions, placeholders and
     every question's computed values on SEEDS variants. Exits 1 when anything is wrong.
 
-    PATHS may be course folders or files inside one; only their findings are shown.
+    PATHS may be course folders or files inside one; only their findings are shown. Without
+    PATHS: the course folder you are in, else the built-in course.
     """
-    from tutor.content.checks import check_course, total_questions
+    from tutor.content.checks import total_questions
     from tutor.content.targets import find_targets
-    from tutor.grading.selftest import run_selftests
+    from tutor.grading.checkpool import check_in_parallel
 
+    if watch:
+        from tutor.cli_author import watch_check
+
+        watch_check(ctx, [t.root for t in find_targets(list(paths) or [_pick_course(ctx, course)])])
+        return
     targets = find_targets(list(paths)) if paths else find_targets([_pick_course(ctx, course)])
     findings = []
     counts = {"lessons": 0, "banks": 0, "questions": 0}
     for target in targets:
         loaded = target.load()
         bar = _Progress(total_questions(loaded), enabled=not as_json)
-        report = check_course(
+        report = check_in_parallel(
             loaded,
             seeds,
             progress=bar.advance,
             references=target.whole_course,
-            answer_key=lambda entry: run_selftests(entry, seeds),
+            jobs=jobs,
+            key_seeds=key_seeds,
         )
         bar.close()
         findings.extend(d for d in report.diagnostics if target.covers(d.file))
@@ -469,6 +514,10 @@ class _Progress:
 
 
 _register_progress_commands()
+from tutor.cli_author import register  # noqa: E402  (the authoring commands)
+
+register(main)
+
 from tutor import cli_class  # noqa: E402  (registers export, import, report: issue 17)
 
 cli_class.register(main)

@@ -26,6 +26,7 @@ from tutor.content.lessons import (
     scalars,
     unknown_placeholders,
 )
+from tutor.content.lint import consequence, lint_course, seeds_for
 from tutor.content.loader import Course, LoadedLesson, QuestionEntry, SourceFile
 from tutor.content.variants import (
     PLACEHOLDER,
@@ -92,6 +93,7 @@ def check_references(course: Course) -> list[Diagnostic]:
                     f"bank '{bid}'",
                 )
             )
+            out[-1] = consequence(out[-1], bank.bank.lesson, course)
         for entry in bank.entries:
             if entry.id in seen_questions:
                 first = seen_questions[entry.id]
@@ -120,6 +122,7 @@ def check_references(course: Course) -> list[Diagnostic]:
                         where,
                     )
                 )
+                out[-1] = consequence(out[-1], ref, course)
         for i, ref in enumerate(lesson.prerequisites):
             if ref not in seen_lessons:
                 out.append(
@@ -129,6 +132,7 @@ def check_references(course: Course) -> list[Diagnostic]:
                         where,
                     )
                 )
+                out[-1] = consequence(out[-1], ref, course)
             elif ref == lesson.id:
                 out.append(
                     loaded.source.diag(
@@ -617,15 +621,21 @@ def check_course(
             static = check_question(entry)
             found.extend(static)
             if not static:
-                drawn = check_seeds(entry, seeds)
+                drawn = check_seeds(entry, seeds_for(entry.question, seeds))
                 found.extend(drawn)
                 if not drawn and answer_key is not None:
                     found.extend(answer_key(entry))
             count += 1
             if progress is not None:
                 progress(1)
+    found.extend(lint_course(course, seeds, clean=lambda entry: _clean(entry, found)))
     found.sort(key=sort_key)
     return CheckReport(found, len(course.lessons), len(course.banks), count, seeds)
+
+
+def _clean(entry: QuestionEntry, found: list[Diagnostic]) -> bool:
+    where, file = entry.where(), entry.source.path
+    return not any(d.where == where and d.file == file and d.severity == "error" for d in found)
 
 
 def total_questions(course: Course) -> int:

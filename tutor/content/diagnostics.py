@@ -16,6 +16,9 @@ class Diagnostic:
     message: str
     where: str | None = None  # "question 'bce-grad'", "lesson 'bce'", "bank 'bce'"
     severity: Literal["error", "warning"] = "error"
+    # Caused by another finding (a quiz naming a bank that did not load): listed after every
+    # finding that is not, so that fixing from the top of the report fixes causes first.
+    caused: bool = False
 
     def display_path(self) -> str:
         """The file relative to the working directory when it is inside it, as editors like."""
@@ -40,5 +43,5 @@ class Diagnostic:
         }
 
 
-def sort_key(d: Diagnostic) -> tuple[str, int, int]:
-    return (str(d.file), d.line, d.col)
+def sort_key(d: Diagnostic) -> tuple[bool, str, int, int]:
+    return (d.caused, str(d.file), d.line, d.col)

@@ -123,6 +123,13 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def _flow(value: Any) -> str:
+    # How an item of a YAML list was most likely written.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value) if isinstance(value, int | float | str) else "…"
+
+
 def _message(err: ErrorDetails, label: str, field: str | None, root: Any) -> str:
     kind = err["type"]
     msg = err["msg"]
@@ -150,8 +157,15 @@ def _message(err: ErrorDetails, label: str, field: str | None, root: Any) -> str
     if kind == "value_error":
         return msg.removeprefix("Value error, ")
     if kind == "question_type":
+        if isinstance(value, dict) and "type" not in value:
+            return f"missing required field `type`: {msg.removeprefix('`type` must be ')}"
         got = value.get("type") if isinstance(value, dict) else None
         return msg if got is None else f"{msg} (got {_describe(got)})"
+    if kind == "string_type" and isinstance(value, list):
+        items = ", ".join(_flow(v) for v in value)
+        return (
+            f'{name} should be text, but YAML read a list: to write a vector, put it in quotes: "[{items}]"'
+        )
     if kind == "param_kind":
         return f"{name}: {msg}" if label else msg
     if kind == "too_short":
@@ -177,7 +191,7 @@ def translate(
             if isinstance(node, dict) and "type" in node:
                 path = (*path, "type")
         grouped.setdefault((path, missing), []).append(err)
-    out: list[tuple[Pos, str, Path]] = []
+    out: list[tuple[Pos, str, Path]] = _dedented(grouped, data, smap, prefix)
     for (path, missing), errs in grouped.items():
         full = (*prefix, *path)
         label = _field_label(path, 0)
@@ -196,6 +210,41 @@ def translate(
             else:
                 pos = smap.pos(full)
             out.append((pos, _message(err, label, missing, root_type), full))
+    return out
+
+
+def _dedented(
+    grouped: dict[tuple[Path, str | None], list[ErrorDetails]], data: Any, smap: SourceMap, prefix: Path
+) -> list[tuple[Pos, str, Path]]:
+    """A field indented one level too little leaves a list item: the item misses it and the
+    mapping around the list has it as an unknown field. One message, at the line to indent.
+    Removes the two errors it replaces from `grouped`."""
+    out: list[tuple[Pos, str, Path]] = []
+    for path, missing in list(grouped):
+        if missing is None or len(path) < 2 or not isinstance(path[-1], int):
+            continue
+        outer, listed = path[:-2], path[-2]
+        extra_key = (*outer, missing)
+        extras = grouped.get((extra_key, None), [])
+        if not any(e["type"] == "extra_forbidden" for e in extras):
+            continue
+        node = _at(data, path[:-1]) if path[:-1] else data
+        if not isinstance(node, list) or path[-1] != len(node) - 1:
+            continue  # only the last item of the list sits right above the dedented line
+        del grouped[(path, missing)]
+        grouped[(extra_key, None)] = [e for e in extras if e["type"] != "extra_forbidden"]
+        if not grouped[(extra_key, None)]:
+            del grouped[(extra_key, None)]
+        full = (*prefix, *extra_key)
+        item = f"{listed}[{path[-1]}]"
+        out.append(
+            (
+                smap.key_pos(full),
+                f"`{missing}` is indented as if it were a field here, but the list item above "
+                f"(`{item}`) is missing it: indent this line to line up with that item's fields",
+                full,
+            )
+        )
     return out
 
 

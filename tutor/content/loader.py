@@ -6,12 +6,14 @@ still loads, so one typo never hides the rest of the course.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from tutor.content.coursefile import CourseInfo, read_course_file
 from tutor.content.diagnostics import Diagnostic, sort_key
 from tutor.content.errors import translate
 from tutor.content.model import Bank, BankHeader, Lesson, Question
@@ -78,6 +80,24 @@ class Course:
     banks: list[LoadedBank] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    # Ids written in the course that did not load (a broken question, a file with a YAML error),
+    # with their file: a reference to one of them is a consequence, not a problem of its own.
+    unloaded: dict[str, Path] = field(default_factory=dict)
+    info: CourseInfo | None = None  # from course.yaml, when the course has one
+
+    @property
+    def course_id(self) -> str:
+        """The id progress is kept under: course.yaml's, else "builtin" or the folder's name."""
+        if self.info is not None:
+            return self.info.id
+        from tutor.content.coursefile import default_course_id
+
+        return default_course_id(self.root)
+
+    @property
+    def title(self) -> str | None:
+        """The course's title from course.yaml, if it has one."""
+        return self.info.title if self.info is not None else None
 
     @property
     def questions(self) -> dict[str, QuestionEntry]:
@@ -146,6 +166,8 @@ def load_course(root: Path, only: list[tuple[str, Path]] | None = None) -> Cours
         course.diagnostics.append(Diagnostic(root, 1, 1, "course folder not found"))
         return course
     files = only if only is not None else course_files(root)
+    if only is None:
+        course.info = read_course_file(root, course.diagnostics)
     if only is None and not files:
         course.diagnostics.append(
             Diagnostic(root, 1, 1, "no lessons/ or questions/ folder with .yaml files here")
@@ -154,6 +176,7 @@ def load_course(root: Path, only: list[tuple[str, Path]] | None = None) -> Cours
         course.files.append(path)
         data, source = _read(path, course.diagnostics)
         if source is None:
+            _note_unloaded(path, course)
             continue
         if kind == "lesson":
             _load_lesson(data, source, course)
@@ -161,6 +184,19 @@ def load_course(root: Path, only: list[tuple[str, Path]] | None = None) -> Cours
             _load_bank(data, source, course)
     course.diagnostics.sort(key=sort_key)
     return course
+
+
+_ID_LINE = re.compile(r"^\s*(?:-\s+)?(?:id|bank)\s*:\s*['\"]?([a-z0-9][a-z0-9_-]*)", re.MULTILINE)
+
+
+def _note_unloaded(path: Path, course: Course) -> None:
+    """The ids a file that could not be read seems to define, found by their lines alone."""
+    try:
+        text = path.read_bytes()[:MAX_FILE_BYTES].decode("utf-8", errors="replace")
+    except OSError:
+        return
+    for match in _ID_LINE.finditer(text):
+        course.unloaded.setdefault(match.group(1), path)
 
 
 def _read(path: Path, diagnostics: list[Diagnostic]) -> tuple[Any, SourceFile | None]:
@@ -194,8 +230,27 @@ def _expect_mapping(data: Any, source: SourceFile, what: str, diagnostics: list[
     return False
 
 
+def _misplaced(data: dict[Any, Any], source: SourceFile, kind: str, course: Course) -> bool:
+    """A lesson in questions/ (or a bank in lessons/) is one message, not one per field."""
+    is_bank = "bank" in data and "questions" in data and "sections" not in data
+    is_lesson = "sections" in data and "bank" not in data and "questions" not in data
+    if kind == "bank" and is_lesson:
+        message = "this is a lesson (it has `sections:`), not a question bank: lessons go in lessons/"
+    elif kind == "lesson" and is_bank:
+        message = (
+            "this is a question bank (it has `bank:` and `questions:`), not a lesson: banks go in questions/"
+        )
+    else:
+        return False
+    course.diagnostics.append(source.diag(Pos(1, 1), message))
+    _note_unloaded(source.path, course)
+    return True
+
+
 def _load_lesson(data: Any, source: SourceFile, course: Course) -> None:
     if not _expect_mapping(data, source, "lesson", course.diagnostics):
+        return
+    if _misplaced(data, source, "lesson", course):
         return
     lesson_id = data.get("id")
     where = f"lesson '{lesson_id}'" if isinstance(lesson_id, str) else None
@@ -204,12 +259,16 @@ def _load_lesson(data: Any, source: SourceFile, course: Course) -> None:
     except ValidationError as exc:
         for pos, message, _ in translate(exc.errors(), data, source.smap, Lesson):
             course.diagnostics.append(source.diag(pos, message, where))
+        if isinstance(lesson_id, str):
+            course.unloaded.setdefault(lesson_id, source.path)
         return
     course.lessons.append(LoadedLesson(lesson, source))
 
 
 def _load_bank(data: Any, source: SourceFile, course: Course) -> None:
     if not _expect_mapping(data, source, "question bank", course.diagnostics):
+        return
+    if _misplaced(data, source, "bank", course):
         return
     bank_id = data.get("bank")
     where = f"bank '{bank_id}'" if isinstance(bank_id, str) else None
@@ -231,6 +290,8 @@ def _load_bank(data: Any, source: SourceFile, course: Course) -> None:
             problem = "`questions` must be a non-empty list of questions"
             at = source.smap.pos(("questions",))
         course.diagnostics.append(source.diag(at, problem, where))
+        if isinstance(bank_id, str):
+            course.unloaded.setdefault(bank_id, source.path)
         return
     valid = []
     for i, item in enumerate(items):
@@ -241,7 +302,13 @@ def _load_bank(data: Any, source: SourceFile, course: Course) -> None:
         except ValidationError as exc:
             for pos, message, _ in translate(exc.errors(), item, source.smap, Question, ("questions", i)):
                 course.diagnostics.append(source.diag(pos, message, qwhere))
+            if isinstance(qid, str):
+                course.unloaded.setdefault(qid, source.path)
     if not header_ok or not valid:
+        if isinstance(bank_id, str):
+            course.unloaded.setdefault(bank_id, source.path)
+        for _, q in valid:
+            course.unloaded.setdefault(q.id, source.path)
         return
     bank = Bank.model_validate({**data, "questions": [q for _, q in valid]})
     loaded = LoadedBank(bank, source)

@@ -211,6 +211,11 @@ class Mistake(Strict):
     feedback: Markdown
     note: Slug = Field(description="Stable tag for statistics, such as `sign` or `log-base`.")
     score: float = Field(0.0, ge=0, le=1, description="Partial credit for this answer.")
+    partial: Literal["ok"] | None = Field(
+        None,
+        description="`ok`: this mistake may equal the answer on some variants (then the answer "
+        "wins); `tutor check` stops warning about those variants.",
+    )
 
 
 class SelfTest(Strict):

@@ -12,6 +12,8 @@ SCHEMA_URL = "https://json-schema.org/draft/2020-12/schema"
 
 
 def json_schema(kind: str) -> dict[str, Any]:
-    model = {"bank": Bank, "lesson": Lesson}[kind]
+    from tutor.content.coursefile import CourseInfo
+
+    model = {"bank": Bank, "lesson": Lesson, "course": CourseInfo}[kind]
     schema = TypeAdapter(model).json_schema()
     return {"$schema": SCHEMA_URL, "title": f"tutor {kind} file", **schema}

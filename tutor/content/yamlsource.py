@@ -125,21 +125,63 @@ def load_yaml(text: str) -> tuple[Any, SourceMap]:
         if _TAB_INDENT.match(line):
             col = line.index("\t") + 1
             raise YamlError("tab character in indentation: YAML indents with spaces only", Pos(i + 1, col))
+    node = _compose_fast(text)
+    if node is _FAILED:
+        node = _compose_worded(text, lines)
+    smap = SourceMap(lines)
+    if node is None:
+        return None, smap
+    builder = _Builder(smap)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        return builder.build(node, (), None, 0), smap
+    except YamlError as exc:
+        raise _braces_first(lines, exc) from None
+
+
+# libyaml (PyYAML's C extension) composes about 5x faster than the pure-Python loader and
+# gives the same nodes and marks; where it is missing, or refuses the text, the pure-Python
+# loader composes again, so every error is worded (and positioned) the one way.
+_CLoader: Any = getattr(yaml, "CSafeLoader", None)
+_FAILED = object()
+
+
+def _compose_fast(text: str) -> Any:
+    if _CLoader is None:
+        return _FAILED
+    try:
+        return yaml.compose(text, Loader=_CLoader)
+    except (yaml.YAMLError, RecursionError, UnicodeError, ValueError):  # a lone surrogate, say
+        return _FAILED
+
+
+def _compose_worded(text: str, lines: list[str]) -> Any:
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        raise _from_marked(exc) from None
+        raise _braces_first(lines, _from_marked(exc)) from None
     except RecursionError:
         # PyYAML composes recursively: `[[[…]]]` a few thousand deep overflows the stack
         # before our own depth limit can see it. Its scanner is iterative: find the spot.
         raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", _too_deep(text)) from None
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML marks almost everything
         raise YamlError(str(exc), Pos(1, 1)) from None
-    smap = SourceMap(lines)
-    if node is None:
-        return None, smap
-    builder = _Builder(smap)
-    return builder.build(node, (), None, 0), smap
+# `key: {{p}} is ...` or `- {{p}}`: an unquoted value that starts with a placeholder.
+_BRACES_FIRST = re.compile(r"^(\s*(?:-\s+)?(?:[A-Za-z_][\w-]*\s*:\s+|-\s+))\{\{")
+
+
+def _braces_first(lines: list[str], error: YamlError) -> YamlError:
+    """YAML reads `{{p}} ...` as a mapping and then fails somewhere odd; say what happened, at the
+    brace, when a line at or just above the error starts its value with `{{`."""
+    last = min(error.pos.line, len(lines))
+    for i in range(last - 1, max(-1, last - 4), -1):
+        match = _BRACES_FIRST.match(lines[i])
+        if match:
+            return YamlError(
+                "a value starting with `{{` is read as a YAML mapping, not as text: "
+                'put the whole value in quotes, as in `prompt: "{{p}} is ..."`',
+                Pos(i + 1, len(match.group(1)) + 1),
+            )
+    return error
 
 
 def _too_deep(text: str) -> Pos:
@@ -209,7 +251,8 @@ class _Builder:
             )
         if depth > MAX_DEPTH:
             raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", self._pos(node))
-        style = node.style if isinstance(node, ScalarNode) else None
+        # libyaml marks a plain scalar's style '' where the pure-Python loader says None.
+        style = (node.style or None) if isinstance(node, ScalarNode) else None
         span = Span(key_pos, self._pos(node), style, node.start_mark.line)
         self.smap.spans[path] = span
         if isinstance(node, ScalarNode):

@@ -537,6 +537,14 @@ def read_frames(data: bytes, max_containers: int | None = None) -> tuple[list[An
 
 def main() -> None:
     request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+    if request.get("role") == "warm":
+        _warm(request)
+        return
+    _run(request)
+
+
+def _run(request: dict[str, Any]) -> None:
+    """One run: the reference, an answer or a probe, sealed before any of its source runs."""
     # The parent passes its end of the result pipe under whatever number it had; move it to 3.
     given = int(request["result_fd"])
     if given != RESULT_FD:
@@ -594,6 +602,133 @@ def main() -> None:
         if "error" in result:
             return  # this case fails whatever comes after
     emit("done")
+
+
+# ---------------------------------------------------------------- the warm parent
+
+# `role: warm` makes this process a warm parent: it imports numpy once, inside the same sandbox
+# a run gets, and then forks one child per run on request. It never reads a request's source:
+# each child reads its own request from its own descriptors after the fork, then seals itself
+# exactly as a fresh run does, so nothing passes from one answer to the next. Control messages
+# (SOCK_SEQPACKET): b"run" with five descriptors (request, stdout, stderr, results, status), or
+# b"kill <pid>". On the status descriptor the parent writes "pid <n>" after the fork and
+# "exit <code>" when the child has been reaped.
+WARM_FDS = 5
+_PR_SET_PDEATHSIG = 1
+
+
+def _warm(request: dict[str, Any]) -> None:
+    import ctypes  # noqa: F401  (the children's capability drop and filter use it: loaded once here)
+    import select
+    import signal
+    import socket
+
+    sys.path.extend(p for p in request.get("path", []) if p not in sys.path)
+    import numpy  # noqa: F401  (only what a fresh run imports: its heap is what an answer walks)
+
+    control = socket.socket(fileno=int(request["control_fd"]))
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
+    children: dict[int, int] = {}  # pid -> its status descriptor
+    me = os.getpid()
+
+    def report(fd: int, line: str) -> None:
+        with contextlib.suppress(OSError):
+            os.write(fd, line.encode("ascii") + b"\n")
+
+    def reap() -> None:
+        while children:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            fd = children.pop(pid, None)
+            if fd is not None:
+                report(fd, f"exit {os.waitstatus_to_exitcode(status)}")
+                os.close(fd)
+
+    try:
+        while True:
+            ready, _, _ = select.select([control, wake_r], [], [])
+            if wake_r in ready:
+                with contextlib.suppress(OSError):
+                    os.read(wake_r, 4096)
+                reap()
+            if control not in ready:
+                continue
+            msg, ancdata, _, _ = control.recvmsg(64, socket.CMSG_SPACE(WARM_FDS * 4))
+            if not msg:
+                return  # the app closed its end: it is gone, or done with us
+            fds: list[int] = []
+            for level, kind, data in ancdata:
+                if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                    usable = len(data) - len(data) % 4
+                    fds += list(struct.unpack(f"{usable // 4}i", data[:usable]))
+            if msg == b"run" and len(fds) == WARM_FDS:
+                pid = os.fork()
+                if pid == 0:
+                    _child(fds, me)  # never returns
+                children[pid] = fds[4]
+                report(fds[4], f"pid {pid}")
+                for fd in fds[:4]:
+                    os.close(fd)
+                reap()  # a child that ended at once
+                continue
+            for fd in fds:
+                os.close(fd)
+            if msg.startswith(b"kill "):
+                with contextlib.suppress(ValueError, OSError):
+                    pid = int(msg[5:])
+                    if pid in children:  # only our own, not yet reaped: its pid cannot be reused
+                        os.kill(pid, signal.SIGKILL)
+    finally:
+        for pid in children:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _child(fds: list[int], parent: int) -> None:
+    """In a fresh fork of the warm parent: take this run's descriptors as 0-3, then run it."""
+    import fcntl
+    import signal
+
+    code = 1
+    try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 64) for fd in fds[:4]]
+        for target, fd in enumerate(high):
+            os.dup2(fd, target)
+        os.closerange(4, 1 << 16)  # the control socket, the status pipe, every other run's
+        import ctypes
+
+        libc, ulong = ctypes.CDLL(None, use_errno=True), ctypes.c_ulong
+        libc.prctl(_PR_SET_PDEATHSIG, ulong(9), ulong(0), ulong(0), ulong(0))
+        if os.getppid() != parent:  # the parent died before the line above
+            os._exit(1)
+        if "numpy.random" in sys.modules:  # a fresh global RandomState, as a fresh process has
+            sys.modules["numpy.random"].seed()
+        chunks = []
+        while chunk := os.read(0, 1 << 16):
+            chunks.append(chunk)
+        request = json.loads(b"".join(chunks).decode("utf-8"))
+        request["result_fd"] = RESULT_FD
+        _run(request)
+        code = 0
+    except BaseException:  # what a fresh interpreter would print for an uncaught exception
+        with contextlib.suppress(BaseException):
+            import traceback
+
+            traceback.print_exc()
+    finally:
+        with contextlib.suppress(BaseException):
+            sys.stderr.flush()
+        os._exit(code)
 
 
 if __name__ == "__main__":

@@ -308,16 +308,40 @@ def run(
     sandboxed: bool,
     unprivileged: bool = False,
     bwrap: str | None = None,
+    warm: bool = True,
 ) -> Outcome:
-    """Run the runner on `request`, reading its output within the caps, killed at `wall_time`."""
-    import json
+    """Run the runner on `request`, reading its output within the caps, killed at `wall_time`.
 
-    outcome = Outcome()
+    With `warm` (and a seccomp filter to seal the children), the run is a fresh fork of a warm
+    parent in the same kind of sandbox (see `_WarmParent`); otherwise a fresh sandbox of its own.
+    """
+    if warm and _warm_possible():
+        outcome = _run_warm(request, wall_time, sandboxed=sandboxed, unprivileged=unprivileged, bwrap=bwrap)
+        if outcome is not None:
+            return outcome
+    return _run_cold(request, wall_time, sandboxed=sandboxed, unprivileged=unprivileged, bwrap=bwrap)
+
+
+def _argv_env(sandboxed: bool, bwrap: str | None) -> tuple[list[str], dict[str, str]]:
     if sandboxed:
         argv, env = bwrap_argv(bwrap or shutil.which("bwrap") or "bwrap"), {}
     else:
         argv, env = _plain_argv(), _plain_env()
-    argv = _dies_with_us() + argv
+    return _dies_with_us() + argv, env
+
+
+def _run_cold(
+    request: dict[str, Any],
+    wall_time: float,
+    *,
+    sandboxed: bool,
+    unprivileged: bool = False,
+    bwrap: str | None = None,
+) -> Outcome:
+    import json
+
+    outcome = Outcome()
+    argv, env = _argv_env(sandboxed, bwrap)
     results_r, results_w = os.pipe()
     where = {"path": [str(_numpy_dirs()[0].parent)], "result_fd": results_w}
     payload = json.dumps({**request, **where}, allow_nan=False)
@@ -345,19 +369,37 @@ def run(
         outcome.stderr = str(exc)
         return outcome
     os.close(results_w)
+    handle = _ColdRun(proc)
     try:
-        _collect(proc, results_r, wall_time, outcome, len(request.get("cases", ())))
+        _collect(handle, results_r, wall_time, outcome, len(request.get("cases", ())))
     except BaseException:
-        _kill(proc)  # whatever went wrong here, the run does not outlive it
+        handle.kill()  # whatever went wrong here, the run does not outlive it
         raise
     return outcome
 
 
-def _collect(
-    proc: subprocess.Popen[bytes], results_r: int, wall_time: float, outcome: Outcome, cases: int
-) -> None:
-    assert proc.stdout is not None and proc.stderr is not None
-    streams = {results_r: "results", proc.stdout.fileno(): "stdout", proc.stderr.fileno(): "stderr"}
+class _ColdRun:
+    """A run that is a process (bubblewrap, or the plain runner) of its own."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stdout is not None and proc.stderr is not None
+        self.proc = proc
+        self.stdout, self.stderr = proc.stdout.fileno(), proc.stderr.fileno()
+
+    def kill(self) -> None:
+        _kill(self.proc)
+
+    def wait(self, timeout: float) -> int | None:
+        return self.proc.wait(timeout=timeout)
+
+    def close(self) -> None:
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def _collect(handle: Any, results_r: int, wall_time: float, outcome: Outcome, cases: int) -> None:
+    streams = {results_r: "results", handle.stdout: "stdout", handle.stderr: "stderr"}
     # An honest run sends a frame per case and a few more; a flood of tiny frames is not one.
     max_frames = cases + 16
     results_cap = min(MAX_RESULTS, (cases + 4) * MAX_CASE_RESULTS)
@@ -374,7 +416,7 @@ def _collect(
             left = deadline - time.monotonic()
             if left <= 0:
                 outcome.timed_out = True
-                _kill(proc)
+                handle.kill()
                 break
             for key, _ in selector.select(timeout=min(left, 0.5)):
                 fd = int(key.fd)  # type: ignore[arg-type]
@@ -395,32 +437,315 @@ def _collect(
                 if received > results_cap:
                     outcome.too_large = True
                     outcome.protocol_error = f"more than {results_cap >> 20} MB of results"
-                    _kill(proc)
+                    handle.kill()
                     streams.clear()
                     break
                 pending += chunk
                 error = _take_frames(pending, outcome, max_frames)
                 if isinstance(error, str):
                     outcome.protocol_error = error
-                    _kill(proc)
+                    handle.kill()
                     streams.clear()
                     break
                 pending = error
     finally:
         selector.close()
         os.close(results_r)
-        for stream in (proc.stdout, proc.stderr):
-            stream.close()
+        handle.close()
     try:
-        outcome.returncode = proc.wait(timeout=max(2.0, deadline - time.monotonic()))
+        outcome.returncode = handle.wait(max(2.0, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
         outcome.timed_out = True
-        _kill(proc)
+        handle.kill()
         try:
-            outcome.returncode = proc.wait(timeout=5)
+            outcome.returncode = handle.wait(5)
         except subprocess.TimeoutExpired:
             outcome.returncode = None
     outcome.stderr = bytes(stderr).decode("utf-8", "replace")[-2000:]
+
+
+# ---------------------------------------------------------------- the warm parent
+
+
+def _warm_possible() -> bool:
+    """Warm runs need the seccomp filter: it is what keeps a child from starting processes
+    that would outlive it inside the shared sandbox, or from signalling its siblings."""
+    import socket
+
+    return runner.seccomp_program(0) is not None and hasattr(socket, "CMSG_SPACE")
+
+
+class _WarmParent:
+    """A runner in `role: warm`: numpy imported, inside a sandbox like a fresh run's, forking one
+    child per run. Started from one long-lived thread, so that the parent-death signal that
+    ties it to this process fires only when this process dies."""
+
+    def __init__(self, key: tuple[Any, ...], sandboxed: bool, unprivileged: bool, bwrap: str | None) -> None:
+        import json
+        import socket
+
+        self.key = key
+        self.active = 0
+        self.doomed = False
+        self.lock = threading.Lock()
+        self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        argv, env = _argv_env(sandboxed, bwrap)
+        request = {"role": "warm", "control_fd": theirs.fileno(), "path": [str(_numpy_dirs()[0].parent)]}
+        extra: dict[str, Any] = {}
+        if unprivileged:
+            extra = {"user": NOBODY, "group": NOBODY, "extra_groups": []}
+        try:
+            with tempfile.TemporaryFile() as stdin:
+                stdin.write(json.dumps(request).encode("utf-8"))
+                stdin.seek(0)
+                self.proc = subprocess.Popen(
+                    argv,
+                    stdin=stdin,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    env=env,
+                    pass_fds=(theirs.fileno(),),
+                    start_new_session=os.name == "posix",
+                    **extra,
+                )
+        except BaseException:
+            self.sock.close()
+            raise
+        finally:
+            theirs.close()
+
+    def alive(self) -> bool:
+        return not self.doomed and self.proc.poll() is None
+
+    def send(self, message: bytes, fds: list[int] | None = None) -> None:
+        import array
+        import socket
+
+        ancillary = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))] if fds else []
+        with self.lock:
+            self.sock.sendmsg([message], ancillary)
+
+    def stop(self) -> None:
+        """End the parent and, with its sandbox, every child it has."""
+        with contextlib.suppress(OSError):
+            self.sock.close()
+        _kill(self.proc)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=5)
+
+    def pids(self) -> set[int]:
+        """Host pids of this parent's own processes (bubblewrap's and the warm runner), not of
+        the children it forked for runs."""
+        found: set[int] = set()
+        todo = [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            found.add(pid)
+            try:
+                exe = (Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") or [b""])[0]
+            except OSError:
+                continue
+            if b"bwrap" in exe or b"setpriv" in exe:  # the sandbox's own; below it, the runner
+                todo += _children(pid)
+        return found
+
+
+_warm_lock = threading.Lock()
+_warm_parent: _WarmParent | None = None
+_spawn_queue: Any = None
+
+
+def _spawn(make: Any) -> Any:
+    """Call `make` on the one long-lived thread that starts warm parents; its result."""
+    import queue
+    from concurrent.futures import Future
+
+    global _spawn_queue
+    if _spawn_queue is None:
+        _spawn_queue = queue.SimpleQueue()
+
+        def serve(jobs: Any) -> None:
+            while True:
+                fn, future = jobs.get()
+                try:
+                    future.set_result(fn())
+                except BaseException as exc:
+                    future.set_exception(exc)
+
+        threading.Thread(target=serve, args=(_spawn_queue,), name="tutor-code-spawner", daemon=True).start()
+    future: Future[Any] = Future()
+    _spawn_queue.put((make, future))
+    return future.result()
+
+
+def _acquire(sandboxed: bool, unprivileged: bool, bwrap: str | None) -> _WarmParent:
+    global _warm_parent
+    key = (sandboxed, unprivileged, bwrap, os.environ.get(ENV_TAG, "")[:100])
+    with _warm_lock:
+        parent = _warm_parent
+        if parent is None or parent.key != key or not parent.alive():
+            if parent is not None:
+                _retire(parent)
+            parent = _spawn(lambda: _WarmParent(key, sandboxed, unprivileged, bwrap))
+            _warm_parent = parent
+        parent.active += 1
+        return parent
+
+
+def _retire(parent: _WarmParent) -> None:
+    """No new runs for `parent`; it is stopped once its last run is over (now, if none).
+    Called with `_warm_lock` held."""
+    global _warm_parent
+    parent.doomed = True
+    if _warm_parent is parent:
+        _warm_parent = None
+    if parent.active == 0:
+        parent.stop()
+
+
+def _release(parent: _WarmParent) -> None:
+    with _warm_lock:
+        parent.active -= 1
+        if parent.doomed and parent.active == 0:
+            parent.stop()
+
+
+def _forget_after_fork() -> None:
+    """In a forked child (a `tutor check` worker): the warm parent and the spawning thread are
+    the parent process's; this process starts its own when it needs them."""
+    global _warm_lock, _warm_parent, _spawn_queue
+    _warm_lock, _warm_parent, _spawn_queue = threading.Lock(), None, None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+def warm_pids() -> set[int]:
+    """Host pids of the warm parent's own processes (for tests that look for leftover runs)."""
+    with _warm_lock:
+        return _warm_parent.pids() if _warm_parent is not None else set()
+
+
+def stop_warm() -> None:
+    """Stop the warm parent now (it is started again on the next run)."""
+    with _warm_lock:
+        if _warm_parent is not None:
+            _retire(_warm_parent)
+
+
+class _WarmRun:
+    """A run that is a child forked by a warm parent; `status` says its pid, then its exit."""
+
+    def __init__(self, parent: _WarmParent, status: int, stdout: int, stderr: int) -> None:
+        self.parent, self.status = parent, status
+        self.stdout, self.stderr = stdout, stderr
+        self.pid: int | None = None
+        self.code: int | None = None
+        self.ended = False  # the status descriptor is at its end
+        self.buffer = b""
+
+    def _read(self, timeout: float) -> None:
+        """Read status lines until the exit is known, the parent is gone, or `timeout`."""
+        import select
+
+        deadline = time.monotonic() + timeout
+        while not self.ended and self.code is None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.status], [], [], left)[0]:
+                return
+            chunk = os.read(self.status, 256)
+            if not chunk:
+                self.ended = True
+                return
+            self.buffer += chunk
+            *lines, self.buffer = self.buffer.split(b"\n")
+            for line in lines:
+                word, _, number = line.partition(b" ")
+                with contextlib.suppress(ValueError):
+                    if word == b"pid":
+                        self.pid = int(number)
+                    elif word == b"exit":
+                        self.code = int(number)
+
+    def kill(self) -> None:
+        """Kill the child, and retire its parent: a run that had to be stopped leaves nothing
+        behind, not even a parent that saw it (the next run gets a fresh one)."""
+        self._read(0.0)
+        if self.pid is None:
+            self._read(2.0)
+        if self.pid is not None and self.code is None:
+            with contextlib.suppress(OSError):
+                self.parent.send(f"kill {self.pid}".encode("ascii"))
+        with _warm_lock:
+            if not self.parent.doomed:
+                _retire(self.parent)
+        self._read(5.0)
+
+    def wait(self, timeout: float) -> int | None:
+        self._read(timeout)
+        if self.code is None and not self.ended:
+            raise subprocess.TimeoutExpired("warm run", timeout)
+        return self.code
+
+    def close(self) -> None:
+        for fd in (self.stdout, self.stderr):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+def _run_warm(
+    request: dict[str, Any],
+    wall_time: float,
+    *,
+    sandboxed: bool,
+    unprivileged: bool = False,
+    bwrap: str | None = None,
+) -> Outcome | None:
+    """A run forked by the warm parent; None when no warm parent can be had (run cold then)."""
+    import json
+
+    payload = json.dumps({**request, "path": [], "result_fd": runner.RESULT_FD}, allow_nan=False)
+    for attempt in range(2):
+        try:
+            parent = _acquire(sandboxed, unprivileged, bwrap)
+        except (OSError, ValueError, subprocess.SubprocessError):
+            return None
+        pipes = [os.pipe() for _ in range(4)]  # stdout, stderr, results, status
+        (out_r, out_w), (err_r, err_w), (res_r, res_w), (st_r, st_w) = pipes
+        try:
+            # A file, so that writing the request never blocks; handed over read-only.
+            with tempfile.NamedTemporaryFile() as request_file, open(request_file.name, "rb") as stdin:
+                request_file.write(payload.encode("utf-8"))
+                request_file.flush()
+                parent.send(b"run", [stdin.fileno(), out_w, err_w, res_w, st_w])
+        except OSError:
+            for r, w in pipes:
+                os.close(r)
+                os.close(w)
+            with _warm_lock:
+                parent.active -= 1
+                if not parent.doomed:
+                    _retire(parent)
+            if attempt:
+                return None
+            continue
+        for fd in (out_w, err_w, res_w, st_w):
+            os.close(fd)
+        handle = _WarmRun(parent, st_r, out_r, err_r)
+        outcome = Outcome()
+        try:
+            _collect(handle, res_r, wall_time, outcome, len(request.get("cases", ())))
+        except BaseException:
+            handle.kill()
+            raise
+        finally:
+            os.close(st_r)
+            _release(parent)
+        if outcome.returncode is None and handle.ended and not outcome.frames and not attempt:
+            continue  # the parent died before this run began: once more, with a new one
+        return outcome
+    return None
 
 
 MAX_DEPTH = 8  # an honest frame nests four deep ({"value": {"data": [...]}})
@@ -469,7 +794,7 @@ _status_lock = threading.Lock()
 def _probe(unprivileged: bool, bwrap: str) -> Outcome:
     limits = {"cpu": 10, "memory_mb": 512}
     request = {"role": "probe", "source": "", "function": "", "cases": [], "limits": limits}
-    return run(request, 30.0, sandboxed=True, unprivileged=unprivileged, bwrap=bwrap)
+    return run(request, 30.0, sandboxed=True, unprivileged=unprivileged, bwrap=bwrap, warm=False)
 
 
 def status(*, refresh: bool = False) -> Status:

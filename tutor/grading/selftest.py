@@ -8,6 +8,7 @@ is `invalid` (never `incorrect`).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from tutor.content import model as m
@@ -86,7 +87,10 @@ def _describe(result: Result) -> str:
     return f"{result.verdict}{notes}{first}"
 
 
-def run_selftests(entry: QuestionEntry, seeds: int) -> Iterator[Diagnostic]:
+def run_selftests(entry: QuestionEntry, seeds: int, draws: int = 0) -> Iterator[Diagnostic]:
+    """The answer key's tests and automatic cases, graded on `seeds` variants; on the variants
+    after those, up to `draws`, each numeric mistake is compared with the answer (no grading:
+    a tolerance check), to find the seeds where it cannot be reached."""
     q = entry.question
     where = entry.where()
     n_seeds = min(seeds, CODE_SEEDS) if isinstance(q, m.CodeQuestion) else seeds
@@ -99,6 +103,8 @@ def run_selftests(entry: QuestionEntry, seeds: int) -> Iterator[Diagnostic]:
         at = entry.pos(*path)
         return entry.source.diag(at, message, where)
 
+    # mistake index -> (seeds tried, seeds where it was not reached, how it graded there)
+    reached: _Reached = {}
     for seed in range(n_seeds):
         try:
             variant = instantiate(q, seed)
@@ -114,16 +120,88 @@ def run_selftests(entry: QuestionEntry, seeds: int) -> Iterator[Diagnostic]:
                 )
                 if d:
                     yield d
-        yield from _automatic(variant, seed, report)
+        yield from _automatic(variant, seed, report, reached)
+    if reached and draws > n_seeds:
+        from tutor.content.lint import seeds_for
+
+        _scan_mistakes(q, range(n_seeds, seeds_for(q, draws)), reached)
+    yield from _unreached(entry, reached, report)
 
 
-def _automatic(variant: Variant, seed: int, report: Any) -> Iterator[Diagnostic]:
+def _scan_mistakes(q: Any, seeds: range, reached: _Reached) -> None:
+    """Numeric and vector mistakes against the answer on more seeds than are graded."""
+    import numpy as np
+
+    from tutor.content.variants import evaluate_in
+    from tutor.grading.tolerance import close, close_array
+
+    for seed in seeds:
+        try:
+            variant = instantiate(q, seed)
+        except (VariantError, ValueError):
+            return
+        answer = np.asarray(variant.answer, dtype=float)
+        for i, mistake in enumerate(q.mistakes):
+            if i not in reached:
+                continue
+            try:
+                value = np.asarray(evaluate_in(variant.values, mistake.answer, variant.scope), dtype=float)
+            except ValueError:
+                continue
+            if value.shape != answer.shape or not np.all(np.isfinite(value)):
+                continue
+            tried, missed, how = reached[i]
+            tried.append(seed)
+            same = close(float(value), float(answer), q.tolerance).ok if answer.ndim == 0 else None
+            if same is None:
+                same = close_array(value, answer, q.tolerance)[0]
+            if same:
+                missed.append(seed)
+                reached[i] = (tried, missed, how or "correct")
+
+
+_Reached = dict[int, tuple[list[int], list[int], str]]
+
+
+def _unreached(entry: QuestionEntry, reached: _Reached, report: Any) -> Iterator[Diagnostic]:
+    """A mistake missed on every seed is an error; on some seeds only (it coincides with the
+    answer or an earlier mistake there) a warning naming them, unless marked `partial: ok`."""
+    for i, (tried, missed, how) in sorted(reached.items()):
+        if not missed:
+            continue
+        mistake = entry.question.mistakes[i]
+        path = ("mistakes", i, "answer")
+        if len(missed) == len(tried):
+            d = report(
+                path,
+                f"seed {missed[0]}: this mistake is never reached: it grades {how} "
+                "(is it equal to the answer, or to an earlier mistake?)",
+            )
+        elif mistake.partial == "ok":
+            continue
+        else:
+            seeds = ", ".join(map(str, missed[:10])) + (", …" if len(missed) > 10 else "")
+            d = report(
+                path,
+                f"this mistake is not reached on {'seed' if len(missed) == 1 else 'seeds'} {seeds} "
+                f"of {len(tried)}, where it grades {how} "
+                "(it equals the answer or an earlier mistake there); mark it `partial: ok` if that is meant",
+            )
+            if d is not None:
+                d = replace(d, severity="warning")
+        if d is not None:
+            yield d
+
+
+def _automatic(variant: Variant, seed: int, report: Any, reached: _Reached) -> Iterator[Diagnostic]:
     q = variant.question
     own: list[tuple[tuple[str | int, ...], str]] = []
     if isinstance(q, m.NumericQuestion | m.VectorQuestion):
         own.append((("answer",), _exact(variant.answer)))
     elif isinstance(q, m.ExpressionQuestion) and not q.params:
         own.append((("answer",), q.answer))
+    elif isinstance(q, m.CodeQuestion) and q.reference is not None and not q.tests:
+        own.append((("reference",), q.reference))  # without tests, nothing else ever runs it
     for path, text in own:
         result = grade(variant, text)
         if result.verdict != "correct":
@@ -150,14 +228,12 @@ def _automatic(variant: Variant, seed: int, report: Any) -> Iterator[Diagnostic]
                 text = _exact(value)
             result = grade(variant, text)
             expect = "partial" if mistake.score > 0 else "incorrect"
+            tried, missed, how = reached.setdefault(i, ([], [], ""))
+            tried.append(seed)
             if result.verdict != expect or mistake.note not in result.notes:
-                d = report(
-                    ("mistakes", i, "answer"),
-                    f"seed {seed}: this mistake is never reached: it grades {_describe(result)} "
-                    "(is it equal to the answer, or to an earlier mistake?)",
-                )
-                if d:
-                    yield d
+                missed.append(seed)
+                if not how:
+                    reached[i] = (tried, missed, _describe(result))
     if not isinstance(q, m.TextQuestion):
         result = grade(variant, GARBAGE)
         if result.verdict != "invalid":

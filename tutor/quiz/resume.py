@@ -68,11 +68,13 @@ def open_quiz(
     on_attempt: Callable[[Attempt], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
     on_change: Callable[[QuizSession], None] | None = None,
+    exact: bool = False,
 ) -> Opened:
     """The session to run on `entries`, given the quiz the store kept for them (`saved`).
 
     `resume`: True resumes (what "continue" asks for), False starts afresh, None resumes a quiz in
-    progress unless a `seed` asks for particular variants. Never raises on a damaged `saved`."""
+    progress unless a `seed` asks for particular variants (`exact`: variant `seed` itself, as
+    `tutor grade --seed` shows it). Never raises on a damaged `saved`."""
     want = resume if resume is not None else seed is None and in_progress(saved)
     if want and saved is not None:
         session = QuizSession.restore(entries, saved, on_attempt, clock=clock, on_change=on_change)
@@ -82,7 +84,9 @@ def open_quiz(
         notice: str | None = CHANGED
     else:
         notice = None
-    session = QuizSession(entries, seed=seed, on_attempt=on_attempt, clock=clock, on_change=on_change)
+    session = QuizSession(
+        entries, seed=seed, on_attempt=on_attempt, clock=clock, on_change=on_change, exact=exact
+    )
     if on_change is not None:
         on_change(session)  # kept from its first question on, so that a kill -9 loses nothing
     return Opened(session, notice)

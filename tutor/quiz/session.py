@@ -204,10 +204,14 @@ class QuizSession:
         on_attempt: Callable[[Attempt], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         on_change: Callable[[QuizSession], None] | None = None,
+        exact: bool = False,
     ) -> None:
         if not entries:
             raise ValueError("a quiz needs at least one question")
         self.base_seed = seed if seed is not None else random.randrange(1_000_000)
+        # `tutor quiz --seed N`: each question's first variant is variant N itself, the one
+        # `tutor grade --seed N` and `tutor preview --seed N` show and a record's `seed` names.
+        self.exact = exact and seed is not None
         self.on_attempt = on_attempt
         self.clock = clock
         self.started = clock()
@@ -227,6 +231,8 @@ class QuizSession:
             self.on_change(self)
 
     def _variant(self, entry: QuestionEntry, number: int) -> Variant:
+        if number == 0 and self.exact:
+            return instantiate(entry.question, self.base_seed)
         return instantiate(entry.question, variant_seed(self.base_seed, entry.id, number))
 
     # ------------------------------------------------------------ where we are
@@ -328,6 +334,8 @@ class QuizSession:
     def solution(self) -> str:
         """The worked solution for this variant; once seen, further answers to it earn nothing."""
         state = self.current
+        if not state.variant.solution and not isinstance(state.question, m.FreeQuestion):
+            return solution_text(state)  # "no worked solution" reveals nothing, so it costs nothing
         seen = state.solution_seen
         state.solution_seen = True
         if not seen:
@@ -385,6 +393,7 @@ class QuizSession:
         return {
             "ref": ref,
             "base_seed": self.base_seed,
+            "exact": self.exact,
             "index": self.index,
             "completed": self.completed,
             # time spent so far, so that a resumed quiz counts it (the clock is monotonic: not
@@ -427,7 +436,8 @@ class QuizSession:
             return None
         if not 0 <= index < len(entries):
             return None
-        session = cls(entries, seed=base_seed, on_attempt=on_attempt, clock=clock)
+        exact = data.get("exact") is True
+        session = cls(entries, seed=base_seed, on_attempt=on_attempt, clock=clock, exact=exact)
         for state, q in zip(session.states, saved, strict=True):
             number = q.get("variant")
             if not (_int(number) and number >= 0):

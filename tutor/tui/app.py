@@ -30,6 +30,7 @@ class StartAt:
     ref: str | None = None
     seed: int | None = None
     fresh: bool = False  # a quiz afresh, even when one on `ref` was left in the middle
+    exact: bool = False  # `seed` is the first variant's own seed (`tutor quiz --seed`)
 
 
 class TutorApp(App[None]):
@@ -53,6 +54,7 @@ class TutorApp(App[None]):
         start: StartAt | None = None,
         warm_up: bool = True,
         learners: Path | None = None,
+        watch: bool = False,
     ) -> None:
         super().__init__()
         self.course_root = course_root
@@ -68,6 +70,12 @@ class TutorApp(App[None]):
         self._code_notice_said = False
         self.clock = time.monotonic  # tests fix it, for results that do not depend on timing
         self.now = time.time  # the wall clock reviews are due by; tests fix it too
+        # `--watch`: the course is read again when one of its files changes (see CourseWatcher).
+        self.watcher: Any = None
+        if watch:
+            from tutor.tui.watch import CourseWatcher
+
+            self.watcher = CourseWatcher(self)
 
     def on_key(self, event: events.Key) -> None:
         # Keys typed just before a screen change reach the app through the screen they were typed
@@ -75,6 +83,10 @@ class TutorApp(App[None]):
         take = getattr(self.screen, "take_early_key", None)
         if take is not None:
             take(event)
+
+    def on_unmount(self) -> None:
+        if self.watcher is not None:
+            self.watcher.close()
 
     def get_default_screen(self) -> Screen[Any]:
         from tutor.tui.screens.home import HomeScreen
@@ -174,20 +186,26 @@ class TutorApp(App[None]):
 
         self.store.set_course(*course_identity(course))  # written into every attempt
         self.course = course
+        if course.title and self.learners is None:  # served, the header names the learner
+            self.sub_title = course.title
         if self.warm_up:
             self.warm_up_grader()  # started here, on the app's own thread, as workers must be
+        if self.watcher is not None:
+            self.watcher.start()
         if self.start.kind == "lesson" and self.start.ref:
             self.open_lesson(self.start.ref)
         elif self.start.kind == "quiz" and self.start.ref:
             fresh = self.start.fresh
-            self.start_quiz(self.start.ref, seed=self.start.seed, resume=False if fresh else None)
+            self.start_quiz(
+                self.start.ref, seed=self.start.seed, resume=False if fresh else None, exact=self.start.exact
+            )
         elif self.start.kind == "review":
             self.start_review()
 
     # ------------------------------------------------------------ navigation used by every screen
 
     def open_lesson(self, lesson_id: str) -> None:
-        from tutor.tui.screens.lesson import LessonScreen
+        from tutor.tui.screens.lesson import lesson_screen
 
         if self.course is None:
             return
@@ -196,7 +214,7 @@ class TutorApp(App[None]):
             self.notify(f"There is no lesson `{lesson_id}` in this course.", severity="error")
             return
         self.store.set_state(last={"kind": "lesson", "ref": lesson_id})
-        self.push_screen(LessonScreen(loaded.lesson))
+        self.push_screen(lesson_screen(self, loaded.lesson))
 
     def start_quiz(
         self,
@@ -204,6 +222,7 @@ class TutorApp(App[None]):
         seed: int | None = None,
         only: list[str] | None = None,
         resume: bool | None = None,
+        exact: bool = False,
     ) -> None:
         """A quiz on `ref`. A quiz on it left in the middle is resumed at the same question with
         the same variants and answers, unless `seed` or `resume=False` asks for a fresh one
@@ -228,6 +247,7 @@ class TutorApp(App[None]):
                 entries,
                 saved if whole else None,
                 seed=seed,
+                exact=exact,
                 resume=resume if whole else False,
                 on_attempt=self.store.record,
                 clock=self.clock,

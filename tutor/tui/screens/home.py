@@ -49,10 +49,22 @@ class LessonItem(ListItem):
             bar.progress = round(self.done * 100)
             yield bar
         yield Label(lesson.summary, classes="lesson-summary muted")
+        yield Label(self._quiz_text(), classes="lesson-quiz muted")
+
+    def _quiz_text(self) -> str:
         quiz = f"quiz: {plural(self.questions, 'question')}" if self.questions else "no quiz yet"
         if self.banks:
             quiz += f" · from {', '.join(self.banks)}"
-        yield Label(quiz, classes="lesson-quiz muted")
+        return quiz
+
+    def update_row(self, questions: int, done: float, status: str, banks: list[str]) -> None:
+        """Show new progress in this row, in place (the list and its highlight stay as they are)."""
+        if (questions, done, status, banks) == (self.questions, self.done, self.status, self.banks):
+            return
+        self.questions, self.done, self.status, self.banks = questions, done, status, banks
+        self.query_one(".lesson-status", Label).update(status)
+        self.query_one(".lesson-bar", ProgressBar).progress = round(done * 100)
+        self.query_one(".lesson-quiz", Label).update(self._quiz_text())
 
 
 class HomeScreen(Screen[None]):
@@ -81,11 +93,15 @@ class HomeScreen(Screen[None]):
 
     _ready = False  # the course map is filled in
     _pending: str | None = None  # a key pressed before that, acted on once it is
+    _left_at: str | None = None  # the lesson highlighted when another screen was opened
 
     def on_mount(self) -> None:
         self.query_one("#lessons").display = False
         self.query_one("#notices").display = False
         self.watch(self.app, "course", self._show_course)
+
+    def on_screen_suspend(self) -> None:
+        self._left_at = self._selected()
 
     def on_screen_resume(self) -> None:
         course = getattr(self.app, "course", None)
@@ -110,14 +126,12 @@ class HomeScreen(Screen[None]):
         last = state.get("last") or {}
         lessons = course.lessons_in_order
         order = [x.lesson.id for x in lessons]
-        if last.get("ref") in order:  # back from a lesson or its quiz: keep it highlighted
-            index = order.index(last["ref"])
         self._show_actions(course, state)  # before the awaits: a newer refresh may cancel this one
         self.query_one(MasteryPanel).show_for(course, store, app.now())
         app.report_record_problems()  # after reading the log and the quizzes in progress
-        await listing.clear()
         opened = set(state.get("opened", []))
-        for number, loaded in enumerate(lessons, start=1):
+        rows = []
+        for loaded in lessons:
             entries = course.resolve(loaded.lesson.id)
             ids = [e.id for e in entries]
             done = store.fraction_done(ids)
@@ -128,11 +142,34 @@ class HomeScreen(Screen[None]):
             else:
                 status = "· new"
             banks = list(dict.fromkeys(e.bank.bank.title for e in entries))
-            await listing.append(LessonItem(number, loaded, len(ids), done, status, banks))
+            rows.append((len(ids), done, status, banks))
+        items = [item for item in listing.children if isinstance(item, LessonItem)]
+        if [item.lesson_id for item in items] == order and all(
+            item.loaded is loaded for item, loaded in zip(items, lessons, strict=True)
+        ):
+            # Back on the map: the same rows, updated in place and without an await, so a key
+            # pressed meanwhile keeps its effect. The highlight moves only to a lesson opened
+            # from elsewhere (continue, review, the palette).
+            for item, row in zip(items, rows, strict=True):
+                item.update_row(*row)
+            ref = last.get("ref")
+            if ref in order and ref != self._left_at:
+                listing.index = order.index(ref)
+            self._left_at = None
+            self._after_refresh(course)
+            return
+        if last.get("ref") in order:  # back from a lesson or its quiz: keep it highlighted
+            index = order.index(last["ref"])
+        await listing.clear()
+        for number, (loaded, row) in enumerate(zip(lessons, rows, strict=True), start=1):
+            await listing.append(LessonItem(number, loaded, *row))
         listing.display = True
         if course.lessons:
             listing.index = min(index, len(course.lessons) - 1)
         listing.focus()
+        self._after_refresh(course)
+
+    def _after_refresh(self, course: Course) -> None:
         self._show_notices(course)
         self._ready = True
         pending, self._pending = self._pending, None

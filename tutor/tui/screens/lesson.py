@@ -3,10 +3,11 @@ into its quiz."""
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.lazy import Lazy
@@ -19,6 +20,33 @@ from tutor.tui.widgets.formula import FormulaBlock
 from tutor.tui.widgets.plot import PlotPanel
 
 TOP_SLACK = 2  # rows: a section starting this close below the top of the view is the one at the top
+KEEP_ALIVE = 2  # lesson screens kept built after they close, so reopening one is instant
+
+_kept: weakref.WeakKeyDictionary[App[Any], list[str]] = weakref.WeakKeyDictionary()
+
+
+def lesson_screen(app: App[Any], lesson: m.Lesson) -> Screen[None]:
+    """The screen to push for `lesson`: the one built the last time it was open, when it is one of
+    the last KEEP_ALIVE lessons (installed, so closing it keeps it); otherwise a new one."""
+    name = f"lesson-{lesson.id}-{id(lesson)}"  # a reloaded course has new lesson objects
+    kept = _kept.setdefault(app, [])
+    if app.is_screen_installed(name):
+        screen = app.get_screen(name)
+        if screen in app.screen_stack:  # open below (lesson → quiz → palette → lesson): a new one
+            return LessonScreen(lesson)
+        kept.remove(name)
+        kept.append(name)
+        return screen
+    screen = LessonScreen(lesson)
+    app.install_screen(screen, name)
+    kept.append(name)
+    for old in kept[:-KEEP_ALIVE]:
+        closed = app.get_screen(old)
+        if closed not in app.screen_stack:
+            app.uninstall_screen(old)
+            closed.remove()  # uninstalling alone leaves it mounted on the app, alive
+            kept.remove(old)
+    return screen
 
 
 class SectionView(Vertical):
@@ -54,10 +82,11 @@ class LessonScreen(Screen[None]):
         Binding("o", "toggle_toc", "Contents"),
     ]
 
-    def __init__(self, lesson: m.Lesson) -> None:
+    def __init__(self, lesson: m.Lesson, at_section: int = 0) -> None:
         super().__init__()
         self.lesson = lesson
         self.current = 0
+        self.at_section = at_section  # shown again after `--watch` read the lesson anew
 
     def compose(self) -> ComposeResult:
         from tutor.content.lessons import compute_values, section_body
@@ -92,13 +121,34 @@ class LessonScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = self.lesson.title
+        self.query_one("#lesson-body").focus()
+        if self.app.size.width < 100:  # at 80 columns the text needs the room more than the contents
+            self.query_one("#toc").display = False
+        if self.at_section > 0:
+            self.call_after_refresh(self._restore_place, 100)
+
+    def on_screen_resume(self) -> None:
+        # Every time the lesson shows, also when a kept screen is opened again.
         app: Any = self.app
         opened = list(app.store.state().get("opened", []))
         if self.lesson.id not in opened:
             app.store.set_state(opened=[*opened, self.lesson.id])
-        self.query_one("#lesson-body").focus()
-        if self.app.size.width < 100:  # at 80 columns the text needs the room more than the contents
-            self.query_one("#toc").display = False
+
+    def _restore_place(self, tries: int) -> None:
+        # The sections after the first mount lazily: go there once the one wanted is.
+        sections = list(self.query(SectionView))
+        if len(sections) > self.at_section and sections[self.at_section].region.height:
+            self.query_one("#lesson-body", VerticalScroll).scroll_to_widget(
+                sections[self.at_section], top=True, animate=False
+            )
+            self.current = self.at_section
+            self.query_one("#toc-list", ListView).index = self.current
+        elif tries > 0:
+            self.call_after_refresh(self._restore_place, tries - 1)
+
+    def section_at_top(self) -> int:
+        """The index of the section at the top of the view (0 above the first)."""
+        return max(0, self._top_section()[0])
 
     @on(ListView.Selected, "#toc-list")
     def _jump(self, event: ListView.Selected) -> None:

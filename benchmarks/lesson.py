@@ -1,0 +1,95 @@
+"""Opening a lesson (key press → rendered), reopening it, and the app's memory over reopens.
+
+Run by hand: `.venv/bin/python benchmarks/lesson.py [--cycles 20]`. Drives the real app headless
+through Textual's pilot on the built-in course: from the course map, `enter` opens lesson 1 and
+the time runs until the lesson screen has mounted every section and painted; `escape` returns.
+Memory is the process's resident size (VmRSS) after a lesson and a quiz, and after each further
+cycle of opening the lesson and a quiz and leaving both. Targets: open ≤ 250 ms, reopen ≤ 100 ms,
+≤ 100 MiB and flat over 20 cycles. Prints the machine's load (1-minute average) beside.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from tutor.content.builtin import builtin_course_root
+from tutor.progress.store import ProgressStore
+from tutor.tui.app import TutorApp
+
+
+def rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def until(pilot, condition, tries: int = 5000) -> None:
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.002)
+    raise TimeoutError
+
+
+async def run(cycles: int) -> None:
+    with tempfile.TemporaryDirectory() as data:
+        app = TutorApp(builtin_course_root(), ProgressStore(Path(data)), warm_up=True)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await until(pilot, lambda: app.course is not None)
+            await app.workers.wait_for_complete()
+            home = app.screen
+            await until(pilot, lambda: len(home.query("LessonItem")) > 0)
+            await pilot.pause(0.5)
+            opens = []
+            for _ in range(3 + cycles):
+                start = time.perf_counter()
+                await pilot.press("enter")
+                await until(pilot, lambda: type(app.screen).__name__ == "LessonScreen")
+                screen = app.screen
+                count = len(screen.lesson.sections)
+                await until(pilot, lambda s=screen, n=count: len(s.query("SectionView")) == n)
+                await pilot.pause()  # painted
+                opens.append((time.perf_counter() - start) * 1000)
+                await screen.workers.wait_for_complete()  # formulas printed
+                if len(opens) == 1:
+                    await pilot.press("t")  # and a quiz, once, from the lesson
+                    await until(pilot, lambda: type(app.screen).__name__ == "QuizScreen")
+                    await app.screen.workers.wait_for_complete()
+                    await pilot.press("escape")
+                    await until(pilot, lambda: type(app.screen).__name__ == "LessonScreen")
+                    after_first = rss_mib()
+                await pilot.press("escape")
+                await until(pilot, lambda: app.screen is home)
+                await home.workers.wait_for_complete()
+                if len(opens) > 1:
+                    app.start_quiz(home.query_one("#lessons").highlighted_child.lesson_id)
+                    await until(pilot, lambda: type(app.screen).__name__ == "QuizScreen")
+                    await app.screen.workers.wait_for_complete()
+                    await pilot.press("escape")
+                    await until(pilot, lambda: app.screen is home)
+                    await home.workers.wait_for_complete()
+            rss = [after_first]
+            rss.append(rss_mib())
+    print(f"load (1 min): {os.getloadavg()[0]:.2f}")
+    print(f"open a lesson, first time      {opens[0]:7.0f} ms")
+    print(f"reopen it, median of {len(opens) - 1:<3}       {statistics.median(opens[1:]):7.0f} ms")
+    print(f"memory after a lesson and a quiz {rss[0]:6.0f} MiB")
+    print(f"memory after {cycles + 2} more reopens     {rss[1]:6.0f} MiB  (+{rss[1] - rss[0]:.1f})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cycles", type=int, default=20)
+    args = parser.parse_args()
+    asyncio.run(run(args.cycles))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""`--watch`: `tutor check --watch` checks again after each change; the app reads the course again
+and shows the new version where the author was, or what is wrong at file:line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from tests.conftest import FIXTURES, wait_for_course, wait_until
+from tutor.cli import main
+from tutor.progress.store import ProgressStore
+from tutor.tui.app import StartAt, TutorApp
+
+
+def copy_course(tmp_path: Path) -> Path:
+    root = tmp_path / "course"
+    shutil.copytree(FIXTURES / "app-course", root)
+    return root
+
+
+def test_check_watch_checks_again_after_each_change(tmp_path, monkeypatch):
+    import tutor.content.watch as watch
+
+    root = copy_course(tmp_path)
+    lesson = root / "lessons" / "huber.yaml"
+
+    def changes(roots, stop=None):
+        assert [Path(r) for r in roots] == [root.resolve()]
+        lesson.write_text(lesson.read_text(encoding="utf-8").replace("id: huber", "id: Huber"), "utf-8")
+        yield {lesson}
+
+    monkeypatch.setattr(watch, "course_changes", changes)
+    result = CliRunner().invoke(main, ["check", "--watch", "--seeds", "1", str(root)])
+    runs = result.output.split("── tutor check, ")[1:]
+    assert len(runs) == 2, result.output
+    assert "error" not in runs[0]
+    assert "huber.yaml:1:5: " in runs[1] and "`id` must be lower-case letters" in runs[1]
+    assert result.exit_code == 0  # watching ended (here: the changes ran out), not a failure
+
+
+async def test_a_changed_lesson_is_shown_again_at_the_same_section(tmp_path):
+    from tutor.content.loader import load_course
+    from tutor.tui.screens.lesson import LessonScreen
+    from tutor.tui.watch import static_problems
+
+    root = copy_course(tmp_path)
+    app = TutorApp(root, ProgressStore(tmp_path / "p"), StartAt("lesson", "huber"), warm_up=False, watch=True)
+    app.watcher.start = lambda: None  # the test plays the watcher's part
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, LessonScreen)
+        screen._go(1)
+        await wait_until(pilot, lambda: screen.section_at_top() == 1)
+        lesson = root / "lessons" / "huber.yaml"
+        lesson.write_text(
+            lesson.read_text("utf-8").replace("title: Huber in brief", "title: Huber, again"), "utf-8"
+        )
+        course = load_course(root)
+        app.watcher.show(course, static_problems(course))
+        await wait_until(pilot, lambda: app.screen is not screen)
+        new = app.screen
+        assert isinstance(new, LessonScreen) and new.lesson.title == "Huber, again"
+        await wait_until(pilot, lambda: new.current == 1)
+        await wait_until(pilot, lambda: new.section_at_top() == 1)
+        assert len(app.screen_stack) == 2  # replaced, not stacked: esc still goes home
+
+
+async def test_a_broken_file_is_said_at_its_line_and_the_lesson_stays(tmp_path):
+    from tutor.content.loader import load_course
+    from tutor.tui.watch import static_problems
+
+    root = copy_course(tmp_path)
+    app = TutorApp(root, ProgressStore(tmp_path / "p"), StartAt("lesson", "huber"), warm_up=False, watch=True)
+    app.watcher.start = lambda: None
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        screen = app.screen
+        bank = root / "questions" / "basics.yaml"
+        bank.write_text(bank.read_text("utf-8") + "  - [\n", "utf-8")
+        course = load_course(root)
+        app.watcher.show(course, static_problems(course))
+        await pilot.pause()
+        assert app.screen is screen  # the lesson did not change, so it stays as it was
+        shown = [n.message for n in app._notifications]
+        assert any("questions/basics.yaml:" in m and "The course has problems" not in m for m in shown), shown
+
+
+async def test_the_watcher_sees_a_saved_file(tmp_path):
+    # End to end, with the real file watcher: generous waits, never a fixed sleep.
+    root = copy_course(tmp_path)
+    app = TutorApp(root, ProgressStore(tmp_path / "p"), StartAt("home"), warm_up=False, watch=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        await wait_until(pilot, lambda: app.watcher.started)
+        lesson = root / "lessons" / "huber.yaml"
+        for _ in range(20):  # the watcher may start just after a first write
+            lesson.write_text(lesson.read_text("utf-8").replace("Huber in brief", "Huber in full"), "utf-8")
+            await wait_until(pilot, lambda: app.watcher.reloads > 0, tries=300)
+            if app.watcher.reloads:
+                break
+        assert app.watcher.reloads > 0
+        assert app.course.lesson("huber").lesson.title == "Huber in full"
+        await app.screen.workers.wait_for_complete()  # home redraws itself from the new course
+        await pilot.pause()
+    assert app.watcher.stop.is_set()  # the watching thread ends with the app

@@ -1,0 +1,106 @@
+"""`tutor --watch` and `tutor lesson ID --watch`: the app reads the course again whenever one of
+its files changes, and shows the new version where the author is, or what is wrong at file:line.
+
+The watching, and reading the course again, run in a thread of their own, so the app never
+waits on either. A quiz in progress keeps the questions it started with.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tutor.content.diagnostics import Diagnostic
+    from tutor.content.loader import Course
+    from tutor.tui.app import TutorApp
+
+# How many problems a notice lists; `tutor check` has the rest.
+SHOWN_PROBLEMS = 6
+
+
+class CourseWatcher:
+    def __init__(self, app: TutorApp) -> None:
+        self.app = app
+        self.stop = threading.Event()
+        self.started = False
+        self.reloads = 0  # courses read again and shown, for tests
+
+    def start(self) -> None:
+        """Start watching (once): called when the course has first loaded."""
+        if self.started:
+            return
+        self.started = True
+        # A daemon thread, not a Textual worker: the app waits for its workers as it ends, and
+        # this one ends only when told to (see `close`, called as the app unmounts).
+        threading.Thread(target=self._watch, name="tutor-watch", daemon=True).start()
+
+    def _watch(self) -> None:
+        from tutor.content.watch import course_changes
+
+        try:
+            for _ in course_changes([self.app.course_root], self.stop):
+                self.reload_from_thread()
+        except RuntimeError:
+            pass  # the app ended while a change was being read
+
+    def close(self) -> None:
+        """Stop watching; the app calls it as it ends (watchfiles looks at the event often)."""
+        self.stop.set()
+
+    def reload_from_thread(self) -> None:
+        """Read the course again (in this thread) and show it (in the app's)."""
+        from tutor.content.loader import load_course
+
+        try:
+            course = load_course(self.app.course_root)
+            problems = static_problems(course)
+        except Exception as exc:  # a crash here must not take the app down
+            self.app.call_from_thread(
+                self.app.notify, f"The course could not be read: {exc}", severity="error"
+            )
+            return
+        self.app.call_from_thread(self.show, course, problems)
+
+    def show(self, course: Course, problems: list[Diagnostic] | None = None) -> None:
+        """Put the new course in place, keeping the author's place: the home screen refreshes
+        itself, a lesson is shown again at the same section; then say what is wrong, if anything."""
+        from tutor.tui.screens.lesson import LessonScreen
+
+        app = self.app
+        app.course = course
+        if course.title and app.learners is None:
+            app.sub_title = course.title
+        screen = app.screen
+        if isinstance(screen, LessonScreen):
+            loaded = course.lesson(screen.lesson.id)
+            if loaded is not None and loaded.lesson != screen.lesson:  # unchanged: left as it is
+                app.switch_screen(LessonScreen(loaded.lesson, at_section=screen.section_at_top()))
+        self.reloads += 1
+        if problems is None:
+            problems = [d for d in course.diagnostics if d.severity == "error"]
+        if problems:
+            lines = [str(d) for d in problems[:SHOWN_PROBLEMS]]
+            more = len(problems) - len(lines)
+            if more:
+                lines.append(f"… and {more} more: run `tutor check`")
+            app.notify(
+                "\n".join(lines), title="The course has problems", severity="error", timeout=30, markup=False
+            )
+        else:
+            app.notify("Course reloaded.", timeout=2)
+
+
+def static_problems(course: Course) -> list[Diagnostic]:
+    """The errors `tutor check` finds without drawing variants or grading (milliseconds): what
+    the file says that cannot work, at file:line."""
+    from tutor.content.checks import check_lesson, check_question, check_references
+    from tutor.content.diagnostics import sort_key
+
+    found = [*course.diagnostics, *check_references(course)]
+    for loaded in course.lessons:
+        found += check_lesson(loaded)
+    for bank in course.banks:
+        for entry in bank.entries:
+            found += check_question(entry)
+    return sorted((d for d in found if d.severity == "error"), key=sort_key)
