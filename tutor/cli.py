@@ -515,3 +515,7 @@ _register_progress_commands()
 from tutor.cli_author import register  # noqa: E402  (the authoring commands)
 
 register(main)
+
+from tutor import cli_class  # noqa: E402  (registers export, import, report: issue 17)
+
+cli_class.register(main)

@@ -1,0 +1,218 @@
+"""A question bank from a GIFT file, with every GIFT construct that could not be carried said.
+
+GIFT numerical → `numeric` (the tolerance as `abs`, other answers as mistakes), multiple choice
+and true/false → `choice`, short answer → `text`, essay → `free`. Matching, missing-word text
+after the answers, description items, HTML and Moodle's own text format are reported.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from tutor.classroom.gift import GiftError, GiftQuestion, parse, percent
+from tutor.classroom.items import number, star_unescaped
+
+_SLUG = re.compile(r"[^a-z0-9_-]+")
+
+
+def slug(text: str, fallback: str) -> str:
+    out = _SLUG.sub("-", text.lower()).strip("-_")
+    return out if out and out[0].isalnum() else fallback
+
+
+@dataclass
+class Imported:
+    bank: dict[str, Any]
+    not_carried: list[str] = field(default_factory=list)  # "line N (id): what was lost"
+    skipped: int = 0
+
+
+def _where(q: GiftQuestion, qid: str) -> str:
+    return f"line {q.line} ({qid})"
+
+
+def import_gift(source: str, bank_id: str, title: str | None = None) -> Imported:
+    """The bank (as plain data, ready for YAML) that `source` describes. Raises GiftError when
+    a question cannot be read at all."""
+    questions = parse(source)
+    categories = [q.category for q in questions if q.category]
+    if categories:
+        # Our own export names the bank by the category's last part; a question's variants
+        # sit one level deeper.
+        parts = [c.rstrip("/").split("/") for c in categories]
+        common = parts[0]
+        for other in parts[1:]:
+            n = 0
+            while n < min(len(common), len(other)) and common[n] == other[n]:
+                n += 1
+            common = common[:n]
+        if common and common[-1] not in ("$course$", "$system$", "$module$"):
+            bank_id = slug(common[-1], bank_id)
+    out = Imported({"bank": bank_id, "title": title or bank_id, "questions": []})
+    used: set[str] = set()
+    for n, q in enumerate(questions, start=1):
+        base = slug(q.title or "", f"q{n}")
+        qid, k = base, 2
+        while qid in used:
+            qid, k = f"{base}-{k}", k + 1
+        used.add(qid)
+        lost: list[str] = []
+        question = _convert(q, qid, lost)
+        if q.text_format in ("html", "moodle") and q.text != re.sub(r"<[^>]+>", "", q.text):
+            lost.append(f"{q.text_format} markup kept as text")
+        if q.tail:
+            lost.append("text after the answers (a missing-word question) appended to the prompt")
+        for what in lost:
+            out.not_carried.append(f"{_where(q, qid)}: {what}")
+        if question is None:
+            out.skipped += 1
+            continue
+        out.bank["questions"].append(question)
+    if not out.bank["questions"]:
+        raise GiftError(1, "no question could be imported")
+    return out
+
+
+def _prompt(q: GiftQuestion) -> str:
+    text = q.text if not q.tail else f"{q.text} _____ {q.tail}"
+    return text or "(no text)"
+
+
+def _mistake_feedback(text: str) -> str:
+    return text or "That is not the answer."
+
+
+def _convert(q: GiftQuestion, qid: str, lost: list[str]) -> dict[str, Any] | None:
+    base: dict[str, Any] = {"id": qid}
+    if q.kind == "description":
+        lost.append("a description item (no answers) is not a question: skipped")
+        return None
+    if q.kind == "matching":
+        lost.append("a matching question has no equivalent kind yet: skipped")
+        return None
+    if q.kind == "numerical":
+        right = [a for a in q.answers if a.fraction == 1.0]
+        if not right:
+            lost.append("a numerical question without a fully right answer: skipped")
+            return None
+        first = right[0]
+        base |= {"type": "numeric", "prompt": _prompt(q), "answer": first.text}
+        if first.tolerance:
+            base["tolerance"] = {"abs": first.tolerance}
+        else:
+            base["tolerance"] = {"rel": 1e-9}
+            lost.append("an exact numerical answer is given a relative tolerance of 1e-9")
+        for extra in right[1:]:
+            lost.append(f"a second right answer {extra.text} (only the first is kept)")
+        mistakes = []
+        kept = [float(first.text)]
+        for i, a in enumerate((a for a in q.answers if a.fraction < 1.0), start=1):
+            value = float(a.text)
+            near = max(first.tolerance or 0.0, 1e-9 * abs(value))
+            if any(abs(value - v) <= near for v in kept):
+                # Our grader matches the answer first: credit for a wider range around it
+                # (Moodle's `=%50%1822:2`) or a repeated value would never be reached.
+                lost.append(
+                    f"answer {a.text}±{number(a.tolerance or 0)} at {percent(a.fraction)}% (inside another)"
+                )
+                continue
+            kept.append(value)
+            if a.fraction < 0:
+                lost.append(f"the negative weight of answer {a.text} (scored 0)")
+            if a.tolerance not in (None, first.tolerance):
+                lost.append(f"the tolerance of wrong answer {a.text} (the question's is used)")
+            mistakes.append(
+                {
+                    "answer": a.text,
+                    "note": f"gift-{i}",
+                    "feedback": _mistake_feedback(a.feedback),
+                    **({"score": a.fraction} if a.fraction > 0 else {}),
+                }
+            )
+        if mistakes:
+            base["mistakes"] = mistakes
+    elif q.kind in ("multichoice", "truefalse"):
+        base |= {"type": "choice", "prompt": _prompt(q)}
+        if q.kind == "truefalse":
+            options = []
+            for value in (True, False):
+                option: dict[str, Any] = {"text": str(value), "correct": value == q.true_answer}
+                said = next((a.feedback for a in q.answers if a.text == str(value) and a.feedback), "")
+                if said:
+                    option["feedback"] = said
+                options.append(option)
+            base |= {"options": options, "shuffle": False}
+        else:
+            positive = [a for a in q.answers if a.fraction > 0]
+            multiple = len(positive) != 1 or any(a.fraction < 0 for a in q.answers)
+            if not positive:
+                lost.append("no option earns credit: skipped")
+                return None
+            options = []
+            for a in q.answers:
+                option = {"text": a.text or "(empty)"}
+                if a.fraction > 0:
+                    option["correct"] = True
+                if a.feedback:
+                    option["feedback"] = a.feedback
+                options.append(option)
+            base["options"] = options
+            if multiple:
+                base["multiple"] = True
+                k = len(positive)
+                if any(abs(a.fraction - (1 / k if a.fraction > 0 else -1 / k)) > 1e-4 for a in q.answers):
+                    lost.append("the options' weights (net scoring is used: (right − wrong) / right options)")
+            elif any(0 < a.fraction < 1 for a in q.answers):
+                lost.append("partial credit on a one-answer choice")
+    elif q.kind == "shortanswer":
+        texts = [star_unescaped(a.text) for a in q.answers]
+        if any(wildcard for _, wildcard in texts):
+            lost.append("the `*` wildcard (matched as a literal star)")
+        for a, (text, _) in zip(q.answers, texts, strict=True):
+            a.text = text
+        accept = [a.text for a in q.answers if a.fraction == 1.0]
+        if not accept:
+            lost.append("a short answer without a fully right answer: skipped")
+            return None
+        base |= {"type": "text", "prompt": _prompt(q), "accept": accept}
+        mistakes = [
+            {
+                "answer": a.text,
+                "note": f"gift-{i}",
+                "feedback": _mistake_feedback(a.feedback),
+                **({"score": max(a.fraction, 0.0)} if a.fraction > 0 else {}),
+            }
+            for i, a in enumerate((a for a in q.answers if a.fraction < 1.0), start=1)
+        ]
+        if mistakes:
+            base["mistakes"] = mistakes
+        right_feedback = [a.feedback for a in q.answers if a.fraction == 1.0 and a.feedback]
+        if right_feedback:
+            lost.append("feedback on a right answer")
+    elif q.kind == "essay":
+        model_answer = q.general_feedback or "(no model answer given)"
+        base |= {
+            "type": "free",
+            "prompt": _prompt(q),
+            "model_answer": model_answer,
+            "rubric": ["Matches the model answer"],
+        }
+        lost.append("an essay gets a one-point rubric, 'Matches the model answer'")
+        return base
+    else:  # pragma: no cover - parse() knows no other kinds
+        return None
+    if q.general_feedback:
+        base["solution"] = q.general_feedback
+    if q.kind == "numerical":
+        base["tests"] = [{"answer": base["answer"], "expect": "correct"}]
+    return base
+
+
+def to_yaml(bank: dict[str, Any]) -> str:
+    """The bank as YAML that `tutor check` reads, with the schema comment the built-in banks have."""
+    import yaml
+
+    text = yaml.safe_dump(bank, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
+    return "# yaml-language-server: $schema=../schemas/bank.schema.json\n" + text

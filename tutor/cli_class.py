@@ -1,0 +1,497 @@
+"""Commands for taking a course to a class: `tutor export`, `tutor import`, `tutor report`, and
+the xAPI format of `tutor progress export` (with `--lrs` to post to a Learning Record Store).
+
+Registered in tutor/cli.py by `register(main)`; the work is in tutor/classroom/.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tutor.content.words import plural
+
+FORMATS = ("gift", "moodle-xml", "qti")
+
+
+def _entries_for(refs: tuple[str, ...], course: Path | None) -> tuple[list[Any], list[str]]:
+    """The question entries REFs name (ids in the course, or bank/lesson files and course
+    folders), in order without repeats, and the load problems met on the way."""
+    import difflib
+
+    from tutor.content.builtin import builtin_course_root
+    from tutor.content.loader import load_course
+    from tutor.content.targets import course_root_of
+
+    out: list[Any] = []
+    problems: list[str] = []
+    loaded_by_root: dict[Path, Any] = {}
+
+    def load(root: Path) -> Any:
+        if root not in loaded_by_root:
+            loaded_by_root[root] = load_course(root)
+            problems.extend(str(d) for d in loaded_by_root[root].diagnostics)
+        return loaded_by_root[root]
+
+    for ref in refs:
+        path = Path(ref)
+        if path.exists():
+            root = course_root_of(path)
+            if root is None:
+                raise click.UsageError(f"{ref} is not inside a course (a folder with lessons/ or questions/)")
+            loaded = load(root)
+            resolved = path.resolve()
+            if resolved == root:
+                found = [e for b in loaded.banks for e in b.entries]
+            else:
+                found = [
+                    e
+                    for b in loaded.banks
+                    if b.source.path.resolve() == resolved or resolved in b.source.path.resolve().parents
+                    for e in b.entries
+                ]
+                for lesson in loaded.lessons:
+                    if lesson.source.path.resolve() == resolved:
+                        found += loaded.resolve(lesson.lesson.id)
+            if not found:
+                raise click.UsageError(f"{ref} holds no question that loads (run `tutor check {ref}`)")
+        else:
+            loaded = load(course if course is not None else builtin_course_root())
+            found = loaded.resolve(ref)
+            if not found:
+                known = [x.lesson.id for x in loaded.lessons] + [b.bank.bank for b in loaded.banks]
+                close = difflib.get_close_matches(ref, known + list(loaded.questions), n=1)
+                hint = f" (did you mean `{close[0]}`?)" if close else ""
+                raise click.UsageError(f"`{ref}` names no lesson, bank, question or file{hint}")
+        out.extend(e for e in found if e not in out)
+    return out, problems
+
+
+@click.command("export")
+@click.argument("refs", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="The LMS format to write.")
+@click.option(
+    "--variants",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Concrete versions written of each question with drawn numbers.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write; default standard output (gift, moodle-xml) or export.zip (qti).",
+)
+@click.option("--course", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.pass_context
+def export_command(
+    ctx: click.Context,
+    refs: tuple[str, ...],
+    fmt: str,
+    variants: int,
+    output: Path | None,
+    course: Path | None,
+) -> None:
+    """Write the questions of REFS (lessons, banks, question ids, or their files) for an LMS:
+    GIFT or Moodle XML for Moodle, an IMS QTI 2.1 package (zip) for Canvas and most others.
+
+    Numbers are fixed per variant: a question with drawn numbers becomes VARIANTS concrete
+    questions, in a category (Moodle) or section (QTI) of its own, for a random pick per
+    learner. What a format cannot hold is said on standard error, never dropped silently.
+    """
+    from tutor.classroom import items
+
+    course = course if course is not None else (ctx.obj or {}).get("course")
+    entries, problems = _entries_for(refs, course)
+    for problem in problems:
+        click.echo(problem, err=True)
+    target = {"gift": "GIFT", "moodle-xml": "Moodle XML", "qti": "QTI 2.1"}[fmt]
+    if fmt == "gift":
+        from tutor.classroom import gift
+
+        built = items.build(entries, variants, gift.GIFT_KINDS)
+        text, notes = gift.write(built)
+        data = text.encode("utf-8")
+    elif fmt == "moodle-xml":
+        from tutor.classroom import moodle
+
+        built = items.build(entries, variants, moodle.MOODLE_KINDS)
+        data, notes = moodle.write(built)
+    else:
+        from tutor.classroom import qti
+
+        built = items.build(entries, variants, qti.QTI_KINDS)
+        data, notes = qti.write(built)
+    for problem in built.problems:
+        click.echo(f"tutor export: a variant could not be computed: {problem}", err=True)
+    warning = items.unsupported_warning(built.unsupported, target)
+    if warning:
+        click.echo(f"tutor export: warning: {warning}", err=True)
+    for note in notes:
+        click.echo(f"tutor export: note: {note}", err=True)
+    count = sum(len(g.items) for g in built.groups)
+    if not count:
+        click.echo("tutor export: nothing to export", err=True)
+        ctx.exit(1)
+    if output is None and fmt == "qti":
+        output = Path("export.zip")
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        try:
+            output.write_bytes(data)
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
+        click.echo(
+            f"tutor export: {plural(count, 'LMS question')}, from {len(built.groups)} of ours, "
+            f"written to {output}",
+            err=True,
+        )
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--from", "source_format", type=click.Choice(["gift"]), required=True, help="The file's format."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The bank file to write (its name gives the bank id when the file has no category).",
+)
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+def import_command(file: Path, source_format: str, output: Path, force: bool) -> None:
+    """Read a GIFT FILE into a question bank (YAML) that `tutor check` accepts, and say what of
+    it could not be carried (matching questions, HTML, weights our kinds do not have, …)."""
+    from tutor.classroom.gift import GiftError
+    from tutor.classroom.importer import import_gift, slug, to_yaml
+
+    if output.exists() and not force:
+        raise click.UsageError(f"{output} exists; pass --force to replace it")
+    try:
+        raw = file.read_bytes()
+        if len(raw) > 20_000_000:
+            raise click.ClickException(f"{file} is larger than 20 MB")
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{file} is not UTF-8 text (byte {exc.start})") from None
+    try:
+        imported = import_gift(text, slug(output.stem, "imported"))
+    except GiftError as exc:
+        raise click.ClickException(f"{file}:{exc.line}: {exc}") from None
+    for line in imported.not_carried:
+        click.echo(f"{file}: {line}", err=True)
+    try:
+        output.write_text(to_yaml(imported.bank), encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
+    n = len(imported.bank["questions"])
+    click.echo(
+        f"tutor import: {plural(n, 'question')} into bank `{imported.bank['bank']}` in {output}"
+        + (f"; {imported.skipped} skipped" if imported.skipped else "")
+        + (
+            f"; {plural(len(imported.not_carried), 'thing')} not carried (above)"
+            if imported.not_carried
+            else ""
+        ),
+        err=True,
+    )
+
+
+def _lessons_of(course: Path) -> dict[str, str]:
+    """Question id -> lesson id, from the course's lessons (their quizzes) and banks."""
+    from tutor.content.loader import load_course
+
+    loaded = load_course(course)
+    out: dict[str, str] = {}
+    for item in loaded.lessons_in_order:
+        for entry in loaded.resolve(item.lesson.id):
+            out.setdefault(entry.id, item.lesson.id)
+    for bank in loaded.banks:
+        for entry in bank.entries:
+            if bank.bank.lesson:
+                out.setdefault(entry.id, bank.bank.lesson)
+    return out
+
+
+@click.command("report")
+@click.argument(
+    "exports", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), help="Also write a page."
+)
+@click.option(
+    "--top", default=3, show_default=True, type=click.IntRange(1, 20), help="Notes and answers listed."
+)
+@click.option(
+    "--course",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The course the attempts are from, for its lessons. Default: the built-in course.",
+)
+@click.pass_context
+def report_command(
+    ctx: click.Context,
+    exports: tuple[Path, ...],
+    as_json: bool,
+    html_file: Path | None,
+    top: int,
+    course: Path | None,
+) -> None:
+    """A class report from the attempt EXPORTS of many learners (csv, json or xAPI files of
+    `tutor progress export`): per question, attempts, learners, facility, discrimination,
+    median time, frequent notes and frequent wrong answers; per lesson, the mastery spread."""
+    import json
+
+    from tutor.classroom.report import build_report
+    from tutor.classroom.rows import RowError
+    from tutor.content.builtin import builtin_course_root
+
+    course = course if course is not None else (ctx.obj or {}).get("course")
+    lessons = _lessons_of(course if course is not None else builtin_course_root())
+    try:
+        report = build_report(list(exports), lessons, top=top)
+    except RowError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {exc.filename}: {exc.strerror}") from None
+    if html_file is not None:
+        from tutor.classroom.report_html import render
+
+        try:
+            html_file.write_text(render(report), encoding="utf-8")
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {html_file}: {exc.strerror or exc}") from None
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    _print_report(report)
+    if html_file is not None:
+        click.echo(f"report page written to {html_file}", err=True)
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from tutor.classroom.report import BANDS
+
+    console = Console(soft_wrap=False)
+    dropped = report["rows_read"] - report["rows_used"]
+    console.print(
+        f"[bold]{report['rows_used']:,}[/] attempts by [bold]{report['learners']:,}[/] learners on "
+        f"[bold]{len(report['questions'])}[/] questions"
+        + (f" ({plural(dropped, 'row')} skipped: not attempts, or repeated)" if dropped else ""),
+        highlight=False,
+    )
+    table = Table(title="Questions", title_justify="left")
+    for name in ("question", "lesson", "tries", "learners", "facility", "discr.", "median s"):
+        # Ids stay whole (an instructor searches for them).
+        table.add_column(name, justify="left" if name in ("question", "lesson") else "right", no_wrap=True)
+
+    def num(v: Any, fmt: str = "{:.2f}") -> str:
+        return "–" if v is None else fmt.format(v)
+
+    wrong = Table(title="What went wrong (most frequent first)", title_justify="left")
+    wrong.add_column("question", no_wrap=True)
+    wrong.add_column("notes", overflow="fold")
+    wrong.add_column("wrong answers", overflow="fold")
+    for q in report["questions"]:
+        disc = num(q["discrimination"])
+        if q["discrimination"] is not None and q["discrimination"] < 0.2:
+            disc = f"[red]{disc}[/]"
+        table.add_row(
+            escape(q["question"]),
+            escape(q["lesson"] or ""),
+            str(q["attempts"]),
+            str(q["learners"]),
+            num(q["facility"]),
+            disc,
+            num(q["median_seconds"], "{:.0f}"),
+        )
+        if q["top_notes"] or q["top_wrong_answers"]:
+            wrong.add_row(
+                escape(q["question"]),
+                escape(", ".join(f"{n['note']} ({n['count']})" for n in q["top_notes"])),
+                escape(", ".join(f"{w['answer']!r} ({w['count']})" for w in q["top_wrong_answers"])),
+            )
+    console.print(table)
+    console.print(wrong)
+    if report["lessons"]:
+        lessons = Table(title="Lessons: learners by mastery", title_justify="left")
+        lessons.add_column("lesson")
+        lessons.add_column("learners", justify="right")
+        lessons.add_column("mean", justify="right")
+        for band in BANDS:
+            lessons.add_column(band, justify="right")
+        for lesson in report["lessons"]:
+            lessons.add_row(
+                escape(lesson["lesson"]),
+                str(lesson["learners"]),
+                num(lesson["mean_mastery"]),
+                *(str(lesson["bands"][b]) for b in BANDS),
+            )
+        console.print(lessons)
+
+
+def _learner_rows(learner: str | None, course_id: str | None) -> list[dict[str, Any]]:
+    """The learner's attempts as export rows: the store's own rows where it has them (its
+    export module), else built from today's attempt log."""
+
+    from tutor.progress.store import ProgressStore
+
+    store = ProgressStore.default(on_problem=lambda m: click.echo(m, err=True))
+    from tutor.progress import export as progress_export
+
+    rows = progress_export.rows(store)
+    if (report := store.skipped_report()) is not None:
+        click.echo(report, err=True)
+    if learner:
+        rows = [{**r, "learner": learner} for r in rows]
+    if course_id:
+        rows = [{**r, "course_id": course_id} for r in rows]
+    return rows
+
+
+@click.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "xapi"]), default="csv", show_default=True)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File to write."
+)
+@click.option(
+    "--learner", default=None, help="The name to export under (default: the store's, else your login)."
+)
+@click.option(
+    "--course-id", default=None, help="The course id the attempts belong to (xAPI IRIs are built from it)."
+)
+@click.option(
+    "--iri-base",
+    default=None,
+    help="xAPI: the course's IRI, e.g. https://school.example/courses/ml (default: a urn:tutor:course: IRI).",
+)
+@click.option("--lrs", default=None, help="xAPI: post to this Learning Record Store (its xAPI endpoint URL).")
+@click.option(
+    "--auth", default=None, envvar="TUTOR_LRS_AUTH", help="xAPI: KEY:SECRET for the LRS (or $TUTOR_LRS_AUTH)."
+)
+@click.option(
+    "--batch", default=100, show_default=True, type=click.IntRange(1, 10_000), help="Statements per POST."
+)
+@click.option(
+    "--state",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="xAPI: the file of statement ids the LRS has (default: in the data folder, one per LRS).",
+)
+def progress_export_command(
+    fmt: str,
+    output: Path | None,
+    learner: str | None,
+    course_id: str | None,
+    iri_base: str | None,
+    lrs: str | None,
+    auth: str | None,
+    batch: int,
+    state: Path | None,
+) -> None:
+    """Write every graded attempt for an instructor: csv, json, or xAPI 1.0.3 statements.
+
+    With --lrs (xAPI), post them to a Learning Record Store in batches. The statement ids are
+    derived from the attempts, and the ids the LRS accepted are kept in a state file, so a
+    second run after a failure sends only what is missing, never a statement twice.
+    """
+    import json
+
+    rows = _learner_rows(learner, course_id)
+    if fmt != "xapi":
+        if lrs:
+            raise click.UsageError("--lrs needs --format xapi")
+        from tutor.classroom.rows import write_csv
+
+        try:  # the store's own writers, where it has them (issue 15)
+            from tutor.progress import export as progress_export
+
+            text = progress_export.to_json(rows) if fmt == "json" else progress_export.to_csv(rows)
+            _write_text(text, output, plural(len(rows), "attempt"))
+            return
+        except (ImportError, AttributeError):
+            pass
+        if fmt == "json":
+            text = json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
+        else:
+            import io
+
+            buffer = io.StringIO()
+            write_csv(rows, buffer)
+            text = buffer.getvalue()
+        _write_text(text, output, plural(len(rows), "attempt"))
+        return
+    from tutor.classroom import xapi
+
+    statements = xapi.statements(rows, iri_base)
+    if not lrs:
+        _write_text(
+            json.dumps(statements, ensure_ascii=False, indent=1) + "\n",
+            output,
+            plural(len(statements), "statement"),
+        )
+        return
+    if not auth or ":" not in auth:
+        raise click.UsageError("--lrs needs --auth KEY:SECRET (or $TUTOR_LRS_AUTH)")
+    key, secret = auth.split(":", 1)
+    if state is None:
+        import hashlib
+
+        from tutor.progress.store import default_data_dir
+
+        digest = hashlib.sha256(lrs.rstrip("/").encode()).hexdigest()[:12]
+        state = default_data_dir() / f"xapi-sent-{digest}.txt"
+        state.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        sent = xapi.send(statements, xapi.http_post(lrs, key, secret), state, batch)
+    except xapi.LrsError as exc:
+        raise click.ClickException(
+            f"{exc}. What was sent is noted in {state}; run the same command to resume."
+        ) from None
+    click.echo(
+        f"{plural(sent.sent, 'statement')} sent to {lrs} in {plural(sent.batches, 'batch', 'batches')}; "
+        f"{sent.already} already there",
+        err=True,
+    )
+
+
+def _write_text(text: str, output: Path | None, what: str) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
+    click.echo(f"{what} written to {output}", err=True)
+
+
+def register(main: click.Group) -> None:
+    """Add the classroom commands to the `tutor` group."""
+    main.add_command(export_command)
+    main.add_command(import_command)
+    main.add_command(report_command)
+    # `tutor progress export` gains --format xapi and --lrs: ours replaces the group's export
+    # (it writes csv and json from the same rows); the group is made if it is not there yet.
+    progress = main.commands.get("progress")
+    if not isinstance(progress, click.Group):
+        progress = click.Group(
+            "progress", help="The learner's record: export it for an instructor or an LRS."
+        )
+        main.add_command(progress)
+    progress.add_command(progress_export_command)
