@@ -445,7 +445,8 @@ def test_the_reference_source_is_not_in_the_answer_process(
                 pass
         return float(((y - yhat) ** 2).mean())
     """
-    result = grade_code(question, _answer(payload), 2)
+    # the search reprs every object: generous caps, so that a busy machine cannot time it out
+    result = grade_code(question, _answer(payload), 2, wall_time=60.0, cpu_time=30.0)
     assert result.verdict == "correct", result  # the search found nothing, so the honest value went back
 
 

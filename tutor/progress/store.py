@@ -248,6 +248,9 @@ class QuestionStats:
     last_at: float
 
 
+OPEN_TRIES = 20  # opening a database another process is making at the same moment
+
+
 class ProgressStore:
     def __init__(
         self,
@@ -335,6 +338,19 @@ class ProgressStore:
         return conn
 
     def _open_file(self) -> sqlite3.Connection:
+        # Two processes making the same new database at once: switching its journal to WAL can
+        # meet the other's lock without waiting (SQLite returns "locked" at once to avoid a
+        # deadlock); the other is done in a moment, so try again rather than give up.
+        for attempt in range(OPEN_TRIES):
+            try:
+                return self._open_file_once()
+            except sqlite3.OperationalError as exc:
+                if ("locked" not in str(exc) and "busy" not in str(exc)) or attempt == OPEN_TRIES - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _open_file_once(self) -> sqlite3.Connection:
         existed = self.db_path.exists()
         conn = self._connect(str(self.db_path))
         try:
