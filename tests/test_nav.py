@@ -50,6 +50,21 @@ async def test_next_section_goes_after_the_section_at_the_top_of_the_view(tmp_pa
         assert body.scroll_y == min(sections[3].virtual_region.y, body.max_scroll_y)
 
 
+async def test_n_pressed_fast_right_after_opening_a_lesson_counts_every_press(tmp_path):
+    app = real_app(tmp_path, StartAt("lesson", "what-is-a-loss"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        screen = app.screen
+        await pilot.press("n", "n", "n")  # at once, before the later sections have mounted
+        count = len(screen.lesson.sections)
+        await wait_until(pilot, lambda: len(screen.query("SectionView")) == count and screen._going is None)
+        await pilot.pause()
+        assert screen.current == 2  # the first n goes from the title to section 1
+        body = screen.query_one("#lesson-body")
+        third = list(screen.query("SectionView"))[2]
+        assert body.scroll_y == min(third.virtual_region.y, body.max_scroll_y)
+
+
 async def test_a_key_pressed_while_the_course_loads_is_said_and_done_once_it_is_there(tmp_path, monkeypatch):
     import threading
 

@@ -73,6 +73,9 @@ class SectionView(Vertical):
             yield PlotPanel(self.section.plot, id=f"plot-{self.number}", values=self.values)
 
 
+GO_TRIES = 200  # refreshes to wait for a section that is still mounting
+
+
 class LessonScreen(Screen[None]):
     app = getters.app(TutorApp)  # typed: the screens call the app's own methods
     CSS_PATH = "lesson.tcss"
@@ -89,6 +92,7 @@ class LessonScreen(Screen[None]):
         self.lesson = lesson
         self.current = 0
         self.at_section = at_section  # shown again after `--watch` read the lesson anew
+        self._going: int | None = None  # the section `n` or `p` asked for, not yet mounted
 
     def compose(self) -> ComposeResult:
         from tutor.content.lessons import compute_values, section_body
@@ -157,10 +161,22 @@ class LessonScreen(Screen[None]):
         number = int((event.item.id or "toc-1").split("-")[1])
         self._go(number - 1)
 
-    def _go(self, index: int) -> None:
+    def _go(self, index: int, tries: int = 0) -> None:
+        """Show section `index` at the top. Jumps rather than glides, so that `n n` typed fast
+        counts twice (the second press sees where the first one went); a section still on its
+        way (they mount after the first frame) is waited for."""
+        self.current = max(0, min(len(self.lesson.sections) - 1, index))
         sections = list(self.query(SectionView))
-        self.current = max(0, min(len(sections) - 1, index))
-        self.query_one("#lesson-body", VerticalScroll).scroll_to_widget(sections[self.current], top=True)
+        if self.current >= len(sections) or not sections[self.current].region.height:
+            if tries < GO_TRIES:
+                self._going = self.current
+                self.call_after_refresh(self._go, self.current, tries + 1)
+                return
+            self.current = len(sections) - 1
+        self._going = None
+        self.query_one("#lesson-body", VerticalScroll).scroll_to_widget(
+            sections[self.current], top=True, animate=False
+        )
         self.query_one("#toc-list", ListView).index = self.current
 
     def _top_section(self) -> tuple[int, bool]:
@@ -178,6 +194,9 @@ class LessonScreen(Screen[None]):
     def action_section(self, step: int) -> None:
         """`n`: the section after the one at the top of the view, wherever the reader scrolled;
         `p`: the start of that one, or the one before if its heading is already at the top."""
+        if self._going is not None:  # a press while the last one waits for its section
+            self._go(self._going + step)
+            return
         top, at_start = self._top_section()
         if step > 0:
             self._go(top + 1)
