@@ -1,9 +1,9 @@
-"""Attempt rows: the shape `tutor progress export --format csv|json` writes (see TEAM notes), which
-the xAPI writer and the class report read.
+"""Attempt rows: the shape `tutor progress export --format csv|json` writes, which the xAPI
+writer and the class report read.
 
-A row has exactly FIELDS. `rows_from_attempts` builds rows from the attempts of today's store;
-`read_rows` reads a json or csv export back, checking every field, so a hand-edited or hostile
-file gives a clear message, never a traceback.
+A row has exactly FIELDS (`tutor.progress.export` builds them from the store); `read_rows` reads
+a json or csv export back, checking every field, so a hand-edited or hostile file gives a clear
+message, never a traceback.
 """
 
 from __future__ import annotations
@@ -11,76 +11,15 @@ from __future__ import annotations
 import csv
 import json
 import math
-import uuid
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-try:  # the store's export (issue 15) is the one place of the row's shape, once it is there
-    from tutor.progress.export import FIELDS  # type: ignore[import-not-found, unused-ignore]
-except ImportError:
-    FIELDS = (
-        "attempt_id",
-        "learner",
-        "course_id",
-        "course_version",
-        "question_id",
-        "quiz_id",
-        "seed",
-        "answer",
-        "verdict",
-        "score",
-        "notes",
-        "hints_used",
-        "solution_seen",
-        "seconds",
-        "time",
-    )
-VERDICTS = ("correct", "partial", "incorrect", "invalid", "undecided")
-_NAMESPACE = uuid.UUID("5b0e8a3c-7f7d-4b1e-9a57-1d2f0c3b9e11")
+from tutor.progress.export import FIELDS  # the one place of a row's shape
 
 
 class RowError(ValueError):
     """A row or a file of rows that is not an attempt export."""
-
-
-def iso(at: float) -> str:
-    """A Unix time as ISO 8601 UTC with Z, to the millisecond."""
-    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def rows_from_attempts(
-    attempts: Iterable[Any], learner: str, course_id: str, course_version: str = ""
-) -> list[dict[str, Any]]:
-    """Rows for the attempts of one learner's store (`tutor.progress.store.Attempt`).
-
-    Today's store has no attempt id, answer text or time spent: the id is derived from what
-    identifies the attempt (so a second export gives the same ids), the answer is empty and the
-    seconds unknown."""
-    out = []
-    for a in attempts:
-        key = f"{learner}\x1f{course_id}\x1f{a.question}\x1f{a.seed}\x1f{a.at!r}"
-        out.append(
-            {
-                "attempt_id": str(uuid.uuid5(_NAMESPACE, key)),
-                "learner": learner,
-                "course_id": course_id,
-                "course_version": course_version,
-                "question_id": a.question,
-                "quiz_id": None,
-                "seed": a.seed,
-                "answer": getattr(a, "answer", "") or "",
-                "verdict": a.verdict,
-                "score": a.score,
-                "notes": list(a.notes),
-                "hints_used": a.hints,
-                "solution_seen": a.solution_seen,
-                "seconds": getattr(a, "seconds", None),
-                "time": iso(a.at),
-            }
-        )
-    return out
 
 
 def _is_int(v: Any) -> bool:
