@@ -89,6 +89,18 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def exact_text(value: Any) -> str:
+    """A value written with enough digits that no tolerance can reject it (a self-test's answer)."""
+    if isinstance(value, float):
+        return repr(value)
+    if hasattr(value, "tolist"):
+        items = value.tolist()
+        return (
+            "[" + ", ".join(repr(float(v)) for v in items) + "]" if isinstance(items, list) else repr(items)
+        )
+    return format_value(value)
+
+
 def format_value(value: Any, spec: str | None = None) -> str:
     """How a value appears in a prompt: short, and without float noise like 0.30000000000000004."""
     if spec:

@@ -14,21 +14,9 @@ from typing import Any
 from tutor.content import model as m
 from tutor.content.diagnostics import Diagnostic
 from tutor.content.loader import QuestionEntry
-from tutor.content.variants import Variant, VariantError, fill, format_value, instantiate
+from tutor.content.variants import Variant, VariantError, exact_text, fill, instantiate
 from tutor.grading.grader import grade
 from tutor.grading.result import Result
-
-
-def _exact(value: Any) -> str:
-    """A value written with enough digits that no tolerance can reject it."""
-    if isinstance(value, float):
-        return repr(value)
-    if hasattr(value, "tolist"):
-        items = value.tolist()
-        return (
-            "[" + ", ".join(repr(float(v)) for v in items) + "]" if isinstance(items, list) else repr(items)
-        )
-    return format_value(value)
 
 
 def fill_test_answer(text: str, variant: Variant) -> str:
@@ -54,10 +42,10 @@ class _Exact:
         self.value = value
 
     def __format__(self, spec: str) -> str:
-        return _exact(self.value) if not spec else format(self.value, spec)
+        return exact_text(self.value) if not spec else format(self.value, spec)
 
     def __str__(self) -> str:
-        return _exact(self.value)
+        return exact_text(self.value)
 
 
 def _matches(result: Result, expect: str, note: str | None, score: float | None) -> bool:

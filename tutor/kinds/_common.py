@@ -4,25 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tutor.content.variants import exact_text as exact
 from tutor.content.verdicts import Verdict
 from tutor.kinds.base import Case
 
 if TYPE_CHECKING:
     from tutor.content.variants import Variant
-
-
-def exact(value: Any) -> str:
-    """A value written with enough digits that no tolerance can reject it."""
-    from tutor.content.variants import format_value
-
-    if isinstance(value, float):
-        return repr(value)
-    if hasattr(value, "tolist"):
-        items = value.tolist()
-        return (
-            "[" + ", ".join(repr(float(v)) for v in items) + "]" if isinstance(items, list) else repr(items)
-        )
-    return format_value(value)
 
 
 def value_cases(variant: Variant, mistakes: list[Any]) -> list[Case]:
