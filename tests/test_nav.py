@@ -65,6 +65,25 @@ async def test_n_pressed_fast_right_after_opening_a_lesson_counts_every_press(tm
         assert body.scroll_y == min(third.virtual_region.y, body.max_scroll_y)
 
 
+async def test_n_n_arriving_in_one_read_of_the_terminal_counts_twice(tmp_path):
+    """In a real terminal keys typed fast arrive together and are handled in the same frame: the
+    second press must see where the first one went, not the old scroll position."""
+    app = real_app(tmp_path, StartAt("lesson", "what-is-a-loss"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        screen = app.screen
+        count = len(screen.lesson.sections)
+        await wait_until(pilot, lambda: len(screen.query("SectionView")) == count)
+        await pilot.pause()
+        screen.action_section(1)  # two presses, no refresh between them
+        screen.action_section(1)
+        await pilot.pause()
+        assert screen.current == 1  # title -> section 1 -> section 2
+        body = screen.query_one("#lesson-body")
+        second = list(screen.query("SectionView"))[1]
+        assert body.scroll_y == min(second.virtual_region.y, body.max_scroll_y)
+
+
 async def test_a_key_pressed_while_the_course_loads_is_said_and_done_once_it_is_there(tmp_path, monkeypatch):
     import threading
 

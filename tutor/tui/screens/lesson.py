@@ -12,12 +12,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.lazy import Lazy
 from textual.screen import Screen
-from textual.widgets import Label, ListItem, ListView, Markdown
+from textual.widgets import Label, ListItem, ListView
 
 from tutor.content import model as m
 from tutor.tui.app import TutorApp
 from tutor.tui.widgets.chrome import TutorFooter, TutorHeader
 from tutor.tui.widgets.formula import FormulaBlock
+from tutor.tui.widgets.lesson_text import LessonText
 from tutor.tui.widgets.plot import PlotPanel
 
 TOP_SLACK = 2  # rows: a section starting this close below the top of the view is the one at the top
@@ -66,7 +67,7 @@ class SectionView(Vertical):
         self.number = number
 
     def compose(self) -> ComposeResult:
-        yield Markdown(f"## {self.number}. {self.section.title}\n\n{self.body}")
+        yield LessonText(f"## {self.number}. {self.section.title}\n\n{self.body}")
         for formula in self.section.formulas:
             yield FormulaBlock(formula)
         if self.section.plot is not None:
@@ -110,7 +111,7 @@ class LessonScreen(Screen[None]):
                     id="toc-list",
                 )
             with VerticalScroll(id="lesson-body"):
-                yield Markdown(f"# {self.lesson.title}\n\n*{self.lesson.summary}*", id="lesson-title")
+                yield LessonText(f"# {self.lesson.title}\n\n*{self.lesson.summary}*", id="lesson-title")
                 for i, section in enumerate(self.lesson.sections, start=1):
                     view = SectionView(i, section, section_body(section, values), values)
                     # the first section shows at once; the rest mount after that first frame
@@ -175,7 +176,7 @@ class LessonScreen(Screen[None]):
             self.current = len(sections) - 1
         self._going = None
         self.query_one("#lesson-body", VerticalScroll).scroll_to_widget(
-            sections[self.current], top=True, animate=False
+            sections[self.current], top=True, animate=False, immediate=True
         )
         self.query_one("#toc-list", ListView).index = self.current
 
