@@ -49,7 +49,7 @@ async def test_home_lists_lessons_and_opens_one_with_its_computed_numbers(tmp_pa
         await pilot.press("enter")
         await settle(app, pilot)
         assert type(app.screen).__name__ == "LessonScreen"
-        text = " ".join(str(m.source) for m in app.screen.query("Markdown"))
+        text = " ".join(str(m.source) for m in app.screen.query("LessonText"))
         # 0.125 + 0.5 + 2.5, computed by the lesson's values, not typed
         assert "add up to 3.125" in text
         formula = str(app.screen.query_one("FormulaBlock").render())
