@@ -42,14 +42,15 @@ def pretty_in_worker(formula: m.Formula) -> str | None:
             _CACHE.move_to_end(key)
             return _CACHE[key]
     try:
-        if not worth_pretty_printing(formula_tree(formula)):
-            return None
+        worth = worth_pretty_printing(formula_tree(formula))
     except ReadError:
-        return None
-    from tutor.grading.forms import _in_worker
+        worth = False
+    text: str | None = None
+    if worth:
+        from tutor.grading.forms import _in_worker
 
-    text = _in_worker(pretty_formula, (formula,), PRETTY_TIME_LIMIT)
-    text = text if isinstance(text, str) else None
+        printed = _in_worker(pretty_formula, (formula,), PRETTY_TIME_LIMIT)
+        text = printed if isinstance(printed, str) else None
     with _cache_lock:
         _CACHE[key] = text
         while len(_CACHE) > _CACHE_SIZE:

@@ -145,6 +145,34 @@ class TutorApp(App[None]):
 
         status = sandbox.status()  # probes bubblewrap once (about 0.1 s)
         self.call_from_thread(self._code_status_known, status)
+        self._warm_up_lessons()
+
+    def _warm_up_lessons(self) -> None:
+        # What opening the first lesson would otherwise pay for, while the learner is on the
+        # course map: the lesson screen's imports (Markdown, plots) and its formulas, printed
+        # by the SymPy worker, so that a lesson shows them at once.
+        from rich.markdown import Markdown
+        from textual.worker import get_current_worker
+
+        import tutor.tui.screens.lesson  # noqa: F401
+        from tutor.grading.pretty import pretty_in_worker
+        from tutor.tui.widgets.lesson_text import LessonText  # noqa: F401
+
+        Markdown("warm *up*\n\n| a |\n|---|\n| 1 |")  # markdown-it builds its parser once
+        worker = get_current_worker()
+        course = self.course
+        for loaded in course.lessons if course is not None else []:
+            for section in loaded.lesson.sections:
+                for formula in section.formulas:
+                    if worker.is_cancelled:
+                        return  # the app is closing
+                    pretty_in_worker(formula)
+        # Everything alive now (modules, the course) lives as long as the app: the collector
+        # need not walk it again on every full collection, which cost lessons 50–500 ms.
+        import gc
+
+        gc.collect()  # what is garbage already is freed, not frozen
+        gc.freeze()
 
     def _code_status_known(self, status: Any) -> None:
         self.code_status = status

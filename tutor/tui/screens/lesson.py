@@ -6,7 +6,7 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-from textual import getters, on
+from textual import events, getters, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -94,6 +94,7 @@ class LessonScreen(Screen[None]):
         self.current = 0
         self.at_section = at_section  # shown again after `--watch` read the lesson anew
         self._going: int | None = None  # the section `n` or `p` asked for, not yet mounted
+        self._theme_when_hidden: str | None = None
 
     def compose(self) -> ComposeResult:
         from tutor.content.lessons import compute_values, section_body
@@ -134,9 +135,16 @@ class LessonScreen(Screen[None]):
         if self.at_section > 0:
             self.call_after_refresh(self._restore_place, 100)
 
-    def on_screen_resume(self) -> None:
+    def on_screen_suspend(self) -> None:
+        self._theme_when_hidden = self.app.theme
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
         # Every time the lesson shows, also when a kept screen is opened again.
         app = self.app
+        if self._theme_when_hidden == app.theme:
+            # Nothing that styles it changed while it was hidden: Textual would otherwise restyle
+            # every widget of a kept lesson, most of the time it takes to show it again.
+            event.refresh_styles = False
         opened = list(app.store.state().get("opened", []))
         if self.lesson.id not in opened:
             app.store.set_state(opened=[*opened, self.lesson.id])

@@ -9,7 +9,10 @@ The header's icon is a character the browser's font
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
+from textual.screen import Screen
 from textual.widgets import Footer, Header
 from textual.widgets._footer import FooterKey
 
@@ -18,7 +21,28 @@ ICON = "∂"  # in Roboto Mono and in every common terminal font
 
 
 class TutorFooter(Footer):
+    _shown: object = None  # the bindings the keys on show were composed from
+
+    def _bindings_now(self) -> object:
+        return tuple(
+            (binding.key, binding.action, binding.description, binding.key_display, enabled, tooltip)
+            for node, binding, enabled, tooltip in self.screen.active_bindings.values()
+            if binding.show
+        )
+
+    def bindings_changed(self, screen: Screen[Any]) -> None:
+        # Textual rebuilds every key of the footer whenever focus moves or a screen shows, even
+        # when the keys are the same: a noticeable part of opening a lesson. Rebuild on change.
+        self._bindings_ready = True
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
+            self.call_after_refresh(self._recompose_if_changed)
+
+    async def _recompose_if_changed(self) -> None:
+        if self.is_attached and self._bindings_now() != self._shown:
+            await self.recompose()
+
     def compose(self) -> ComposeResult:
+        self._shown = self._bindings_now() if self._bindings_ready else None
         keys = list(super().compose())
         last = {
             binding.action
