@@ -19,3 +19,34 @@ def test_parallel_check_reports_the_same_findings_as_one_process(monkeypatch, co
     assert [str(d) for d in two.diagnostics] == [str(d) for d in one.diagnostics]
     assert (two.lessons, two.banks, two.questions) == (one.lessons, one.banks, one.questions)
     assert sum(done) == one.questions
+
+
+BANK = """\
+bank: key
+title: Answer keys
+questions:
+  - id: wrong-key
+    type: numeric
+    prompt: What is {{p}} + 1?
+    params:
+      p: {integers: [3, 3]}
+    answer: p + 1
+    solution: Add one.
+    tests:
+      - {answer: "999", expect: correct}
+"""
+
+
+def test_a_question_whose_answer_key_fails_is_not_linted_in_parallel_either(monkeypatch, tmp_path):
+    # The variant lints run only on questions clean so far, the answer key's tests included,
+    # in one process; the workers' findings must be in before they run, or the parallel check
+    # says more (here: "parameter `p` is 3 in all 20 variants") than the one-process check.
+    monkeypatch.setattr(checkpool, "MIN_QUESTIONS", 0)
+    (tmp_path / "questions").mkdir()
+    (tmp_path / "questions" / "key.yaml").write_text(BANK, encoding="utf-8")
+    loaded = load_course(tmp_path)
+    one = checkpool.check_in_parallel(loaded, 20, jobs=1, key_seeds=1)
+    two = checkpool.check_in_parallel(loaded, 20, jobs=2, key_seeds=1)
+    assert any("expected correct" in d.message for d in one.diagnostics)
+    assert not any("in all 20 variants" in d.message for d in one.diagnostics)
+    assert [str(d) for d in two.diagnostics] == [str(d) for d in one.diagnostics]

@@ -466,16 +466,35 @@ def _check_plot(
 # ---------------------------------------------------------------- everything
 
 
+def check_entry(
+    entry: QuestionEntry,
+    seeds: int,
+    answer_key: Callable[[QuestionEntry], Iterable[Diagnostic]] | None = None,
+) -> list[Diagnostic]:
+    """What `check_course` finds in one question: the static checks, then (if they pass) the
+    drawn seeds, then (if those pass) `answer_key(entry)`."""
+    static = check_question(entry)
+    if static:
+        return static
+    drawn = check_seeds(entry, seeds_for(entry.question, seeds))
+    if drawn or answer_key is None:
+        return drawn
+    return list(answer_key(entry))
+
+
 def check_course(
     course: Course,
     seeds: int = 5,
     progress: Callable[[int], None] | None = None,
     references: bool = True,
     answer_key: Callable[[QuestionEntry], Iterable[Diagnostic]] | None = None,
+    entry_results: Callable[[QuestionEntry], list[Diagnostic]] | None = None,
 ) -> CheckReport:
     """All checks over a loaded course. `progress(n)` is called after each question;
     `references=False` skips cross-file checks, for a single file checked on its own;
-    `answer_key(entry)` (the grader's self-tests) runs on questions that passed the rest."""
+    `answer_key(entry)` (the grader's self-tests) runs on questions that passed the rest.
+    `entry_results(entry)`, when given, is what `check_entry` found in the question, worked
+    out elsewhere (in other processes: `tutor.grading.checkpool`)."""
     found = list(course.diagnostics)
     if references:
         found.extend(check_references(course))
@@ -484,13 +503,10 @@ def check_course(
     count = 0
     for bank in course.banks:
         for entry in bank.entries:
-            static = check_question(entry)
-            found.extend(static)
-            if not static:
-                drawn = check_seeds(entry, seeds_for(entry.question, seeds))
-                found.extend(drawn)
-                if not drawn and answer_key is not None:
-                    found.extend(answer_key(entry))
+            if entry_results is not None:
+                found.extend(entry_results(entry))
+            else:
+                found.extend(check_entry(entry, seeds, answer_key))
             count += 1
             if progress is not None:
                 progress(1)

@@ -1,10 +1,17 @@
-"""`tutor check` on every core: the answer-key self-tests, most of its time, in worker processes.
+"""`tutor check` on every core: each question's checks, most of its time, in worker processes.
 
 The course is loaded once, here; the workers are forked from this process before it starts any
-thread, so they share the loaded course and are sent only a question's index. Everything else
-`check_course` does (files, references, lessons, static checks, drawn seeds) runs here, as it
-does in one process; a self-test's findings are the same wherever it runs, and the report is
-sorted by position either way.
+thread, so they share the loaded course and are sent only questions' indexes. A worker runs all
+of what `check_course` does to one question (static checks, drawn seeds, the answer key's
+self-tests: `check_entry`); this process meanwhile checks the files, references and lessons,
+then takes the questions' findings in course order and lints. The findings are the same as in
+one process, in the same order.
+
+The work is handed out from one queue, most expensive first (code questions, then symbolic
+ones, then the rest in batches), so that no worker is left with a long question at the end.
+Code questions go in few batches: each worker that runs code starts its own sandbox (a probe
+and a warm parent, about 0.3 s), and a run mostly waits on that sandbox, so while code runs
+one more worker keeps the cores busy.
 """
 
 from __future__ import annotations
@@ -16,13 +23,16 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from tutor.content.checks import CheckReport, check_course
-from tutor.content.diagnostics import Diagnostic, sort_key
+from tutor.content import model as m
+from tutor.content.checks import CheckReport, check_course, check_entry
+from tutor.content.diagnostics import Diagnostic
 from tutor.content.loader import Course, QuestionEntry
 from tutor.grading.selftest import run_selftests
 
 MIN_QUESTIONS = 16  # fewer than this: starting workers costs more than it saves
 MAX_JOBS = 8
+CODE_BATCH = 16  # code questions a worker takes at once (one sandbox start for all of them)
+BATCH_COST = 20.0  # estimated ms of cheap questions sent to a worker at once
 
 _ENTRIES: list[QuestionEntry] = []  # what the forked workers index into
 
@@ -36,6 +46,45 @@ def default_jobs() -> int:
     return max(1, min(cores, MAX_JOBS))
 
 
+def estimated_cost(entry: QuestionEntry) -> float:
+    """Roughly the ms a question's checks take (measured on the built-in course): only the
+    order of the work and the size of its batches follow it, never a finding."""
+    kind = m.kinds()[entry.question.type]
+    if kind.runs_code:
+        return 80.0  # mostly waiting on the sandbox
+    if kind.symbolic:
+        return 40.0
+    if kind.reads_math:
+        return 10.0
+    return 2.0
+
+
+def _batches(entries: list[QuestionEntry]) -> list[list[int]]:
+    """The questions' indexes in batches, most expensive first: code questions CODE_BATCH at
+    a time, the others each alone or, when cheap, together up to BATCH_COST."""
+    costs = [estimated_cost(e) for e in entries]
+    code = [i for i, e in enumerate(entries) if m.kinds()[e.question.type].runs_code]
+    out = [code[k : k + CODE_BATCH] for k in range(0, len(code), CODE_BATCH)]
+    rest = sorted(set(range(len(entries))) - set(code), key=lambda i: (-costs[i], i))
+    batch: list[int] = []
+    for i in rest:
+        batch.append(i)
+        if sum(costs[j] for j in batch) >= BATCH_COST:
+            out.append(batch)
+            batch = []
+    if batch:
+        out.append(batch)
+    return out
+
+
+def _prepare_fork(entries: list[QuestionEntry]) -> None:
+    """Import here, once, what every worker would otherwise import for itself after the fork."""
+    import numpy.random  # noqa: F401  (drawing variants and grading)
+
+    if any(m.kinds()[e.question.type].runs_code for e in entries):
+        import tutor.grading.code  # noqa: F401
+
+
 def _fresh_worker() -> None:
     """The SymPy worker belongs to the process that started it: a forked worker starts its own."""
     from tutor.grading import forms
@@ -44,8 +93,12 @@ def _fresh_worker() -> None:
     forms._lock = threading.Lock()
 
 
-def _selftests(index: int, seeds: int, draws: int) -> list[Diagnostic]:
-    return list(run_selftests(_ENTRIES[index], seeds, draws=draws))
+def _check(index: int, seeds: int, graded: int) -> list[Diagnostic]:
+    return check_entry(_ENTRIES[index], seeds, lambda entry: run_selftests(entry, graded, draws=seeds))
+
+
+def _check_batch(indexes: list[int], seeds: int, graded: int) -> list[list[Diagnostic]]:
+    return [_check(i, seeds, graded) for i in indexes]
 
 
 def check_in_parallel(
@@ -72,33 +125,32 @@ def check_in_parallel(
             references=references,
             answer_key=lambda entry: run_selftests(entry, graded, draws=seeds),
         )
+    _prepare_fork(entries)
+    batches = _batches(entries)
+    runs_code = any(m.kinds()[e.question.type].runs_code for e in entries)
+    workers = min(len(batches), jobs + (1 if runs_code else 0))  # code mostly waits: one more
     _ENTRIES = entries
     index = {id(entry): i for i, entry in enumerate(entries)}
-    pending: dict[int, Future[list[Diagnostic]]] = {}
+    where: dict[int, tuple[Future[list[list[Diagnostic]]], int]] = {}
     pool = ProcessPoolExecutor(
-        jobs, mp_context=multiprocessing.get_context("fork"), initializer=_fresh_worker
+        workers, mp_context=multiprocessing.get_context("fork"), initializer=_fresh_worker
     )
     try:
         pool.submit(int).result()  # fork every worker now, while this process has one thread
+        for batch in batches:
+            future = pool.submit(_check_batch, batch, seeds, graded)
+            for k, i in enumerate(batch):
+                where[i] = (future, k)
 
-        def submit(entry: QuestionEntry) -> list[Diagnostic]:
+        def results(entry: QuestionEntry) -> list[Diagnostic]:
             i = index[id(entry)]
-            pending[i] = pool.submit(_selftests, i, graded, seeds)
-            return []  # collected below
-
-        report = check_course(course, seeds, references=references, answer_key=submit)
-        if progress is not None:
-            progress(report.questions - len(pending))
-        found = list(report.diagnostics)
-        for i, future in pending.items():
+            future, k = where[i]
             try:
-                found.extend(future.result())
+                return future.result()[k]
             except BrokenProcessPool:  # a worker was killed (out of memory, say): here instead
-                found.extend(run_selftests(entries[i], graded, draws=seeds))
-            if progress is not None:
-                progress(1)
+                return _check(i, seeds, graded)
+
+        return check_course(course, seeds, progress=progress, references=references, entry_results=results)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         _ENTRIES = []
-    found.sort(key=sort_key)
-    return CheckReport(found, report.lessons, report.banks, report.questions, report.seeds)
