@@ -153,6 +153,9 @@ class Variant:
     order: list[int] | None = None  # shuffled kinds: authored indices in the order shown
     scope: Scope = field(default_factory=lambda: Scope((), (), {}))
     shown: dict[str, Any] = field(default_factory=dict)  # the question's `values`, for its texts
+    # What grading works out again for every answer to this variant (the sampled points of
+    # `tutor.grading.grader.Symbolic`, and expressions' values there); not what the variant is.
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def render(self, text: str | None) -> str:
         if text is None:

@@ -119,14 +119,22 @@ def _sides(values: Any) -> tuple[bool, bool]:
     return bool((finite > 0).any()), bool((finite < 0).any())
 
 
+def switches_of(trees: list[Node]) -> tuple[Node, ...]:
+    """The branch switches of `trees`, in order: with the variables, fixed values and seed,
+    all that `sample_points` depends on."""
+    return tuple(s for t in trees for s in _switches(t))
+
+
 def sample_points(
     variables: Mapping[str, Any],
     trees: list[Node],
     functions: Mapping[str, FunctionDef],
     fixed: Mapping[str, Any],
     seed: int = 0,
+    switches: tuple[Node, ...] | None = None,
 ) -> dict[str, Any]:
-    """Points for every variable, with every branch switch seen on both sides when possible."""
+    """Points for every variable, with every branch switch seen on both sides when possible.
+    `switches`, when given, are `switches_of(trees)`, already worked out."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
@@ -134,7 +142,8 @@ def sample_points(
     env[POINTS] = N_POINTS  # evaluate() treats each value as a column of points
     for name, domain in variables.items():
         env[name] = _sample(domain, rng, N_POINTS)
-    switches = [s for t in trees for s in _switches(t)]
+    if switches is None:
+        switches = switches_of(trees)
     for switch in switches:
         for _ in range(6):
             try:
@@ -193,6 +202,28 @@ def values_at(
     return value
 
 
+MEMO_SIZE = 256  # values kept per set of points (a learner's answers to one variant, at most)
+
+
+def _memo_values(
+    memo: dict[Any, Any], tree: Node, env: Mapping[str, Any], functions: Mapping[str, FunctionDef], dtype: Any
+) -> Any:
+    """`values_at`, remembered in `memo` (read-only, as they are shared). Trees are keys: equal
+    trees read the same and have the same values, wherever they were written."""
+    key = (tree, dtype)
+    try:
+        return memo[key]
+    except KeyError:
+        pass
+    except TypeError:  # a tree that cannot be a key: not remembered
+        return values_at(tree, env, functions, dtype)
+    value = values_at(tree, env, functions, dtype)
+    if len(memo) < MEMO_SIZE:
+        value.setflags(write=False)
+        memo[key] = value
+    return value
+
+
 def _extended() -> Any:
     """numpy's longdouble when it really has more digits than float64 (x86: 64 bits), else None."""
     import numpy as np
@@ -226,16 +257,24 @@ def compare(
     fixed: Mapping[str, Any],
     seed: int = 0,
     env: Mapping[str, Any] | None = None,
+    memo: dict[Any, Any] | None = None,
 ) -> Comparison:
     """Equivalence of `answer` and `reference` over the variables' domains, from clean
-    numeric evidence only (see the module docstring)."""
+    numeric evidence only (see the module docstring). `memo` keeps expressions' values at
+    the points of `env` (and only those: one memo per env) from one comparison to the next."""
     import numpy as np
 
     if env is None:
         env = sample_points(variables, [reference, answer], functions, fixed, seed)
-    ref = values_at(reference, env, functions)
+
+    def at(tree: Node, dtype: Any = None) -> Any:
+        if memo is None:
+            return values_at(tree, env, functions, dtype)
+        return _memo_values(memo, tree, env, functions, dtype)
+
+    ref = at(reference)
     try:
-        got = values_at(answer, env, functions)
+        got = at(answer)
     except ValueError:
         return Comparison(False, 0)
     if got.shape != ref.shape:
@@ -250,7 +289,7 @@ def compare(
     if unclear.any():
         long = _extended()
         if long is not None:
-            ref_l, got_l = values_at(reference, env, functions, long), values_at(answer, env, functions, long)
+            ref_l, got_l = at(reference, long), at(answer, long)
             with np.errstate(all="ignore"):
                 d64, d80 = np.abs(got - ref), np.abs(got_l - ref_l).astype(float)
                 real_gap = (

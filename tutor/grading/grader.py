@@ -24,7 +24,7 @@ from tutor.expr.lexer import quote
 from tutor.expr.nodes import Call, Name, called_functions, free_names, walk
 from tutor.grading import limits
 from tutor.grading.diagnose import diagnose
-from tutor.grading.equivalence import compare, sample_points
+from tutor.grading.equivalence import compare, sample_points, switches_of
 from tutor.grading.letters import LETTERS, letter_range
 from tutor.grading.limits import (
     OutOfTime,
@@ -89,9 +89,16 @@ def grade(variant: Variant, answer: str | list[str] | set[int]) -> Result:
 def read_answer(text: str, variables: Any = (), functions: Any = ()) -> Node | Result:
     """A learner's expression as read, or the `invalid` Result saying where it cannot be."""
     try:
-        return parse(text, variables=variables, functions=functions)
+        return _read_cached(text, frozenset(variables), frozenset(functions))
     except ReadError as exc:
         return invalid(exc.message, exc.position, exc.hint)
+
+
+# Trees are immutable: the same text read with the same names is the same tree (`tutor check`
+# grades each answer of its key on every seed). What cannot be read is not kept.
+@functools.lru_cache(maxsize=1024)
+def _read_cached(text: str, variables: frozenset[str], functions: frozenset[str]) -> Node:
+    return parse(text, variables=variables, functions=functions)
 
 
 # ---------------------------------------------------------------- numbers
@@ -120,12 +127,21 @@ def not_finite_message(value: float) -> str:
 
 
 def author_value(variant: Variant, text: str) -> Any:
-    """An author's expression (a mistake's answer) with the variant's numbers; None if it fails."""
+    """An author's expression (a mistake's answer) with the variant's numbers; None if it fails.
+    Worked out once per variant (read-only, as it is shared), for every answer graded."""
+    key = ("author_value", text)
+    if key in variant.memo:
+        return variant.memo[key]
+    value: Any = None
     try:
         tree = parse_author(text, variant.scope.values, variant.scope.functions.keys())
-        return evaluate(tree, variant.values, variant.scope.functions)
+        value = evaluate(tree, variant.values, variant.scope.functions)
     except ValueError:
-        return None
+        pass
+    if hasattr(value, "setflags"):
+        value.setflags(write=False)
+    variant.memo[key] = value
+    return value
 
 
 def mistake_result(variant: Variant, mistake: Any, read_as: str | None, rule: str | None = None) -> Result:
@@ -183,6 +199,10 @@ def _form_problem(q: Any, tree: Node) -> str | None:
     return None
 
 
+_POINTS = "points"  # the variant's memo key for Symbolic's points
+MEMO_POINTS = 64  # sets of points a variant keeps (most answers have no branch switches)
+
+
 class Symbolic:
     """Shared context for expression, chain and step grading of one variant."""
 
@@ -193,6 +213,7 @@ class Symbolic:
         self.variables, self.fnames = _learner_names(self.q)
         self.domains = _domains(self.q)
         self._env: dict[str, Any] | None = None
+        self._values: dict[Any, Any] | None = None
 
     def read(self, text: str) -> Node | Result:
         return read_answer(text, self.variables, self.fnames)
@@ -202,15 +223,33 @@ class Symbolic:
 
     def env(self, trees: list[Node]) -> dict[str, Any]:
         # One set of points per grade, so every comparison in a chain sees the same points.
+        # They follow from the variant and the trees' branch switches only: the variant keeps
+        # them for its next grade, with the values computed at them.
         if self._env is None:
-            self._env = sample_points(
-                self.domains, trees, self.functions, self.variant.values, self.variant.seed
-            )
+            switches = switches_of(trees)
+            try:
+                self._env, self._values = self.variant.memo[_POINTS, switches]
+            except KeyError:
+                env = sample_points(
+                    self.domains, trees, self.functions, self.variant.values, self.variant.seed, switches
+                )
+                self._env, self._values = env, {}
+                if len(self.variant.memo) < MEMO_POINTS:
+                    for value in env.values():
+                        if hasattr(value, "setflags"):
+                            value.setflags(write=False)  # shared from now on
+                    self.variant.memo[_POINTS, switches] = (env, self._values)
+            except TypeError:  # a switch that cannot be a key
+                self._env = sample_points(
+                    self.domains, trees, self.functions, self.variant.values, self.variant.seed, switches
+                )
         return self._env
 
     def same(self, answer: Node, reference: Node) -> tuple[bool | None, Any]:
         env = self.env([reference, answer])
-        result = compare(answer, reference, self.domains, self.functions, self.variant.values, env=env)
+        result = compare(
+            answer, reference, self.domains, self.functions, self.variant.values, env=env, memo=self._values
+        )
         return result.equal, result
 
 
