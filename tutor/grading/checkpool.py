@@ -9,9 +9,9 @@ one process, in the same order.
 
 The work is handed out from one queue, most expensive first (code questions, then symbolic
 ones, then the rest in batches), so that no worker is left with a long question at the end.
-Code questions go in few batches: each worker that runs code starts its own sandbox (a probe
-and a warm parent, about 0.3 s), and a run mostly waits on that sandbox, so while code runs
-one more worker keeps the cores busy.
+Code questions go in at most one batch per core: each worker that runs code starts a sandbox
+of its own (a probe and a warm parent, about 0.3 s), and a run mostly waits on that sandbox,
+so there is one more worker for each code batch to keep the cores busy meanwhile.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from tutor.grading.selftest import run_selftests
 
 MIN_QUESTIONS = 16  # fewer than this: starting workers costs more than it saves
 MAX_JOBS = 8
-CODE_BATCH = 16  # code questions a worker takes at once (one sandbox start for all of them)
 BATCH_COST = 20.0  # estimated ms of cheap questions sent to a worker at once
 
 _ENTRIES: list[QuestionEntry] = []  # what the forked workers index into
@@ -51,20 +50,22 @@ def estimated_cost(entry: QuestionEntry) -> float:
     order of the work and the size of its batches follow it, never a finding."""
     kind = m.kinds()[entry.question.type]
     if kind.runs_code:
-        return 80.0  # mostly waiting on the sandbox
+        return 60.0  # mostly waiting on the sandbox
     if kind.symbolic:
-        return 40.0
+        return 25.0
     if kind.reads_math:
-        return 10.0
+        return 8.0
     return 2.0
 
 
-def _batches(entries: list[QuestionEntry]) -> list[list[int]]:
-    """The questions' indexes in batches, most expensive first: code questions CODE_BATCH at
-    a time, the others each alone or, when cheap, together up to BATCH_COST."""
+def _batches(entries: list[QuestionEntry], jobs: int) -> tuple[list[list[int]], int]:
+    """The questions' indexes in batches, most expensive first, and how many of the batches are
+    code questions: those in at most `jobs` batches of equal size (each batch starts a sandbox
+    of its own), the others each alone or, when cheap, together up to BATCH_COST."""
     costs = [estimated_cost(e) for e in entries]
     code = [i for i, e in enumerate(entries) if m.kinds()[e.question.type].runs_code]
-    out = [code[k : k + CODE_BATCH] for k in range(0, len(code), CODE_BATCH)]
+    n = min(jobs, len(code))
+    out = [code[k::n] for k in range(n)]
     rest = sorted(set(range(len(entries))) - set(code), key=lambda i: (-costs[i], i))
     batch: list[int] = []
     for i in rest:
@@ -74,7 +75,7 @@ def _batches(entries: list[QuestionEntry]) -> list[list[int]]:
             batch = []
     if batch:
         out.append(batch)
-    return out
+    return out, n
 
 
 def _prepare_fork(entries: list[QuestionEntry]) -> None:
@@ -126,9 +127,9 @@ def check_in_parallel(
             answer_key=lambda entry: run_selftests(entry, graded, draws=seeds),
         )
     _prepare_fork(entries)
-    batches = _batches(entries)
-    runs_code = any(m.kinds()[e.question.type].runs_code for e in entries)
-    workers = min(len(batches), jobs + (1 if runs_code else 0))  # code mostly waits: one more
+    batches, code_batches = _batches(entries, jobs)
+    # A code batch mostly waits on its sandbox: one more worker for each keeps the cores busy.
+    workers = min(len(batches), jobs + code_batches)  # code mostly waits: one more
     _ENTRIES = entries
     index = {id(entry): i for i, entry in enumerate(entries)}
     where: dict[int, tuple[Future[list[list[Diagnostic]]], int]] = {}
