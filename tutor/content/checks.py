@@ -30,6 +30,7 @@ from tutor.content.variants import (
     VariantError,
     format_value,
     instantiate,
+    reused_variants,
 )
 from tutor.content.yamlsource import Path as DataPath
 from tutor.expr import ReadError, evaluate, free_names
@@ -476,10 +477,11 @@ def check_entry(
     static = check_question(entry)
     if static:
         return static
-    drawn = check_seeds(entry, seeds_for(entry.question, seeds))
-    if drawn or answer_key is None:
-        return drawn
-    return list(answer_key(entry))
+    with reused_variants():  # the seeds drawn here are the answer key's
+        drawn = check_seeds(entry, seeds_for(entry.question, seeds))
+        if drawn or answer_key is None:
+            return drawn
+        return list(answer_key(entry))
 
 
 def check_course(

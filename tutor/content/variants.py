@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 import re
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -198,9 +200,36 @@ def evaluate_in(variant_values: Mapping[str, Any], text: str, scope: Scope) -> A
     return _plain(evaluate(tree, variant_values, scope.functions))
 
 
+_REUSED: ContextVar[dict[tuple[int, int], tuple[m.QuestionBase, Variant]] | None] = ContextVar(
+    "reused_variants", default=None
+)
+
+
+@contextmanager
+def reused_variants() -> Iterator[None]:
+    """Within: `instantiate` gives the same Variant again for the same question and seed, with
+    what grading it has remembered (`Variant.memo`). `tutor check` draws each seed of a question
+    in several checks; nothing changes a variant once it is drawn."""
+    token = _REUSED.set({})
+    try:
+        yield
+    finally:
+        _REUSED.reset(token)
+
+
 def instantiate(question: m.QuestionBase, seed: int) -> Variant:
     """Draw the parameters for `seed`, then let the question's kind compute what it needs (the
     reference where it is a value, a shuffle)."""
+    reused = _REUSED.get()
+    if reused is None:
+        return _instantiate(question, seed)
+    key = (id(question), seed)
+    if key not in reused:
+        reused[key] = (question, _instantiate(question, seed))  # the question kept: its id stays its own
+    return reused[key][1]
+
+
+def _instantiate(question: m.QuestionBase, seed: int) -> Variant:
     scope = question_scope(question)
     values = draw_params(question.params, question.id, seed, scope)
     variant = Variant(question, seed, values, scope=scope)
