@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from tutor.expr import FunctionDef, Node, evaluate
@@ -122,7 +123,18 @@ def _sides(values: Any) -> tuple[bool, bool]:
 def switches_of(trees: list[Node]) -> tuple[Node, ...]:
     """The branch switches of `trees`, in order: with the variables, fixed values and seed,
     all that `sample_points` depends on."""
-    return tuple(s for t in trees for s in _switches(t))
+    out: list[Node] = []
+    for tree in trees:
+        try:
+            out.extend(_switches_cached(tree))
+        except TypeError:  # a tree that cannot be a key
+            out.extend(_switches(tree))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1024)
+def _switches_cached(tree: Node) -> tuple[Node, ...]:
+    return tuple(_switches(tree))
 
 
 def sample_points(
@@ -224,6 +236,30 @@ def _memo_values(
     return value
 
 
+def _floor(ref: Any) -> float:
+    """The absolute floor of closeness: a tiny fraction of the reference's typical size."""
+    import numpy as np
+
+    sizes = np.abs(ref[np.isfinite(ref)])
+    return FLOOR * float(np.median(sizes)) if sizes.size else 0.0
+
+
+def _memo_floor(memo: dict[Any, Any], reference: Node, ref: Any) -> float:
+    try:
+        return float(memo[_FLOOR, reference])
+    except KeyError:
+        pass
+    except TypeError:
+        return _floor(ref)
+    floor = _floor(ref)
+    if len(memo) < MEMO_SIZE:
+        memo[_FLOOR, reference] = floor
+    return floor
+
+
+_FLOOR = "floor"  # memo key of a reference's floor (values are keyed by (tree, dtype))
+
+
 def _extended() -> Any:
     """numpy's longdouble when it really has more digits than float64 (x86: 64 bits), else None."""
     import numpy as np
@@ -279,9 +315,7 @@ def compare(
         return Comparison(False, 0)
     if got.shape != ref.shape:
         return Comparison(False, 0)
-    finite_ref = np.isfinite(ref)
-    sizes = np.abs(ref[finite_ref])
-    floor = FLOOR * float(np.median(sizes)) if sizes.size else 0.0
+    floor = _floor(ref) if memo is None else _memo_floor(memo, reference, ref)
     equal = _per_point(_close(got, ref, floor), "all")
     different = np.zeros(N_POINTS, dtype=bool)
     undefined = np.zeros(N_POINTS, dtype=bool)
