@@ -6,6 +6,7 @@ still loads, so one typo never hides the rest of the course.
 
 from __future__ import annotations
 
+import gc
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,6 +161,19 @@ def course_files(root: Path) -> list[tuple[str, Path]]:
 
 def load_course(root: Path, only: list[tuple[str, Path]] | None = None) -> Course:
     """Load every lesson and bank under `root`; problems become diagnostics, not exceptions."""
+    # Loading builds a great many small containers and no garbage cycles: the cyclic collector,
+    # which would walk them all again and again as they pile up, waits (half the time of a
+    # large course).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_course(root, only)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _load_course(root: Path, only: list[tuple[str, Path]] | None) -> Course:
     root = root.resolve()
     course = Course(root)
     if not root.is_dir():

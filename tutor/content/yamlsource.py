@@ -21,6 +21,7 @@ Path = tuple[str | int, ...]
 MAX_VALUES = 50_000
 MAX_DEPTH = 100
 
+_STR_TAG = "tag:yaml.org,2002:str"
 _CORE_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -271,6 +272,8 @@ class _Builder:
         raise YamlError("unsupported YAML node", self._pos(node))  # pragma: no cover
 
     def _scalar(self, node: ScalarNode) -> Any:
+        if node.tag == _STR_TAG:
+            return node.value  # what the constructor gives for a string, without its dispatch
         if node.tag not in _CORE_TAGS:
             raise YamlError(
                 f"unsupported YAML tag `{node.tag}`: only plain values are allowed", self._pos(node)

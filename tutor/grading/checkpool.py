@@ -16,6 +16,7 @@ so there is one more worker for each code batch to keep the cores busy meanwhile
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -94,12 +95,12 @@ def _fresh_worker() -> None:
     forms._lock = threading.Lock()
 
 
-def _check(index: int, seeds: int, graded: int) -> list[Diagnostic]:
+def _check_one(index: int, seeds: int, graded: int) -> list[Diagnostic]:
     return check_entry(_ENTRIES[index], seeds, lambda entry: run_selftests(entry, graded, draws=seeds))
 
 
 def _check_batch(indexes: list[int], seeds: int, graded: int) -> list[list[Diagnostic]]:
-    return [_check(i, seeds, graded) for i in indexes]
+    return [_check_one(i, seeds, graded) for i in indexes]
 
 
 def check_in_parallel(
@@ -115,6 +116,23 @@ def check_in_parallel(
     cores there are); one process where there is no fork, or too few questions to be worth it.
     The answer key is graded on `key_seeds` of the `seeds` variants (all of them by default)."""
     graded = seeds if key_seeds is None else min(seeds, key_seeds)
+    # The course lives as long as the check: out of the collector's way (in the workers too,
+    # whose collections would otherwise walk, and copy, every page of it).
+    gc.freeze()
+    try:
+        return _check_all(course, seeds, graded, progress, references, jobs)
+    finally:
+        gc.unfreeze()
+
+
+def _check_all(
+    course: Course,
+    seeds: int,
+    graded: int,
+    progress: Callable[[int], None] | None,
+    references: bool,
+    jobs: int | None,
+) -> CheckReport:
     global _ENTRIES
     jobs = default_jobs() if jobs is None else max(1, jobs)
     entries = [entry for bank in course.banks for entry in bank.entries]
@@ -129,8 +147,9 @@ def check_in_parallel(
     _prepare_fork(entries)
     batches, code_batches = _batches(entries, jobs)
     # A code batch mostly waits on its sandbox: one more worker for each keeps the cores busy.
-    workers = min(len(batches), jobs + code_batches)  # code mostly waits: one more
+    workers = min(len(batches), jobs + code_batches)
     _ENTRIES = entries
+    gc.freeze()  # what was imported for the workers, too
     index = {id(entry): i for i, entry in enumerate(entries)}
     where: dict[int, tuple[Future[list[list[Diagnostic]]], int]] = {}
     pool = ProcessPoolExecutor(
@@ -149,7 +168,7 @@ def check_in_parallel(
             try:
                 return future.result()[k]
             except BrokenProcessPool:  # a worker was killed (out of memory, say): here instead
-                return _check(i, seeds, graded)
+                return _check_one(i, seeds, graded)
 
         return check_course(course, seeds, progress=progress, references=references, entry_results=results)
     finally:
