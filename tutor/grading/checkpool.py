@@ -17,6 +17,7 @@ so there is one more worker for each code batch to keep the cores busy meanwhile
 from __future__ import annotations
 
 import gc
+import importlib
 import multiprocessing
 import os
 import threading
@@ -81,10 +82,12 @@ def _batches(entries: list[QuestionEntry], jobs: int) -> tuple[list[list[int]], 
 
 def _prepare_fork(entries: list[QuestionEntry]) -> None:
     """Import here, once, what every worker would otherwise import for itself after the fork."""
-    import numpy.random  # noqa: F401  (drawing variants and grading)
-
+    # numpy.random draws the variants; numpy.ma is what numpy imports on first use of median.
+    needed = ["numpy.ma", "numpy.random"]
     if any(m.kinds()[e.question.type].runs_code for e in entries):
-        import tutor.grading.code  # noqa: F401
+        needed.append("tutor.grading.code")
+    for name in needed:
+        importlib.import_module(name)
 
 
 def _fresh_worker() -> None:
