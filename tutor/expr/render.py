@@ -8,6 +8,7 @@ would be unclear: `2x`, `2(x + 1)`, `δ(|e| − δ/2)` but `2·3`, `x·y`, `y·l
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from tutor.expr.functions import BUILTIN_FUNCTIONS, CONSTANTS
 from tutor.expr.lexer import GREEK, SUBSCRIPTS, SUPERSCRIPTS
@@ -38,6 +39,16 @@ _CMP = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "!=": "≠"}
 
 
 def render(node: Node) -> str:
+    try:
+        return _render_cached(node)
+    except TypeError:  # a tree that cannot be a key
+        return _render(node)[0]
+
+
+# Trees are immutable, and equal ones (whatever their positions) render the same: grading shows
+# each answer as read, and `tutor check` grades the same answers on every seed.
+@lru_cache(maxsize=2048)
+def _render_cached(node: Node) -> str:
     return _render(node)[0]
 
 
