@@ -94,12 +94,20 @@ class TutorApp(App[None]):
         return HomeScreen()
 
     def on_mount(self) -> None:
+        self.screen_change_signal.subscribe(self, self._forget_closed_widgets)
         if self.learners is not None:
             from tutor.tui.screens.name import NameScreen
 
             self.push_screen(NameScreen(), self._learner_named)
             return
         self._begin()
+
+    def _forget_closed_widgets(self, screen: object) -> None:
+        # Textual caches a pair of background styles per widget renderer (up to 1,024 of them,
+        # each holding its widget's rendered lines): without this a closed quiz stayed in memory.
+        from textual._styles_cache import StylesCache
+
+        StylesCache.get_inner_outer.cache_clear()
 
     def _learner_named(self, name: str | None) -> None:
         from tutor.progress.learners import learner_folder
