@@ -78,6 +78,7 @@ async def run(cycles: int) -> None:
                 await pilot.pause()
                 floor.append((time.perf_counter() - start) * 1000)
             opens, cpu, seen = [], [], []
+            per_cycle: list[float] = []  # memory after each further cycle
             for _ in range(3 + cycles):
                 painted.clear()
                 start, start_cpu = time.perf_counter(), time.thread_time()
@@ -106,8 +107,8 @@ async def run(cycles: int) -> None:
                     await pilot.press("escape")
                     await until(pilot, lambda: app.screen is home)
                     await home.workers.wait_for_complete()
-            rss = [after_first]
-            rss.append(rss_mib())
+                    per_cycle.append(rss_mib())
+            rss = [after_first, per_cycle[len(per_cycle) // 2], per_cycle[-1]]
     print(f"load (1 min): {os.getloadavg()[0]:.2f}")
     print(f"pilot round trip, ignored key  {statistics.median(floor):7.0f} ms  (not counted below)")
     print(f"open a lesson, first time      {opens[0]:7.0f} ms  (main thread CPU {cpu[0]:.0f} ms)")
@@ -120,7 +121,11 @@ async def run(cycles: int) -> None:
         f" reopen {statistics.median(seen[1:]):.0f} ms"
     )
     print(f"memory after a lesson and a quiz {rss[0]:6.0f} MiB")
-    print(f"memory after {cycles + 2} more reopens     {rss[1]:6.0f} MiB  (+{rss[1] - rss[0]:.1f})")
+    half = (cycles + 2) // 2
+    print(f"memory after {half} more cycles      {rss[1]:6.1f} MiB  (+{rss[1] - rss[0]:.1f})")
+    last = cycles + 2 - half
+    growth = rss[2] - rss[1]
+    print(f"memory after {cycles + 2} more cycles      {rss[2]:6.1f} MiB  ({growth:+.1f} in the last {last})")
 
 
 def main() -> None:
