@@ -120,12 +120,15 @@ def check_in_parallel(
     The answer key is graded on `key_seeds` of the `seeds` variants (all of them by default)."""
     graded = seeds if key_seeds is None else min(seeds, key_seeds)
     # The course lives as long as the check: out of the collector's way (in the workers too,
-    # whose collections would otherwise walk, and copy, every page of it).
+    # whose collections would otherwise walk, and copy, every page of it). What a caller froze
+    # before stays frozen.
+    frozen_before = gc.get_freeze_count()
     gc.freeze()
     try:
         return _check_all(course, seeds, graded, progress, references, jobs)
     finally:
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()
 
 
 def _check_all(
