@@ -50,3 +50,41 @@ def test_a_question_whose_answer_key_fails_is_not_linted_in_parallel_either(monk
     assert any("expected correct" in d.message for d in one.diagnostics)
     assert not any("in all 20 variants" in d.message for d in one.diagnostics)
     assert [str(d) for d in two.diagnostics] == [str(d) for d in one.diagnostics]
+
+
+def _code_question(qid: str, body: str, expect: str) -> str:
+    return f"""\
+  - id: {qid}
+    type: code
+    prompt: Write `f(x)`, x squared.
+    function: f
+    reference: |
+      def f(x):
+          return x * x
+    args:
+      x: {{uniform: [-3, 3]}}
+    trials: 3
+    solution: x * x.
+    tests:
+      - {{answer: "def f(x):\\n    return {body}", expect: {expect}}}
+"""
+
+
+def test_code_questions_checked_together_report_as_one_process_does(monkeypatch, tmp_path):
+    # A worker checks several code questions at once (each mostly waits on the sandbox): the
+    # findings are the ones of one process, each at its own question, in order.
+    monkeypatch.setattr(checkpool, "MIN_QUESTIONS", 0)
+    (tmp_path / "questions").mkdir()
+    bank = "bank: code\ntitle: Code\nquestions:\n" + "".join(
+        _code_question(f"square-{k}", body, expect)
+        for k, (body, expect) in enumerate(
+            [("x * x", "correct"), ("x + x", "correct"), ("x ** 2", "correct"), ("2 * x", "incorrect")]
+            * 2
+        )
+    )
+    (tmp_path / "questions" / "code.yaml").write_text(bank, encoding="utf-8")
+    loaded = load_course(tmp_path)
+    one = checkpool.check_in_parallel(loaded, 1, jobs=1)
+    two = checkpool.check_in_parallel(loaded, 1, jobs=2)
+    assert [d.where for d in one.diagnostics] == ["question 'square-1'", "question 'square-5'"]
+    assert [str(d) for d in two.diagnostics] == [str(d) for d in one.diagnostics]
