@@ -78,8 +78,7 @@ def test_code_questions_checked_together_report_as_one_process_does(monkeypatch,
     bank = "bank: code\ntitle: Code\nquestions:\n" + "".join(
         _code_question(f"square-{k}", body, expect)
         for k, (body, expect) in enumerate(
-            [("x * x", "correct"), ("x + x", "correct"), ("x ** 2", "correct"), ("2 * x", "incorrect")]
-            * 2
+            [("x * x", "correct"), ("x + x", "correct"), ("x ** 2", "correct"), ("2 * x", "incorrect")] * 2
         )
     )
     (tmp_path / "questions" / "code.yaml").write_text(bank, encoding="utf-8")
