@@ -7,8 +7,10 @@ Each finding is a Diagnostic at the file, line and column an instructor needs to
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from tutor.content import model as m
@@ -23,7 +25,7 @@ from tutor.content.lessons import (
     scalars,
     unknown_placeholders,
 )
-from tutor.content.lint import consequence, lint_course, seeds_for
+from tutor.content.lint import consequence, lint_entry, lint_head, seeds_for
 from tutor.content.loader import Course, LoadedLesson, QuestionEntry, SourceFile
 from tutor.content.variants import (
     PLACEHOLDER,
@@ -502,24 +504,53 @@ def check_course(
         found.extend(check_references(course))
     for loaded in course.lessons:
         found.extend(check_lesson(loaded))
-    count = 0
-    for bank in course.banks:
-        for entry in bank.entries:
-            if entry_results is not None:
-                found.extend(entry_results(entry))
-            else:
-                found.extend(check_entry(entry, seeds, answer_key))
-            count += 1
-            if progress is not None:
-                progress(1)
-    found.extend(lint_course(course, seeds, clean=lambda entry: _clean(entry, found)))
+    head = lint_head(course)
+    # A question's variants are linted only when no error is reported at it (its file and
+    # `where`) by then: by the other checks of the course, the lints before it and its own
+    # question lints. Each question is linted as its findings come in; one that shares its
+    # file and `where` with another (a repeated id) once every question's findings are in.
+    flagged = {_at(d) for d in [*found, *head] if d.severity == "error"}
+    entries = [entry for bank in course.banks for entry in bank.entries]
+    shared = Counter((entry.where(), entry.source.path) for entry in entries)
+    results: list[list[Diagnostic]] = []
+    linted: list[list[Diagnostic]] = []
+    later: list[int] = []
+
+    def lint(entry: QuestionEntry) -> list[Diagnostic]:
+        at = (entry.where(), entry.source.path)
+
+        def clean(own: list[Diagnostic]) -> bool:
+            flagged.update(_at(d) for d in own if d.severity == "error")
+            return at not in flagged
+
+        out = lint_entry(entry, seeds, clean)
+        flagged.update(_at(d) for d in out if d.severity == "error")
+        return out
+
+    for i, entry in enumerate(entries):
+        if entry_results is not None:
+            results.append(entry_results(entry))
+        else:
+            results.append(check_entry(entry, seeds, answer_key))
+        flagged.update(_at(d) for d in results[-1] if d.severity == "error")
+        if shared[entry.where(), entry.source.path] > 1:
+            later.append(i)
+            linted.append([])
+        else:
+            linted.append(lint(entry))
+        if progress is not None:
+            progress(1)
+    for i in later:
+        linted[i] = lint(entries[i])
+    found.extend(d for r in results for d in r)
+    found.extend(head)
+    found.extend(d for r in linted for d in r)
     found.sort(key=sort_key)
-    return CheckReport(found, len(course.lessons), len(course.banks), count, seeds)
+    return CheckReport(found, len(course.lessons), len(course.banks), len(entries), seeds)
 
 
-def _clean(entry: QuestionEntry, found: list[Diagnostic]) -> bool:
-    where, file = entry.where(), entry.source.path
-    return not any(d.where == where and d.file == file and d.severity == "error" for d in found)
+def _at(d: Diagnostic) -> tuple[str | None, Path]:
+    return d.where, d.file
 
 
 def total_questions(course: Course) -> int:

@@ -2,7 +2,8 @@
 validation but that a learner would trip over (an empty option, a mistake equal to an accepted
 answer, a parameter that never varies, a vector answer that does not sum to its `sums_to`).
 
-Each check is a small function; `checks.check_course` calls `lint_course` once. Per-kind
+Each check is a small function; `checks.check_course` calls `lint_head` once and `lint_entry`
+for each question (as its other findings come in). Per-kind
 checks are listed in `_PER_KIND`, keyed by question type, so that they can move into the
 question-kind modules as they appear.
 """
@@ -10,7 +11,7 @@ question-kind modules as they appear.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -27,7 +28,7 @@ ENOUGH_DRAWS = 20
 # A curve finite on less than this share of its plotted range is mostly blank.
 MIN_PLOTTED_SHARE = 0.5
 
-__all__ = ["ANSWER_KEY_SEEDS", "DEFAULT_SEEDS", "lint_course"]
+__all__ = ["ANSWER_KEY_SEEDS", "DEFAULT_SEEDS", "lint_entry", "lint_head"]
 
 _DRAWN = (m.Uniform, m.Integers, m.Choice, m.ArrayDraw)
 
@@ -340,14 +341,17 @@ def lint_lesson(loaded: LoadedLesson) -> list[Diagnostic]:
     return out
 
 
-def lint_course(course: Course, seeds: int, clean: Callable[[QuestionEntry], bool]) -> Iterator[Diagnostic]:
-    """Every check of this module; `clean(entry)` says whether a question passed the earlier
-    checks (the variant checks only run on those)."""
-    yield from lint_ids(course)
-    for loaded in course.lessons:
-        yield from lint_lesson(loaded)
-    for bank in course.banks:
-        for entry in bank.entries:
-            yield from lint_question(entry)
-            if clean(entry):
-                yield from lint_variants(entry, seeds)
+def lint_head(course: Course) -> list[Diagnostic]:
+    """The checks of this module over the whole course and its lessons."""
+    return [*lint_ids(course), *(d for loaded in course.lessons for d in lint_lesson(loaded))]
+
+
+def lint_entry(
+    entry: QuestionEntry, seeds: int, clean: Callable[[list[Diagnostic]], bool]
+) -> list[Diagnostic]:
+    """The checks of this module over one question; the variant checks only when
+    `clean(found)` says that the question passed the earlier checks and these (`found`)."""
+    found = lint_question(entry)
+    if clean(found):
+        found += lint_variants(entry, seeds)
+    return found
