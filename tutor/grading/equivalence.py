@@ -214,7 +214,7 @@ def values_at(
     return value
 
 
-MEMO_SIZE = 256  # values kept per set of points (a learner's answers to one variant, at most)
+MEMO_SIZE = 128  # values kept per set of points: with MEMO_POINTS, a few MB per variant at most
 
 
 def _memo_values(

@@ -200,7 +200,7 @@ def _form_problem(q: Any, tree: Node) -> str | None:
 
 
 _POINTS = "points"  # the variant's memo key for Symbolic's points
-MEMO_POINTS = 64  # sets of points a variant keeps (most answers have no branch switches)
+MEMO_POINTS = 8  # sets of points a variant keeps (most answers have no branch switches)
 
 
 class Symbolic:
