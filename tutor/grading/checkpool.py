@@ -171,8 +171,8 @@ def _check_all(
     )
     try:
         pool.submit(int).result()  # fork every worker now, while this process has one thread
-        for k, batch in enumerate(batches):
-            threads = CODE_THREADS if k < code_batches else 1
+        for n, batch in enumerate(batches):
+            threads = CODE_THREADS if n < code_batches else 1  # the code batches come first
             future = pool.submit(_check_batch, batch, seeds, graded, threads)
             for k, i in enumerate(batch):
                 where[i] = (future, k)
