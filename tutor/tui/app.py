@@ -18,6 +18,7 @@ from textual.screen import Screen
 from tutor.tui.commands import CourseCommands
 
 if TYPE_CHECKING:
+    from tutor.content.index import CourseIndex
     from tutor.content.loader import Course
     from tutor.progress.store import ProgressStore
 
@@ -46,6 +47,9 @@ class TutorApp(App[None]):
     ]
 
     course: var[Course | None] = var(None)
+    # What the course map shows: from the index kept by the last run until the course is loaded,
+    # then from the course itself (see tutor.content.index).
+    course_index: var[CourseIndex | None] = var(None)
 
     def __init__(
         self,
@@ -121,18 +125,45 @@ class TutorApp(App[None]):
             self.theme = saved
         self.theme_changed_signal.subscribe(self, lambda theme: self.store.set_state(theme=theme.name))
         # After the first frame: the loading thread would otherwise compete with it for the GIL.
+        self.call_after_refresh(self._first_frame_shown)
+
+    def _first_frame_shown(self) -> None:
+        from tutor.content.index import read_index
+
+        index = read_index(self.course_root)  # milliseconds, where loading the course takes ~0.5 s
+        if index is None:
+            self.load_course()
+            return
+        self.course_index = index  # the course map fills in from it
+        if index.title and self.learners is None:
+            self.sub_title = index.title
+        # The course is loaded once the map is drawn, not while it is being drawn (the GIL).
         self.call_after_refresh(self.load_course)
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load_course(self) -> None:
+        from tutor.content.index import index_of, stamp, write_index
         from tutor.content.loader import load_course
 
         try:
+            files = stamp(self.course_root)  # before reading: a file changed meanwhile is not kept
             course = load_course(self.course_root)
         except Exception as exc:  # a crash here must not take the app down
             self.call_from_thread(self._course_failed, exc)
             return
+        try:
+            if files is not None:
+                write_index(self.course_root, index_of(course), files)  # for the next run's map
+        except Exception:  # only a cache: the course is there all the same
+            pass
         self.call_from_thread(self._course_loaded, course)
+
+    def watch_course(self, course: Course | None) -> None:
+        # Whoever sets the course (the loading thread, --watch), the map shows what it holds.
+        if course is not None:
+            from tutor.content.index import index_of
+
+            self.course_index = index_of(course)
 
     @work(thread=True, exclusive=True, group="warm-up", exit_on_error=False)
     def warm_up_grader(self) -> None:
