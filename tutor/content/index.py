@@ -162,9 +162,7 @@ def write_index(root: Path, index: CourseIndex, files: Stamp, cache_dir: Path | 
             ],
             "questions": list(index.questions),
             "tags": {q: list(t) for q, t in index.tags.items()},
-            "problems": [
-                [str(d.file), d.line, d.col, d.message, d.where, d.caused] for d in index.problems
-            ],
+            "problems": [[str(d.file), d.line, d.col, d.message, d.where, d.caused] for d in index.problems],
         },
     }
     path = index_path(root, cache_dir or default_cache_dir())

@@ -300,6 +300,8 @@ class HomeScreen(Screen[None]):
 
     @on(ListView.Selected, "#lessons")
     def _open_selected(self, event: ListView.Selected) -> None:
+        if self._not_yet("open"):  # enter on a row drawn from the index: the lesson opens once loaded
+            return
         if isinstance(event.item, LessonItem):
             app = self.app
             app.open_lesson(event.item.lesson_id)
