@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -72,6 +72,7 @@ class TutorApp(App[None]):
         self.code_status: Any = None  # the code sandbox's Status, once the warm-up has probed it
         self._code_notice_due = False
         self._code_notice_said = False
+        self._waiting_for_map: list[Callable[[], object]] = []  # see `_after_map`
         self.clock = time.monotonic  # tests fix it, for results that do not depend on timing
         self.now = time.time  # the wall clock reviews are due by; tests fix it too
         # `--watch`: the course is read again when one of its files changes (see CourseWatcher).
@@ -137,8 +138,19 @@ class TutorApp(App[None]):
         self.course_index = index  # the course map fills in from it
         if index.title and self.learners is None:
             self.sub_title = index.title
-        # The course is loaded once the map is drawn, not while it is being drawn (the GIL).
-        self.call_after_refresh(self.load_course)
+        self._after_map(self.load_course)
+
+    def _after_map(self, start: Callable[[], object]) -> None:
+        # Threads started while the course map draws its rows would slow it down (the GIL): they
+        # start once it is on screen, or after a second whatever happens.
+        self._waiting_for_map.append(start)
+        self.set_timer(1.0, self.course_map_drawn)
+
+    def course_map_drawn(self) -> None:
+        """The course map has its rows on screen: start what waited for that."""
+        waiting, self._waiting_for_map = self._waiting_for_map, []
+        for start in waiting:
+            start()
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load_course(self) -> None:
@@ -248,7 +260,7 @@ class TutorApp(App[None]):
         if course.title and self.learners is None:  # served, the header names the learner
             self.sub_title = course.title
         if self.warm_up:
-            self.warm_up_grader()  # started here, on the app's own thread, as workers must be
+            self._after_map(self.warm_up_grader)  # on the app's own thread, as workers must be
         if self.watcher is not None:
             self.watcher.start()
         if self.start.kind == "lesson" and self.start.ref:

@@ -249,6 +249,7 @@ class HomeScreen(Screen[None]):
 
     def _after_refresh(self, index: CourseIndex, course: Course | None) -> None:
         self._show_notices(index.problems)
+        self.app.call_after_refresh(self.app.course_map_drawn)  # once these rows are painted
         if course is None:
             return  # the rows are there; the keys that need the course wait for it
         self._ready = True
