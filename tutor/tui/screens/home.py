@@ -98,8 +98,9 @@ class LessonItem(ListItem):
         return self._content(self.content_size.width)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        # As Widget.get_content_height measures a widget's own render (its styles are the rules).
-        return self._content(width).get_height(self.styles, width)  # type: ignore[arg-type]
+        # The head is one line; the summary and quiz lines wrap (measured unstyled: the same text).
+        lines = Content(f"\n{self.summary}\n{self._quiz_text()}")
+        return lines.get_height(self.styles, width)  # type: ignore[arg-type]
 
     def shows(self, number: int, facts: LessonFacts) -> bool:
         """Whether this row is already the row of `facts` at `number` (but for its progress)."""
