@@ -159,6 +159,7 @@ def damaged(text: str) -> list[bytes]:
         ("lessons", [{"id": "alpha"}]),
         ("lessons", [{**data["index"]["lessons"][0], "title": "Evil \x1b]0;pwned\x07"}]),
         ("lessons", [{**data["index"]["lessons"][0], "questions": "alpha-q"}]),
+        ("lessons", data["index"]["lessons"] * 1000),  # more rows than the course has lesson files
         ("questions", [1, 2]),
         ("tags", [["alpha-q", ["t"]]]),
         ("problems", [["f", 1, 1, "m", None, "yes"]]),
@@ -290,6 +291,9 @@ async def test_a_tampered_index_is_put_right_by_the_course_and_never_read_as_mar
     path = index_path(course, course_index_cache)
     data = json.loads(path.read_text(encoding="utf-8"))
     data["index"]["lessons"][0]["title"] = "[@click=app.quit]Click me[/]"
+    data["index"]["problems"] = [
+        [str(course / "x.yaml"), 1, 1, "[b]bold[/b] [@click=app.quit]q[/]", None, False]
+    ]
     path.write_text(json.dumps(data), encoding="utf-8")
     release = slow_loading(monkeypatch)
     app = app_on(course, tmp_path)
@@ -297,6 +301,8 @@ async def test_a_tampered_index_is_put_right_by_the_course_and_never_read_as_mar
         await wait_until(pilot, lambda: bool(rows(app)))
         head = app.screen.query("LessonItem").first().render_line(0).text
         assert "1. [@click=app.quit]Click me[/]" in head  # the text as it is, not a link
+        notice = str(app.screen.query_one("#notice-text").render())
+        assert "[b]bold[/b] [@click=app.quit]q[/]" in notice
         release.set()
         await wait_for_course(app, pilot)
         assert rows(app) == ["Alpha first", "Beta second"]

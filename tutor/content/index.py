@@ -212,7 +212,10 @@ def _checked(data: Any, root: Path, files: Stamp) -> CourseIndex | None:
     index = _dict(d.get("index"))
     title = index.get("title")
     lessons = []
-    for item in _list(index.get("lessons")):
+    items = _list(index.get("lessons"))
+    if len(items) > sum(1 for name, _, _ in files if name.startswith("lessons/")):
+        raise _Bad  # one lesson a file: more rows than that is not this course's index
+    for item in items:
         x = _dict(item)
         lessons.append(
             LessonFacts(

@@ -141,7 +141,7 @@ class HomeScreen(Screen[None]):
             yield LoadingIndicator(id="loading")
             yield ListView(id="lessons")
             with VerticalScroll(id="notices"):
-                yield Static("", id="notice-text")
+                yield Static("", id="notice-text", markup=False)  # the course's words, never markup
         yield TutorFooter()
 
     _ready = False  # the course is loaded and the map shows it: its keys act at once
