@@ -112,3 +112,40 @@ async def test_the_warm_up_prints_the_courses_formulas_ahead_of_the_first_lesson
         assert app.course is not None
         formulas = [f for loaded in app.course.lessons for s in loaded.lesson.sections for f in s.formulas]
         assert formulas and all(known_pretty(f)[0] for f in formulas)
+
+
+async def test_a_closed_quiz_leaves_nothing_of_itself_in_memory(tmp_path):
+    """Nothing the app keeps refers to a closed quiz: its screen, its header and its widgets' render
+    caches go with it (a header watching the app's title, and Textual's per-renderer style cache,
+    each kept every closed quiz alive, about 0.4 MiB a time)."""
+    import gc
+    import weakref
+
+    app = make_app(tmp_path, StartAt("lesson", "huber"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        lesson = app.screen
+        refs: list[weakref.ref[object]] = []
+        for _ in range(2):
+            await pilot.press("t")
+            await wait_until(pilot, lambda: type(app.screen).__name__ == "QuizScreen")
+            quiz = app.screen
+            await quiz.workers.wait_for_complete()
+            await pilot.pause()
+            widgets = list(quiz.walk_children())
+            assert any(type(w).__name__ == "TutorHeader" for w in widgets)
+            refs += [weakref.ref(quiz)]
+            refs += [weakref.ref(w) for w in widgets] + [weakref.ref(w._styles_cache) for w in widgets]
+            del quiz, widgets
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.screen is lesson)
+            await pilot.pause()
+        # A timer a closed widget cancelled stays in asyncio's queue, holding the widget, until
+        # the time it was due (half a second for the answer box's cursor): wait that out.
+        for _ in range(50):
+            await pilot.pause(0.1)
+            gc.collect()
+            if all(r() is None for r in refs):
+                break
+        alive = [r() for r in refs if r() is not None]
+        assert alive == []

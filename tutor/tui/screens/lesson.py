@@ -10,7 +10,6 @@ from textual import events, getters, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.lazy import Lazy
 from textual.screen import Screen
 from textual.widgets import Label, ListItem, ListView
 
@@ -74,7 +73,7 @@ class SectionView(Vertical):
             yield PlotPanel(self.section.plot, id=f"plot-{self.number}", values=self.values)
 
 
-GO_TRIES = 200  # refreshes to wait for a section that is still mounting
+GO_TRIES = 200  # refreshes to wait for a section not yet laid out
 
 
 class LessonScreen(Screen[None]):
@@ -114,9 +113,9 @@ class LessonScreen(Screen[None]):
             with VerticalScroll(id="lesson-body"):
                 yield LessonText(f"# {self.lesson.title}\n\n*{self.lesson.summary}*", id="lesson-title")
                 for i, section in enumerate(self.lesson.sections, start=1):
-                    view = SectionView(i, section, section_body(section, values), values)
-                    # the first section shows at once; the rest mount after that first frame
-                    yield view if i == 1 else Lazy(view)
+                    # All at once: a section is a few widgets now, and mounting the rest after the
+                    # first frame cost more layouts than it saved.
+                    yield SectionView(i, section, section_body(section, values), values)
                 yield Label(self._quiz_line(), id="quiz-call", classes="title")
         yield TutorFooter()
 
@@ -150,7 +149,7 @@ class LessonScreen(Screen[None]):
             app.store.set_state(opened=[*opened, self.lesson.id])
 
     def _restore_place(self, tries: int) -> None:
-        # The sections after the first mount lazily: go there once the one wanted is.
+        # Go there once the section wanted has been laid out (it has no height before).
         sections = list(self.query(SectionView))
         if len(sections) > self.at_section and sections[self.at_section].region.height:
             self.query_one("#lesson-body", VerticalScroll).scroll_to_widget(
@@ -172,8 +171,8 @@ class LessonScreen(Screen[None]):
 
     def _go(self, index: int, tries: int = 0) -> None:
         """Show section `index` at the top. Jumps rather than glides, so that `n n` typed fast
-        counts twice (the second press sees where the first one went); a section still on its
-        way (they mount after the first frame) is waited for."""
+        counts twice (the second press sees where the first one went); a section not yet laid
+        out (a key pressed as the lesson opens) is waited for."""
         self.current = max(0, min(len(self.lesson.sections) - 1, index))
         sections = list(self.query(SectionView))
         if self.current >= len(sections) or not sections[self.current].region.height:

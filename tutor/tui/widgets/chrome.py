@@ -61,3 +61,12 @@ class TutorFooter(Footer):
 class TutorHeader(Header):
     def __init__(self) -> None:
         super().__init__(icon=ICON)
+
+    def on_unmount(self) -> None:
+        # Textual's header watches the app's title and sub-title, and the app forgets a closed
+        # watcher only when the title next changes, which in tutor is never: every screen closed
+        # kept its header (and all it refers to) alive. Forget this header's watchers now.
+        watchers: dict[str, list[tuple[object, object]]] = getattr(self.app, "__watchers", {})
+        for name in ("title", "sub_title"):
+            if name in watchers:
+                watchers[name][:] = [entry for entry in watchers[name] if entry[0] is not self]

@@ -10,10 +10,12 @@ change.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.markdown import Markdown as RichMarkdown
+from rich.segment import Segment
 from rich.theme import Theme
 from textual.color import Color
 from textual.widgets import Static
@@ -76,16 +78,29 @@ def _colour(value: str, background: Color | None) -> Color | None:
 
 
 class _Themed:
-    """Renders `renderable` with `theme` pushed on the console (only for this renderable)."""
+    """Renders `renderable` with `theme` pushed on the console (only for this renderable).
+
+    What it rendered is kept per width: Textual renders a widget once to learn its height and
+    again to draw it, and again on each layout (a lesson lays out several times as it opens)."""
 
     def __init__(self, renderable: Any, theme: Theme) -> None:
         self.renderable = renderable
         self.theme = theme
+        self._lines: dict[tuple[object, ...], list[Segment]] = {}
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        with console.use_theme(self.theme):
-            # render inside the `with`: the segments take their styles from the theme
-            lines = list(console.render(self.renderable, options))
+        key = (
+            options.max_width, options.height, options.justify, options.overflow, options.no_wrap,
+            options.highlight, options.markup, options.legacy_windows, console.color_system,
+        )  # fmt: skip
+        lines = self._lines.get(key)
+        if lines is None:
+            with console.use_theme(self.theme):
+                # render inside the `with`: the segments take their styles from the theme
+                lines = list(console.render(self.renderable, options))
+            if len(self._lines) >= 4:  # a few widths (resizes) at most
+                self._lines.clear()
+            self._lines[key] = lines
         yield from lines
 
 
@@ -102,7 +117,19 @@ class LessonText(Static):
     def __init__(self, source: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.source = source
+        self._drawn: tuple[object, _Themed] | None = None  # (theme it is for, renderable)
 
     def render(self) -> Any:
-        theme = markdown_theme(self.app.get_css_variables())
-        return _Themed(RichMarkdown(self.source, hyperlinks=False, code_theme="ansi_dark"), theme)
+        # Parse the Markdown once per theme rather than on every render.
+        app = self.app
+        theme_now = (app.theme, id(app.current_theme), app.ansi_color)
+        if self._drawn is None or self._drawn[0] != theme_now:
+            variables = tuple(sorted(app.get_css_variables().items()))
+            markdown = RichMarkdown(self.source, hyperlinks=False, code_theme="ansi_dark")
+            self._drawn = (theme_now, _Themed(markdown, _theme_for(variables)))
+        return self._drawn[1]
+
+
+@lru_cache(maxsize=8)
+def _theme_for(variables: tuple[tuple[str, str], ...]) -> Theme:
+    return markdown_theme(dict(variables))
