@@ -166,10 +166,16 @@ def write_index(root: Path, index: CourseIndex, files: Stamp, cache_dir: Path | 
         },
     }
     path = index_path(root, cache_dir or default_cache_dir())
+    text = json.dumps(data, ensure_ascii=True).encode("ascii")
+    try:
+        if path.stat().st_size == len(text) and path.read_bytes() == text:
+            return True  # kept already: not written again on every run
+    except OSError:
+        pass
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(data, ensure_ascii=True), encoding="utf-8")
+        tmp.write_bytes(text)
         os.replace(tmp, path)  # whole or not at all: a reader never sees half a file
     except (OSError, ValueError):
         tmp.unlink(missing_ok=True)
