@@ -189,7 +189,14 @@ class TutorApp(App[None]):
                 write_index(self.course_root, index_of(course), files)  # for the next run's map
         except Exception:  # only a cache: the course is there all the same
             pass
-        self.call_from_thread(self._course_loaded, course)
+        identity = None
+        try:  # here, not on the app's thread: it imports the quiz's modules, reads every file again
+            from tutor.quiz.review import course_identity
+
+            identity = course_identity(course)
+        except Exception:  # then on the app's thread, as before
+            pass
+        self.call_from_thread(self._course_loaded, course, identity)
 
     def watch_course(self, course: Course | None) -> None:
         # Whoever sets the course (the loading thread, --watch), the map shows what it holds.
@@ -273,10 +280,12 @@ class TutorApp(App[None]):
     def _course_failed(self, exc: Exception) -> None:
         self.notify(f"The course could not be loaded: {exc}", severity="error", timeout=30)
 
-    def _course_loaded(self, course: Course) -> None:
-        from tutor.quiz.review import course_identity
+    def _course_loaded(self, course: Course, identity: tuple[str, str] | None = None) -> None:
+        if identity is None:
+            from tutor.quiz.review import course_identity
 
-        self.store.set_course(*course_identity(course))  # written into every attempt
+            identity = course_identity(course)
+        self.store.set_course(*identity)  # written into every attempt
         self.course = course
         if course.title and self.learners is None:  # served, the header names the learner
             self.sub_title = course.title
