@@ -318,3 +318,19 @@ async def test_a_corrupt_index_is_ignored_and_written_again(course, tmp_path, co
         await wait_for_course(app, pilot)
         assert rows(app) == ["Alpha first", "Beta second"]
     assert read_index(course) == index_of(load_course(course))
+
+
+async def test_a_move_made_while_the_course_loads_is_kept_when_it_arrives(course, tmp_path, monkeypatch):
+    keep_index(course)
+    store = ProgressStore(tmp_path / "progress")
+    store.set_state(last={"kind": "lesson", "ref": "beta"})  # where the last session left off
+    release = slow_loading(monkeypatch)
+    app = TutorApp(course, store, warm_up=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: len(rows(app)) == 2)
+        listing = app.screen.query_one("#lessons")
+        assert listing.index == 1  # the lesson last opened
+        await pilot.press("up")
+        release.set()
+        await wait_for_course(app, pilot)
+        assert listing.index == 0  # the learner's choice, not the last session's

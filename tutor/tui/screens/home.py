@@ -147,6 +147,7 @@ class HomeScreen(Screen[None]):
     _ready = False  # the course is loaded and the map shows it: its keys act at once
     _pending: str | None = None  # a key pressed before that, acted on once it is
     _left_at: str | None = None  # the lesson highlighted when another screen was opened
+    _back = False  # the map is shown again after another screen: not yet redrawn since
 
     def on_mount(self) -> None:
         self.query_one("#lessons").display = False
@@ -158,6 +159,7 @@ class HomeScreen(Screen[None]):
 
     def on_screen_suspend(self) -> None:
         self._left_at = self._selected()
+        self._back = True
 
     def on_screen_resume(self) -> None:
         self._show_course()
@@ -223,19 +225,19 @@ class HomeScreen(Screen[None]):
             for item, row in zip(items, rows, strict=True):
                 item.update_row(*row)
             ref = last.get("ref")
-            if ref in order and ref != self._left_at:
+            if self._back and ref in order and ref != self._left_at:
                 listing.index = order.index(ref)
-            self._left_at = None
+            self._left_at, self._back = None, False
             self._after_refresh(index, course)
             return
         # New rows: the first time, or the course is not what its index said (changed since).
+        # Highlighted: back from a lesson or its quiz, that one; else the lesson the learner
+        # moved to; else the one the last session left off at.
         highlighted = self._selected()
-        if highlighted in order:  # a lesson the learner has moved to stays highlighted
-            at = order.index(highlighted)
-        elif last.get("ref") in order:  # back from a lesson or its quiz: keep it highlighted
-            at = order.index(last["ref"])
-        else:
-            at = 0
+        ref = last.get("ref")
+        first = [ref, highlighted] if self._back else [highlighted, ref]
+        at = next((order.index(x) for x in first if x in order), 0)
+        self._left_at, self._back = None, False
         await listing.clear()
         # All rows in one mount: one layout, not one per row.
         await listing.extend(
