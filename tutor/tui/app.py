@@ -78,6 +78,7 @@ class TutorApp(App[None]):
         self._code_notice_due = False
         self._code_notice_said = False
         self._waiting_for_map: list[Callable[[], object]] = []  # see `_after_map`
+        self._identity: tuple[Course, tuple[str, str]] | None = None  # worked out by `load_course`
         self.clock = time.monotonic  # tests fix it, for results that do not depend on timing
         self.now = time.time  # the wall clock reviews are due by; tests fix it too
         # `--watch`: the course is read again when one of its files changes (see CourseWatcher).
@@ -189,14 +190,13 @@ class TutorApp(App[None]):
                 write_index(self.course_root, index_of(course), files)  # for the next run's map
         except Exception:  # only a cache: the course is there all the same
             pass
-        identity = None
         try:  # here, not on the app's thread: it imports the quiz's modules, reads every file again
             from tutor.quiz.review import course_identity
 
-            identity = course_identity(course)
+            self._identity = (course, course_identity(course))
         except Exception:  # then on the app's thread, as before
             pass
-        self.call_from_thread(self._course_loaded, course, identity)
+        self.call_from_thread(self._course_loaded, course)
 
     def watch_course(self, course: Course | None) -> None:
         # Whoever sets the course (the loading thread, --watch), the map shows what it holds.
@@ -280,8 +280,11 @@ class TutorApp(App[None]):
     def _course_failed(self, exc: Exception) -> None:
         self.notify(f"The course could not be loaded: {exc}", severity="error", timeout=30)
 
-    def _course_loaded(self, course: Course, identity: tuple[str, str] | None = None) -> None:
-        if identity is None:
+    def _course_loaded(self, course: Course) -> None:
+        known = self._identity
+        if known is not None and known[0] is course:
+            identity = known[1]
+        else:
             from tutor.quiz.review import course_identity
 
             identity = course_identity(course)
