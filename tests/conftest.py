@@ -10,6 +10,14 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+@pytest.fixture(autouse=True)
+def course_index_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test keeps course indexes in a folder of its own, never in the user's cache."""
+    folder = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("TUTOR_CACHE_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def make_course(tmp_path: Path) -> Callable[..., Path]:
     """Write a small course: make_course(questions={"a.yaml": "..."}, lessons={...})."""

@@ -39,7 +39,7 @@ async def test_a_down_key_right_after_returning_to_the_map_is_not_lost(tmp_path)
         assert listing.index == 1
         assert list(listing.children) == rows  # the same rows, not a rebuilt list
         # the row of the lesson just opened says so
-        assert "started" in str(rows[0].query_one(".lesson-status").render())
+        assert "started" in rows[0].render_line(0).text
 
 
 async def test_a_lesson_opened_again_is_the_screen_built_before_and_only_a_few_are_kept(tmp_path):
@@ -60,3 +60,21 @@ async def test_a_lesson_opened_again_is_the_screen_built_before_and_only_a_few_a
         assert opened[1] is opened[0]  # reopened: not built again
         kept = [s for s in app._installed_screens.values() if isinstance(s, LessonScreen)]
         assert len(kept) == KEEP_ALIVE and opened[0] not in kept
+
+
+def test_a_rows_bar_is_drawn_as_textuals_progress_bar_drew_it():
+    # The rows draw their bar themselves (one widget a row): at every whole percent it must be
+    # the bar the ProgressBar widget showed, cell for cell.
+    from rich.console import Console
+    from textual.renderables.bar import Bar
+
+    from tutor.tui.screens.home import BAR_WIDTH, bar_cells
+
+    console = Console(width=BAR_WIDTH, color_system=None, file=None)
+    for percent in range(101):
+        fraction = percent / 100
+        bar = Bar(highlight_range=(0, BAR_WIDTH * fraction), background_style="red", width=BAR_WIDTH)
+        with console.capture() as drawn:
+            console.print(bar, end="")
+        filled, rest = bar_cells(fraction)
+        assert filled + rest == drawn.get(), percent

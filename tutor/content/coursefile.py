@@ -12,9 +12,9 @@ from pathlib import Path
 from pydantic import Field, ValidationError
 
 from tutor.content.diagnostics import Diagnostic
+from tutor.content.files import COURSE_FILE
 from tutor.content.model import Slug, Strict
 
-COURSE_FILE = "course.yaml"
 BUILTIN_ID = "builtin"
 
 

@@ -17,6 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 from tutor.content.coursefile import CourseInfo, read_course_file
 from tutor.content.diagnostics import Diagnostic, sort_key
 from tutor.content.errors import translate
+from tutor.content.files import course_files as course_files  # where it was, for its callers
 from tutor.content.model import Bank, BankHeader, Lesson, Question, QuestionBase
 from tutor.content.yamlsource import Path as DataPath
 from tutor.content.yamlsource import Pos, SourceMap, YamlError, load_yaml
@@ -146,17 +147,6 @@ class Course:
     @property
     def ok(self) -> bool:
         return not any(d.severity == "error" for d in self.diagnostics)
-
-
-def course_files(root: Path) -> list[tuple[str, Path]]:
-    """(kind, path) for every YAML file of a course, lessons first, in name order."""
-    out: list[tuple[str, Path]] = []
-    for kind, sub in (("lesson", "lessons"), ("bank", "questions")):
-        folder = root / sub
-        if folder.is_dir():
-            files = sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml"))
-            out.extend((kind, p) for p in files)
-    return out
 
 
 def load_course(root: Path, only: list[tuple[str, Path]] | None = None) -> Course:

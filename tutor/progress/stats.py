@@ -17,9 +17,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from tutor.progress import srs
 from tutor.progress.store import ProgressStore
+
+if TYPE_CHECKING:
+    from tutor.content.index import CourseIndex
 
 WEEK = 7 * 86400
 STRONG = 0.8  # mastery at or above which a lesson or tag reads "strong"
@@ -51,6 +55,30 @@ def mastery(cards: dict[str, tuple[str, float, float]], questions: Iterable[str]
         return Mastery(0.0, 0, 0)
     values = [question_mastery(cards, q, now) for q in ids]
     return Mastery(sum(values) / len(ids), sum(q in cards for q in ids), len(ids))
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str  # lesson id or tag
+    title: str
+    mastery: Mastery
+
+
+def lesson_mastery(index: CourseIndex, store: ProgressStore, now: float) -> list[Row]:
+    """Mastery per lesson, in course order (lessons without questions left out)."""
+    cards = store.cards()
+    return [Row(x.id, x.title, mastery(cards, x.questions, now)) for x in index.lessons if x.questions]
+
+
+def tag_mastery(index: CourseIndex, store: ProgressStore, now: float) -> list[Row]:
+    """Mastery per question tag, weakest first among those started, then the new ones."""
+    by_tag: dict[str, list[str]] = {}
+    for qid, tags in index.tags.items():
+        for tag in tags:
+            by_tag.setdefault(tag, []).append(qid)
+    cards = store.cards()
+    rows = [Row(tag, tag, mastery(cards, ids, now)) for tag, ids in by_tag.items()]
+    return sorted(rows, key=lambda r: (r.mastery.seen == 0, r.mastery.value, r.key))
 
 
 def local_day_end(now: float) -> float:

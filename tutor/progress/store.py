@@ -31,7 +31,7 @@ import threading
 import time
 import urllib.parse
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeGuard
@@ -742,7 +742,7 @@ class ProgressStore:
         stats = self.question_stats()
         return [q for q in question_ids if q in stats and stats[q].last_score < 1.0]
 
-    def fraction_done(self, question_ids: list[str], best: dict[str, float] | None = None) -> float:
+    def fraction_done(self, question_ids: Sequence[str], best: dict[str, float] | None = None) -> float:
         """Mean best score over the questions (unattempted count as 0)."""
         if not question_ids:
             return 0.0

@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from tutor.content.index import index_of
 from tutor.content.loader import Course, course_files
 from tutor.progress import stats
 from tutor.progress.store import ProgressStore
@@ -107,33 +108,17 @@ def review_session(
 # ---------------------------------------------------------------- mastery and notes on the course
 
 
-@dataclass(frozen=True)
-class Row:
-    key: str  # lesson id or tag
-    title: str
-    mastery: stats.Mastery
+Row = stats.Row
 
 
 def lesson_mastery(course: Course, store: ProgressStore, now: float) -> list[Row]:
     """Mastery per lesson, in course order (lessons without questions left out)."""
-    cards = store.cards()
-    out = []
-    for loaded in course.lessons_in_order:
-        ids = [e.id for e in course.resolve(loaded.lesson.id)]
-        if ids:
-            out.append(Row(loaded.lesson.id, loaded.lesson.title, stats.mastery(cards, ids, now)))
-    return out
+    return stats.lesson_mastery(index_of(course), store, now)
 
 
 def tag_mastery(course: Course, store: ProgressStore, now: float) -> list[Row]:
     """Mastery per question tag, weakest first among those started, then the new ones."""
-    by_tag: dict[str, list[str]] = {}
-    for qid, entry in course.questions.items():
-        for tag in getattr(entry.question, "tags", []) or []:
-            by_tag.setdefault(tag, []).append(qid)
-    cards = store.cards()
-    rows = [Row(tag, tag, stats.mastery(cards, ids, now)) for tag, ids in by_tag.items()]
-    return sorted(rows, key=lambda r: (r.mastery.seen == 0, r.mastery.value, r.key))
+    return stats.tag_mastery(index_of(course), store, now)
 
 
 @dataclass(frozen=True)

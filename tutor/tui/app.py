@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -18,6 +18,7 @@ from textual.screen import Screen
 from tutor.tui.commands import CourseCommands
 
 if TYPE_CHECKING:
+    from tutor.content.index import CourseIndex
     from tutor.content.loader import Course
     from tutor.progress.store import ProgressStore
 
@@ -51,6 +52,9 @@ class TutorApp(App[None]):
     ]
 
     course: var[Course | None] = var(None)
+    # What the course map shows: from the index kept by the last run until the course is loaded,
+    # then from the course itself (see tutor.content.index).
+    course_index: var[CourseIndex | None] = var(None)
 
     def __init__(
         self,
@@ -73,6 +77,8 @@ class TutorApp(App[None]):
         self.code_status: Any = None  # the code sandbox's Status, once the warm-up has probed it
         self._code_notice_due = False
         self._code_notice_said = False
+        self._waiting_for_map: list[Callable[[], object]] = []  # see `_after_map`
+        self._identity: tuple[Course, tuple[str, str]] | None = None  # worked out by `load_course`
         self.clock = time.monotonic  # tests fix it, for results that do not depend on timing
         self.now = time.time  # the wall clock reviews are due by; tests fix it too
         # `--watch`: the course is read again when one of its files changes (see CourseWatcher).
@@ -134,18 +140,70 @@ class TutorApp(App[None]):
             self.theme = saved
         self.theme_changed_signal.subscribe(self, lambda theme: self.store.set_state(theme=theme.name))
         # After the first frame: the loading thread would otherwise compete with it for the GIL.
-        self.call_after_refresh(self.load_course)
+        self.call_after_refresh(self._first_frame_shown)
+
+    def _first_frame_shown(self) -> None:
+        import gc
+
+        from tutor.content.index import read_index
+
+        if self.warm_up:  # a real run (tests that make many apps in one process leave it off)
+            # What is alive at the first frame (modules, the app, its screen) lives as long as
+            # the app: the collector's full passes need not walk it again (one took ~20 ms in
+            # the middle of drawing the course map).
+            gc.freeze()
+
+        index = read_index(self.course_root)  # milliseconds, where loading the course takes ~0.5 s
+        if index is None:
+            self.load_course()
+            return
+        self.course_index = index  # the course map fills in from it
+        if index.title and self.learners is None:
+            self.sub_title = index.title
+        self._after_map(self.load_course)
+
+    def _after_map(self, start: Callable[[], object]) -> None:
+        # Threads started while the course map draws its rows would slow it down (the GIL): they
+        # start once it is on screen, or after a second whatever happens.
+        self._waiting_for_map.append(start)
+        self.set_timer(1.0, self.course_map_drawn)
+
+    def course_map_drawn(self) -> None:
+        """The course map has its rows on screen: start what waited for that."""
+        waiting, self._waiting_for_map = self._waiting_for_map, []
+        for start in waiting:
+            start()
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load_course(self) -> None:
+        from tutor.content.index import index_of, stamp, write_index
         from tutor.content.loader import load_course
 
         try:
+            files = stamp(self.course_root)  # before reading: a file changed meanwhile is not kept
             course = load_course(self.course_root)
         except Exception as exc:  # a crash here must not take the app down
             self.call_from_thread(self._course_failed, exc)
             return
+        try:
+            if files is not None:
+                write_index(self.course_root, index_of(course), files)  # for the next run's map
+        except Exception:  # only a cache: the course is there all the same
+            pass
+        try:  # here, not on the app's thread: it imports the quiz's modules, reads every file again
+            from tutor.quiz.review import course_identity
+
+            self._identity = (course, course_identity(course))
+        except Exception:  # then on the app's thread, as before
+            pass
         self.call_from_thread(self._course_loaded, course)
+
+    def watch_course(self, course: Course | None) -> None:
+        # Whoever sets the course (the loading thread, --watch), the map shows what it holds.
+        if course is not None:
+            from tutor.content.index import index_of
+
+            self.course_index = index_of(course)
 
     @work(thread=True, exclusive=True, group="warm-up", exit_on_error=False)
     def warm_up_grader(self) -> None:
@@ -223,14 +281,19 @@ class TutorApp(App[None]):
         self.notify(f"The course could not be loaded: {exc}", severity="error", timeout=30)
 
     def _course_loaded(self, course: Course) -> None:
-        from tutor.quiz.review import course_identity
+        known = self._identity
+        if known is not None and known[0] is course:
+            identity = known[1]
+        else:
+            from tutor.quiz.review import course_identity
 
-        self.store.set_course(*course_identity(course))  # written into every attempt
+            identity = course_identity(course)
+        self.store.set_course(*identity)  # written into every attempt
         self.course = course
         if course.title and self.learners is None:  # served, the header names the learner
             self.sub_title = course.title
         if self.warm_up:
-            self.warm_up_grader()  # started here, on the app's own thread, as workers must be
+            self._after_map(self.warm_up_grader)  # on the app's own thread, as workers must be
         if self.watcher is not None:
             self.watcher.start()
         if self.start.kind == "lesson" and self.start.ref:

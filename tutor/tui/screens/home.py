@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.geometry import Size
 from textual.screen import Screen
-from textual.widgets import Label, ListItem, ListView, LoadingIndicator, ProgressBar, Static
+from textual.style import Style
+from textual.widgets import Label, ListItem, ListView, LoadingIndicator, Static
 
 from tutor.content.words import plural
 from tutor.tui.app import TutorApp
@@ -17,40 +20,58 @@ from tutor.tui.widgets.chrome import TutorFooter, TutorHeader
 from tutor.tui.widgets.mastery import MasteryPanel
 
 if TYPE_CHECKING:
-    from tutor.content.loader import Course, LoadedLesson
+    from tutor.content.diagnostics import Diagnostic
+    from tutor.content.index import CourseIndex, LessonFacts
+    from tutor.content.loader import Course
+
+
+# The row's head: the title takes what the status and the bar leave.
+STATUS_WIDTH = 13  # one cell apart from a title cut with an ellipsis, then the status
+BAR_SHOWN = 26  # cells of the bar shown, of a bar drawn BAR_WIDTH wide (as Textual's ProgressBar)
+BAR_WIDTH = 32
+
+
+def bar_cells(fraction: float, width: int = BAR_WIDTH) -> tuple[str, str]:
+    """(filled, rest) of a progress bar `width` cells wide at `fraction`, in half cells, drawn as
+    Textual's ProgressBar draws its bar (━ ╸ ╺)."""
+    end = round(max(0.0, min(fraction, 1.0)) * width * 2) / 2
+    if end == 0:
+        return "", "━" * width
+    half = end != int(end)
+    filled = "━" * int(end) + ("╸" if half else "")
+    rest = ("" if half or end == width else "╺") + "━" * (width - int(end) - 1)
+    return filled, rest
 
 
 class LessonItem(ListItem):
-    """One row of the course map."""
+    """One row of the course map: its title, status and progress bar, summary and quiz.
+
+    One widget that draws itself, not ten (a label each, a progress bar and its parts): the
+    map's rows are mounted and laid out in a fraction of the time, which the learner waits for."""
+
+    COMPONENT_CLASSES = {"lesson-item--muted"}
+    DEFAULT_CSS = """
+    LessonItem > .lesson-item--muted { color: $text-muted; }
+    """
 
     def __init__(
         self,
         number: int,
-        loaded: LoadedLesson,
+        facts: LessonFacts,
         questions: int,
         done: float,
         status: str,
         banks: list[str] | None = None,
     ) -> None:
         super().__init__()
-        self.lesson_id = loaded.lesson.id
+        self.lesson_id = facts.id
         self.number = number
-        self.loaded = loaded
+        self.title = facts.title
+        self.summary = facts.summary
         self.questions = questions
         self.done = done
         self.status = status
         self.banks = banks or []
-
-    def compose(self) -> ComposeResult:
-        lesson = self.loaded.lesson
-        with Horizontal(classes="lesson-head"):
-            yield Label(f"{self.number}. {lesson.title}", classes="lesson-title")
-            yield Label(self.status, classes="lesson-status")
-            bar = ProgressBar(total=100, show_eta=False, classes="lesson-bar")
-            bar.progress = round(self.done * 100)
-            yield bar
-        yield Label(lesson.summary, classes="lesson-summary muted")
-        yield Label(self._quiz_text(), classes="lesson-quiz muted")
 
     def _quiz_text(self) -> str:
         quiz = f"quiz: {plural(self.questions, 'question')}" if self.questions else "no quiz yet"
@@ -58,14 +79,44 @@ class LessonItem(ListItem):
             quiz += f" · from {', '.join(self.banks)}"
         return quiz
 
+    def _content(self, width: int) -> Content:
+        # The course's words are plain text, never markup (a title could hold "[...]").
+        title = Content.styled(f"{self.number}. {self.title}", "bold")
+        title = title.truncate(max(0, width - STATUS_WIDTH - BAR_SHOWN), ellipsis=True, pad=True)
+        status = Content(f" {self.status}").truncate(STATUS_WIDTH, pad=True)
+        progress = round(self.done * 100) / 100  # in whole percents, as the bar always showed
+        filled, rest = bar_cells(progress)
+        colour = "$success" if progress >= 1 else "$primary"
+        bar = Content.assemble((filled, f"{colour} on $panel"), (rest, "$surface on $panel"))
+        head = Content.assemble(title, status, bar.truncate(BAR_SHOWN)).truncate(width)
+        muted = Style.from_rich_style(self.get_component_rich_style("lesson-item--muted"))
+        return Content("\n").join(
+            [head, Content.styled(self.summary, muted), Content.styled(self._quiz_text(), muted)]
+        )
+
+    def render(self) -> Content:
+        return self._content(self.content_size.width)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        # The head is one line; the summary and quiz lines wrap (measured unstyled: the same text).
+        lines = Content(f"\n{self.summary}\n{self._quiz_text()}")
+        return lines.get_height(self.styles, width)  # type: ignore[arg-type]
+
+    def shows(self, number: int, facts: LessonFacts) -> bool:
+        """Whether this row is already the row of `facts` at `number` (but for its progress)."""
+        return (self.number, self.lesson_id, self.title, self.summary) == (
+            number,
+            facts.id,
+            facts.title,
+            facts.summary,
+        )
+
     def update_row(self, questions: int, done: float, status: str, banks: list[str]) -> None:
         """Show new progress in this row, in place (the list and its highlight stay as they are)."""
         if (questions, done, status, banks) == (self.questions, self.done, self.status, self.banks):
             return
         self.questions, self.done, self.status, self.banks = questions, done, status, banks
-        self.query_one(".lesson-status", Label).update(status)
-        self.query_one(".lesson-bar", ProgressBar).progress = round(done * 100)
-        self.query_one(".lesson-quiz", Label).update(self._quiz_text())
+        self.refresh(layout=True)  # the quiz line may wrap differently
 
 
 class HomeScreen(Screen[None]):
@@ -90,89 +141,120 @@ class HomeScreen(Screen[None]):
             yield LoadingIndicator(id="loading")
             yield ListView(id="lessons")
             with VerticalScroll(id="notices"):
-                yield Static("", id="notice-text")
+                yield Static("", id="notice-text", markup=False)  # the course's words, never markup
         yield TutorFooter()
 
-    _ready = False  # the course map is filled in
+    _ready = False  # the course is loaded and the map shows it: its keys act at once
     _pending: str | None = None  # a key pressed before that, acted on once it is
     _left_at: str | None = None  # the lesson highlighted when another screen was opened
+    _back = False  # the map is shown again after another screen: not yet redrawn since
 
     def on_mount(self) -> None:
         self.query_one("#lessons").display = False
         self.query_one("#notices").display = False
+        # The map is drawn from the course's index (kept from the last run, then the course's
+        # own), and made live once the course itself is there.
+        self.watch(self.app, "course_index", self._show_course)
         self.watch(self.app, "course", self._show_course)
 
     def on_screen_suspend(self) -> None:
         self._left_at = self._selected()
+        self._back = True
 
     def on_screen_resume(self) -> None:
-        course = getattr(self.app, "course", None)
-        if course is not None:
-            self._show_course(course)
+        self._show_course()
 
-    def _show_course(self, course: Course | None) -> None:
-        if course is not None:
-            self.run_worker(self._refresh(course), group="refresh", exclusive=True)
+    _stale = False  # the map is to be drawn again
+    _drawing = False  # it is being drawn (by `_redraw`)
 
-    async def _refresh(self, course: Course) -> None:
+    def _show_course(self, _: object = None) -> None:
+        if self.app.course_index is None:
+            return
+        self._stale = True
+        if not self._drawing:
+            self._drawing = True
+            self.run_worker(self._redraw(), group="refresh")
+
+    async def _redraw(self) -> None:
+        # One drawing at a time, the latest state last: a drawing cancelled halfway (its rows
+        # mounting) would leave the next one a list it takes for finished.
+        try:
+            while self._stale:
+                self._stale = False
+                await self._refresh()
+        finally:
+            self._drawing = False
+
+    async def _refresh(self) -> None:
         app = self.app
+        index, course = app.course_index, app.course
+        if index is None:
+            return
         store = app.store
         self.query_one("#loading").display = False
         self.query_one("#course-title", Static).update(
-            f"{len(course.lessons)} lessons · {len(course.questions)} questions"
+            f"{len(index.lessons)} lessons · {len(index.questions)} questions"
         )
         listing = self.query_one("#lessons", ListView)
-        index = listing.index or 0
         state = store.state()  # read once: it is a file
         best = store.best()
         last = state.get("last") or {}
-        lessons = course.lessons_in_order
-        order = [x.lesson.id for x in lessons]
-        self._show_actions(course, state)  # before the awaits: a newer refresh may cancel this one
-        self.query_one(MasteryPanel).show_for(course, store, app.now())
+        order = [x.id for x in index.lessons]
+        self._show_actions(index, course)
+        self.query_one(MasteryPanel).show_for(index, store, app.now())
         app.report_record_problems()  # after reading the log and the quizzes in progress
         opened = set(state.get("opened", []))
         rows = []
-        for loaded in lessons:
-            entries = course.resolve(loaded.lesson.id)
-            ids = [e.id for e in entries]
-            done = store.fraction_done(ids)
+        for facts in index.lessons:
+            ids = facts.questions
+            done = store.fraction_done(ids, best)
             if done >= 0.8:
                 status = "✓ done"
-            elif any(q in best for q in ids) or loaded.lesson.id in opened:
+            elif any(q in best for q in ids) or facts.id in opened:
                 status = "◐ started"
             else:
                 status = "· new"
-            banks = list(dict.fromkeys(e.bank.bank.title for e in entries))
-            rows.append((len(ids), done, status, banks))
+            rows.append((len(ids), done, status, list(facts.banks)))
         items = [item for item in listing.children if isinstance(item, LessonItem)]
-        if [item.lesson_id for item in items] == order and all(
-            item.loaded is loaded for item, loaded in zip(items, lessons, strict=True)
+        if len(items) == len(index.lessons) and all(
+            item.shows(n, facts) for n, (item, facts) in enumerate(zip(items, index.lessons, strict=True), 1)
         ):
-            # Back on the map: the same rows, updated in place and without an await, so a key
-            # pressed meanwhile keeps its effect. The highlight moves only to a lesson opened
-            # from elsewhere (continue, review, the palette).
+            # The same rows (back on the map, or the course loaded as its index said): updated in
+            # place and without an await, so a key pressed meanwhile keeps its effect. The
+            # highlight moves only to a lesson opened from elsewhere (continue, review, the palette).
             for item, row in zip(items, rows, strict=True):
                 item.update_row(*row)
             ref = last.get("ref")
-            if ref in order and ref != self._left_at:
+            if self._back and ref in order and ref != self._left_at:
                 listing.index = order.index(ref)
-            self._left_at = None
-            self._after_refresh(course)
+            self._left_at, self._back = None, False
+            self._after_refresh(index, course)
             return
-        if last.get("ref") in order:  # back from a lesson or its quiz: keep it highlighted
-            index = order.index(last["ref"])
+        # New rows: the first time, or the course is not what its index said (changed since).
+        # Highlighted: back from a lesson or its quiz, that one; else the lesson the learner
+        # moved to; else the one the last session left off at.
+        highlighted = self._selected()
+        ref = last.get("ref")
+        first = [ref, highlighted] if self._back else [highlighted, ref]
+        at = next((order.index(x) for x in first if x in order), 0)
+        self._left_at, self._back = None, False
         await listing.clear()
-        for number, (loaded, row) in enumerate(zip(lessons, rows, strict=True), start=1):
-            await listing.append(LessonItem(number, loaded, *row))
+        # All rows in one mount: one layout, not one per row.
+        await listing.extend(
+            LessonItem(number, facts, *row)
+            for number, (facts, row) in enumerate(zip(index.lessons, rows, strict=True), start=1)
+        )
         listing.display = True
-        if course.lessons:
-            listing.index = min(index, len(course.lessons) - 1)
+        if index.lessons:
+            listing.index = min(at, len(index.lessons) - 1)
         listing.focus()
-        self._after_refresh(course)
+        self._after_refresh(index, course)
 
-    def _after_refresh(self, course: Course) -> None:
-        self._show_notices(course)
+    def _after_refresh(self, index: CourseIndex, course: Course | None) -> None:
+        self._show_notices(index.problems)
+        self.app.call_after_refresh(self.app.course_map_drawn)  # once these rows are painted
+        if course is None:
+            return  # the rows are there; the keys that need the course wait for it
         self._ready = True
         pending, self._pending = self._pending, None
         if pending is not None and self.app.screen is self:
@@ -186,20 +268,20 @@ class HomeScreen(Screen[None]):
         self.notify("The course is still loading; this happens as soon as it is there.", timeout=3)
         return True
 
-    def _show_actions(self, course: Course, state: dict[str, Any]) -> None:
-        app = self.app
-        _, ref, words = app.continue_plan()
-        if ref is not None:
-            text = f"Press c to continue: {words}"
-        else:
-            text = "Start with lesson 1, or press t to take its quiz."
-        self.query_one("#continue", Label).update(text)
+    def _show_actions(self, index: CourseIndex, course: Course | None) -> None:
         from tutor.tui.widgets.mastery import due_text
 
-        self.query_one("#review", Label).update(due_text(app.store, course, app.now()))
+        app = self.app
+        if course is not None:  # where to continue is worked out on the course itself
+            _, ref, words = app.continue_plan()
+            if ref is not None:
+                text = f"Press c to continue: {words}"
+            else:
+                text = "Start with lesson 1, or press t to take its quiz."
+            self.query_one("#continue", Label).update(text)
+        self.query_one("#review", Label).update(due_text(app.store, index.questions, app.now()))
 
-    def _show_notices(self, course: Course) -> None:
-        problems = [d for d in course.diagnostics if d.severity == "error"]
+    def _show_notices(self, problems: tuple[Diagnostic, ...]) -> None:
         box = self.query_one("#notices")
         if not problems:
             box.display = False
@@ -222,6 +304,8 @@ class HomeScreen(Screen[None]):
 
     @on(ListView.Selected, "#lessons")
     def _open_selected(self, event: ListView.Selected) -> None:
+        if self._not_yet("open"):  # enter on a row drawn from the index: the lesson opens once loaded
+            return
         if isinstance(event.item, LessonItem):
             app = self.app
             app.open_lesson(event.item.lesson_id)

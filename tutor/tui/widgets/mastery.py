@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from rich.text import Text
 from textual.widgets import Static
 
 
-def due_text(store: Any, course: Any, now: float) -> str:
-    """ "N due now, M later today", and what r does."""
+def due_text(store: Any, questions: Iterable[str], now: float) -> str:
+    """ "N due now, M later today" among `questions`, and what r does."""
     from tutor.progress.stats import due_counts
 
-    soon, later = due_counts(store, course.questions, now)
+    soon, later = due_counts(store, questions, now)
     if soon:
         return f"Press r to review: {soon} due now, {later} later today."
     if later:
@@ -35,10 +36,12 @@ class MasteryPanel(Static):
     MasteryPanel { height: auto; padding: 0 1; margin: 0 0 1 0; }
     """
 
-    def show_for(self, course: Any, store: Any, now: float) -> None:
-        from tutor.quiz.review import lesson_mastery, tag_mastery
+    def show_for(self, index: Any, store: Any, now: float) -> None:
+        """Show the mastery of the course whose `CourseIndex` is `index`, or hide when nothing was
+        answered yet."""
+        from tutor.progress.stats import lesson_mastery, tag_mastery
 
-        lessons = lesson_mastery(course, store, now)
+        lessons = lesson_mastery(index, store, now)
         if not any(row.mastery.seen for row in lessons):
             self.display = False
             return
@@ -54,7 +57,7 @@ class MasteryPanel(Static):
                 line.append_text(cells[i + 1])
             text.append_text(line)
             text.append("\n")
-        tags = [row for row in tag_mastery(course, store, now) if row.mastery.seen][:3]
+        tags = [row for row in tag_mastery(index, store, now) if row.mastery.seen][:3]
         if tags:
             line = Text("Weakest tags: ", style="bold")
             for n, row in enumerate(tags):
