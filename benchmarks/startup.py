@@ -86,6 +86,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
+    from bytecode import compile_tutor
+
+    compile_tutor()
     with tempfile.TemporaryDirectory() as data, tempfile.TemporaryDirectory() as cache:
         one(BARE)  # warm the file cache and bytecode for both
         one(TUTOR, "course", data, cache=cache)  # and keep the course's index, as any run does
