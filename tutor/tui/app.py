@@ -116,9 +116,13 @@ class TutorApp(App[None]):
     def _forget_closed_widgets(self, screen: object) -> None:
         # Textual caches a pair of background styles per widget renderer (up to 1,024 of them,
         # each holding its widget's rendered lines): without this a closed quiz stayed in memory.
-        from textual._styles_cache import StylesCache
+        # Textual's internals (pinned in pyproject.toml; the memory test says if this stops working).
+        try:
+            from textual._styles_cache import StylesCache
 
-        StylesCache.get_inner_outer.cache_clear()
+            StylesCache.get_inner_outer.cache_clear()
+        except (ImportError, AttributeError):  # a Textual without that cache: nothing to forget
+            pass
 
     def _learner_named(self, name: str | None) -> None:
         from tutor.progress.learners import learner_folder
