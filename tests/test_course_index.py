@@ -334,3 +334,20 @@ async def test_a_move_made_while_the_course_loads_is_kept_when_it_arrives(course
         release.set()
         await wait_for_course(app, pilot)
         assert listing.index == 0  # the learner's choice, not the last session's
+
+
+async def test_statistics_asked_for_while_the_course_loads_show_once_it_is_there(
+    course, tmp_path, monkeypatch
+):
+    keep_index(course)
+    release = slow_loading(monkeypatch)
+    app = app_on(course, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: len(rows(app)) == 2)
+        await pilot.press("s")  # like t, c, r and enter: kept, not dropped
+        assert app.course is None
+        release.set()
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "StatsScreen")
+        assert type(app.screen).__name__ == "StatsScreen"
+        await pilot.pause()  # the header's title updates, queued as the screen came, are done
+        await pilot.pause()

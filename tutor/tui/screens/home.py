@@ -127,7 +127,7 @@ class HomeScreen(Screen[None]):
         Binding("t", "quiz", "Take quiz"),
         Binding("c", "continue", "Continue"),
         Binding("r", "review", "Review"),
-        Binding("s", "app.show_statistics", "Statistics"),
+        Binding("s", "statistics", "Statistics"),
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -332,6 +332,11 @@ class HomeScreen(Screen[None]):
         app = self.app
         if not app.continue_learning():
             self.action_open()
+
+    def action_statistics(self) -> None:
+        if self._not_yet("statistics"):
+            return
+        self.app.show_statistics()
 
     def action_review(self) -> None:
         if self._not_yet("review"):
