@@ -106,3 +106,52 @@ async def test_the_watcher_sees_a_saved_file(tmp_path):
         await app.screen.workers.wait_for_complete()  # home redraws itself from the new course
         await pilot.pause()
     assert app.watcher.stop.is_set()  # the watching thread ends with the app
+
+
+async def test_a_course_read_again_unchanged_and_then_changed_is_shown_both_times(tmp_path):
+    # Saving a file without a change reads the course again: Textual compared the new course
+    # with the old one, which recursed without end and ended the watching for good.
+    from tutor.content.loader import load_course
+
+    root = copy_course(tmp_path)
+    app = TutorApp(root, ProgressStore(tmp_path / "p"), StartAt("home"), warm_up=False, watch=True)
+    app.watcher.start = lambda: None  # the test plays the watcher's part
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        app.watcher.show(load_course(root))  # unchanged
+        assert app.watcher.reloads == 1
+        lesson = root / "lessons" / "huber.yaml"
+        lesson.write_text(lesson.read_text("utf-8").replace("Huber in brief", "Huber in full"), "utf-8")
+        app.watcher.show(load_course(root))
+        assert app.watcher.reloads == 2
+        await wait_until(pilot, lambda: app.course_index.lessons[0].title == "Huber in full")
+        assert app.course_index.lessons[0].title == "Huber in full"
+
+
+async def test_a_change_that_cannot_be_shown_is_said_and_the_next_one_is_still_read(tmp_path, monkeypatch):
+    import tutor.content.watch as watch
+
+    root = copy_course(tmp_path)
+
+    def changes(roots, stop=None):
+        yield {root / "lessons" / "huber.yaml"}
+        yield {root / "lessons" / "huber.yaml"}
+
+    monkeypatch.setattr(watch, "course_changes", changes)
+    app = TutorApp(root, ProgressStore(tmp_path / "p"), StartAt("home"), warm_up=False, watch=True)
+    shown = app.watcher.show
+    calls: list[int] = []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise ValueError("a first reading gone wrong")
+        return shown(*args, **kwargs)
+
+    app.watcher.show = flaky
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        await wait_until(pilot, lambda: app.watcher.reloads == 1)
+        assert app.watcher.reloads == 1  # the second change was read and shown
+        said = [n.message for n in app._notifications]
+        assert any("could not be shown: a first reading gone wrong" in m for m in said), said

@@ -75,7 +75,9 @@ class LoadedLesson:
     source: SourceFile
 
 
-@dataclass
+# eq=False: two readings of a course are two courses (comparing them field by field walked the
+# questions' links back to their banks without end: a RecursionError that stopped `--watch`).
+@dataclass(eq=False)
 class Course:
     root: Path
     lessons: list[LoadedLesson] = field(default_factory=list)

@@ -40,9 +40,16 @@ class CourseWatcher:
 
         try:
             for _ in course_changes([self.app.course_root], self.stop):
-                self.reload_from_thread()
+                try:
+                    self.reload_from_thread()
+                except Exception as exc:
+                    if self.stop.is_set() or not self.app.is_running:
+                        return  # the app ended while a change was being read
+                    # Anything else is said, and the next save is read all the same.
+                    said = f"The course could not be shown: {exc}"
+                    self.app.call_from_thread(self.app.notify, said, severity="error", markup=False)
         except RuntimeError:
-            pass  # the app ended while a change was being read
+            pass  # the app ended while watching
 
     def close(self) -> None:
         """Stop watching; the app calls it as it ends (watchfiles looks at the event often)."""
