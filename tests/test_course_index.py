@@ -351,3 +351,27 @@ async def test_statistics_asked_for_while_the_course_loads_show_once_it_is_there
         assert type(app.screen).__name__ == "StatsScreen"
         await pilot.pause()  # the header's title updates, queued as the screen came, are done
         await pilot.pause()
+
+
+@pytest.mark.parametrize("height", [12, 13])
+async def test_the_highlighted_row_stays_in_view_when_the_course_arrives(
+    course, tmp_path, monkeypatch, height
+):
+    # The course brings the "continue" line, which may wrap and push the list down a line.
+    keep_index(course)
+    release = slow_loading(monkeypatch)
+    app = app_on(course, tmp_path)
+    words = "Quiz: " + "a lesson with a long name " * 3 + "question 6 of 14"
+    monkeypatch.setattr(TutorApp, "continue_plan", lambda self: ("quiz", "beta", words))
+    async with app.run_test(size=(80, height)) as pilot:
+        await wait_until(pilot, lambda: len(rows(app)) == 2)
+        await pilot.press("down")
+        await pilot.pause()
+        listing = app.screen.query_one("#lessons")
+        assert listing.scrollable_content_region.contains_region(listing.highlighted_child.region)
+        release.set()
+        await wait_for_course(app, pilot)
+        await pilot.pause()
+        item = listing.highlighted_child
+        assert item.lesson_id == "beta"
+        assert listing.scrollable_content_region.contains_region(item.region)

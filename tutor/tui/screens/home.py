@@ -252,6 +252,9 @@ class HomeScreen(Screen[None]):
 
     def _after_refresh(self, index: CourseIndex, course: Course | None) -> None:
         self._show_notices(index.problems)
+        # The lines above the list may have grown (the course brings the "continue" line, which
+        # can wrap): the highlighted row is kept in view.
+        self.call_after_refresh(self._highlight_in_view)
         self.app.call_after_refresh(self.app.course_map_drawn)  # once these rows are painted
         if course is None:
             return  # the rows are there; the keys that need the course wait for it
@@ -259,6 +262,12 @@ class HomeScreen(Screen[None]):
         pending, self._pending = self._pending, None
         if pending is not None and self.app.screen is self:
             getattr(self, f"action_{pending}")()
+
+    def _highlight_in_view(self) -> None:
+        listing = self.query_one("#lessons", ListView)
+        item = listing.highlighted_child
+        if item is not None:
+            listing.scroll_to_widget(item, animate=False)
 
     def _not_yet(self, action: str) -> bool:
         """While the course loads, a key is kept for when it is there (and the learner told)."""
