@@ -251,20 +251,29 @@ async def test_the_map_fills_in_from_the_index_before_the_course_is_loaded(cours
         assert list(app.screen.query("LessonItem")) == shown  # the course agreed: the same rows
 
 
+@pytest.mark.parametrize(
+    ("keys", "screen", "lesson"),
+    [
+        (("down", "enter"), "LessonScreen", "beta"),  # to the second lesson, and open it
+        (("s",), "StatsScreen", None),  # like t, c, r and enter: kept, not dropped
+    ],
+)
 async def test_keys_pressed_while_the_course_loads_act_on_the_map_the_index_drew(
-    course, tmp_path, monkeypatch
+    course, tmp_path, monkeypatch, keys, screen, lesson
 ):
     keep_index(course)
     release = slow_loading(monkeypatch)
     app = app_on(course, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: len(rows(app)) == 2)
-        await pilot.press("down", "enter")  # to the second lesson, and open it
+        await pilot.press(*keys)
         assert app.course is None
         release.set()
-        await wait_until(pilot, lambda: type(app.screen).__name__ == "LessonScreen")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == screen)
         await wait_for_course(app, pilot)
-        assert app.screen.lesson.id == "beta"
+        assert type(app.screen).__name__ == screen
+        if lesson is not None:
+            assert app.screen.lesson.id == lesson
 
 
 async def test_after_a_file_changed_the_map_never_shows_its_old_title(course, tmp_path, monkeypatch):
@@ -334,23 +343,6 @@ async def test_a_move_made_while_the_course_loads_is_kept_when_it_arrives(course
         release.set()
         await wait_for_course(app, pilot)
         assert listing.index == 0  # the learner's choice, not the last session's
-
-
-async def test_statistics_asked_for_while_the_course_loads_show_once_it_is_there(
-    course, tmp_path, monkeypatch
-):
-    keep_index(course)
-    release = slow_loading(monkeypatch)
-    app = app_on(course, tmp_path)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(pilot, lambda: len(rows(app)) == 2)
-        await pilot.press("s")  # like t, c, r and enter: kept, not dropped
-        assert app.course is None
-        release.set()
-        await wait_until(pilot, lambda: type(app.screen).__name__ == "StatsScreen")
-        assert type(app.screen).__name__ == "StatsScreen"
-        await pilot.pause()  # the header's title updates, queued as the screen came, are done
-        await pilot.pause()
 
 
 @pytest.mark.parametrize("height", [12, 13])
