@@ -205,3 +205,16 @@ def test_progress_optimize_says_what_it_needs_when_the_extra_is_missing(tmp_path
         pytest.skip("the optimizer extra is installed here: the command fits parameters instead")
     result = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "progress", "optimize"])
     assert result.exit_code == 1 and "pip install 'tutor[optimizer]'" in result.output
+
+
+async def test_the_mastery_panel_is_laid_out_again_for_a_narrower_terminal(tmp_path):
+    app = app_on(seeded_store(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_course(app, pilot)
+        panel = app.screen.query_one("#mastery")
+        assert max(len(line) for line in str(panel.render()).splitlines()) > 46  # drawn for 120
+        await pilot.resize_terminal(50, 30)
+        await wait_until(pilot, lambda: panel.size.width < 50)
+        await pilot.pause()
+        lines = str(panel.render()).splitlines()
+        assert lines and max(len(line) for line in lines) <= panel.size.width  # nothing wraps

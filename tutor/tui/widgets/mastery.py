@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from rich.text import Text
+from textual import events
 from textual.widgets import Static
 
 
@@ -36,11 +37,21 @@ class MasteryPanel(Static):
     MasteryPanel { height: auto; padding: 0 1; margin: 0 0 1 0; }
     """
 
+    _shown_for: tuple[Any, Any, float] | None = None
+    _drawn_width = 0
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Its columns and the tags line are laid out for the terminal's width when drawn.
+        if self._shown_for is not None and self.app.size.width != self._drawn_width:
+            self.show_for(*self._shown_for)
+
     def show_for(self, index: Any, store: Any, now: float) -> None:
         """Show the mastery of the course whose `CourseIndex` is `index`, or hide when nothing was
         answered yet."""
         from tutor.progress.stats import lesson_mastery, tag_mastery
 
+        self._shown_for = (index, store, now)  # drawn again to the new width on a resize
+        self._drawn_width = self.app.size.width
         lessons = lesson_mastery(index, store, now)
         if not any(row.mastery.seen for row in lessons):
             self.display = False
