@@ -373,19 +373,14 @@ def check_command(
     PATHS may be course folders or files inside one; only their findings are shown. Without
     PATHS: the course folder you are in, else the built-in course.
     """
-    import gc
+    from tutor.gcpause import collector_paused
 
     # The imports build the course model's classes: objects that live as long as the process,
     # which the cyclic collector would only walk again and again meanwhile.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         from tutor.content.checks import total_questions
         from tutor.content.targets import find_targets
         from tutor.grading.checkpool import check_in_parallel
-    finally:
-        if collecting:
-            gc.enable()
 
     if watch:
         from tutor.cli_author import watch_check

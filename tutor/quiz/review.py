@@ -16,7 +16,6 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tutor.content.index import index_of
 from tutor.content.loader import Course, course_files
 from tutor.progress import stats
 from tutor.progress.store import ProgressStore
@@ -105,20 +104,8 @@ def review_session(
     return session
 
 
-# ---------------------------------------------------------------- mastery and notes on the course
-
-
-Row = stats.Row
-
-
-def lesson_mastery(course: Course, store: ProgressStore, now: float) -> list[Row]:
-    """Mastery per lesson, in course order (lessons without questions left out)."""
-    return stats.lesson_mastery(index_of(course), store, now)
-
-
-def tag_mastery(course: Course, store: ProgressStore, now: float) -> list[Row]:
-    """Mastery per question tag, weakest first among those started, then the new ones."""
-    return stats.tag_mastery(index_of(course), store, now)
+# ---------------------------------------------------------------- notes on the course
+# (mastery per lesson and per tag: `tutor.progress.stats`, on the course's index)
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ class StatsScreen(Screen[None]):
 
     def refresh_stats(self) -> None:
         from tutor.progress import stats
-        from tutor.quiz.review import note_links, tag_mastery
+        from tutor.quiz.review import note_links
 
         app: Any = self.app
         store, course, now = app.store, app.course, app.now()
@@ -84,7 +84,7 @@ class StatsScreen(Screen[None]):
             label = "today" if offset == 0 else day.strftime("%a %d")
             lines.append(f"  {label:<7} {bar(n / most, 20) if n else '':<20} {n}")
         self.query_one("#forecast", Static).update("\n".join(lines))
-        tags = [row for row in tag_mastery(course, store, now) if row.mastery.seen][:5]
+        tags = [row for row in stats.tag_mastery(app.course_index, store, now) if row.mastery.seen][:5]
         if tags:
             width = max(len(r.title) for r in tags)
             text = "Weakest tags (FSRS recall a week from now):\n" + "\n".join(
