@@ -417,7 +417,7 @@ def test_a_star_in_a_short_answer_is_a_star_not_moodles_wildcard(make_course, tm
     assert "\t=2\\\\*x" in out
     code, xml, _ = run("export", "--format", "moodle-xml", "twice", "--course", str(course))
     assert code == 0
-    assert "<text>2\\*x</text>" in xml
+    assert "<text><![CDATA[2\\*x]]></text>" in xml
     again, err = import_gift_file(tmp_path, out)
     import yaml
 

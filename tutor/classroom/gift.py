@@ -16,7 +16,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tutor.classroom.items import Built, Item, number, star_escaped, summarise
+from tutor.classroom.items import (
+    Built,
+    Item,
+    moodle_percent,
+    moodle_regraded,
+    number,
+    star_escaped,
+    summarise,
+)
 
 GIFT_KINDS = {"numerical", "multichoice", "shortanswer", "essay"}
 _SPECIAL = "~=#{}:"
@@ -30,11 +38,6 @@ def escape(text: str) -> str:
     return out.replace("\r\n", "\n").replace("\n", "\\n")
 
 
-def percent(fraction: float) -> str:
-    value = round(fraction * 100, 5)
-    return str(int(value)) if value == int(value) else f"{value:.5f}".rstrip("0")
-
-
 def _weighted(prefix: str, answer_text: str, fraction: float, feedback: str, tol: float | None = None) -> str:
     body = answer_text if tol is None else f"{answer_text}:{number(tol)}"
     if fraction == 1.0 and prefix == "=":
@@ -44,7 +47,7 @@ def _weighted(prefix: str, answer_text: str, fraction: float, feedback: str, tol
         # and a `=` would make a multiple-answer choice single: the nearest weight it reads.
         mark = f"{prefix}%99.99999%"
     else:
-        mark = f"{prefix}%{percent(fraction)}%"
+        mark = f"{prefix}%{moodle_percent(fraction)}%"
     line = f"{mark}{body}"
     return line + (f"#{escape(feedback)}" if feedback else "")
 
@@ -66,8 +69,18 @@ def _answers(item: Item) -> list[str]:
                 lines.append(_weighted("~", escape(a.text), a.fraction, a.feedback))
         return lines
     if item.kind == "shortanswer":
-        return [_weighted("=", escape(star_escaped(a.text)), a.fraction, a.feedback) for a in item.answers]
+        return [
+            _weighted("=", escape(star_escaped(a.text)), a.fraction, a.feedback)
+            for a in item.answers
+            if "->" not in a.text
+        ]
     return []  # essay
+
+
+def _arrow_answers(item: Item) -> bool:
+    """Whether a short answer holds `->`: Moodle reads any answer block with `=` and `->` (and no
+    `~`) as a matching question, and GIFT has no escape for `->`, so such an answer is left out."""
+    return item.kind == "shortanswer" and any("->" in a.text for a in item.answers)
 
 
 def write_item(item: Item) -> str:
@@ -86,6 +99,8 @@ def write(built: Built, course: str = "tutor") -> tuple[str, list[str]]:
     parts = ["// Questions exported by tutor (GIFT). Import: Question bank > Import > GIFT format."]
     current = None
     lost: dict[str, list[str]] = {}
+    every = [item for group in built.groups for item in group.items]
+    regraded = moodle_regraded(every)
     for group in built.groups:
         category = f"$course$/{course}/{group.bank}"
         if len(group.items) > 1:
@@ -94,15 +109,27 @@ def write(built: Built, course: str = "tutor") -> tuple[str, list[str]]:
             parts.append(f"$CATEGORY: {category}")
             current = category
         for item in group.items:
+            if _arrow_answers(item) and not any("->" not in a.text for a in item.answers):
+                lost.setdefault("a short answer containing `->` (Moodle reads it as matching)", []).append(
+                    item.question_id
+                )
+                continue  # nothing left to accept
             parts.append(write_item(item))
+            if _arrow_answers(item):
+                lost.setdefault(
+                    "short answers containing `->` (Moodle reads them as matching; left out)", []
+                ).append(item.question_id)
+            if item.kind == "shortanswer" and item.case_sensitive:
+                lost.setdefault("case-sensitive matching (GIFT short answers ignore case)", []).append(
+                    item.question_id
+                )
             if item.hints:
                 lost.setdefault("hints", []).append(item.question_id)
             if item.penalty:
                 lost.setdefault("the penalty for a further try", []).append(item.question_id)
             if item.all_or_nothing:
                 lost.setdefault("all-or-nothing scoring (net scoring instead)", []).append(item.question_id)
-    every = [item for group in built.groups for item in group.items]
-    return "\n\n".join(parts) + "\n", summarise(lost, "GIFT", every)
+    return "\n\n".join(parts) + "\n", regraded + summarise(lost, "GIFT", every)
 
 
 # ---------------------------------------------------------------------------------------- reading
@@ -299,7 +326,9 @@ def _question(line: int, block: str, category: str | None) -> GiftQuestion:
     pieces = _split_unescaped(stripped, "=~")
     if any(sep == "" for sep, _ in pieces):
         raise GiftError(line, "every answer starts with `=` (right) or `~` (wrong)")
-    if any(_find_unescaped(piece, "->") >= 0 for _, piece in pieces):
+    # Moodle's rule: a block is matching when it has `=` and `->` and no `~` (a choice may hold
+    # an option such as `x -> 2x`).
+    if all(sep == "=" for sep, _ in pieces) and any(_find_unescaped(piece, "->") >= 0 for _, piece in pieces):
         question.kind = "matching"
         for _, piece in pieces:
             left, _, right = piece.partition("->")

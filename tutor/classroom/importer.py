@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutor.classroom.gift import GiftError, GiftQuestion, parse, percent
+from tutor.classroom.gift import GiftError, GiftQuestion, parse
 from tutor.classroom.items import number, star_unescaped
 
 _SLUG = re.compile(r"[^a-z0-9_-]+")
@@ -115,7 +115,7 @@ def _convert(q: GiftQuestion, qid: str, lost: list[str]) -> dict[str, Any] | Non
                 # Our grader matches the answer first: credit for a wider range around it
                 # (Moodle's `=%50%1822:2`) or a repeated value would never be reached.
                 lost.append(
-                    f"answer {a.text}±{number(a.tolerance or 0)} at {percent(a.fraction)}% (inside another)"
+                    f"answer {a.text}±{number(a.tolerance or 0)} at {a.fraction * 100:g}% (inside another)"
                 )
                 continue
             kept.append(value)

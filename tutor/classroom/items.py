@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tutor.content import model as m
+from tutor.content.lms import moodle_grade
 from tutor.content.variants import VariantError, evaluate_in, format_value, instantiate
 from tutor.content.words import plural
 
@@ -88,6 +89,30 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 def xml_safe(text: str) -> str:
     """`text` with the characters XML cannot hold shown as U+FFFD."""
     return _NOT_XML.sub("\ufffd", text)
+
+
+def moodle_percent(fraction: float) -> str:
+    """A score as the percentage Moodle's GIFT and XML importers accept: the nearest grade on
+    Moodle's list (`moodle_regraded` says which changed), at most five decimals."""
+    value = round(moodle_grade(fraction) * 100, 5)
+    return str(int(value)) if value == int(value) else f"{value:.5f}".rstrip("0")
+
+
+def moodle_regraded(items: Iterable[Item]) -> list[str]:
+    """A sentence for each question with an answer score Moodle cannot hold, naming the nearest
+    score it can (which the Moodle writers use: `moodle_grade`); none when every score is allowed."""
+    changed: dict[str, set[str]] = {}
+    for item in items:
+        for answer in [*item.answers, *(a for blank in item.blanks for a in blank)]:
+            grade = moodle_grade(answer.fraction)
+            if grade != answer.fraction:
+                change = f"{number(round(answer.fraction, 7))} → {number(grade)}"
+                changed.setdefault(item.question_id, set()).add(change)
+    return [
+        f"{qid}: Moodle allows only its own list of scores; written as the nearest "
+        f"({', '.join(sorted(what))})"
+        for qid, what in changed.items()
+    ]
 
 
 def star_escaped(text: str) -> str:

@@ -11,7 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from tutor.classroom.items import Answer, Built, Item, number, star_escaped, summarise, xml_safe
+from tutor.classroom.items import (
+    Answer,
+    Built,
+    Item,
+    moodle_percent,
+    moodle_regraded,
+    number,
+    star_escaped,
+    summarise,
+    xml_safe,
+)
 
 MOODLE_KINDS = {"numerical", "multichoice", "shortanswer", "essay", "cloze"}
 _TYPE = {
@@ -23,9 +33,19 @@ _TYPE = {
 }
 
 
-def fraction_text(fraction: float) -> str:
-    value = round(fraction * 100, 5)
-    return str(int(value)) if value == int(value) else f"{value:.5f}".rstrip("0")
+# Stands for `]]>` inside a text until the document is serialised (CDATA cannot hold it).
+_CDATA_END = "tutor-cdata-end-5f0c3a9e"
+
+
+def _cdata(node: Any, text: str) -> None:
+    """`text` as a CDATA section, as Moodle's own exporter writes it: Moodle's parser drops the
+    space between an entity (`&gt;`) and a following non-ASCII character, so `|e| > δ` written
+    with entities imports as `|e| >δ`."""
+    from lxml import etree
+
+    text = xml_safe(text)
+    if text:
+        node.text = etree.CDATA(text.replace("]]>", _CDATA_END))
 
 
 def _text(parent: Any, tag: str, text: str, fmt: str | None = "markdown") -> Any:
@@ -34,7 +54,7 @@ def _text(parent: Any, tag: str, text: str, fmt: str | None = "markdown") -> Any
     node = etree.SubElement(parent, tag)
     if fmt is not None:
         node.set("format", fmt)
-    etree.SubElement(node, "text").text = xml_safe(text)
+    _cdata(etree.SubElement(node, "text"), text)
     return node
 
 
@@ -50,10 +70,10 @@ def _answer(parent: Any, answer: Answer, numeric: bool, short: bool = False) -> 
     from lxml import etree
 
     node = etree.SubElement(
-        parent, "answer", fraction=fraction_text(answer.fraction), format="moodle_auto_format"
+        parent, "answer", fraction=moodle_percent(answer.fraction), format="moodle_auto_format"
     )
     text = star_escaped(answer.text) if short else answer.text
-    etree.SubElement(node, "text").text = xml_safe(text)
+    _cdata(etree.SubElement(node, "text"), text)
     _text(node, "feedback", answer.feedback)
     if numeric:
         _plain(node, "tolerance", number(answer.tolerance or 0.0))
@@ -63,7 +83,7 @@ def _cloze_blank(answers: list[Answer]) -> str:
     # {1:NUMERICAL:=0.27:0.001} — Moodle's Cloze syntax, escaped as its docs say.
     parts = []
     for a in answers:
-        mark = "=" if a.fraction == 1.0 else f"%{fraction_text(a.fraction)}%"
+        mark = "=" if a.fraction == 1.0 else f"%{moodle_percent(a.fraction)}%"
         parts.append(f"{mark}{a.text}:{number(a.tolerance or 0.0)}")
     return "{1:NUMERICAL:" + "~".join(parts) + "}"
 
@@ -132,6 +152,8 @@ def write(built: Built, course: str = "tutor") -> tuple[bytes, list[str]]:
     quiz.append(etree.Comment(" Questions exported by tutor. Import: Question bank > Import > Moodle XML. "))
     current = None
     lost: dict[str, list[str]] = {}
+    every = [item for group in built.groups for item in group.items]
+    regraded = moodle_regraded(every)
     for group in built.groups:
         category = f"$course$/{course}/{group.bank}"
         if len(group.items) > 1:
@@ -143,6 +165,11 @@ def write(built: Built, course: str = "tutor") -> tuple[bytes, list[str]]:
             _question(quiz, item)
             if item.all_or_nothing:
                 lost.setdefault("all-or-nothing scoring (net scoring instead)", []).append(item.question_id)
+            if item.kind == "essay" and item.hints:
+                lost.setdefault("hints on a free answer (Moodle's essay import ignores them)", []).append(
+                    item.question_id
+                )
     data = etree.tostring(quiz, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    every = [item for group in built.groups for item in group.items]
-    return data, summarise(lost, "Moodle XML", every)
+    # Moodle's exporter splits a `]]>` across two sections the same way.
+    data = data.replace(_CDATA_END.encode(), b"]]]]><![CDATA[>")
+    return data, regraded + summarise(lost, "Moodle XML", every)
