@@ -134,3 +134,11 @@ def test_gift_says_it_drops_case_and_moodle_says_essay_hints_are_ignored(odd):
     assert code == 0 and "case" in err and "sym" in err
     code, _, err = run("export", "--format", "moodle-xml", "essay", "--course", str(odd))
     assert code == 0 and "essay" in err and "hints" in err
+
+
+def test_check_warns_for_a_score_moodle_does_not_accept_at_its_line(odd):
+    _, out, err = run("check", "--course", str(odd), "--seeds", "2")
+    text = out + err
+    line = next(ln for ln in text.splitlines() if "not one Moodle accepts" in ln)
+    # The mistake's `score: 0.35` is line 11 of odd.yaml.
+    assert "odd.yaml:11:" in line and "warning" in line and "0.333333" in line

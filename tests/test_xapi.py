@@ -28,6 +28,15 @@ from tutor.classroom.xapi import LrsError, rows_from_statements, send, statement
 from tutor.cli import main
 
 ALL_ROWS = [r for rows in ROWS.values() for r in rows]
+# The quizzes gone through to their end, as the store keeps them (dev left midway: none).
+FINISHED = [
+    {"learner": "ana", "course_id": "class-course", "quiz_id": "intro", "score": 1.0, "correct": 3,
+     "total": 3, "seconds": 61.5, "time": "2026-11-01T10:09:00Z"},
+    {"learner": "ben", "course_id": "class-course", "quiz_id": "intro", "score": 0.35, "correct": 1,
+     "total": 3, "seconds": None, "time": "2026-11-01T10:09:30Z"},
+    {"learner": "cleo", "course_id": "class-course", "quiz_id": "intro", "score": 0.0, "correct": 0,
+     "total": 3, "seconds": 12.0, "time": "2026-11-01T10:10:00Z"},
+]  # fmt: skip
 
 
 # ------------------------------------------------------------------ statements
@@ -60,20 +69,29 @@ def test_each_attempt_is_an_answered_statement_with_its_result():
     assert "duration" not in ben_right["result"]
 
 
-def test_a_completed_statement_per_learners_quiz():
-    completed = [s for s in statements(ALL_ROWS) if s["verb"]["id"] == xapi.VERB_COMPLETED]
-    assert sorted(s["actor"]["name"] for s in completed) == ["ana", "ben", "cleo", "dev"]
+def test_a_completed_statement_per_quiz_gone_through_with_the_score_tutor_showed():
+    out = statements(ALL_ROWS, finished=FINISHED)
+    completed = [s for s in out if s["verb"]["id"] == xapi.VERB_COMPLETED]
+    # dev answered but never reached the end: no `completed` for dev.
+    assert sorted(s["actor"]["name"] for s in completed) == ["ana", "ben", "cleo"]
     cleo = next(s for s in completed if s["actor"]["name"] == "cleo")
     assert (
         cleo["result"]["score"]["scaled"] == 0
         and cleo["object"]["id"] == "urn:tutor:course:class-course/quiz/intro"
     )
     ana = next(s for s in completed if s["actor"]["name"] == "ana")
-    assert ana["result"]["score"]["scaled"] == 1.0  # best of each question
+    assert ana["result"]["score"]["scaled"] == 1.0 and ana["result"]["success"] is True
+    assert ana["result"]["duration"] == "PT61.5S"
+    ben = next(s for s in completed if s["actor"]["name"] == "ben")
+    # ben's attempts in the rows are all right, but tutor showed 35 % for the whole quiz.
+    assert ben["result"]["score"]["scaled"] == 0.35 and ben["result"]["success"] is False
+    assert ben["result"]["extensions"][xapi.EXT + "questions"] == 3
+    assert not [s for s in statements(ALL_ROWS) if s["verb"]["id"] == xapi.VERB_COMPLETED]
 
 
 def test_statement_ids_are_stable_and_distinct():
-    first, again = statements(ALL_ROWS), statements([dict(r) for r in ALL_ROWS])
+    first = statements(ALL_ROWS, finished=FINISHED)
+    again = statements([dict(r) for r in ALL_ROWS], finished=[dict(f) for f in FINISHED])
     assert [s["id"] for s in first] == [s["id"] for s in again]
     assert len({s["id"] for s in first}) == len(first)
 
@@ -208,7 +226,7 @@ def lrs_statements(url: str) -> list[dict]:
 
 
 def test_statements_reach_ralph_once_in_batches_and_read_back(ralph, tmp_path):
-    out = statements(ALL_ROWS, base="https://school.example/ml")
+    out = statements(ALL_ROWS, base="https://school.example/ml", finished=FINISHED)
     state = tmp_path / "sent.txt"
     post = xapi.http_post(ralph, "teacher", "s3cret")
     first = send(out, post, state, batch=4)
@@ -295,3 +313,58 @@ def test_progress_export_writes_rows_the_report_reads(tmp_path, monkeypatch):
         else:
             (st,) = json.loads(out.read_text(encoding="utf-8"))
             assert st["result"]["extensions"][xapi.EXT + "notes"] == ["inverted"]
+
+
+# ------------------------------------------------------------------ what tutor said, end to end
+
+TWO = """
+bank: two
+title: Two
+questions:
+  - id: one
+    type: numeric
+    prompt: 1 + 1?
+    answer: 2
+    solution: Two.
+  - id: other
+    type: numeric
+    prompt: 2 + 2?
+    answer: 4
+    solution: Four.
+"""
+
+
+def _xapi_completed(tmp_path, monkeypatch, course, typed: str) -> list[dict]:
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path / "data"))
+    runner = CliRunner()
+    result = runner.invoke(main, ["quiz", "two", "--plain", "--course", str(course)], input=typed)
+    assert "Traceback" not in result.output
+    out = runner.invoke(main, ["progress", "export", "--format", "xapi"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    return [s for s in data if s["verb"]["id"] == xapi.VERB_COMPLETED]
+
+
+def test_completed_says_the_score_the_plain_quiz_showed(tmp_path, monkeypatch, make_course):
+    course = make_course(questions={"two.yaml": TWO})
+    (done,) = _xapi_completed(tmp_path, monkeypatch, course, "2\nskip\n")
+    assert done["result"]["score"]["scaled"] == 0.5 and done["result"]["success"] is False
+    assert done["object"]["id"].endswith("/quiz/two")
+
+
+def test_a_quiz_left_midway_is_not_completed(tmp_path, monkeypatch, make_course):
+    course = make_course(questions={"two.yaml": TWO})
+    assert _xapi_completed(tmp_path, monkeypatch, course, "2\n") == []  # end of input at question 2
+
+
+def test_an_iri_base_without_a_scheme_is_refused_with_the_fix(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path))
+    out = CliRunner().invoke(
+        main, ["progress", "export", "--format", "xapi", "--iri-base", "school.example/ml"]
+    )
+    assert out.exit_code == 2 and "Traceback" not in out.output
+    assert "school.example/ml" in out.output and "https://school.example/ml" in out.output
+    ok = CliRunner().invoke(
+        main, ["progress", "export", "--format", "xapi", "--iri-base", "https://school.example/ml"]
+    )
+    assert ok.exit_code == 0, ok.output

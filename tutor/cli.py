@@ -226,7 +226,7 @@ def quiz_command(
     from tutor.expr.suggest import did_you_mean
     from tutor.progress.store import ProgressStore
     from tutor.quiz.plain import PlainQuiz
-    from tutor.quiz.resume import open_quiz, saved_quiz
+    from tutor.quiz.resume import completion_recorder, open_quiz, saved_quiz
 
     loaded = load_course(root)
     _report_load_problems(loaded.diagnostics)
@@ -260,6 +260,7 @@ def quiz_command(
         click.echo(opened.notice)
     session = opened.session
     session.quiz_id = ref  # written into each attempt
+    session.on_complete = completion_recorder(store.quiz_finished, ref)
 
     def read(prompt: str) -> str | None:
         click.echo(prompt, nl=False)

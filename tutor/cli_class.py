@@ -364,6 +364,19 @@ def _learner_rows(learner: str | None, course_id: str | None) -> list[dict[str, 
     return rows
 
 
+def _finished_rows(learner: str | None, course_id: str | None) -> list[dict[str, Any]]:
+    """The quizzes the learner went through to their end, under the same names as the attempts."""
+    from tutor.progress import export as progress_export
+    from tutor.progress.store import ProgressStore
+
+    rows = progress_export.finished_rows(ProgressStore.default(on_problem=lambda m: None))
+    if learner:
+        rows = [{**r, "learner": learner} for r in rows]
+    if course_id:
+        rows = [{**r, "course_id": course_id} for r in rows]
+    return rows
+
+
 @click.command("export")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "xapi"]), default="csv", show_default=True)
 @click.option(
@@ -438,7 +451,9 @@ def progress_export_command(
         return
     from tutor.classroom import xapi
 
-    statements = xapi.statements(rows, iri_base)
+    if iri_base is not None and (problem := xapi.iri_base_problem(iri_base)):
+        raise click.BadParameter(problem, param_hint="--iri-base")
+    statements = xapi.statements(rows, iri_base, _finished_rows(learner, course_id))
     if not lrs:
         _write_text(
             json.dumps(statements, ensure_ascii=False, indent=1) + "\n",

@@ -1,8 +1,9 @@
 """xAPI 1.0.3 statements from attempt rows, back to rows, and posting them to a Learning Record Store.
 
-Each attempt is one `answered` statement; each (learner, quiz) with attempts gets one
-`completed` statement. Statement ids are UUIDs derived from the attempt ids (name-based, v5),
-so exporting twice gives the same statements and an LRS never stores one twice.
+Each attempt is one `answered` statement; each quiz a learner went through to its end gets one
+`completed` statement with the score tutor showed (a quiz left midway gets none). Statement ids
+are UUIDs derived from the attempt ids (name-based, v5), so exporting twice gives the same
+statements and an LRS never stores one twice.
 
 Posting goes in batches; the ids an LRS accepted are appended to a state file as each batch
 succeeds, so a run that fails midway resumes where it stopped. A batch the LRS refuses with 409
@@ -37,6 +38,18 @@ COURSE = "http://adlnet.gov/expapi/activities/course"
 EXT = "https://w3id.org/xapi/tutor/extensions/"  # our extension keys: seed, notes, hints, …
 
 
+def iri_base_problem(base: str) -> str | None:
+    """Why `base` cannot be the course's IRI (every statement's activity ids start with it), or
+    None. An LRS refuses an activity id that is not an absolute IRI: `school.example/ml` has no
+    scheme, so every statement would fail."""
+    if not re.fullmatch(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/?#]+(/[^\s]*)?", base):
+        return (
+            f"`{base}` is not an absolute IRI: write it with its scheme and host, "
+            f"e.g. https://{base.split('://')[-1].lstrip('/') or 'school.example/ml'}"
+        )
+    return None
+
+
 def course_iri(course_id: str, base: str | None = None) -> str:
     """The course's IRI: `base` (or the course id itself, if it is an IRI) else a URN."""
     if base:
@@ -65,10 +78,15 @@ def statement_id(attempt_id: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, attempt_id))
 
 
-def statements(rows: Iterable[dict[str, Any]], base: str | None = None) -> list[dict[str, Any]]:
-    """The statements for `rows`: one `answered` per row, one `completed` per learner's quiz."""
+def statements(
+    rows: Iterable[dict[str, Any]],
+    base: str | None = None,
+    finished: Iterable[dict[str, Any]] = (),
+) -> list[dict[str, Any]]:
+    """The statements for `rows`: one `answered` per attempt row, and one `completed` per quiz
+    the learner went through to its end (`finished`: `progress.export.finished_rows`), with the
+    score tutor showed then. A quiz left midway gets none: it was not completed."""
     out: list[dict[str, Any]] = []
-    quizzes: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for row in rows:
         iri = course_iri(row["course_id"], base)
         qiri = f"{iri}/question/{quote(row['question_id'], safe='-._~')}"
@@ -98,7 +116,6 @@ def statements(rows: Iterable[dict[str, Any]], base: str | None = None) -> list[
         if row["quiz_id"]:
             quiz = f"{iri}/quiz/{quote(row['quiz_id'], safe='-._~')}"
             context["contextActivities"]["parent"] = [{"id": quiz, "objectType": "Activity"}]
-            quizzes.setdefault((row["learner"], iri, row["quiz_id"]), []).append(row)
         out.append(
             {
                 "id": statement_id(row["attempt_id"]),
@@ -114,34 +131,34 @@ def statements(rows: Iterable[dict[str, Any]], base: str | None = None) -> list[
                 "timestamp": row["time"],
             }
         )
-    for (learner, iri, quiz_id), quiz_rows in quizzes.items():
-        best: dict[str, float] = {}
-        for r in quiz_rows:
-            best[r["question_id"]] = max(best.get(r["question_id"], 0.0), r["score"])
-        last = max(quiz_rows, key=lambda r: r["time"])
-        score = sum(best.values()) / len(best)
+    for done in finished:
+        iri = course_iri(done["course_id"], base)
+        quiz_id = done["quiz_id"]
+        score = round(float(done["score"]), 6)
+        outcome: dict[str, Any] = {
+            "score": {"scaled": score, "raw": score, "min": 0, "max": 1},
+            "success": done["correct"] == done["total"],
+            "completion": True,
+            "extensions": {EXT + "questions": done["total"], EXT + "correct": done["correct"]},
+        }
+        if (duration := _duration(done["seconds"])) is not None:
+            outcome["duration"] = duration
         out.append(
             {
-                # A later attempt in the same quiz makes a new completion, with an id of its own.
-                "id": statement_id(f"completed\x1f{learner}\x1f{iri}\x1f{quiz_id}\x1f{last['attempt_id']}"),
-                "actor": _agent(learner, _home(iri)),
+                "id": statement_id(f"completed\x1f{done['learner']}\x1f{iri}\x1f{quiz_id}\x1f{done['time']}"),
+                "actor": _agent(done["learner"], _home(iri)),
                 "verb": {"id": VERB_COMPLETED, "display": {"en-US": "completed"}},
                 "object": {
                     "objectType": "Activity",
                     "id": f"{iri}/quiz/{quote(quiz_id, safe='-._~')}",
                     "definition": {"type": ASSESSMENT, "name": {"en-US": quiz_id}},
                 },
-                "result": {
-                    "score": {"scaled": round(score, 6), "raw": round(score, 6), "min": 0, "max": 1},
-                    "success": score >= 1.0,
-                    "completion": True,
-                    "extensions": {EXT + "questions": len(best)},
-                },
+                "result": outcome,
                 "context": {
                     "platform": "tutor",
                     "contextActivities": {"grouping": [{"id": iri, "objectType": "Activity"}]},
                 },
-                "timestamp": last["time"],
+                "timestamp": done["time"],
             }
         )
     return out

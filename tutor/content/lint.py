@@ -107,6 +107,22 @@ def _forbid_names(q: Any, out: _Out) -> None:
             )
 
 
+def _lms_scores(q: Any, out: _Out) -> None:
+    from tutor.content.lms import moodle_grade
+
+    for i, mistake in enumerate(getattr(q, "mistakes", None) or []):
+        score = getattr(mistake, "score", None)
+        if score is None or moodle_grade(score) == score:
+            continue
+        out.warn(
+            ("mistakes", i, "score"),
+            f"score {score:g} is not one Moodle accepts: GIFT and Moodle XML exports write "
+            f"{moodle_grade(score):g} (Moodle's scores: 1, 0.9, 0.8333333, 0.8, 0.75, 0.7, 0.6666667, "
+            "0.6, 0.5, 0.4, 0.3333333, 0.3, 0.25, 0.2, 0.1666667, 0.1428571, 0.125, 0.1111111, 0.1, "
+            "0.05, 0)",
+        )
+
+
 # ---------------------------------------------------------------- per kind
 
 
@@ -180,6 +196,7 @@ def lint_question(entry: QuestionEntry) -> list[Diagnostic]:
     _prompt_and_solution(q, out)
     _hint_penalties(q, out)
     _forbid_names(q, out)
+    _lms_scores(q, out)
     per_kind = _PER_KIND.get(q.type)
     if per_kind is not None:
         per_kind(q, out)

@@ -61,6 +61,23 @@ def rows(store: ProgressStore) -> list[dict[str, Any]]:
     return [row(a) for a in store.attempts()]
 
 
+def finished_rows(store: ProgressStore) -> list[dict[str, Any]]:
+    """Every quiz gone through to its end, with the score tutor showed, oldest first."""
+    return [
+        {
+            "learner": f.learner,
+            "course_id": f.course_id,
+            "quiz_id": f.quiz,
+            "score": f.score,
+            "correct": f.correct,
+            "total": f.total,
+            "seconds": f.seconds,
+            "time": iso_utc(f.at),
+        }
+        for f in store.finished_quizzes()
+    ]
+
+
 def to_json(data: list[dict[str, Any]]) -> str:
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 

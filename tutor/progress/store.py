@@ -231,13 +231,45 @@ CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE quizzes (ref TEXT PRIMARY KEY, data TEXT NOT NULL, at REAL NOT NULL) WITHOUT ROWID;
 """
 
+# A quiz the learner went through to its end, with the score tutor showed: what an xAPI
+# `completed` statement says (a quiz left midway has none).
+SCHEMA_2 = """
+CREATE TABLE finished (
+    id INTEGER PRIMARY KEY,
+    learner TEXT NOT NULL,
+    course_id TEXT NOT NULL,
+    course_version TEXT NOT NULL,
+    quiz TEXT NOT NULL,
+    score REAL NOT NULL,            -- 0..1, weighted, unanswered questions counting 0
+    correct INTEGER NOT NULL,
+    total INTEGER NOT NULL,
+    seconds REAL,
+    at REAL NOT NULL
+);
+"""
+
 # MIGRATIONS[n] takes a database from user_version n to n + 1.
-MIGRATIONS: list[str] = [SCHEMA_1]
+MIGRATIONS: list[str] = [SCHEMA_1, SCHEMA_2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class _Corrupt(Exception):
     """The database file is there but is not a readable SQLite database."""
+
+
+@dataclass(frozen=True)
+class FinishedQuiz:
+    """A quiz gone through to its end, and the score tutor showed for it."""
+
+    learner: str
+    course_id: str
+    course_version: str
+    quiz: str
+    score: float
+    correct: int
+    total: int
+    seconds: float | None
+    at: float
 
 
 @dataclass(frozen=True)
@@ -576,6 +608,41 @@ class ProgressStore:
                 self._cannot_save(exc)
                 return
             self._unsaved = []
+
+    def quiz_finished(
+        self, quiz: str, score: float, correct: int, total: int, seconds: float | None = None
+    ) -> None:
+        """The learner went through quiz `quiz` to its end with this score; never raises."""
+        if not (math.isfinite(score) and 0 <= score <= 1 and 0 <= correct <= total):
+            return
+        with self._lock:
+            try:
+                with self._write() as conn:
+                    conn.execute(
+                        "INSERT INTO finished (learner, course_id, course_version, quiz, score, correct, "
+                        "total, seconds, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (self.learner, self.course_id, self.course_version, _text(quiz), float(score),
+                         int(correct), int(total), seconds, self.clock()),
+                    )  # fmt: skip
+            except sqlite3.Error as exc:
+                self._cannot_save(exc)
+
+    def finished_quizzes(self) -> list[FinishedQuiz]:
+        """Every quiz gone through to its end, oldest first; rows of the wrong types are skipped."""
+        out = []
+        for row in self._query(
+            "SELECT learner, course_id, course_version, quiz, score, correct, total, seconds, at "
+            "FROM finished ORDER BY at, id"
+        ):
+            learner, course_id, version, quiz, score, correct, total, seconds, at = row
+            if not all(isinstance(x, str) for x in (learner, course_id, version, quiz)):
+                continue
+            if not (_is_number(score) and _is_int(correct) and _is_int(total) and _is_number(at)):
+                continue
+            if not (seconds is None or _is_number(seconds)):
+                continue
+            out.append(FinishedQuiz(learner, course_id, version, quiz, score, correct, total, seconds, at))
+        return out
 
     def gave_up(self, question: str, seconds: float | None = None) -> None:
         """The learner left a due question without answering it: an Again for its card, with no

@@ -90,3 +90,16 @@ def open_quiz(
     if on_change is not None:
         on_change(session)  # kept from its first question on, so that a kill -9 loses nothing
     return Opened(session, notice)
+
+
+def completion_recorder(
+    quiz_finished: Callable[[str, float, int, int, float | None], None], ref: str
+) -> Callable[[QuizSession], None]:
+    """A session's `on_complete`: the score the learner is shown at the end of quiz `ref`, kept
+    (by `ProgressStore.quiz_finished`) for what xAPI's `completed` says."""
+
+    def done(session: QuizSession) -> None:
+        summary = session.summary()
+        quiz_finished(ref, summary.score, summary.correct, summary.total, summary.seconds)
+
+    return done

@@ -213,6 +213,8 @@ class QuizSession:
         self.index = 0
         self.quiz_id: str | None = None  # the ref the quiz was started on, written into each attempt
         self.on_give_up: Callable[[str], None] | None = None  # told of a question skipped unanswered
+        # told once the learner goes past the last question (leaving midway is not finishing)
+        self.on_complete: Callable[[QuizSession], None] | None = None
         self._shown = self.started  # when the current question (or its fresh variant) was shown
         # Told after every change worth keeping (an attempt, a hint, a solution, a variant, a move),
         # so that the quiz in progress can be saved and resumed.
@@ -360,9 +362,11 @@ class QuizSession:
             self._shown = self.clock()
             self._changed()
             return True
-        self.completed = True
+        was_completed, self.completed = self.completed, True
         self.finish()
         self._changed()
+        if not was_completed and self.on_complete is not None:
+            self.on_complete(self)
         return False
 
     def finish(self) -> None:

@@ -335,7 +335,7 @@ class TutorApp(App[None]):
         """A quiz on `ref`. A quiz on it left in the middle is resumed at the same question with
         the same variants and answers, unless `seed` or `resume=False` asks for a fresh one
         (see `tutor.quiz.resume`); `only` retakes a few of its questions, afresh."""
-        from tutor.quiz.resume import open_quiz, saved_quiz
+        from tutor.quiz.resume import completion_recorder, open_quiz, saved_quiz
         from tutor.tui.screens.quiz import QuizScreen
 
         if self.course is None:
@@ -367,6 +367,8 @@ class TutorApp(App[None]):
         if opened.notice:
             self.notify(opened.notice)
         opened.session.quiz_id = ref  # written into each attempt
+        if whole:  # a retake of a few questions is not the quiz's end
+            opened.session.on_complete = completion_recorder(self.store.quiz_finished, ref)
         self._open_quiz_screen(QuizScreen(opened.session, title=self.quiz_title(ref), ref=ref))
 
     def _open_quiz_screen(self, screen: Screen[None]) -> None:
