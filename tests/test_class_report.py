@@ -150,3 +150,31 @@ def test_csv_columns_are_the_shared_row_shape(tmp_path):
         write_csv(ROWS["ana"], f)
     header = out.read_text(encoding="utf-8").splitlines()[0]
     assert header.split(",") == list(FIELDS)
+
+
+def test_a_discrimination_that_rounds_to_zero_is_never_minus_zero():
+    from tutor.classroom.report import _round, fixed
+
+    assert fixed(-0.001) == "0.00" and fixed(-0.0) == "0.00" and fixed(None) == "–"
+    assert fixed(-0.2) == "-0.20" and fixed(0.456, 1) == "0.5"
+    assert str(_round(-1e-9)) == "0.0"
+
+
+def test_the_terminal_report_fits_80_columns_and_keeps_ids_whole(tmp_path, monkeypatch):
+    long_ids = [f"a-rather-long-question-id-about-losses-{k}" for k in range(3)]
+    rows = [
+        row(10 * k + j, learner, qid, float((j + k) % 2), "0.5", seconds=10 + j)
+        for k, qid in enumerate(long_ids)
+        for j, learner in enumerate(["ana", "ben", "cleo", "dev"])
+    ]
+    export = tmp_path / "class.json"
+    export.write_text(json.dumps(rows), encoding="utf-8")
+    monkeypatch.setenv("COLUMNS", "80")
+    result = CliRunner().invoke(main, ["report", str(export), "--course", str(COURSE)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    table = result.output.split("What went wrong")[0]
+    for qid in long_ids:
+        assert qid in table  # whole, on one line
+    assert "leaves out: lesson" in result.output

@@ -285,7 +285,7 @@ def _print_report(report: dict[str, Any]) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from tutor.classroom.report import BANDS
+    from tutor.classroom.report import BANDS, fixed
 
     console = Console(soft_wrap=False)
     dropped = report["rows_read"] - report["rows_used"]
@@ -295,31 +295,46 @@ def _print_report(report: dict[str, Any]) -> None:
         + (f" ({plural(dropped, 'row')} skipped: not attempts, or repeated)" if dropped else ""),
         highlight=False,
     )
-    table = Table(title="Questions", title_justify="left")
-    for name in ("question", "lesson", "tries", "learners", "facility", "discr.", "median s"):
-        # Ids stay whole (an instructor searches for them).
-        table.add_column(name, justify="left" if name in ("question", "lesson") else "right", no_wrap=True)
+    rows = [
+        {
+            "question": escape(q["question"]),
+            "lesson": escape(q["lesson"] or ""),
+            "tries": str(q["attempts"]),
+            "learners": str(q["learners"]),
+            "facility": fixed(q["facility"]),
+            "discr.": fixed(q["discrimination"]),
+            "median s": fixed(q["median_seconds"], 0),
+        }
+        for q in report["questions"]
+    ]
+    # Ids stay whole (an instructor searches for them) while the table fits: columns are dropped,
+    # in this order, until it does, and only then are ids folded.
+    shown = ["question", "lesson", "tries", "learners", "facility", "discr.", "median s"]
 
-    def num(v: Any, fmt: str = "{:.2f}") -> str:
-        return "–" if v is None else fmt.format(v)
+    def table_width(names: list[str]) -> int:
+        return 1 + sum(3 + max(len(name), *(len(r[name]) for r in rows)) for name in names)
+
+    for drop in ("lesson", "learners", "median s", "tries"):
+        if not rows or table_width(shown) <= console.width:
+            break
+        shown.remove(drop)
+    table = Table(title="Questions", title_justify="left")
+    for name in shown:
+        numeric = name not in ("question", "lesson")
+        fold = name == "question" and bool(rows) and table_width(shown) > console.width
+        table.add_column(name, justify="right" if numeric else "left", no_wrap=not fold, overflow="fold")
+    if len(shown) < 7:
+        gone = ", ".join(n for n in ("lesson", "tries", "learners", "median s") if n not in shown)
+        console.print(f"(at {console.width} columns the questions table leaves out: {gone})", highlight=False)
 
     wrong = Table(title="What went wrong (most frequent first)", title_justify="left")
-    wrong.add_column("question", no_wrap=True)
+    wrong.add_column("question", overflow="fold")
     wrong.add_column("notes", overflow="fold")
     wrong.add_column("wrong answers", overflow="fold")
-    for q in report["questions"]:
-        disc = num(q["discrimination"])
+    for q, cells in zip(report["questions"], rows, strict=True):
         if q["discrimination"] is not None and q["discrimination"] < 0.2:
-            disc = f"[red]{disc}[/]"
-        table.add_row(
-            escape(q["question"]),
-            escape(q["lesson"] or ""),
-            str(q["attempts"]),
-            str(q["learners"]),
-            num(q["facility"]),
-            disc,
-            num(q["median_seconds"], "{:.0f}"),
-        )
+            cells["discr."] = f"[red]{cells['discr.']}[/]"
+        table.add_row(*(cells[name] for name in shown))
         if q["top_notes"] or q["top_wrong_answers"]:
             wrong.add_row(
                 escape(q["question"]),
@@ -339,7 +354,7 @@ def _print_report(report: dict[str, Any]) -> None:
             lessons.add_row(
                 escape(lesson["lesson"]),
                 str(lesson["learners"]),
-                num(lesson["mean_mastery"]),
+                fixed(lesson["mean_mastery"]),
                 *(str(lesson["bands"][b]) for b in BANDS),
             )
         console.print(lessons)

@@ -257,4 +257,13 @@ def _round(value: Any, digits: int = 3) -> float | None:
     if value is None:
         return None
     value = float(value)
-    return None if value != value else round(value, digits)  # NaN: no spread to correlate
+    # NaN: no spread to correlate; + 0.0 turns a -0.0 (a correlation a hair below zero) into 0.0
+    return None if value != value else round(value, digits) + 0.0
+
+
+def fixed(value: float | None, digits: int = 2) -> str:
+    """`value` to `digits` decimals, "–" for none, and never "-0.00" for a value that rounds to 0."""
+    if value is None:
+        return "–"
+    text = f"{value:.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text

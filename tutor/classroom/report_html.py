@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from tutor.classroom.report import BANDS
+from tutor.classroom.report import BANDS, fixed
 from tutor.content.words import plural
 
 _CSS = """
@@ -23,8 +23,8 @@ svg text { font: 11px system-ui, sans-serif; fill: #333; }
 """
 
 
-def _num(value: Any, fmt: str = "{:.2f}") -> str:
-    return "–" if value is None else fmt.format(value)
+def _num(value: Any, digits: int = 2) -> str:
+    return fixed(value, digits)
 
 
 def _scatter(questions: list[dict[str, Any]]) -> str:
@@ -57,7 +57,7 @@ def _scatter(questions: list[dict[str, Any]]) -> str:
             continue
         colour = "#b00020" if q["discrimination"] < 0.2 else "#2060c0"
         tip = escape(
-            f"{q['question']}: facility {q['facility']:.2f}, discrimination {q['discrimination']:.2f}"
+            f"{q['question']}: facility {fixed(q['facility'])}, discrimination {fixed(q['discrimination'])}"
         )
         parts.append(
             f'<circle cx="{x(q["facility"]):.1f}" cy="{y(q["discrimination"]):.1f}" r="4" fill="{colour}" '
@@ -104,7 +104,7 @@ def render(report: dict[str, Any], title: str = "Class report") -> str:
             f'<td class="n">{q["attempts"]}</td><td class="n">{q["learners"]}</td>'
             f'<td class="n">{_num(q["facility"])}</td>'
             f'<td class="n{" low" if low else ""}">{_num(q["discrimination"])}</td>'
-            f'<td class="n">{_num(q["median_seconds"], "{:.0f}")}</td>'
+            f'<td class="n">{_num(q["median_seconds"], 0)}</td>'
             f"<td>{notes}</td><td>{wrong}</td></tr>"
         )
     l_rows = []
