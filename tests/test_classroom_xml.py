@@ -211,10 +211,15 @@ class Qti:
         if tag == "baseValue":
             return float(expr.text) if expr.get("baseType") == "float" else expr.text
         if tag == "correct":
-            values = [v.text for v in self.decls[expr.get("identifier")].iter(f"{QTI}value")]
+            decl = self.decls[expr.get("identifier")]
+            values = [v.text for v in decl.iter(f"{QTI}value")]
+            if decl.get("cardinality") == "ordered":
+                return values  # order matters
             return set(values) if len(values) > 1 else values[0]
         if tag == "match":
             a, b = (self.value(e) for e in expr)
+            if isinstance(a, list) and isinstance(b, list):
+                return a == b
             return (set(a) if isinstance(a, set | list) else a) == (
                 set(b) if isinstance(b, set | list) else b
             )

@@ -26,7 +26,7 @@ from tutor.classroom.items import (
     summarise,
 )
 
-GIFT_KINDS = {"numerical", "multichoice", "shortanswer", "essay"}
+GIFT_KINDS = {"numerical", "multichoice", "shortanswer", "essay", "matching"}
 _SPECIAL = "~=#{}:"
 
 
@@ -68,6 +68,11 @@ def _answers(item: Item) -> list[str]:
             else:
                 lines.append(_weighted("~", escape(a.text), a.fraction, a.feedback))
         return lines
+    if item.kind == "matching":
+        # `=left -> right`; a right side with no left (`= -> x`) is a distractor in Moodle.
+        return [f"={escape(left)} -> {escape(right)}" for left, right in item.pairs] + [
+            f"= -> {escape(d)}" for d in item.distractors
+        ]
     if item.kind == "shortanswer":
         return [
             _weighted("=", escape(star_escaped(a.text)), a.fraction, a.feedback)
@@ -75,6 +80,12 @@ def _answers(item: Item) -> list[str]:
             if "->" not in a.text
         ]
     return []  # essay
+
+
+def _arrow_in_pair(item: Item) -> bool:
+    """Whether a matching item's own text holds `->`, which GIFT cannot escape."""
+    texts = [text for pair in item.pairs for text in pair] + item.distractors
+    return item.kind == "matching" and any("->" in text for text in texts)
 
 
 def _arrow_answers(item: Item) -> bool:
@@ -109,6 +120,11 @@ def write(built: Built, course: str = "tutor") -> tuple[str, list[str]]:
             parts.append(f"$CATEGORY: {category}")
             current = category
         for item in group.items:
+            if _arrow_in_pair(item):
+                lost.setdefault("a matching item containing `->` (GIFT cannot escape it)", []).append(
+                    item.question_id
+                )
+                continue
             if _arrow_answers(item) and not any("->" not in a.text for a in item.answers):
                 lost.setdefault("a short answer containing `->` (Moodle reads it as matching)", []).append(
                     item.question_id

@@ -51,6 +51,7 @@ def import_gift(source: str, bank_id: str, title: str | None = None) -> Imported
         if common and common[-1] not in ("$course$", "$system$", "$module$"):
             bank_id = slug(common[-1], bank_id)
     out = Imported({"bank": bank_id, "title": title or bank_id, "questions": []})
+    _say_what_was_merged(questions, bank_id, out)
     used: set[str] = set()
     for n, q in enumerate(questions, start=1):
         base = slug(q.title or "", f"q{n}")
@@ -69,10 +70,44 @@ def import_gift(source: str, bank_id: str, title: str | None = None) -> Imported
         if question is None:
             out.skipped += 1
             continue
+        if q.category and (tag := _category_tag(q.category)) is not None:
+            question["tags"] = [tag]
         out.bank["questions"].append(question)
     if not out.bank["questions"]:
         raise GiftError(1, "no question could be imported")
     return out
+
+
+def _category_tag(category: str) -> str | None:
+    """A category's last part as a tag (what keeps the file's categories apart in one bank)."""
+    tag = slug(category.rstrip("/").split("/")[-1], "")
+    return tag or None
+
+
+def _say_what_was_merged(questions: list[GiftQuestion], bank_id: str, out: Imported) -> None:
+    """Name the categories merged into one bank, and the variants of one LMS question that
+    become questions of their own (an export of a randomised question writes one per variant)."""
+    categories = list(dict.fromkeys(q.category for q in questions if q.category))
+    if len(categories) > 1:
+        shown = ", ".join(categories[:4]) + (
+            f" and {len(categories) - 4} more" if len(categories) > 4 else ""
+        )
+        out.not_carried.append(
+            f"{len(categories)} categories ({shown}) were merged into the one bank `{bank_id}`; "
+            "each question keeps its category's last part as a tag"
+        )
+    variants: dict[str, list[str]] = {}
+    for q in questions:
+        if q.title and (m := re.fullmatch(r"(.+)-s\d+", q.title)):
+            variants.setdefault(m.group(1), []).append(q.title)
+    for stem, names in variants.items():
+        if len(names) > 1:
+            more = ", …" if len(names) > 3 else ""
+            out.not_carried.append(
+                f"{len(names)} variants of `{stem}` ({', '.join(names[:3])}{more}) "
+                "became separate questions: tutor draws its own variants from parameters, which GIFT "
+                "does not keep"
+            )
 
 
 def _prompt(q: GiftQuestion) -> str:
@@ -90,8 +125,17 @@ def _convert(q: GiftQuestion, qid: str, lost: list[str]) -> dict[str, Any] | Non
         lost.append("a description item (no answers) is not a question: skipped")
         return None
     if q.kind == "matching":
-        lost.append("a matching question has no equivalent kind yet: skipped")
-        return None
+        pairs = [{"left": a.text, "right": a.match or ""} for a in q.answers if a.text]
+        distractors = [a.match for a in q.answers if not a.text and a.match]
+        if len(pairs) < 2 or any(not p["right"] for p in pairs):
+            lost.append("a matching question needs two pairs or more, each with both sides: skipped")
+            return None
+        base |= {"type": "matching", "prompt": _prompt(q), "pairs": pairs}
+        if distractors:
+            base["distractors"] = distractors
+        if q.general_feedback:
+            base["solution"] = q.general_feedback
+        return base
     if q.kind == "numerical":
         right = [a for a in q.answers if a.fraction == 1.0]
         if not right:

@@ -3,7 +3,8 @@
 An LMS question has no parameters and no grader of ours, so each of our questions becomes one
 or more concrete items, one per variant (seed), in the few shapes every target shares:
 `numerical` (a value with an absolute tolerance), `multichoice`, `shortanswer` (exact texts),
-`cloze` (one numerical blank per entry, for vectors) and `essay`. The writers (gift, moodle,
+`cloze` (one numerical blank per entry, for vectors), `essay`, `matching` (pairs, with
+distractors) and `ordering`. The writers (gift, moodle,
 qti) only translate items. What a kind loses on the way is said in `Item.approximations`; a
 kind no target shape can hold is returned in `Built.unsupported`, never dropped silently.
 
@@ -45,7 +46,7 @@ class Item:
     name: str  # unique: the question id, with `-s<seed>` when there are several variants
     question_id: str
     seed: int | None  # None for a question without drawn parameters
-    kind: str  # numerical | multichoice | shortanswer | cloze | essay
+    kind: str  # numerical | multichoice | shortanswer | cloze | essay | matching | ordering
     prompt: str  # Markdown with this variant's numbers
     answers: list[Answer] = field(default_factory=list)
     single: bool = True  # multichoice: one answer only
@@ -59,6 +60,9 @@ class Item:
     model_answer: str = ""  # essay: for the grader
     rubric: list[str] = field(default_factory=list)  # essay: for the grader
     blanks: list[list[Answer]] = field(default_factory=list)  # cloze: answers per blank
+    pairs: list[tuple[str, str]] = field(default_factory=list)  # matching: (left, its right)
+    distractors: list[str] = field(default_factory=list)  # matching: rights that match nothing
+    order: list[str] = field(default_factory=list)  # ordering: the items in the right order
     approximations: list[str] = field(default_factory=list)
 
 
@@ -291,6 +295,23 @@ def _free(question: m.FreeQuestion, variant: Any, name: str, seed: int | None) -
     return item
 
 
+def _matching(question: Any, variant: Any, name: str, seed: int | None) -> Item:
+    item = _base(question, variant, name, "matching", seed)
+    item.pairs = [(variant.render(p.left).strip(), variant.render(p.right).strip()) for p in question.pairs]
+    item.distractors = [variant.render(d).strip() for d in question.distractors]
+    return item
+
+
+def _ordering(question: Any, variant: Any, name: str, seed: int | None) -> Item:
+    item = _base(question, variant, name, "ordering", seed)
+    item.order = [variant.render(x).strip() for x in question.items]
+    item.approximations.append(
+        "an ordering is graded by the LMS's own rule (Moodle: pairs in order, none taken off for "
+        "pairs reversed; QTI: all or nothing), not ours"
+    )
+    return item
+
+
 Builder = Callable[[Any, Any, str, "int | None"], Item]
 
 # One entry per question type; a type missing here cannot be exported (derivation, code).
@@ -301,6 +322,8 @@ BUILDERS: dict[str, Builder] = {
     "choice": _choice,
     "text": _text,
     "free": _free,
+    "matching": _matching,
+    "ordering": _ordering,
 }
 
 

@@ -23,13 +23,15 @@ from tutor.classroom.items import (
     xml_safe,
 )
 
-MOODLE_KINDS = {"numerical", "multichoice", "shortanswer", "essay", "cloze"}
+MOODLE_KINDS = {"numerical", "multichoice", "shortanswer", "essay", "cloze", "matching", "ordering"}
 _TYPE = {
     "numerical": "numerical",
     "multichoice": "multichoice",
     "shortanswer": "shortanswer",
     "essay": "essay",
     "cloze": "cloze",
+    "matching": "matching",
+    "ordering": "ordering",  # Moodle's ordering question type (standard since Moodle 4.4)
 }
 
 
@@ -123,6 +125,30 @@ def _question(quiz: Any, item: Item) -> None:
         _plain(q, "usecase", "1" if item.case_sensitive else "0")
         for a in item.answers:
             _answer(q, a, numeric=False, short=True)
+    elif item.kind == "matching":
+        _plain(q, "shuffleanswers", "true")
+        for tag in ("correctfeedback", "partiallycorrectfeedback", "incorrectfeedback"):
+            _text(q, tag, "")
+        # A subquestion with no text is a distractor: an answer that matches no item.
+        for left, right in [*item.pairs, *(("", d) for d in item.distractors)]:
+            sub = _text(q, "subquestion", left)
+            _cdata(etree.SubElement(etree.SubElement(sub, "answer"), "text"), right)
+    elif item.kind == "ordering":
+        for tag, value in (
+            ("layouttype", "VERTICAL"),
+            ("selecttype", "ALL"),
+            ("selectcount", "0"),
+            ("gradingtype", "RELATIVE_ALL_PREVIOUS_AND_NEXT"),
+            ("showgrading", "SHOW"),
+            ("numberingstyle", "none"),
+        ):
+            _plain(q, tag, value)
+        for tag in ("correctfeedback", "partiallycorrectfeedback", "incorrectfeedback"):
+            _text(q, tag, "")
+        # In the right order; Moodle keeps the answers' order as the correct one.
+        for text in item.order:
+            node = etree.SubElement(q, "answer", fraction="1", format="markdown")
+            _cdata(etree.SubElement(node, "text"), text)
     elif item.kind == "essay":
         _plain(q, "responseformat", "editor")
         _plain(q, "responserequired", "1")

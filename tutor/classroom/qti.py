@@ -17,7 +17,7 @@ from typing import Any
 
 from tutor.classroom.items import Answer, Built, Item, number, summarise, xml_safe
 
-QTI_KINDS = {"numerical", "multichoice", "shortanswer", "essay", "cloze"}
+QTI_KINDS = {"numerical", "multichoice", "shortanswer", "essay", "cloze", "matching", "ordering"}
 NS = "http://www.imsglobal.org/xsd/imsqti_v2p1"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 SCHEMA = f"{NS} http://www.imsglobal.org/xsd/qti/qtiv2p1/imsqti_v2p1p2.xsd"
@@ -119,6 +119,11 @@ def _answers_processing(
             _add_feedback(branch, f"{prefix}{k}")
 
 
+def _match_rights(item: Item) -> list[str]:
+    """A matching item's right-hand texts, each once: the pairs' and then the distractors."""
+    return list(dict.fromkeys([right for _, right in item.pairs] + item.distractors))
+
+
 def _item_xml(item: Item) -> bytes:
     from lxml import etree
 
@@ -166,6 +171,29 @@ def _item_xml(item: Item) -> bytes:
                 baseType="float",
             )
             _el(_el(decl, "correctResponse"), "value", blank[0].text)
+    elif item.kind == "matching":
+        # Left items L1.., right items R1..: each right pair earns its share, as ours does.
+        decl = _el(
+            root,
+            "responseDeclaration",
+            identifier="RESPONSE",
+            cardinality="multiple",
+            baseType="directedPair",
+        )
+        correct = _el(decl, "correctResponse")
+        mapping = _el(decl, "mapping", lowerBound="0", upperBound="1", defaultValue="0")
+        rights = _match_rights(item)
+        for k, (_, matched) in enumerate(item.pairs, start=1):
+            pair = f"L{k} R{rights.index(matched) + 1}"
+            _el(correct, "value", pair)
+            _el(mapping, "mapEntry", mapKey=pair, mappedValue=repr(round(1 / len(item.pairs), 7)))
+    elif item.kind == "ordering":
+        decl = _el(
+            root, "responseDeclaration", identifier="RESPONSE", cardinality="ordered", baseType="identifier"
+        )
+        correct = _el(decl, "correctResponse")
+        for k in range(len(item.order)):
+            _el(correct, "value", f"I{k + 1}")
     else:  # essay
         _el(root, "responseDeclaration", identifier="RESPONSE", cardinality="single", baseType="string")
     _declare_score(root)
@@ -199,6 +227,24 @@ def _item_xml(item: Item) -> bytes:
                 responseIdentifier=f"RESPONSE_{k}",
                 expectedLength="10",
             )
+    elif item.kind == "matching":
+        interaction = _el(
+            body,
+            "matchInteraction",
+            responseIdentifier="RESPONSE",
+            shuffle="true",
+            maxAssociations=str(len(item.pairs)),
+        )
+        lefts = _el(interaction, "simpleMatchSet")
+        for k, (left, _) in enumerate(item.pairs, start=1):
+            _el(lefts, "simpleAssociableChoice", left, identifier=f"L{k}", matchMax="1")
+        right_set = _el(interaction, "simpleMatchSet")
+        for k, text in enumerate(_match_rights(item), start=1):
+            _el(right_set, "simpleAssociableChoice", text, identifier=f"R{k}", matchMax="0")
+    elif item.kind == "ordering":
+        interaction = _el(body, "orderInteraction", responseIdentifier="RESPONSE", shuffle="true")
+        for k, text in enumerate(item.order, start=1):
+            _el(interaction, "simpleChoice", text, identifier=f"I{k}")
     else:
         _el(body, "extendedTextInteraction", responseIdentifier="RESPONSE", expectedLines="10")
 
@@ -222,6 +268,14 @@ def _item_xml(item: Item) -> bytes:
     elif item.kind in ("numerical", "shortanswer"):
         _answers_processing(rp, item, item.answers, "RESPONSE", 1.0, "ANSWER_")
         feedback += [(f"ANSWER_{k}", a.feedback) for k, a in enumerate(item.answers) if a.feedback]
+    elif item.kind == "matching":
+        _el(_el(rp, "setOutcomeValue", identifier="SCORE"), "mapResponse", identifier="RESPONSE")
+    elif item.kind == "ordering":
+        cond = _el(_el(rp, "responseCondition"), "responseIf")
+        match = _el(cond, "match")
+        _el(match, "variable", identifier="RESPONSE")
+        _el(match, "correct", identifier="RESPONSE")
+        _set(cond, "SCORE", "float", "1")
     elif item.kind == "cloze":
         for k, blank in enumerate(item.blanks, start=1):
             _answers_processing(rp, item, blank, f"RESPONSE_{k}", 1.0 / len(item.blanks), f"BLANK_{k}_")
@@ -246,6 +300,10 @@ def _test_xml(built: Built) -> bytes:
         {f"{{{XSI}}}schemaLocation": SCHEMA, "identifier": "tutor-export", "title": "Exported by tutor"},
         nsmap={None: NS, "xsi": XSI},
     )
+    # The test's score: each item's SCORE (and MAXSCORE) times its weight W, summed (an item with
+    # no W weighs 1), so that a question's `weight` counts in the LMS as in tutor.
+    for outcome in ("SCORE", "MAXSCORE"):
+        _el(root, "outcomeDeclaration", identifier=outcome, cardinality="single", baseType="float")
     part = _el(root, "testPart", identifier="part", navigationMode="nonlinear", submissionMode="individual")
     for group in built.groups:
         section = _el(
@@ -263,6 +321,10 @@ def _test_xml(built: Built) -> bytes:
             )
             if item.weight != 1.0:
                 _el(ref, "weight", identifier="W", value=number(item.weight))
+    processing = _el(root, "outcomeProcessing")
+    for outcome in ("SCORE", "MAXSCORE"):
+        total = _el(_el(processing, "setOutcomeValue", identifier=outcome), "sum")
+        _el(total, "testVariables", variableIdentifier=outcome, weightIdentifier="W")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
@@ -275,7 +337,9 @@ def _manifest(built: Built) -> bytes:
     root = etree.Element(
         cp("manifest"),
         {f"{{{XSI}}}schemaLocation": CP_SCHEMA, "identifier": "tutor-export-manifest"},
-        nsmap={None: CP_NS, "xsi": XSI},
+        # The QTI namespace declared on the manifest too: some importers (Canvas's among them)
+        # look for it there to tell a QTI 2.1 package from a QTI 1.2 one.
+        nsmap={None: CP_NS, "xsi": XSI, "imsqti": NS},
     )
     metadata = etree.SubElement(root, cp("metadata"))
     etree.SubElement(metadata, cp("schema")).text = "QTIv2.1 Package"
