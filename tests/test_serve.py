@@ -136,7 +136,8 @@ def test_serve_listens_on_localhost_gives_apps_a_minimal_environment_and_one_lea
     assert result.exit_code == 0, result.output
     (made,) = fake_server
     assert made["host"] == "localhost"
-    assert "served-session" in made["command"] and "--learners" in made["command"]
+    # Each connection is a fork of the warm parent (tests/test_serve_warm.py), reached by connect.py.
+    assert "connect.py" in made["command"] and "sessions.sock" in made["command"]
     assert "AWS_SECRET_ACCESS_KEY" not in made["env"]
     assert made["env"][sandbox.ENV_POLICY] == "required"  # code only in the sandbox
     assert set(made["env"]) <= {*__import__("tutor.cli").cli._SERVED_ENV, sandbox.ENV_POLICY}

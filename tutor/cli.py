@@ -6,9 +6,11 @@ them, so `tutor --help`, `tutor list` and `tutor schema` start at once.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +117,12 @@ _SERVED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TERM", "TZ", "SYST
     default=None,
     help="Where every learner's progress goes, a folder per name. Default: 'served' in the data folder.",
 )
+@click.option(
+    "--cold",
+    is_flag=True,
+    hidden=True,
+    help="Start each session as a new process instead of a fork of the warm parent (for comparison).",
+)
 @course_option
 @click.pass_context
 def serve_command(
@@ -123,6 +131,7 @@ def serve_command(
     port: int,
     allow_unsandboxed_code: bool,
     data_dir: Path | None,
+    cold: bool,
     course: Path | None,
 ) -> None:
     """Serve the app to web browsers (needs the `web` extra: pip install -e '.[web]').
@@ -132,7 +141,6 @@ def serve_command(
     before anyone else can reach it (see the README).
     """
     import os
-    import shlex
 
     from tutor.grading import sandbox
     from tutor.progress.store import default_data_dir
@@ -159,11 +167,57 @@ def serve_command(
     kept = {k: os.environ[k] for k in _SERVED_ENV if k in os.environ}
     os.environ.clear()
     os.environ.update(kept, **{sandbox.ENV_POLICY: policy})
-    parts = [sys.executable, "-m", "tutor", "--course", str(root)]
-    parts += ["served-session", "--learners", str(learners)]
-    command = " ".join(shlex.quote(part) for part in parts)
     click.echo(f"tutor: serving {root} on http://{host}:{port} (progress in {learners})", err=True)
-    Server(command, host=host, port=port, title="tutor", templates_path=served_templates()).serve()
+    with _warm_sessions(root, learners, warm=not cold) as command:
+        Server(command, host=host, port=port, title="tutor", templates_path=served_templates()).serve()
+
+
+@contextlib.contextmanager
+def _warm_sessions(root: Path, learners: Path, warm: bool = True) -> Iterator[str]:
+    """The command textual-serve runs per connection: a fork of one warm parent (see
+    tutor/tui/web/warm.py) where the system allows it, else a fresh `tutor served-session`."""
+    import os
+    import shlex
+    import shutil
+    import socket
+    import subprocess
+    import tempfile
+
+    cold = [
+        sys.executable,
+        "-m",
+        "tutor",
+        "--course",
+        str(root),
+        "served-session",
+        "--learners",
+        str(learners),
+    ]
+    if not warm or not hasattr(os, "fork") or not hasattr(socket, "send_fds"):
+        yield shlex.join(cold)
+        return
+    folder = Path(tempfile.mkdtemp(prefix="tutor-serve-"))  # 0700: only this user connects
+    path = folder / "sessions.sock"
+    warm_cmd = [sys.executable, "-m", "tutor", "--course", str(root), "served-warm", "--socket", str(path)]
+    parent = subprocess.Popen([*warm_cmd, "--learners", str(learners)], stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120  # generous: a loaded machine imports slowly
+        while not path.exists() and parent.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not path.exists():
+            click.echo("tutor: warning: the warm parent did not start; each session starts afresh.", err=True)
+            yield shlex.join(cold)
+            return
+        connect = Path(__file__).parent / "tui" / "web" / "connect.py"
+        yield shlex.join([sys.executable, "-I", "-S", str(connect), str(path)])
+    finally:
+        parent.terminate()
+        try:
+            parent.wait(10)
+        except subprocess.TimeoutExpired:
+            parent.kill()
+            parent.wait()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def served_templates() -> Path:
@@ -178,12 +232,29 @@ def served_templates() -> Path:
 @click.pass_context
 def served_session_command(ctx: click.Context, learners: Path, course: Path | None) -> None:
     """One browser connection of `tutor serve`: asks who is learning, then opens the course."""
+    _served_session(_pick_course(ctx, course), learners)
+
+
+def _served_session(root: Path, learners: Path) -> None:
     from tutor.progress.store import ProgressStore
     from tutor.tui.app import StartAt, TutorApp
 
-    root = _pick_course(ctx, course)
     # The store is replaced once the learner has said who they are.
     TutorApp(root, ProgressStore(learners / ".nobody"), StartAt("home"), learners=learners).run()
+
+
+@main.command("served-warm", hidden=True)
+@click.option("--socket", "socket_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--learners", type=click.Path(file_okay=False, path_type=Path), required=True)
+@course_option
+@click.pass_context
+def served_warm_command(ctx: click.Context, socket_path: Path, learners: Path, course: Path | None) -> None:
+    """`tutor serve`'s warm parent: forks a session for each connection (tutor/tui/web/warm.py)."""
+    from tutor.tui.web import warm
+
+    root = _pick_course(ctx, course)
+    warm.warm_up()
+    warm.serve(socket_path, lambda: _served_session(root, learners))
 
 
 @main.command("lesson")
