@@ -108,6 +108,7 @@ def test_builtin_course_is_clean():
         "free",
         "ordering",
         "matching",
+        "interval",
     ],
 )
 def test_builtin_course_has_every_question_type(kind):

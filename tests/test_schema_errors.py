@@ -49,7 +49,7 @@ def problems(make_course, body: str) -> list[str]:
         (
             "  - id: q\n    type: numerik\n    prompt: p\n",
             "a.yaml:5:11: question 'q': `type` must be one of numeric, expression, derivation, "
-            "vector, choice, text, code, free, ordering, matching (got 'numerik')",
+            "vector, choice, text, code, free, ordering, matching, interval (got 'numerik')",
         ),
         (
             "  - id: Bad Id\n    type: free\n    prompt: p\n    model_answer: m\n    rubric: [x]\n",

@@ -196,8 +196,11 @@ def _answer(q: Any, variant: Any) -> str:
 
 
 def _value_of(variant: Any, text: str) -> str:
+    from tutor.content import model as m
     from tutor.content.variants import evaluate_in, format_value
 
+    if (shown := m.kinds()[variant.question.type].shown_value(variant, text)) is not None:
+        return shown
     if variant.answer is None:
         return variant.pretty(text)
     try:

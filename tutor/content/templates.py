@@ -270,6 +270,34 @@ _MATCHING = (
 """
 )
 
+_INTERVAL = (
+    """\
+- id: {qid}
+  type: interval
+  prompt: |
+    Gradient descent on L(w) = (w·x − y)² takes x = {{{{x}}}}. For which learning rates η does it
+    converge? Write a set such as (0, 0.5) or 0 < eta < 0.5.
+  params:
+    x: {{choice: [1, 2, 4]}}
+  variable: eta                # the name answers may use in inequalities (η works too)
+  answer: (0, 1/x^2)           # interval notation; U joins pieces, inf is ∞, [ ] include an end
+  tolerance: {{rel: 0.001}}      # for each end
+  mistakes:
+    - answer: (0, 1/x^2]
+      note: boundary-included
+      feedback: At η = 1/x² the error flips sign at every step without shrinking.
+"""
+    + _COMMON_TAIL.format(
+        hint="Write the error after one step in terms of the error before it.",
+        solution="    The error is multiplied by 1 − 2ηx² at each step: η ∈ {{{{answer}}}}.",
+    )
+    + """\
+  tests:
+    - {{answer: "0 < eta < 1/x^2", expect: correct}}
+    - {{answer: "(0, 1/x^2]", expect: incorrect, note: boundary-included}}
+"""
+)
+
 TEMPLATES = {
     "numeric": _NUMERIC,
     "expression": _EXPRESSION,
@@ -281,6 +309,7 @@ TEMPLATES = {
     "free": _FREE,
     "ordering": _ORDERING,
     "matching": _MATCHING,
+    "interval": _INTERVAL,
 }
 TEMPLATE_KINDS = tuple(TEMPLATES)
 

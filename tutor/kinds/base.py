@@ -145,6 +145,11 @@ class Kind(Generic[Q]):
         """The worked solution as shown after the question."""
         return variant.solution
 
+    def shown_value(self, variant: Variant, text: str) -> str | None:
+        """An author's answer or mistake `text` as `tutor preview` shows its value for this
+        variant, when this kind writes values its own way (None: evaluated as an expression)."""
+        return None
+
     def answer_line(self, variant: Variant | None, answer: Any, result: Result | None) -> str | None:
         """An answer as one line in results, when this kind writes it its own way; else None."""
         return None
