@@ -190,3 +190,50 @@ def test_multi_label_bce_has_one_convention_the_mean():
     assert any(
         "**mean** of the K per-label BCEs" in s.body for s in COURSE.lesson("choosing-a-loss").lesson.sections
     )
+
+
+def test_the_entropy_lesson_comes_before_the_lesson_that_uses_entropy_with_a_full_quiz():
+    order = [x.lesson.id for x in COURSE.lessons_in_order]
+    assert order.index("binary-cross-entropy") < order.index("entropy-kl") < order.index("multiclass")
+    assert "entropy-kl" in COURSE.lesson("multiclass").lesson.prerequisites
+    lesson = COURSE.lesson("entropy-kl").lesson
+    assert lesson.prerequisites == ["binary-cross-entropy"]
+    assert any(
+        s.plot and s.plot.controls and "KL(q‖p)" in {c.label for c in s.plot.curves} for s in lesson.sections
+    )
+    quiz = COURSE.resolve("entropy-kl")
+    kinds = {e.question.type for e in quiz}
+    assert len(quiz) >= 10 and "derivation" in kinds and len(kinds) >= 6
+
+
+@pytest.mark.parametrize(
+    ("qid", "words"),
+    [
+        ("softmax-two-class-sigmoid", "sigmoid"),
+        ("softmax-temperature", "temperature"),
+        ("choose-loss-likelihood", "Laplace"),
+        ("robust-delta-from-mad", "MAD"),
+        ("choose-clip-cost", "clip"),
+        ("choose-double-softmax", "log-softmax"),
+        ("choose-prior-shift", "production"),
+        ("softmax-sparse-batch", "sparse"),
+        ("softmax-sparse-code", "sparse"),
+        ("choose-triplet", "triplet"),
+        ("choose-contrastive", "contrastive"),
+    ],
+)
+def test_what_the_lessons_teach_is_asked(qid, words):
+    """Each question practises something its lesson (or a prerequisite of it) teaches."""
+    q = question(qid)
+    assert words in q.model_dump_json()
+    lesson_id = next(b.bank.lesson for b in COURSE.banks if any(e.id == qid for e in b.entries))
+    lessons = [COURSE.lesson(lesson_id).lesson]
+    lessons += [COURSE.lesson(x).lesson for x in lessons[0].prerequisites]
+    taught = " ".join(s.body for lesson in lessons for s in lesson.sections).lower()
+    assert words.lower() in taught
+
+
+def test_the_redundant_questions_are_gone():
+    for qid in ("choose-pairing-multilabel", "choose-task-loss", "choose-task-activation-loss"):
+        assert qid not in COURSE.questions
+    assert COURSE.questions["softmax-multilabel"].question.id == "softmax-multilabel"
