@@ -141,9 +141,9 @@ class Numeric(Kind[NumericQuestion]):
         return value_cases(variant, self.of(variant.question).mistakes)
 
     def reference_answer(self, variant: Variant) -> str | None:
-        from tutor.kinds._common import exact
+        from tutor.kinds._common import typed_reference
 
-        return exact(variant.answer)
+        return typed_reference(variant)
 
     def wrong_answer(self, variant: Variant) -> str | None:
         from tutor.kinds._common import exact

@@ -66,6 +66,12 @@ def _top_level_comma(text: str) -> bool:
     return False
 
 
+def _decimal_commas_fit(size: int, answer: str, wanted: int) -> bool:
+    """Would reading every comma between two digits as a decimal comma give `wanted` entries?
+    Only then is `[0,5, 0,3]` a decimal-comma slip; `[1,2]` for three entries is a short list."""
+    return size - len(re.findall(r"\d,\d", answer)) == wanted
+
+
 def grade_vector(variant: Variant, answer: str) -> Result:
     import numpy as np
 
@@ -90,7 +96,7 @@ def grade_vector(variant: Variant, answer: str) -> Result:
         return invalid(f"Entry {bad + 1}: {not_finite_message(float(value[bad]))}")
     reference = np.asarray(variant.answer, dtype=float)
     comma = re.search(r"\d,\d", answer)
-    if value.shape != reference.shape and comma:
+    if value.shape != reference.shape and comma and _decimal_commas_fit(value.size, answer, reference.size):
         # [0,5, 0,3] reads as four numbers; with two expected, the commas were decimal ones
         return invalid(
             f"`{answer[comma.start() : comma.end()]}`: use a decimal point; "
@@ -102,7 +108,7 @@ def grade_vector(variant: Variant, answer: str) -> Result:
             "incorrect",
             0.0,
             ("wrong-length",),
-            (f"Your vector has {value.size} entries; the answer has {reference.size}.",),
+            (f"{value.size} entries, {reference.size} wanted.",),
             read_as,
         )
     ok, rule = close_array(value, reference, q.tolerance)
