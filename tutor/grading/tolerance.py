@@ -55,6 +55,14 @@ def describe(tol: Tolerance | None, reference: float | None = None) -> str:
     return " or ".join(parts)
 
 
+def stated_rule(tol: Tolerance | None, reference: object = None, *, entries: bool = False) -> str:
+    """The sentence shown under a prompt before the learner answers, in `describe`'s words:
+    "Graded to 3 significant figures." or "Each entry is graded within 1 %." """
+    scalar = reference if isinstance(reference, int | float) and not isinstance(reference, bool) else None
+    rule = describe(tol, None if scalar is None else float(scalar))
+    return f"Each entry is graded {rule}." if entries else f"Graded {rule}."
+
+
 def round_sig(value: float, n: int) -> Decimal:
     """`value` rounded to `n` significant figures, half away from zero, as school (and STACK's
     NumSigFigs) round: 1.25 → 1.3 at 2 figures. The float is read at 15 figures first, so
@@ -123,6 +131,6 @@ def close_array(values: object, reference: object, tol: Tolerance | None) -> tup
 
     v = np.asarray(values, dtype=float)
     r = np.asarray(reference, dtype=float)
-    rule = close(1.0, 1.0, tol).rule
+    rule = describe(tol, 1.0)
     oks = [close(float(a), float(b), tol).ok for a, b in zip(v.ravel(), r.ravel(), strict=True)]
     return all(oks), f"each entry {rule}"

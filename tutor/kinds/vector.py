@@ -157,6 +157,18 @@ class Vector(Kind[VectorQuestion]):
     def instantiate(self, variant: Variant) -> None:
         compute_answer(variant, self.of(variant.question).answer)
 
+    def how_to_answer(self, variant: Variant) -> str:
+        return f"{self.rule_line(variant)} {self.how_to}"
+
+    def plain_lines(self, variant: Variant) -> list[str]:
+        return [self.rule_line(variant)]  # the rule is known before answering, not only after
+
+    def rule_line(self, variant: Variant) -> str:
+        """How close an answer must be, in the words the feedback uses."""
+        from tutor.grading.tolerance import stated_rule
+
+        return stated_rule(self.of(variant.question).tolerance, variant.answer, entries=True)
+
     def grade(self, variant: Variant, answer: Any) -> Result:
         return grade_vector(variant, answer)
 
