@@ -592,6 +592,14 @@ T = {"t": "real"}
 AB = {"a": "real", "b": "real"}
 UNIT = {"x": {"interval": [-1, 1]}}
 
+
+def expanded13(a: int, off: int = 0) -> str:
+    """(x + a)^13 written out term by term (binomial coefficients), its constant moved by `off`."""
+    from math import comb
+
+    terms = [f"{comb(13, k) * a ** (13 - k)}*x^{k}" for k in range(13, 0, -1)]
+    return " + ".join([*terms, str(a**13 + off)]).replace("+ -", "- ")
+
 PRECISION = [
     # 1. float64 overflows, underflows or cancels: mpmath re-evaluates those points
     expr(
@@ -612,6 +620,16 @@ PRECISION = [
         {"x": [0, 3]},
         "incorrect",
     ),
+    # (x + a)^13 expanded: its terms cancel near x = -a far below the absolute floor and
+    # float64's rounding, where only exact evaluation sees a constant off by 1 (issue 26)
+    expr("degree-13-shifted-expanded-right", expanded13(10), "(x + 10)^13", X, "correct"),
+    expr("degree-13-shifted-constant-off-by-1", expanded13(10, 1), "(x + 10)^13", X, "incorrect"),
+    expr("degree-13-both-expanded-constant-off", expanded13(10, 1), expanded13(10), X, "incorrect"),
+    expr("degree-13-large-shift-constant-off", expanded13(-20, 1), "(x - 20)^13", X, "incorrect"),
+    expr("degree-13-large-shift-both-expanded", expanded13(-20, -1), expanded13(-20), X, "incorrect"),
+    expr("degree-13-large-shift-right", expanded13(-20), "(x - 20)^13", X, "correct"),
+    expr("degree-13-large-shift-right-reversed", "(x - 20)^13", expanded13(-20), X, "correct"),
+    expr("degree-13-positive-constant-off", expanded13(1, 1), "(x + 1)^13", X, "incorrect"),
     expr("log-of-overflowing-exp", "log(exp(800x))", "800x", X, "correct"),
     expr("log-of-overflowing-exp-off", "log(exp(800x)) + 0.001", "800x", X, "incorrect"),
     expr("naive-softplus-overflows", "log(1 + exp(50z))", "softplus(50z)", {"z": "real"}, "correct"),
