@@ -130,6 +130,12 @@ NUMERIC = [
     num("near-miss-rounded-too-early", "2.2", LN10, "incorrect", "close", says="keep more digits"),
     num("overflow-is-unreadable-not-wrong", "log(exp(1000))", "1000", "invalid", says="too large to compute"),
     num("division-by-zero", "1/0", LN10, "invalid", says="overflows to infinity"),
+    # a literal beyond float64 is still a number: compared exactly, not "cannot read" (issue 26)
+    num("literal-beyond-float-is-wrong", "1e999", "5", "incorrect", says="far from the answer"),
+    num("literal-beyond-float-negative", "-2e999", "5", "incorrect", says="-2.0e+999"),
+    num("literal-beyond-float-log", "log(1e999)", "999*ln(10)", "correct"),
+    num("literal-beyond-float-cancels", "1e999 - 1e999", "0", "correct"),
+    num("literal-beyond-float-ratio", "1e999/1e998", "10", "correct"),
     num("no-value", "sqrt(-1)", LN10, "invalid", says="square root of a negative"),
     num("log-10", "log(10)", LN10, "correct"),
     num("one-over-log10-e", "1/log10(e)", LN10, "correct"),
@@ -600,6 +606,7 @@ def expanded13(a: int, off: int = 0) -> str:
     terms = [f"{comb(13, k) * a ** (13 - k)}*x^{k}" for k in range(13, 0, -1)]
     return " + ".join([*terms, str(a**13 + off)]).replace("+ -", "- ")
 
+
 PRECISION = [
     # 1. float64 overflows, underflows or cancels: mpmath re-evaluates those points
     expr(
@@ -630,6 +637,10 @@ PRECISION = [
     expr("degree-13-large-shift-right", expanded13(-20), "(x - 20)^13", X, "correct"),
     expr("degree-13-large-shift-right-reversed", "(x - 20)^13", expanded13(-20), X, "correct"),
     expr("degree-13-positive-constant-off", expanded13(1, 1), "(x + 1)^13", X, "incorrect"),
+    expr("literal-beyond-float-times-x", "x*1e999", "x", X, "incorrect"),
+    expr("literal-beyond-float-alone", "1e999", "x", X, "incorrect"),
+    expr("literal-beyond-float-cancels", "x*1e999 - x*1e999 + x", "x", X, "correct"),
+    expr("literal-beyond-float-divided-out", "x*1e999/1e999", "x", X, "correct"),
     expr("log-of-overflowing-exp", "log(exp(800x))", "800x", X, "correct"),
     expr("log-of-overflowing-exp-off", "log(exp(800x)) + 0.001", "800x", X, "incorrect"),
     expr("naive-softplus-overflows", "log(1 + exp(50z))", "softplus(50z)", {"z": "real"}, "correct"),
@@ -904,9 +915,25 @@ VECTOR = [
     ),
     vec("too-short", "[0.09, 0.24]", "incorrect", "wrong-length", says="2 entries"),
     vec("too-long", "[0.09, 0.24, 0.665, 0]", "incorrect", "wrong-length", says="4 entries"),
+    vec("literal-beyond-float-entry", "[1e999, 1, 2]", "incorrect", ref="[1, 2, 3]", says="Entry 1 is far"),
+    vec("literal-beyond-float-entry-cancels", "[1e999/1e998 - 9, 2, 3]", "correct", ref="[1, 2, 3]"),
     # a list of the wrong length is a wrong length, never a decimal comma (issue 26)
-    vec("short-list-no-spaces", "[1,2]", "incorrect", "wrong-length", ref="[1, 2, 3]", says="2 entries, 3 wanted"),
-    vec("long-list-no-spaces", "[1,2,3,4]", "incorrect", "wrong-length", ref="[1, 2, 3]", says="4 entries, 3 wanted"),
+    vec(
+        "short-list-no-spaces",
+        "[1,2]",
+        "incorrect",
+        "wrong-length",
+        ref="[1, 2, 3]",
+        says="2 entries, 3 wanted",
+    ),
+    vec(
+        "long-list-no-spaces",
+        "[1,2,3,4]",
+        "incorrect",
+        "wrong-length",
+        ref="[1, 2, 3]",
+        says="4 entries, 3 wanted",
+    ),
     vec("short-list-says-lengths", "[0.09, 0.24]", "incorrect", "wrong-length", says="2 entries, 3 wanted"),
     vec("decimal-commas-two-wanted", "[0,5,0,3]", "invalid", ref="[0.5, 0.3]", says="use a decimal point"),
     vec("one-entry-off-by-2pc", "[0.09, 0.24, 0.67]", "incorrect", says="Entry 2 is off"),

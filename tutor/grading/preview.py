@@ -13,6 +13,7 @@ from typing import Any, Literal
 from tutor.content import model as m
 from tutor.content.variants import Variant, format_value
 from tutor.expr import ReadError, evaluate, parse, render
+from tutor.expr.nodes import beyond_float
 from tutor.grading.limits import too_long_message
 
 PreviewKind = Literal["empty", "ok", "error", "none"]
@@ -73,6 +74,8 @@ def math_preview(
 
         if (banned := forbidden(q, tree)) is not None:  # computing it would show the answer
             return Preview("error", not_allowed(banned[0]), FORBIDDEN_HINT, max(0, banned[1] - shift))
+        if beyond_float(tree):  # 1e999: float64 would only say `inf`
+            return Preview("ok", shown)
         try:
             value = evaluate(tree, {})
         except ValueError:

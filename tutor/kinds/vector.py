@@ -11,6 +11,7 @@ from pydantic import Field
 
 from tutor.content.model import Expr, ForbidMixin, Mistake, QuestionBase, Tolerance
 from tutor.expr import evaluate, render
+from tutor.expr.nodes import beyond_float
 from tutor.grading.diagnose import diagnose
 from tutor.grading.grader import (
     FORBIDDEN_HINT,
@@ -27,7 +28,7 @@ from tutor.grading.tolerance import close_array
 from tutor.kinds import register
 from tutor.kinds._common import exact, value_cases, what
 from tutor.kinds.base import AuthorExpr, Case, Kind
-from tutor.kinds.numeric import compute_answer
+from tutor.kinds.numeric import compute_answer, exactly
 
 if TYPE_CHECKING:
     from tutor.content.variants import Variant
@@ -91,6 +92,16 @@ def grade_vector(variant: Variant, answer: str) -> Result:
         return invalid(f"Could not compute the entries: {exc}")
     if value.ndim != 1:
         return invalid("A vector is expected: write it as [a, b, c].", tree.pos)
+    if not np.all(np.isfinite(value)) and beyond_float(tree):
+        # [1e999, 1, 2]: worked out exactly, a value again, or an entry far from any finite one
+        exact_value = exactly(tree)
+        if isinstance(exact_value, list) and len(exact_value) == value.size:
+            as_floats = np.asarray([float(v) for v in exact_value])
+            if np.all(np.isfinite(as_floats)):
+                value = as_floats
+            else:
+                bad = int(np.flatnonzero(~np.isfinite(as_floats))[0])
+                return Result("incorrect", 0.0, (), (f"Entry {bad + 1} is far from the answer.",), read_as)
     if not np.all(np.isfinite(value)):
         bad = int(np.flatnonzero(~np.isfinite(value))[0])
         return invalid(f"Entry {bad + 1}: {not_finite_message(float(value[bad]))}")
