@@ -103,6 +103,7 @@ _SINGLE = {
     "|": "|",
     "∣": "|",
     ",": ",",
+    "!": "!",  # a factorial, n!; `!=` is read first
     "<": "<",
     ">": ">",
     "≤": "<=",
@@ -132,7 +133,6 @@ _CHAR_HINTS = {
     "}": "use ( ) for grouping; for cases write `a if x < 0 else b`",
     "=": "write only the expression: `3`, not `x = 3` (to compare inside a condition use ==)",
     "&": "to join conditions write `and`",
-    "!": "factorials aren't supported; for 'not equal' write !=",
     "%": "write /100 for a percentage",
     "∞": "write a large number instead",
 }
