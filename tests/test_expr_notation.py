@@ -151,3 +151,12 @@ def test_a_declared_multi_letter_name_wins(name: str, extra: list[str]) -> None:
     declared = [name, *extra, *(ch for ch in name if ch.isalpha())]
     assert read(name, variables=declared) == Name(0, name)
     assert read(f"2 {name}", variables=declared) == read(f"2*{name}", variables=declared)
+
+
+def test_the_app_shows_the_reading_under_the_preview() -> None:
+    from tutor.grading.preview import Preview
+    from tutor.tui.widgets.answers import preview_text
+
+    text, problem = preview_text(Preview("ok", "m·x + b", "`mx` is read as m·x"), "mx + b")
+    assert text == "reads as: m·x + b\n(`mx` is read as m·x)" and not problem
+    assert preview_text(Preview("ok", "m·x + b"), "m*x + b") == ("reads as: m·x + b", False)
