@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from tutor.expr import BUILTIN_FUNCTIONS, CONSTANTS, Name, ReadError, parse, readings, walk
 from tutor.expr.functions import ALIASES
+from tutor.expr.lexer import GREEK
 from tutor.expr.parser import KEYWORDS, PYTHON_WORDS
 
 
@@ -115,8 +116,10 @@ def test_the_live_preview_shows_the_reading() -> None:
 # -- declared names read as before -----------------------------------------------------------
 
 RESERVED = (
-    set(BUILTIN_FUNCTIONS) | set(ALIASES) | set(CONSTANTS) | KEYWORDS | PYTHON_WORDS | set(keyword.kwlist)
-) | {"True", "False", "Piecewise", "piecewise", "not", "sigma"}
+    (set(BUILTIN_FUNCTIONS) | set(ALIASES) | set(CONSTANTS) | KEYWORDS | PYTHON_WORDS | set(keyword.kwlist))
+    | {"True", "False", "Piecewise", "piecewise", "not"}
+    | set(GREEK.values())
+)
 NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,5}", fullmatch=True).filter(
     lambda n: n not in RESERVED and not n.startswith(("log_", "ln_")) and not n.startswith("__")
 )
@@ -160,3 +163,18 @@ def test_the_app_shows_the_reading_under_the_preview() -> None:
     text, problem = preview_text(Preview("ok", "m·x + b", "`mx` is read as m·x"), "mx + b")
     assert text == "reads as: m·x + b\n(`mx` is read as m·x)" and not problem
     assert preview_text(Preview("ok", "m·x + b"), "m*x + b") == ("reads as: m·x + b", False)
+
+
+@pytest.mark.parametrize("typed", ["eta", "xi", "mux", "taux"])
+def test_greek_names_are_never_split_into_letters(typed: str) -> None:
+    # with e, t, a, x, i, m, u declared, `eta` is the Greek letter (undeclared here) or e·t·a:
+    # the reader does not guess
+    with pytest.raises(ReadError, match="is not a known name"):
+        read(typed, ["e", "t", "a", "x", "i", "m", "u"])
+
+
+@pytest.mark.parametrize("name", sorted(set(GREEK.values())))
+def test_a_declared_greek_name_reads_as_itself_beside_its_letters(name: str) -> None:
+    declared = [name, *name]
+    assert read(name, declared) == Name(0, name)
+    assert read(f"2{name}^2", declared) == read(f"2*{name}^2", declared)

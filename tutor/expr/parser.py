@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from tutor.expr.functions import ALIASES, BUILTIN_FUNCTIONS, CONSTANTS
-from tutor.expr.lexer import ReadError, Token, lex, quote
+from tutor.expr.lexer import GREEK, ReadError, Token, lex, quote
 from tutor.expr.nodes import (
     CONDITION_NODES,
     BinOp,
@@ -955,6 +955,7 @@ def split_letters(
         | set(BUILTIN_FUNCTIONS)
         | set(ALIASES)
         | {c for c in CONSTANTS if len(c) > 1}
+        | set(GREEK.values())  # `eta` or `xi` typed for the letter, not e·t·a or x·i
     )
     out: list[Token] = []
     notes: list[str] = []
