@@ -280,3 +280,42 @@ def test_a_value_that_is_not_finite_is_reported_at_its_seed(make_course):
     root = make_course(questions={"v.yaml": bank})
     out = run("check", str(root), "--seeds", "2").output
     assert "seed 0" in out and "value `nan` is nan, not finite" in out
+
+
+SIGFIGS_BANK = """
+bank: s
+title: S
+questions:
+  - id: three-halves
+    type: numeric
+    prompt: What is 3/2, to 4 significant figures?
+    answer: 3/2
+    tolerance: {sigfigs: 4}
+  - id: twelve-hundred
+    type: numeric
+    prompt: What is 1200, to 3 significant figures?
+    answer: 1200
+    tolerance: {sigfigs: 3}
+  - id: nothing
+    type: numeric
+    prompt: What is 1 - 1, to 2 significant figures?
+    answer: 1 - 1
+    tolerance: {sigfigs: 2}
+"""
+
+
+def test_the_self_test_types_a_sigfigs_reference_with_its_trailing_zeros(make_course):
+    # 3/2 to 4 figures is typed `1.500`: `1.5` shows only 2 figures and is rightly refused
+    root = make_course(questions={"s.yaml": SIGFIGS_BANK})
+    result = run("check", str(root), "--seeds", "2")
+    assert result.exit_code == 0, result.output
+
+
+def test_the_reference_typed_for_sigfigs_shows_every_figure():
+    from tutor.grading.tolerance import sigfig_text
+
+    assert sigfig_text(1.5, 4) == "1.500"
+    assert sigfig_text(0.0201, 2) == "0.020"
+    assert sigfig_text(1200.0, 3) == "1.20e+3"
+    assert sigfig_text(0.0, 2) == "0.00"  # zero counts the zeros after its point
+    assert sigfig_text(-2.675, 3) == "-2.68"

@@ -156,7 +156,7 @@ def test_a_decimal_comma_gets_the_readers_hint(kind: str, answer: str, feedback:
 
 
 def test_a_function_without_parentheses_gets_a_hint() -> None:
-    result = numeric("ln 2", "ln(2)")
+    result = numeric("ln + 2", "ln(2)")
     assert result.feedback == (
         "`ln` is a function, so its argument needs parentheses",
         "`ln` needs parentheses: ln(x)",

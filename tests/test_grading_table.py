@@ -130,6 +130,12 @@ NUMERIC = [
     num("near-miss-rounded-too-early", "2.2", LN10, "incorrect", "close", says="keep more digits"),
     num("overflow-is-unreadable-not-wrong", "log(exp(1000))", "1000", "invalid", says="too large to compute"),
     num("division-by-zero", "1/0", LN10, "invalid", says="overflows to infinity"),
+    # a literal beyond float64 is still a number: compared exactly, not "cannot read" (issue 26)
+    num("literal-beyond-float-is-wrong", "1e999", "5", "incorrect", says="far from the answer"),
+    num("literal-beyond-float-negative", "-2e999", "5", "incorrect", says="-2.0e+999"),
+    num("literal-beyond-float-log", "log(1e999)", "999*ln(10)", "correct"),
+    num("literal-beyond-float-cancels", "1e999 - 1e999", "0", "correct"),
+    num("literal-beyond-float-ratio", "1e999/1e998", "10", "correct"),
     num("no-value", "sqrt(-1)", LN10, "invalid", says="square root of a negative"),
     num("log-10", "log(10)", LN10, "correct"),
     num("one-over-log10-e", "1/log10(e)", LN10, "correct"),
@@ -243,10 +249,40 @@ NUMERIC = [
         tol={"sigfigs": 2},
         says="give 2 significant figures",
     ),
-    num("sigfigs-2-half-unit-below", "1.2", "1.25", "correct", tol={"sigfigs": 2}),
+    # 1.25 rounds half up to 1.3 at 2 figures (STACK's NumSigFigs): 1.2 is half a unit off
+    num("sigfigs-2-half-unit-below", "1.2", "1.25", "incorrect", tol={"sigfigs": 2}),
     num("sigfigs-2-half-unit-above", "1.3", "1.25", "correct", tol={"sigfigs": 2}),
     num("sigfigs-2-past-half-unit", "1.19", "1.25", "incorrect", tol={"sigfigs": 2}),
     num("sigfigs-3-sci-notation-large", "1.20e3", "1200", "correct", tol={"sigfigs": 3}),
+    # STACK's NumSigFigs (issue 26): compare the answer's n-figure rounding with the
+    # reference's, then count the figures written; a reference of 0 counts figures too
+    num("sigfigs-zero-given-1", "0", "0", "incorrect", "sigfigs", tol={"sigfigs": 2}, says="you gave 1"),
+    num("sigfigs-zero-given-2", "0.00", "0", "correct", tol={"sigfigs": 2}),
+    num("sigfigs-zero-expression", "1-1", "0", "correct", tol={"sigfigs": 2}),
+    num("sigfigs-zero-nonzero-answer", "0.010", "0", "incorrect", tol={"sigfigs": 2}),
+    num("sigfigs-half-unit-below-10", "9.5", "10", "incorrect", tol={"sigfigs": 2}),
+    num("sigfigs-10-given-2", "10", "10", "correct", tol={"sigfigs": 2}),
+    num("sigfigs-10-rounds-to-it-from-below", "9.96", "10", "correct", tol={"sigfigs": 2}),
+    num("sigfigs-10-too-far-below", "9.94", "10", "incorrect", tol={"sigfigs": 2}),
+    num("sigfigs-1200-trailing-zeros-may-count", "1200", "1204", "correct", tol={"sigfigs": 3}),
+    num("sigfigs-half-unit-small", "0.0497", "0.04975", "incorrect", tol={"sigfigs": 3}),
+    num("sigfigs-half-up-small", "0.0498", "0.04975", "correct", tol={"sigfigs": 3}),
+    num("sigfigs-seventh-rounds-down", "0.14284", "1/7", "incorrect", tol={"sigfigs": 4}),
+    num("sigfigs-seventh-above-rounds-same", "0.14291", "1/7", "correct", tol={"sigfigs": 4}),
+    num("sigfigs-seventh-more-above-rounds-same", "0.14294", "1/7", "correct", tol={"sigfigs": 4}),
+    num("sigfigs-seventh-exact", "0.1429", "1/7", "correct", tol={"sigfigs": 4}),
+    num("sigfigs-seventh-truncated", "0.1428", "1/7", "incorrect", "close", tol={"sigfigs": 4}),
+    num("sigfigs-float-noise-half", "2.68", "2.675", "correct", tol={"sigfigs": 3}),
+    num("sigfigs-negative-half-away", "-1.3", "-1.25", "correct", tol={"sigfigs": 2}),
+    num("sigfigs-negative-half-toward", "-1.2", "-1.25", "incorrect", tol={"sigfigs": 2}),
+    num(
+        "sigfigs-rounds-up-a-decade",
+        "1.00",
+        "0.9996",
+        "correct",
+        tol={"sigfigs": 3},
+        rule="to 3 significant figures",
+    ),
     # unreadable: invalid, never incorrect, and the feedback names the problem
     num("invalid-decimal-comma", "2,3026", LN10, "invalid", says="use a decimal point", at=1),
     num("invalid-decimal-comma-short", "2,30", LN10, "invalid", says="write 2.30"),
@@ -259,8 +295,11 @@ NUMERIC = [
     num("invalid-double-dot", "2..3", LN10, "invalid", says="decimal point"),
     num("invalid-two-dots", "2.3.4", LN10, "invalid", says="decimal point"),
     num("invalid-ellipsis", "2.30...", LN10, "invalid", says="decimal point"),
-    num("invalid-ln-without-parens", "ln 2", "ln(2)", "invalid", says="needs parentheses"),
-    num("invalid-log-without-parens", "log 10", LN10, "invalid", says="needs parentheses"),
+    # a function of a simple argument without parentheses, as in print (issue 26)
+    num("ln-without-parens", "ln 2", "ln(2)", "correct"),
+    num("log-without-parens", "log 10", LN10, "correct"),
+    num("invalid-ln-alone", "ln", "ln(2)", "invalid", says="needs parentheses"),
+    num("invalid-log-of-a-sum-without-parens", "log 10 + 1", LN10, "incorrect"),
     num("invalid-empty", "", LN10, "invalid", says="empty"),
     num("invalid-blank", "   ", LN10, "invalid", says="empty"),
     num("invalid-word", "abc", LN10, "invalid", says="`abc` is not a known name"),
@@ -541,12 +580,17 @@ EXPRESSION = [
     # unreadable expressions
     expr("invalid-trailing-operator", "x^2/2 +", "x^2/2", X, "invalid", says="ends after"),
     expr("invalid-unknown-name", "q*x", "x^2/2", X, "invalid", says="`q` is not a known name"),
-    expr("invalid-log-no-parens", "log x", "log(x)", {"x": "positive"}, "invalid", says="parentheses"),
+    expr("log-no-parens", "log x", "log(x)", {"x": "positive"}, "correct"),
+    expr("invalid-log-no-parens-power", "log x^2", "log(x^2)", {"x": "positive"}, "invalid", says="log(x^2)"),
     expr("invalid-python-lambda", "lambda x: x", "x", X, "invalid", says="Python"),
     expr("invalid-attribute", "x.real", "x", X, "invalid", says="attributes"),
     expr("invalid-equation", "y = x^2/2", "x^2/2", X, "invalid", says="`=`"),
     expr("invalid-decimal-comma", "0,5x^2", "x^2/2", X, "invalid", says="write 0.5"),
-    expr("invalid-run-together-names", "2xy", "2*x*y", {"x": "real", "y": "real"}, "invalid", says="x*y"),
+    # issue 26: declared one-letter variables typed together are their product
+    expr("run-together-names", "2xy", "2*x*y", {"x": "real", "y": "real"}, "correct"),
+    expr(
+        "invalid-run-together-with-unknown", "2xq", "2*x", {"x": "real", "y": "real"}, "invalid", says="`xq`"
+    ),
 ]
 
 # issue 12: grading that is right where float64 is not
@@ -561,6 +605,15 @@ POLY13_ROOTS = "*".join(f"(x - {k / 10:g})" for k in range(11, 24))
 T = {"t": "real"}
 AB = {"a": "real", "b": "real"}
 UNIT = {"x": {"interval": [-1, 1]}}
+
+
+def expanded13(a: int, off: int = 0) -> str:
+    """(x + a)^13 written out term by term (binomial coefficients), its constant moved by `off`."""
+    from math import comb
+
+    terms = [f"{comb(13, k) * a ** (13 - k)}*x^{k}" for k in range(13, 0, -1)]
+    return " + ".join([*terms, str(a**13 + off)]).replace("+ -", "- ")
+
 
 PRECISION = [
     # 1. float64 overflows, underflows or cancels: mpmath re-evaluates those points
@@ -582,6 +635,20 @@ PRECISION = [
         {"x": [0, 3]},
         "incorrect",
     ),
+    # (x + a)^13 expanded: its terms cancel near x = -a far below the absolute floor and
+    # float64's rounding, where only exact evaluation sees a constant off by 1 (issue 26)
+    expr("degree-13-shifted-expanded-right", expanded13(10), "(x + 10)^13", X, "correct"),
+    expr("degree-13-shifted-constant-off-by-1", expanded13(10, 1), "(x + 10)^13", X, "incorrect"),
+    expr("degree-13-both-expanded-constant-off", expanded13(10, 1), expanded13(10), X, "incorrect"),
+    expr("degree-13-large-shift-constant-off", expanded13(-20, 1), "(x - 20)^13", X, "incorrect"),
+    expr("degree-13-large-shift-both-expanded", expanded13(-20, -1), expanded13(-20), X, "incorrect"),
+    expr("degree-13-large-shift-right", expanded13(-20), "(x - 20)^13", X, "correct"),
+    expr("degree-13-large-shift-right-reversed", "(x - 20)^13", expanded13(-20), X, "correct"),
+    expr("degree-13-positive-constant-off", expanded13(1, 1), "(x + 1)^13", X, "incorrect"),
+    expr("literal-beyond-float-times-x", "x*1e999", "x", X, "incorrect"),
+    expr("literal-beyond-float-alone", "1e999", "x", X, "incorrect"),
+    expr("literal-beyond-float-cancels", "x*1e999 - x*1e999 + x", "x", X, "correct"),
+    expr("literal-beyond-float-divided-out", "x*1e999/1e999", "x", X, "correct"),
     expr("log-of-overflowing-exp", "log(exp(800x))", "800x", X, "correct"),
     expr("log-of-overflowing-exp-off", "log(exp(800x)) + 0.001", "800x", X, "incorrect"),
     expr("naive-softplus-overflows", "log(1 + exp(50z))", "softplus(50z)", {"z": "real"}, "correct"),
@@ -623,11 +690,76 @@ PRECISION = [
     # 5. powers on function names and subscripted log bases
     expr("sin-squared-on-the-name", "sin^2(x) + cos^2(x)", "1", X, "correct"),
     expr("sin-superscript-on-the-name", "sin²(x)", "sin(x)^2", X, "correct"),
-    expr("sin-squared-without-parens", "sin^2 x", "sin(x)^2", X, "invalid", says="write sin(x)^2"),
+    expr("sin-squared-without-parens", "sin^2 x", "sin(x)^2", X, "correct"),
     expr("sin-inverse-on-the-name", "sin^-1(x)", "asin(x)", UNIT, "invalid", says="write asin(x)"),
+    expr("log-squared-on-the-name", "log^2(x)", "log(x)^2", {"x": "positive"}, "correct"),
+    # 6. notation people type (issue 26): factorials, powers of functions, functions of a
+    # simple argument without parentheses, declared one-letter variables typed together
+    expr("factorial-in-a-series-term", "x^3/3!", "x^3/6", X, "correct"),
+    expr("factorial-series", "x - x^3/3! + x^5/5!", "x - x^3/6 + x^5/120", X, "correct"),
+    expr("factorial-wrong-term", "x^3/3!", "x^3/3", X, "incorrect"),
+    expr("factorial-of-a-sum", "(n+1)!/n!", "n + 1", {"n": {"set": [0, 1, 2, 3, 7, 12]}}, "correct"),
+    expr("factorial-of-zero", "x^0/0!", "1", X, "correct"),
+    expr("invalid-double-factorial", "n!!", "n", {"n": "integer"}, "invalid", says="(n!)!"),
+    expr("not-equal-is-not-a-factorial", "1 if x != 0 else 0", "1 if x != 0 else 0", X, "correct"),
+    expr("cos-squared-plus-sin-squared-bare", "cos^2 x + sin^2 x", "1", X, "correct"),
+    expr("sin-squared-bare-is-not-sin-of-square", "sin^2 x", "sin(x^2)", X, "incorrect"),
+    expr("sin-superscript-bare", "sin²x", "sin(x)^2", X, "correct"),
+    expr("log-squared-bare-product", "log^2 2n", "log(2n)^2", {"n": "positive"}, "correct"),
+    expr("log-squared-bare-not-log-of-2-squared", "log^2 2n", "log(2)^2*n", {"n": "positive"}, "incorrect"),
+    expr("invalid-sin-squared-bare-power", "sin^2 x^2", "sin(x^2)^2", X, "invalid", says="sin(x^2)^2"),
+    expr("invalid-sin-inverse-bare", "sin^-1 x", "asin(x)", UNIT, "invalid", says="write asin(x)"),
+    expr("sin-bare-product", "sin 5n", "sin(5n)", {"n": "real"}, "correct"),
+    expr("sin-bare-product-not-times-n", "sin 5n", "sin(5)*n", {"n": "real"}, "incorrect"),
+    expr("cos-bare-then-sin", "-cos t sin(2 t)", "-cos(t)*sin(2t)", {"t": "real"}, "correct"),
+    expr("sin-bare-times-cos-bare", "sin x cos x", "sin(2x)/2", X, "correct"),
+    expr("sin-bare-over-2", "sin x/2", "sin(x)/2", X, "correct"),
+    expr("invalid-sin-bare-power", "sin x^2", "sin(x^2)", X, "invalid", says="write sin(x^2) or sin(x)^2"),
+    expr("invalid-sin-bare-negative", "sin -x", "-sin(x)", X, "invalid", says="parentheses"),
+    expr("letters-mx-plus-b", "mx+b", "m*x + b", {"m": "real", "x": "real", "b": "real"}, "correct"),
+    expr("letters-in-brackets", "(ab)c", "a*b*c", {"a": "real", "b": "real", "c": "real"}, "correct"),
+    expr("letters-power-on-last", "nm^(-1)", "n/m", {"n": "positive", "m": "positive"}, "correct"),
+    expr("letters-power-not-on-both", "nm^(-1)", "1/(n*m)", {"n": "positive", "m": "positive"}, "incorrect"),
+    expr("letters-in-a-bare-argument", "sin mx", "sin(m*x)", {"m": "real", "x": "real"}, "correct"),
+    expr("letters-declared-name-wins", "mu", "mu", {"mu": "real", "m": "real", "u": "real"}, "correct"),
     expr(
-        "log-squared-on-the-name", "log^2(x)", "log(x)^2", {"x": "positive"}, "invalid", says="write log(x)^2"
+        "letters-declared-name-not-product",
+        "mu",
+        "m*u",
+        {"mu": "real", "m": "real", "u": "real"},
+        "incorrect",
     ),
+    expr(
+        "letters-declared-sigma-wins",
+        "sigma^2",
+        "sigma^2",
+        {c: "positive" for c in ("sigma", "s", "i", "g", "m", "a")},
+        "correct",
+    ),
+    expr(
+        "letters-y-hat-never-split",
+        "y_hat - y",
+        "y_hat - y",
+        {"y_hat": "real", "y": "real", "h": "real"},
+        "correct",
+    ),
+    expr(
+        "invalid-letters-with-a-longer-name-inside",
+        "mux",
+        "mu*x",
+        {"mu": "real", "m": "real", "u": "real", "x": "real"},
+        "invalid",
+        says="`mux` is not a known name",
+    ),
+    expr(
+        "letters-never-split-a-function",
+        "exp",
+        "e*x*p",
+        {"e": "real", "x": "real", "p": "real"},
+        "invalid",
+        says="parentheses",
+    ),
+    expr("letters-never-split-pi", "pi", "pi", {"p": "real", "i": "real"}, "correct"),
     expr("log-underscore-2", "log_2(x)", "log2(x)", {"x": "positive"}, "correct"),
     expr("log-subscript-2", "log₂(x)", "log(x)/log(2)", {"x": "positive"}, "correct"),
     expr(
@@ -856,6 +988,27 @@ VECTOR = [
     ),
     vec("too-short", "[0.09, 0.24]", "incorrect", "wrong-length", says="2 entries"),
     vec("too-long", "[0.09, 0.24, 0.665, 0]", "incorrect", "wrong-length", says="4 entries"),
+    vec("literal-beyond-float-entry", "[1e999, 1, 2]", "incorrect", ref="[1, 2, 3]", says="Entry 1 is far"),
+    vec("literal-beyond-float-entry-cancels", "[1e999/1e998 - 9, 2, 3]", "correct", ref="[1, 2, 3]"),
+    # a list of the wrong length is a wrong length, never a decimal comma (issue 26)
+    vec(
+        "short-list-no-spaces",
+        "[1,2]",
+        "incorrect",
+        "wrong-length",
+        ref="[1, 2, 3]",
+        says="2 entries, 3 wanted",
+    ),
+    vec(
+        "long-list-no-spaces",
+        "[1,2,3,4]",
+        "incorrect",
+        "wrong-length",
+        ref="[1, 2, 3]",
+        says="4 entries, 3 wanted",
+    ),
+    vec("short-list-says-lengths", "[0.09, 0.24]", "incorrect", "wrong-length", says="2 entries, 3 wanted"),
+    vec("decimal-commas-two-wanted", "[0,5,0,3]", "invalid", ref="[0.5, 0.3]", says="use a decimal point"),
     vec("one-entry-off-by-2pc", "[0.09, 0.24, 0.67]", "incorrect", says="Entry 2 is off"),
     vec("all-off-sum-ok", "[0.2, 0.3, 0.5]", "incorrect", says="Entries 1, 2, 3 are off"),
     vec("reversed", "[0.6652, 0.2447, 0.09]", "incorrect", says="Entries 1, 3 are off"),

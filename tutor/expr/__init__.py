@@ -31,7 +31,7 @@ from tutor.expr.nodes import (
     free_names,
     walk,
 )
-from tutor.expr.parser import Limits, parse
+from tutor.expr.parser import Limits, parse, readings
 from tutor.expr.render import display_name, render
 from tutor.expr.sympy_bridge import to_sympy
 
@@ -62,6 +62,7 @@ __all__ = [
     "evaluate",
     "free_names",
     "parse",
+    "readings",
     "render",
     "to_sympy",
     "walk",

@@ -7,6 +7,7 @@ than warnings or exceptions. Only problems with the expression itself raise Eval
 
 from __future__ import annotations
 
+import math
 from collections import ChainMap
 from collections.abc import Callable, Mapping
 from functools import reduce
@@ -106,6 +107,22 @@ def _logsumexp(np: Any, x: Any) -> Any:
     return (safe + np.log(np.sum(np.exp(x - safe), axis=-1, keepdims=True)))[..., 0]
 
 
+def _factorial(np: Any, x: Any) -> Any:
+    """n! as Γ(n + 1), as SymPy reads it: no value at negative integers, inf past 170!."""
+
+    def one(v: float) -> float:
+        try:
+            return math.gamma(v + 1)
+        except OverflowError:
+            return math.inf
+        except ValueError:  # a pole: -1, -2, ...
+            return math.nan
+
+    values = np.asarray(x)
+    out = np.vectorize(one, otypes=[float])(values.astype(float))
+    return out.astype(values.dtype) if values.dtype.kind == "f" else out
+
+
 def _log(np: Any, x: Any, base: Any = None) -> Any:
     return np.log(x) if base is None else np.log(x) / np.log(base)
 
@@ -139,6 +156,7 @@ CUSTOM: Mapping[str, Callable[..., Any]] = MappingProxyType(
         "len": lambda np, x: np.full(np.shape(x)[:-1], float(np.shape(x)[-1])),
         # SymPy's Heaviside(0) is 1/2; the same here, so the two never disagree at 0.
         "heaviside": lambda np, x: np.heaviside(x, 0.5),
+        "factorial": _factorial,
         "sec": lambda np, x: 1 / np.cos(x),
         "csc": lambda np, x: 1 / np.sin(x),
         "cot": lambda np, x: np.cos(x) / np.sin(x),

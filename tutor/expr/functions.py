@@ -119,6 +119,7 @@ BUILTIN_FUNCTIONS: Mapping[str, BuiltinFunction] = _table(
     ("atanh", 1, 1, "np.arctanh", "sp.atanh", "atanh", "atanh(x) or artanh(x)", "inverse tanh"),
     ("asinh", 1, 1, "np.arcsinh", "sp.asinh", "asinh", "asinh(x) or arsinh(x)", "inverse sinh"),
     ("acosh", 1, 1, "np.arccosh", "sp.acosh", "acosh", "acosh(x) or arcosh(x)", "inverse cosh"),
+    ("factorial", 1, 1, "factorial", "sp.factorial", "factorial", "factorial(n) or n!", "1·2·…·n"),
     ("sec", 1, 1, "sec", "sp.sec", "sec", "sec(x)", "1/cos(x)"),
     ("csc", 1, 1, "csc", "sp.csc", "csc", "csc(x)", "1/sin(x)"),
     ("cot", 1, 1, "cot", "sp.cot", "cot", "cot(x)", "cos(x)/sin(x)"),

@@ -149,6 +149,12 @@ def walk(node: Node) -> Iterator[Node]:
         stack.extend(reversed(children(current)))
 
 
+def beyond_float(node: Node) -> bool:
+    """Whether the expression has a literal too large for float64, such as 1e999: float
+    arithmetic cannot say what it is, only exact arithmetic can."""
+    return any(isinstance(n, Num) and n.value == float("inf") for n in walk(node))
+
+
 def free_names(node: Node) -> set[str]:
     """Variable names the expression uses (constants such as `pi` are not included)."""
     return {n.name for n in walk(node) if isinstance(n, Name)}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from tutor.expr.functions import ALIASES, BUILTIN_FUNCTIONS, CONSTANTS
-from tutor.expr.lexer import ReadError, Token, lex, quote
+from tutor.expr.lexer import GREEK, ReadError, Token, lex, quote
 from tutor.expr.nodes import (
     CONDITION_NODES,
     BinOp,
@@ -70,8 +70,11 @@ def parse(
     variables: Collection[str] = (),
     functions: Collection[str] = (),
     limits: Limits = Limits(),  # frozen, so sharing the default is safe
+    letters: bool = False,
 ) -> Node:
-    """Read `text` into a tree, or raise ReadError pointing into `text`."""
+    """Read `text` into a tree, or raise ReadError pointing into `text`. With `letters` (a
+    learner's answer), declared one-letter variables typed together are their product: `mx`
+    is m·x. Authors write products out, so a typo such as `pp` is caught, not multiplied."""
     if len(text) > limits.max_length:
         raise ReadError(
             f"the expression is too long ({len(text)} characters; the limit is {limits.max_length})",
@@ -80,6 +83,8 @@ def parse(
             hint="shorten it or split it into parts",
         )
     tokens, lex_error = lex(text, limits.max_digits)
+    if letters:
+        tokens, _ = split_letters(tokens, variables, functions)
     parser = _Parser(text, tokens, frozenset(variables), frozenset(functions), limits)
     parser.refuse_python()
     if lex_error is not None:
@@ -495,6 +500,14 @@ class _Parser:
         builtin = ALIASES.get(name, name)
         if name not in self.functions and builtin in BUILTIN_FUNCTIONS and self.is_power(nxt):
             return self.function_power(tok, builtin)
+        if (
+            name not in self.functions
+            and builtin in BUILTIN_FUNCTIONS
+            and BUILTIN_FUNCTIONS[builtin].accepts(1)
+        ):
+            arg = self.bare_argument(tok, tok.raw)
+            if arg is not None:  # sin 5n, log x: the function of a simple argument, as in print
+                return self.node(Call(tok.pos, builtin, (arg,)), self.end(arg), tok.pos)
         if name in self.functions or name in BUILTIN_FUNCTIONS:
             raise ReadError(
                 f"{quote(tok.raw)} is a function, so its argument needs parentheses",
@@ -504,12 +517,57 @@ class _Parser:
             )
         raise self.unknown(tok, called)
 
+    def bare_argument(self, func: Token, shown: str, power: str = "") -> Node | None:
+        """The simple argument of a function written without parentheses: an optional number
+        and declared names or constants, multiplied (`sin 5n` is sin(5n), `cos t sin(2 t)` is
+        cos(t)·sin(2t)). None when none follows. A power, index, call or factorial right after
+        it (`sin x^2`: sin(x²) or sin(x)²?) is refused with both rewrites."""
+        parts: list[Node] = []
+        tok = self.peek()
+        if tok.kind == "num":
+            self.take()
+            parts.append(self.node(Num(tok.pos, tok.text), tok.end))
+        while True:
+            tok = self.peek()
+            if tok.kind != "name" or self.is_op(self.peek(1), "("):
+                break
+            if tok.text in self.variables:
+                self.take()
+                parts.append(self.node(Name(tok.pos, tok.text), tok.end))
+            elif tok.text in CONSTANTS and tok.text not in self.functions:
+                self.take()
+                parts.append(self.node(Const(tok.pos, tok.text), tok.end))
+            else:
+                break
+        if not parts:
+            return None
+        arg = parts[0]
+        for part in parts[1:]:
+            arg = self.node(BinOp(self.start(arg), "*", arg, part), self.end(part), self.start(arg))
+        after = self.peek()
+        if self.is_power(after) or self.is_op(after, "(", "[", "!"):
+            inner, nxt = self.source(arg), self.peek(1)
+            tail = {"(": "(…)", "[": "[…]"}.get(after.text, after.raw)
+            if self.is_op(after, "^") and nxt.kind in ("num", "name"):
+                tail += nxt.raw
+            raise ReadError(
+                f"{quote(self.text[func.pos : after.end])}: is the power (or what follows) "
+                "part of the argument?",
+                func.pos,
+                after.end,
+                hint=f"write {shown}({inner}{tail}){power}"
+                + (
+                    ", or put the parentheses where you mean them" if power else f" or {shown}({inner}){tail}"
+                ),
+            )
+        return arg
+
     def is_power(self, tok: Token) -> bool:
         return tok.kind == "sup" or self.is_op(tok, "^")
 
     def function_power(self, tok: Token, func: str) -> Node:
-        """`sin^2(x)` and `sin²(x)`: the square of sin(x), as in print. `sin^2 x` (no
-        parentheses) and `sin^-1(x)` (inverse or reciprocal?) are refused with the rewrite."""
+        """`sin^2(x)`, `sin²(x)`, `sin^2 x`, `log^2 2n`: the square of sin(x) or log(2n), as in
+        print. `sin^-1(x)` (inverse or reciprocal?) is refused with the rewrite."""
         power = self.take()
         if power.kind == "sup":
             exponent, end = power.text, power.end
@@ -538,6 +596,11 @@ class _Parser:
                 hint=f"write {INVERSES[func]}({arg}) for the inverse, or 1/{func}({arg})",
             )
         n = exponent.lstrip("+")
+        if not self.is_op(after, "(") and n.isdigit() and func in POWERED and n not in ("0", "1"):
+            bare = self.bare_argument(tok, func, f"^{n}")
+            if bare is not None:
+                bare_call = self.node(Call(tok.pos, func, (bare,)), self.end(bare), tok.pos)
+                return self.power(bare_call, self.node(Num(power.pos, n), end, power.pos), self.end(bare))
         if not self.is_op(after, "(") or not n.isdigit() or func not in POWERED or n in ("0", "1"):
             raise ReadError(
                 f"{quote(self.text[tok.pos : end])} puts the power on the function name",
@@ -691,6 +754,8 @@ class _Parser:
                 return BP_POW
             if t in COMPARISONS:
                 return BP_CMP
+            if t == "!":
+                return BP_INDEX  # n! binds tighter than any operator: x^3/3! is x^3/(3!)
             if t == "[":
                 return BP_INDEX if self.indexable() else BP_MUL
             if t == "|":
@@ -737,6 +802,8 @@ class _Parser:
             )
         if tok.kind == "op" and tok.text in COMPARISONS:
             return self.comparison(left)
+        if tok.kind == "op" and tok.text == "!":
+            return self.factorial(left, tok)
         if tok.kind == "op" and tok.text == "[" and bp == BP_INDEX:
             self.take()
             self.open.append(tok)
@@ -755,6 +822,21 @@ class _Parser:
         if op == "^":
             return self.power(left, right, self.end(right))
         return self.node(BinOp(self.start(left), op, left, right), self.end(right), self.start(left))
+
+    def factorial(self, left: Node, bang: Token) -> Node:
+        """`n!`, `3!`, `(n+1)!`: Γ(n + 1). `n!!` (double factorial or (n!)!?) is refused."""
+        self.take()
+        self.need_number(left)
+        after = self.peek()
+        if self.is_op(after, "!") and after.pos == bang.end:
+            raise ReadError(
+                f"{quote(self.text[self.start(left) : after.end])} could mean a double factorial or (n!)!",
+                bang.pos,
+                after.end,
+                hint=f"write ({self.source(left)}!)! for the factorial of a factorial",
+            )
+        start = self.start(left)
+        return self.node(Call(start, "factorial", (left,)), bang.end, start)
 
     def comparison(self, left: Node) -> Node:
         self.need_number(left)
@@ -847,8 +929,64 @@ OPENERS_OF = {")": "(", "]": "["}
 
 LOG_BASE = re.compile(r"(?:log|ln)_([0-9]+|[A-Za-z]\w*)")
 # Functions whose power is written on the name in print: sin²(x) is sin(x)².
-POWERED = frozenset({"sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh", "tanh"})
+POWERED = frozenset(
+    {"sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh", "tanh", "log", "ln", "log2", "log10"}
+)
 INVERSES = {"sin": "asin", "cos": "acos", "tan": "atan", "tanh": "atanh", "sinh": "asinh", "cosh": "acosh"}
+
+
+# Names never read as a product of their letters, even when every letter is declared.
+_WORDS = KEYWORDS | PYTHON_WORDS | {"True", "False", "Piecewise", "piecewise", "not"}
+
+
+def split_letters(
+    tokens: list[Token], variables: Collection[str], functions: Collection[str] = ()
+) -> tuple[list[Token], list[str]]:
+    """`mx` typed for m·x: a name that is not known, made only of letters that are declared
+    one-letter variables, with no longer known name inside it (`mux` with `mu` declared is
+    left alone), becomes one name per letter. A declared name (mu, sigma, y_hat) always wins.
+    Also returns the notes the preview shows where both readings were possible."""
+    singles = {v for v in variables if len(v) == 1}
+    if not singles:
+        return tokens, []
+    longer = (
+        {v for v in variables if len(v) > 1}
+        | set(functions)
+        | set(BUILTIN_FUNCTIONS)
+        | set(ALIASES)
+        | {c for c in CONSTANTS if len(c) > 1}
+        | set(GREEK.values())  # `eta` or `xi` typed for the letter, not e·t·a or x·i
+    )
+    out: list[Token] = []
+    notes: list[str] = []
+    for tok in tokens:
+        word = tok.text
+        plain = tok.kind == "name" and tok.raw == word and word.isascii() and word.isalpha() and len(word) > 1
+        letters = plain and all(ch in singles for ch in word)
+        if not letters:
+            out.append(tok)
+            continue
+        if word in longer or word in _WORDS or LOG_BASE.fullmatch(word):
+            if word in variables or word in CONSTANTS:
+                product, typed = "·".join(word), "*".join(word)
+                notes.append(
+                    f"`{word}` is read as the name {word}, not as {product}; for the product write {typed}"
+                )
+            out.append(tok)
+            continue
+        if any(word[i:j] in longer for i in range(len(word)) for j in range(i + 2, len(word) + 1)):
+            out.append(tok)  # `mux` with `mu` declared: mu·x or m·u·x? The reader asks.
+            continue
+        out.extend(Token("name", ch, tok.pos + k, tok.pos + k + 1, ch) for k, ch in enumerate(word))
+        notes.append(f"`{word}` is read as {'·'.join(word)}")
+    return out, notes
+
+
+def readings(text: str, variables: Collection[str] = (), functions: Collection[str] = ()) -> list[str]:
+    """How the reader took names that could be read two ways (`mx` as m·x, a declared `mu`
+    as the name mu), for the live preview to say."""
+    tokens, _ = lex(text)
+    return split_letters(tokens, variables, functions)[1]
 
 
 def split_name(name: str, parts: Collection[str], last: Collection[str]) -> list[str] | None:

@@ -49,7 +49,9 @@ class OutOfReach(EvalError):
 MAX_BITS = 10_000_000  # |log2| of any value
 MAX_PERIODIC_BITS = 4_000  # |log2| of the argument of sin, cos, tan, sec, csc, cot
 PERIODIC = frozenset({"sin", "cos", "tan", "sec", "csc", "cot"})
-GROWING = frozenset({"exp", "sinh", "cosh", "tanh", "sigmoid", "softplus", "softmax", "logsumexp"})
+GROWING = frozenset(
+    {"factorial", "exp", "sinh", "cosh", "tanh", "sigmoid", "softplus", "softmax", "logsumexp"}
+)
 
 
 def evaluate_precise(
@@ -125,6 +127,7 @@ class _Precise:
             "atanh": lambda x: self.div(1, 0) * mp.sign(x) if abs(x) == 1 else mp.atanh(x),
             "asinh": mp.asinh,
             "acosh": mp.acosh,
+            "factorial": mp.factorial,
             "sec": lambda x: self.div(1, mp.cos(x)),
             "csc": lambda x: self.div(1, mp.sin(x)),
             "cot": lambda x: self.div(mp.cos(x), mp.sin(x)),

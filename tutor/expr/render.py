@@ -184,6 +184,8 @@ def _call(node: Call) -> tuple[str, int]:
         arg = node.args[0]
         simple = isinstance(arg, Num | Name | Const) or (isinstance(arg, Call) and arg.func == "abs")
         return "√" + (render(arg) if simple else f"({render(arg)})"), POW
+    if node.func == "factorial" and len(node.args) == 1:
+        return _wrap(node.args[0], ATOM) + "!", ATOM
     builtin = BUILTIN_FUNCTIONS.get(node.func)
     name = builtin.display if builtin is not None else display_name(node.func)
     return f"{name}(" + ", ".join(render(a) for a in node.args) + ")", ATOM

@@ -38,6 +38,8 @@ STABLE = 1e-3  # a difference that changes by less than this share with precisio
 PRECISE_DIGITS = (40, 80)
 PRECISE_BUDGET = 1.0  # seconds of mpmath per comparison, at most (a point takes ~1 ms)
 SLOW_PATH_CAP = 2.0  # seconds for mpmath and SymPy together, per comparison
+EPS = 4e-16  # float64's rounding, about 2 units in the last place
+FLOOR_CHECKS = 8  # points decided only by the absolute floor that mpmath re-checks, at most
 PRECISE_RESERVE = 0.5  # seconds of the time cap kept for what follows the mpmath points
 
 UNDEFINED_MESSAGE = "Could not decide: your answer and the reference are undefined at most test points."
@@ -340,9 +342,87 @@ def compare(
         else:
             undefined = unclear & _per_point(np.isnan(ref), "any")
         unclear = ~(equal | different | undefined)
+    if not different.any():
+        different = _floor_hides(answer, reference, functions, env, got, ref, equal, floor)
+        equal &= ~different
     if unclear.any() and not different.any():
         return _settle(answer, reference, variables, functions, env, floor, got, ref, equal, unclear)
     return _verdict(answer, reference, variables, functions, env, got, ref, equal, different, unclear, 0)
+
+
+def _floor_hides(
+    answer: Node,
+    reference: Node,
+    functions: Mapping[str, FunctionDef],
+    env: Mapping[str, Any],
+    got: Any,
+    ref: Any,
+    equal: Any,
+    floor: float,
+) -> Any:
+    """Points called equal only thanks to the absolute floor, or where float64's rounding of
+    the terms that cancel is above the tolerance, re-evaluated with mpmath and no floor (a few,
+    the most doubtful first): near a root of an expanded (x + 10)^13, whose floor is 10, a
+    constant off by 1 hides under the floor or the rounding at every point. Only a clean
+    "different" counts; anything else leaves the float verdict as it was."""
+    import numpy as np
+
+    from tutor.grading.limits import time_cap
+
+    different = np.zeros_like(equal)
+    with np.errstate(all="ignore"):
+        gap = np.abs(got - ref)
+        scale = REL * np.maximum(np.abs(ref), np.abs(got))
+        leaning = equal & _per_point(gap > scale, "any") if floor > 0 else np.zeros_like(equal)
+        # float64's rounding is about EPS times the size of the terms that cancel: where that
+        # is above the tolerance, float64 could not have seen a difference either
+        terms = np.maximum(_terms(answer, env, functions), _terms(reference, env, functions))
+        blind = equal & _per_point(EPS * terms > scale, "any")
+        if not (leaning | blind).any():
+            return different
+        # the points where the floor, or the rounding, does most of the work first
+        share = np.where(np.isfinite(gap), gap / (scale + floor), 0.0)
+        noise = np.where(np.isfinite(terms), EPS * terms / (scale + floor), 0.0)
+    if share.ndim > 1:
+        share, noise = share.max(axis=-1), noise.max(axis=-1)
+    order = sorted((int(i) for i in np.flatnonzero(leaning)), key=lambda i: -float(share[i]))
+    order += sorted((int(i) for i in np.flatnonzero(blind & ~leaning)), key=lambda i: -float(noise[i]))
+    with time_cap(SLOW_PATH_CAP):
+        settled, _ = _precisely(
+            answer, reference, {}, functions, env, np.isin(np.arange(N_POINTS), order[:FLOOR_CHECKS]), 0.0
+        )
+    for i, verdict in settled.items():
+        different[i] = verdict == "different"
+    return different
+
+
+def _terms(tree: Node, env: Mapping[str, Any], functions: Mapping[str, FunctionDef]) -> Any:
+    """At each point, the size of the terms `tree` adds up (|a| + |b| for a - b, |a|·|b| for
+    a·b): float64's rounding error is about EPS times this, however small the sum."""
+    import numpy as np
+
+    try:
+        return np.abs(values_at(_terms_tree(tree), env, functions))
+    except (ValueError, TypeError, ArithmeticError, RecursionError):
+        return np.zeros(N_POINTS)  # no estimate: the float verdict stands
+
+
+@lru_cache(maxsize=256)
+def _terms_tree(tree: Node) -> Node:
+    from tutor.expr.nodes import BinOp, Neg, Num
+
+    match tree:
+        case Num():
+            return tree
+        case Neg(operand=operand):
+            return _terms_tree(operand)
+        case BinOp(op="+" | "-", left=left, right=right):
+            return BinOp(tree.pos, "+", _terms_tree(left), _terms_tree(right))
+        case BinOp(op="*", left=left, right=right):
+            return BinOp(tree.pos, "*", _terms_tree(left), _terms_tree(right))
+        case BinOp(op="/", left=left, right=right):
+            return BinOp(tree.pos, "/", _terms_tree(left), Call(right.pos, "abs", (right,)))
+    return Call(tree.pos, "abs", (tree,))
 
 
 def _settle(

@@ -98,7 +98,7 @@ def read_answer(text: str, variables: Any = (), functions: Any = ()) -> Node | R
 # grades each answer of its key on every seed). What cannot be read is not kept.
 @functools.lru_cache(maxsize=1024)
 def _read_cached(text: str, variables: frozenset[str], functions: frozenset[str]) -> Node:
-    return parse(text, variables=variables, functions=functions)
+    return parse(text, variables=variables, functions=functions, letters=True)
 
 
 # ---------------------------------------------------------------- numbers

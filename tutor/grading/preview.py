@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 from tutor.content import model as m
 from tutor.content.variants import Variant, format_value
-from tutor.expr import ReadError, evaluate, parse, render
+from tutor.expr import ReadError, evaluate, parse, readings, render
+from tutor.expr.nodes import beyond_float
 from tutor.grading.limits import too_long_message
 
 PreviewKind = Literal["empty", "ok", "error", "none"]
@@ -22,7 +23,7 @@ PreviewKind = Literal["empty", "ok", "error", "none"]
 class Preview:
     kind: PreviewKind
     text: str = ""  # the rendering ("ok") or the message ("error")
-    hint: str | None = None
+    hint: str | None = None  # for "error", what to do; for "ok", how an ambiguous name was read
     position: int | None = None  # where the problem is, for "error"
 
 
@@ -64,24 +65,28 @@ def math_preview(
     functions = list(variant.scope.functions) if symbolic else []
     text, shift = read(text) if read is not None else (text, 0)
     try:
-        tree = parse(text, variables=variables, functions=functions)
+        tree = parse(text, variables=variables, functions=functions, letters=True)
     except ReadError as exc:
         return Preview("error", exc.message, exc.hint, max(0, exc.position - shift))
     shown = render(tree)
+    # `mx` read as m·x, a declared `mu` as the name: where both readings were possible, say so
+    note = "; ".join(readings(text, variables, functions)) or None
     if computes:
         from tutor.grading.grader import FORBIDDEN_HINT, forbidden, not_allowed
 
         if (banned := forbidden(q, tree)) is not None:  # computing it would show the answer
             return Preview("error", not_allowed(banned[0]), FORBIDDEN_HINT, max(0, banned[1] - shift))
+        if beyond_float(tree):  # 1e999: float64 would only say `inf`
+            return Preview("ok", shown, note)
         try:
             value = evaluate(tree, {})
         except ValueError:
-            return Preview("ok", shown)
+            return Preview("ok", shown, note)
         # enough digits to copy from: 1000.2822, not 1000.28, when the answer needs 3 decimals
         number = _digits(value)
         if number != shown:
             shown = f"{shown} = {number}"
-    return Preview("ok", shown)
+    return Preview("ok", shown, note)
 
 
 def _digits(value: object) -> str:

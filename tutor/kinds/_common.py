@@ -12,13 +12,24 @@ if TYPE_CHECKING:
     from tutor.content.variants import Variant
 
 
+def typed_reference(variant: Variant) -> str:
+    """The reference as a learner would type it: exactly, or to the question's significant
+    figures with their trailing zeros (`1.500`, since `1.5` shows too few)."""
+    from tutor.grading.tolerance import sigfig_text
+
+    tol = getattr(variant.question, "tolerance", None)
+    if tol is not None and tol.sigfigs is not None and finite_scalar(variant.answer):
+        return sigfig_text(float(variant.answer), tol.sigfigs)
+    return exact(variant.answer)
+
+
 def value_cases(variant: Variant, mistakes: list[Any]) -> list[Case]:
     """Numeric and vector kinds: the computed reference is right, each mistake's value is reached."""
     import numpy as np
 
     from tutor.content.variants import evaluate_in
 
-    out = [Case(("answer",), exact(variant.answer), "correct")]
+    out = [Case(("answer",), typed_reference(variant), "correct")]
     for i, mistake in enumerate(mistakes):
         try:
             value = evaluate_in(variant.values, mistake.answer, variant.scope)

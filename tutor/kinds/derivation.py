@@ -323,7 +323,9 @@ def preview_chain(variant: Variant, text: str) -> Preview:
     pieces = []
     for lineno, offset, piece in links:
         try:
-            tree = parse(piece, variables=list(q.variables), functions=list(variant.scope.functions))
+            tree = parse(
+                piece, variables=list(q.variables), functions=list(variant.scope.functions), letters=True
+            )
         except ReadError as exc:
             return Preview("error", f"line {lineno}: {exc.message}", exc.hint, offset + exc.position)
         pieces.append(render(tree))

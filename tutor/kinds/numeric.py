@@ -11,7 +11,7 @@ from pydantic import Field
 from tutor.content.expressions import parse_author
 from tutor.content.model import Expr, ForbidMixin, Mistake, QuestionBase, Tolerance
 from tutor.expr import evaluate, render
-from tutor.expr.nodes import Vector
+from tutor.expr.nodes import Node, Vector, beyond_float
 from tutor.grading.diagnose import diagnose
 from tutor.grading.grader import (
     FORBIDDEN_HINT,
@@ -24,7 +24,7 @@ from tutor.grading.grader import (
     relative_tolerance,
 )
 from tutor.grading.result import Result, invalid
-from tutor.grading.tolerance import close
+from tutor.grading.tolerance import close, describe
 from tutor.kinds import register
 from tutor.kinds._common import finite_scalar, value_cases, what
 from tutor.kinds.base import AuthorExpr, Case, Kind
@@ -66,9 +66,23 @@ def grade_numeric(variant: Variant, answer: str) -> Result:
         value = float(evaluate(tree, {}))
     except (ValueError, TypeError) as exc:
         return invalid(f"Could not compute a number from it: {exc}")
+    reference = float(variant.answer)
+    if not math.isfinite(value) and beyond_float(tree):
+        # 1e999 is a number, only too large for float64: worked out exactly, it is either a
+        # value again (log(1e999), 1e999 - 1e999) or far from any finite reference
+        exact_value = exactly(tree)
+        if isinstance(exact_value, list):
+            exact_value = None
+        if exact_value is not None and math.isfinite(float(exact_value)):
+            value = float(exact_value)
+        elif exact_value is not None:
+            import mpmath
+
+            size = mpmath.nstr(exact_value, 3)
+            too_far = f"That is not the right value: it is {size}, far from the answer."
+            return Result("incorrect", 0.0, (), (too_far,), read_as, describe(q.tolerance, reference))
     if not math.isfinite(value):
         return invalid(not_finite_message(value))
-    reference = float(variant.answer)
     check = close(value, reference, q.tolerance, answer)
     if check.ok:
         return Result("correct", 1.0, read_as=read_as, rule=check.rule)
@@ -97,6 +111,21 @@ def grade_numeric(variant: Variant, answer: str) -> Result:
     return Result("incorrect", 0.0, (), ("That is not the right value.",), read_as, check.rule)
 
 
+def exactly(tree: Node) -> Any:
+    """The value of a constant tree at 40 digits (an mpf, or a list of them for a vector), or
+    None when it has none."""
+    from tutor.expr import EvalError
+    from tutor.expr.precise import evaluate_precise
+
+    try:
+        value = evaluate_precise(tree, {}, {}, 40)
+    except (EvalError, ArithmeticError, ValueError, TypeError):
+        return None
+    if isinstance(value, list):
+        return None if any(v != v for v in value) else value
+    return None if value != value else value  # NaN: no value
+
+
 class Numeric(Kind[NumericQuestion]):
     name = "numeric"
     order = 10
@@ -109,6 +138,18 @@ class Numeric(Kind[NumericQuestion]):
 
     def instantiate(self, variant: Variant) -> None:
         compute_answer(variant, self.of(variant.question).answer)
+
+    def how_to_answer(self, variant: Variant) -> str:
+        return f"{self.rule_line(variant)} {self.how_to}"
+
+    def plain_lines(self, variant: Variant) -> list[str]:
+        return [self.rule_line(variant)]  # the rule is known before answering, not only after
+
+    def rule_line(self, variant: Variant) -> str:
+        """How close an answer must be, in the words the feedback uses."""
+        from tutor.grading.tolerance import stated_rule
+
+        return stated_rule(self.of(variant.question).tolerance, variant.answer)
 
     def grade(self, variant: Variant, answer: Any) -> Result:
         return grade_numeric(variant, answer)
@@ -141,9 +182,9 @@ class Numeric(Kind[NumericQuestion]):
         return value_cases(variant, self.of(variant.question).mistakes)
 
     def reference_answer(self, variant: Variant) -> str | None:
-        from tutor.kinds._common import exact
+        from tutor.kinds._common import typed_reference
 
-        return exact(variant.answer)
+        return typed_reference(variant)
 
     def wrong_answer(self, variant: Variant) -> str | None:
         from tutor.kinds._common import exact

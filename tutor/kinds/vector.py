@@ -11,6 +11,7 @@ from pydantic import Field
 
 from tutor.content.model import Expr, ForbidMixin, Mistake, QuestionBase, Tolerance
 from tutor.expr import evaluate, render
+from tutor.expr.nodes import beyond_float
 from tutor.grading.diagnose import diagnose
 from tutor.grading.grader import (
     FORBIDDEN_HINT,
@@ -27,7 +28,7 @@ from tutor.grading.tolerance import close_array
 from tutor.kinds import register
 from tutor.kinds._common import exact, value_cases, what
 from tutor.kinds.base import AuthorExpr, Case, Kind
-from tutor.kinds.numeric import compute_answer
+from tutor.kinds.numeric import compute_answer, exactly
 
 if TYPE_CHECKING:
     from tutor.content.variants import Variant
@@ -66,6 +67,12 @@ def _top_level_comma(text: str) -> bool:
     return False
 
 
+def _decimal_commas_fit(size: int, answer: str, wanted: int) -> bool:
+    """Would reading every comma between two digits as a decimal comma give `wanted` entries?
+    Only then is `[0,5, 0,3]` a decimal-comma slip; `[1,2]` for three entries is a short list."""
+    return size - len(re.findall(r"\d,\d", answer)) == wanted
+
+
 def grade_vector(variant: Variant, answer: str) -> Result:
     import numpy as np
 
@@ -85,12 +92,22 @@ def grade_vector(variant: Variant, answer: str) -> Result:
         return invalid(f"Could not compute the entries: {exc}")
     if value.ndim != 1:
         return invalid("A vector is expected: write it as [a, b, c].", tree.pos)
+    if not np.all(np.isfinite(value)) and beyond_float(tree):
+        # [1e999, 1, 2]: worked out exactly, a value again, or an entry far from any finite one
+        exact_value = exactly(tree)
+        if isinstance(exact_value, list) and len(exact_value) == value.size:
+            as_floats = np.asarray([float(v) for v in exact_value])
+            if np.all(np.isfinite(as_floats)):
+                value = as_floats
+            else:
+                bad = int(np.flatnonzero(~np.isfinite(as_floats))[0])
+                return Result("incorrect", 0.0, (), (f"Entry {bad + 1} is far from the answer.",), read_as)
     if not np.all(np.isfinite(value)):
         bad = int(np.flatnonzero(~np.isfinite(value))[0])
         return invalid(f"Entry {bad + 1}: {not_finite_message(float(value[bad]))}")
     reference = np.asarray(variant.answer, dtype=float)
     comma = re.search(r"\d,\d", answer)
-    if value.shape != reference.shape and comma:
+    if value.shape != reference.shape and comma and _decimal_commas_fit(value.size, answer, reference.size):
         # [0,5, 0,3] reads as four numbers; with two expected, the commas were decimal ones
         return invalid(
             f"`{answer[comma.start() : comma.end()]}`: use a decimal point; "
@@ -102,7 +119,7 @@ def grade_vector(variant: Variant, answer: str) -> Result:
             "incorrect",
             0.0,
             ("wrong-length",),
-            (f"Your vector has {value.size} entries; the answer has {reference.size}.",),
+            (f"{value.size} entries, {reference.size} wanted.",),
             read_as,
         )
     ok, rule = close_array(value, reference, q.tolerance)
@@ -150,6 +167,18 @@ class Vector(Kind[VectorQuestion]):
 
     def instantiate(self, variant: Variant) -> None:
         compute_answer(variant, self.of(variant.question).answer)
+
+    def how_to_answer(self, variant: Variant) -> str:
+        return f"{self.rule_line(variant)} {self.how_to}"
+
+    def plain_lines(self, variant: Variant) -> list[str]:
+        return [self.rule_line(variant)]  # the rule is known before answering, not only after
+
+    def rule_line(self, variant: Variant) -> str:
+        """How close an answer must be, in the words the feedback uses."""
+        from tutor.grading.tolerance import stated_rule
+
+        return stated_rule(self.of(variant.question).tolerance, variant.answer, entries=True)
 
     def grade(self, variant: Variant, answer: Any) -> Result:
         return grade_vector(variant, answer)

@@ -101,7 +101,7 @@ class AnswerArea(Vertical):
 def preview_text(shown: Preview, source: str) -> tuple[str, bool]:
     """What the preview line says, and whether it is a problem."""
     if shown.kind == "ok":
-        return f"reads as: {shown.text}", False
+        return f"reads as: {shown.text}" + (f"\n({shown.hint})" if shown.hint else ""), False
     if shown.kind == "error":
         lines = [f"cannot read: {shown.text}"]
         if shown.position is not None and "\n" not in source:
