@@ -88,10 +88,14 @@ def grade_numeric(variant: Variant, answer: str) -> Result:
         return Result("correct", 1.0, read_as=read_as, rule=check.rule)
     if check.problem:
         return Result("incorrect", 0.0, ("sigfigs",), (check.problem,), read_as, check.rule)
+    # Two mistakes can round alike (to 3 figures, say): the one nearest the answer is named.
+    near = []
     for mistake in q.mistakes:
         wrong = author_value(variant, mistake.answer)
         if wrong is not None and close(value, float(wrong), q.tolerance).ok:
-            return mistake_result(variant, mistake, read_as, check.rule)
+            near.append((abs(value - float(wrong)), len(near), mistake))
+    if near:
+        return mistake_result(variant, min(near)[2], read_as, check.rule)
     found = diagnose(
         value,
         reference,
