@@ -240,6 +240,8 @@ class _Builder:
     def __init__(self, smap: SourceMap) -> None:
         self.smap = smap
         self.count = 0
+        self.seen: set[int] = set()  # the nodes built: one built again came through an alias
+        self.aliased = False
         self.constructor = yaml.constructor.SafeConstructor()
 
     def _pos(self, node: Node) -> Pos:
@@ -247,9 +249,18 @@ class _Builder:
 
     def build(self, node: Node, path: Path, key_pos: Pos | None, depth: int) -> Any:
         self.count += 1
+        if id(node) in self.seen:
+            self.aliased = True
+        else:
+            self.seen.add(id(node))
         if self.count > MAX_VALUES:
+            why = (
+                "aliases (`*name`) repeat too much of it"
+                if self.aliased
+                else "split it into several files"
+            )
             raise YamlError(
-                f"the document expands to more than {MAX_VALUES} values (aliases used too often)",
+                f"the document holds more than {MAX_VALUES:,} values, the most one file may hold: {why}",
                 self._pos(node),
             )
         if depth > MAX_DEPTH:
