@@ -15,7 +15,8 @@ from typing import Any
 import click
 
 from tutor import __version__
-from tutor.cli_answers import AnswerCommand, report_course_problems
+from tutor.cli_answers import AnswerCommand, echo, report_course_problems
+from tutor.content.printable import printable
 from tutor.content.seeds import ANSWER_KEY_SEEDS, DEFAULT_SEEDS
 from tutor.content.words import plural
 
@@ -46,7 +47,18 @@ watch_option = click.option(
 )
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class _Tutor(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:  # its message may quote a file or an LRS's answer
+            exc.message = printable(exc.message)  # type: ignore[misc]
+            raise
+
+
+@click.group(
+    cls=_Tutor, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @course_option
 @click.option(
     "--data-dir",
@@ -147,11 +159,11 @@ def serve_command(
     os.environ[sandbox.ENV_POLICY] = policy
     status = sandbox.status(refresh=True)
     if status.sandboxed:
-        click.echo(f"tutor: {status.reason}.", err=True)
+        echo(f"tutor: {status.reason}.", err=True)
     elif status.allowed:
-        click.echo(f"tutor: warning: code answers run WITHOUT the OS sandbox: {status.reason}.", err=True)
+        echo(f"tutor: warning: code answers run WITHOUT the OS sandbox: {status.reason}.", err=True)
     else:
-        click.echo(
+        echo(
             f"tutor: code questions will show as unavailable: {status.reason}. "
             "(--allow-unsandboxed-code runs them anyway; never on a server others can reach.)",
             err=True,
@@ -162,7 +174,7 @@ def serve_command(
     parts = [sys.executable, "-m", "tutor", "--course", str(root)]
     parts += ["served-session", "--learners", str(learners)]
     command = " ".join(shlex.quote(part) for part in parts)
-    click.echo(f"tutor: serving {root} on http://{host}:{port} (progress in {learners})", err=True)
+    echo(f"tutor: serving {root} on http://{host}:{port} (progress in {learners})", err=True)
     Server(command, host=host, port=port, title="tutor", templates_path=served_templates()).serve()
 
 
@@ -239,9 +251,9 @@ def quiz_command(
 
     if problems := [p for entry in entries for p in question_problems(entry)]:
         report_course_problems(problems)
-    store = ProgressStore.default(on_problem=lambda message: click.echo(message, err=True))
+    store = ProgressStore.default(on_problem=lambda message: echo(message, err=True))
     if (report := store.skipped_report()) is not None:
-        click.echo(report, err=True)
+        echo(report, err=True)
     from tutor.quiz.review import course_identity
 
     store.set_course(*course_identity(loaded))
@@ -257,21 +269,21 @@ def quiz_command(
     )
     store.set_state(last={"kind": "quiz", "ref": ref})
     if opened.notice:
-        click.echo(opened.notice)
+        echo(opened.notice)
     session = opened.session
     session.quiz_id = ref  # written into each attempt
 
     def read(prompt: str) -> str | None:
-        click.echo(prompt, nl=False)
+        echo(prompt, nl=False)
         line = sys.stdin.readline()
         if not line:
-            click.echo()
+            echo()
             return None
         if not sys.stdin.isatty():
-            click.echo(line.rstrip("\n"))  # echo piped input so a transcript reads like a session
+            echo(line.rstrip("\n"))  # echo piped input so a transcript reads like a session
         return line.rstrip("\n")
 
-    summary = PlainQuiz(session, read, click.echo).run()
+    summary = PlainQuiz(session, read, echo).run()
     ctx.exit(0 if summary.total else 1)
 
 
@@ -281,9 +293,9 @@ def _pick_course(ctx: click.Context, course: Path | None) -> Path:
 
 def _report_load_problems(diagnostics: list[Any]) -> None:
     for d in diagnostics:
-        click.echo(str(d), err=True)
+        echo(str(d), err=True)
     if diagnostics:
-        click.echo(
+        echo(
             f"({plural(len(diagnostics), 'problem')} in the course; run `tutor check` for details)",
             err=True,
         )
@@ -302,21 +314,21 @@ def list_command(ctx: click.Context, course: Path | None) -> None:
         banks_by_lesson.setdefault(bank.bank.lesson, []).append(bank)
     known = {x.lesson.id for x in loaded.lessons}
     total = sum(len(b.entries) for b in loaded.banks)
-    click.echo(
+    echo(
         f"Course at {loaded.root}: {plural(len(loaded.lessons), 'lesson')}, "
         f"{plural(len(loaded.banks), 'bank')}, {plural(total, 'question')}"
     )
     for item in loaded.lessons_in_order:
         lesson = item.lesson
         quiz = loaded.resolve(lesson.id)
-        click.echo(f"\n{lesson.id}  {lesson.title}  ({len(lesson.sections)} sections, quiz of {len(quiz)})")
+        echo(f"\n{lesson.id}  {lesson.title}  ({len(lesson.sections)} sections, quiz of {len(quiz)})")
         for bank in banks_by_lesson.get(lesson.id, []):
-            click.echo(f"  {bank.bank.bank:<24} {bank.bank.title}  [{_type_counts(bank)}]")
+            echo(f"  {bank.bank.bank:<24} {bank.bank.title}  [{_type_counts(bank)}]")
     loose = [b for lesson_id, bs in banks_by_lesson.items() if lesson_id not in known for b in bs]
     if loose:
-        click.echo("\nBanks without a lesson:")
+        echo("\nBanks without a lesson:")
         for bank in loose:
-            click.echo(f"  {bank.bank.bank:<24} {bank.bank.title}  [{_type_counts(bank)}]")
+            echo(f"  {bank.bank.bank:<24} {bank.bank.title}  [{_type_counts(bank)}]")
     _report_load_problems(loaded.diagnostics)
 
 
@@ -333,7 +345,7 @@ def schema_command(kind: str) -> None:
     """Print the JSON Schema of a question bank (default), a lesson file or course.yaml."""
     from tutor.content.schema import json_schema
 
-    click.echo(json.dumps(json_schema(kind), indent=2))
+    echo(json.dumps(json_schema(kind), indent=2))
 
 
 @main.command("check")
@@ -418,13 +430,13 @@ def check_command(
             "warnings": warnings,
             "diagnostics": [d.to_json() for d in findings],
         }
-        click.echo(json.dumps(payload, indent=2))
+        echo(json.dumps(payload, indent=2))
     else:
         for d in findings:
-            click.echo(str(d))
+            echo(str(d))
         verdict = "clean" if errors == 0 else plural(errors, "error")
         extra = f", {plural(warnings, 'warning')}" if warnings else ""
-        click.echo(
+        echo(
             f"checked {plural(counts['lessons'], 'lesson')}, {plural(counts['banks'], 'bank')}, "
             f"{plural(counts['questions'], 'question')} on {plural(seeds, 'seed')}: {verdict}{extra}"
         )
@@ -465,28 +477,28 @@ def grade_command(
     variant = instantiate(entry.question, seed)
     result = grade(variant, answer.replace("\\n", "\n"))
     if as_json:
-        click.echo(
+        echo(
             json.dumps(
                 {"question": question_id, "seed": seed, **result.to_json()}, indent=2, ensure_ascii=False
             )
         )
         return
-    click.echo(f"{question_id} (seed {seed}): {variant.prompt.strip()}\n")
+    echo(f"{question_id} (seed {seed}): {variant.prompt.strip()}\n")
     if result.read_as:
-        click.echo(f"read as: {result.read_as}")
+        echo(f"read as: {result.read_as}")
     score = f"  score {result.score:.2f}" if result.verdict != "invalid" else ""
     rule = ""
     if result.rule:
         rule = f"  ({result.rule})" if result.verdict == "correct" else f"  (needed: {result.rule})"
-    click.echo(f"{result.label}{score}{rule}")
+    echo(f"{result.label}{score}{rule}")
     if result.verdict == "invalid" and result.position is not None:
         from tutor.grading.result import printable
 
-        click.echo(f"  {printable(answer)}\n  {' ' * result.position}^")
+        echo(f"  {printable(answer)}\n  {' ' * result.position}^")
     for line in result.feedback:
-        click.echo(f"  {line}")
+        echo(f"  {line}")
     if result.notes:
-        click.echo(f"notes: {', '.join(result.notes)}")
+        echo(f"notes: {', '.join(result.notes)}")
 
 
 def _quick_exit() -> None:

@@ -76,15 +76,15 @@ def _select(path: Path, kind: str) -> str:
         # A text cell that starts with ' had one put there against spreadsheet formulas
         # (tutor.progress.export.spreadsheet_text): drop it.
         unquoted = {
-            c: f"CASE WHEN starts_with(\"{c}\", '''') THEN \"{c}\"[2:] ELSE \"{c}\" END"
+            c: f'CASE WHEN starts_with("{c}", \'\'\'\') THEN "{c}"[2:] ELSE "{c}" END'
             for c, t in csv_columns.items()
             if t == "VARCHAR"
         }
         notes = unquoted.pop("notes")
         replaced = ", ".join(f'{expr} AS "{c}"' for c, expr in unquoted.items())
+        split = f"list_filter(string_split(coalesce({notes}, ''), ';'), lambda x: x <> '')"
         return (
-            "SELECT * REPLACE "
-            f"(list_filter(string_split(coalesce({notes}, ''), ';'), lambda x: x <> '') AS notes, {replaced}) "
+            f"SELECT * REPLACE ({split} AS notes, {replaced}) "
             f"FROM read_csv({name}, header = true, columns = {_struct(csv_columns)}, quote = '\"', "
             f"escape = '\"', nullstr = '', strict_mode = true)"
         )

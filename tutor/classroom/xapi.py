@@ -292,9 +292,7 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return parts.scheme.lower(), (parts.hostname or "").lower(), port
 
 
-def http_post(
-    url: str, key: str, secret: str, timeout: float = 30.0, deadline: float = DEADLINE
-) -> Post:
+def http_post(url: str, key: str, secret: str, timeout: float = 30.0, deadline: float = DEADLINE) -> Post:
     """A function that POSTs a batch to `url`'s statements resource with basic auth.
 
     Only 200 or 204 counts as delivered (409: some statements were there already); anything

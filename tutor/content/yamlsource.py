@@ -254,11 +254,7 @@ class _Builder:
         else:
             self.seen.add(id(node))
         if self.count > MAX_VALUES:
-            why = (
-                "aliases (`*name`) repeat too much of it"
-                if self.aliased
-                else "split it into several files"
-            )
+            why = "aliases (`*name`) repeat too much of it" if self.aliased else "split it into several files"
             raise YamlError(
                 f"the document holds more than {MAX_VALUES:,} values, the most one file may hold: {why}",
                 self._pos(node),
