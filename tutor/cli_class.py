@@ -177,11 +177,12 @@ def import_command(file: Path, source_format: str, output: Path, force: bool) ->
 
     if output.exists() and not force:
         raise click.UsageError(f"{output} exists; pass --force to replace it")
+    from tutor.content.files import read_capped
+
     try:
-        raw = file.read_bytes()
-        if len(raw) > 20_000_000:
-            raise click.ClickException(f"{file} is larger than 20 MB")
-        text = raw.decode("utf-8-sig")
+        text = read_capped(file, 20_000_000).decode("utf-8-sig")
+    except OSError as exc:
+        raise click.ClickException(f"{file}: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
         raise click.ClickException(f"{file} is not UTF-8 text (byte {exc.start})") from None
     try:

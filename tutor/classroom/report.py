@@ -18,6 +18,7 @@ distribution in five bands.
 from __future__ import annotations
 
 import json
+import stat
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -56,8 +57,13 @@ def _struct(columns: Mapping[str, str]) -> str:
 def sniff(path: Path) -> str:
     """csv, json (an array of rows), json-lines (a row per line) or xapi (statements), from the
     first bytes of the file."""
-    with open(path, "rb") as f:
-        head = f.read(65536)
+    try:  # DuckDB reads the file itself: a pipe or a device must not reach it (nor `open`)
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise RowError(f"{path}: not a regular file (a pipe, a device or a socket)")
+        with open(path, "rb") as f:
+            head = f.read(65536)
+    except OSError as exc:
+        raise RowError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"attempt_id") or path.suffix.lower() == ".csv":
         return "csv"

@@ -226,6 +226,7 @@ Post = Callable[[list[dict[str, Any]]], int]  # sends one batch, returns the HTT
 
 DEADLINE = 120.0  # seconds one request may take in all, however slowly the LRS trickles its answer
 MAX_REDIRECTS = 5
+STATE_BYTES = 1 << 30  # the ids sent: 37 bytes a statement
 DELIVERED = (200, 204)  # what xAPI answers a POST of statements it stored; 409: some were there
 
 
@@ -373,8 +374,10 @@ def _post(endpoint: str, data: bytes, token: str, timeout: float, watch: _Watch)
 def _read_state(path: Path | None) -> set[str]:
     if path is None:
         return set()
+    from tutor.content.files import read_capped
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_capped(path, STATE_BYTES).decode("utf-8")
     except FileNotFoundError:
         return set()
     except (OSError, UnicodeDecodeError) as exc:

@@ -27,6 +27,7 @@ import json
 import math
 import os
 import sqlite3
+import stat
 import threading
 import time
 import urllib.parse
@@ -36,6 +37,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeGuard
 
+from tutor.content.files import read_capped
 from tutor.progress import srs
 from tutor.progress.rating import AGAIN, median, rating_for
 
@@ -46,6 +48,8 @@ MEDIAN_OF = 50  # "the question's median time" is over its latest timed attempts
 
 # An attempt is a few hundred bytes; a longer line of the old log is not one of ours.
 MAX_LINE = 1 << 20
+OLD_LOG_BYTES = 1 << 30  # the old log is read whole, once: a million attempts are ~400 MB
+OLD_JSON_BYTES = 64 << 20
 
 
 def default_data_dir() -> Path:
@@ -352,6 +356,9 @@ class ProgressStore:
 
     def _open_file_once(self) -> sqlite3.Connection:
         existed = self.db_path.exists()
+        if existed and not _regular(self.db_path):
+            # A named pipe would hang SQLite's first read for ever, a link to a device worse.
+            raise _Corrupt("it is not a regular file (a pipe, a device or a socket)")
         conn = self._connect(str(self.db_path))
         try:
             if existed:
@@ -420,7 +427,7 @@ class ProgressStore:
     def _in_memory(self, exc: BaseException) -> sqlite3.Connection:
         """The record as it is on disk (if it can be read), in memory for this session."""
         conn = self._connect(":memory:")
-        if self.db_path.exists():
+        if _regular(self.db_path):
             quoted = urllib.parse.quote(str(self.db_path))
             for flags in ("mode=ro", "mode=ro&immutable=1"):
                 try:
@@ -485,8 +492,7 @@ class ProgressStore:
 
     def _read_old_log(self) -> Iterable[Attempt]:
         try:
-            with open(self.attempts_path, "rb") as f:
-                raw = f.read()
+            raw = read_capped(self.attempts_path, OLD_LOG_BYTES)
         except (FileNotFoundError, NotADirectoryError):
             return  # no old record
         except OSError as exc:
@@ -510,8 +516,8 @@ class ProgressStore:
 
     def _read_old_json(self, path: Path, quizzes: bool = False) -> Any:
         try:
-            data = json.loads(path.read_bytes().decode("utf-8"))
-        except FileNotFoundError:
+            data = json.loads(read_capped(path, OLD_JSON_BYTES).decode("utf-8"))
+        except (FileNotFoundError, NotADirectoryError):
             return None
         except (OSError, ValueError, RecursionError) as exc:
             if quizzes and path.exists():
@@ -884,6 +890,14 @@ class ProgressStore:
             except (sqlite3.Error, ValueError, TypeError) as exc:  # ValueError: a value JSON cannot hold
                 if isinstance(exc, sqlite3.Error):
                     self._cannot_save(exc)
+
+
+def _regular(path: Path) -> bool:
+    """Whether `path` is a regular file (following links): what SQLite may open."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
 
 
 def _attempt_row(row: tuple[Any, ...]) -> Attempt | None:
