@@ -98,7 +98,9 @@ def _run_app(
     if not (root / "lessons").is_dir() and not (root / "questions").is_dir():
         raise click.UsageError(f"{root} holds no lessons/ or questions/ folder")
     start = StartAt(kind, ref, seed, fresh, exact=seed is not None)
-    TutorApp(root, ProgressStore.default(), start, watch=watch).run()
+    app = TutorApp(root, ProgressStore.default(), start, watch=watch)
+    app.run()
+    _close_store(app.store)
 
 
 def _register_progress_commands() -> None:
@@ -195,7 +197,9 @@ def served_session_command(ctx: click.Context, learners: Path, course: Path | No
 
     root = _pick_course(ctx, course)
     # The store is replaced once the learner has said who they are.
-    TutorApp(root, ProgressStore(learners / ".nobody"), StartAt("home"), learners=learners).run()
+    app = TutorApp(root, ProgressStore(learners / ".nobody"), StartAt("home"), learners=learners)
+    app.run()
+    _close_store(app.store)
 
 
 @main.command("lesson")
@@ -284,7 +288,14 @@ def quiz_command(
         return line.rstrip("\n")
 
     summary = PlainQuiz(session, read, echo).run()
+    store.close()  # what waited for a record another tutor held is written, or said
     ctx.exit(0 if summary.total else 1)
+
+
+def _close_store(store: Any) -> None:
+    """Close the app's store after the app: what it says now goes to the terminal."""
+    store.on_problem = lambda message: echo(message, err=True)
+    store.close()
 
 
 def _pick_course(ctx: click.Context, course: Path | None) -> Path:

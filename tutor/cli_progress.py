@@ -62,6 +62,7 @@ def review_command(ctx: click.Context, plain: bool, course: Path | None) -> None
 
     echo(f"Review: {session.total} question(s) due.")
     PlainQuiz(session, read, echo).run()
+    store.close()  # what waited for a record another tutor held is written, or said
 
 
 @click.group("progress")
