@@ -129,6 +129,20 @@ _SERVED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TERM", "TZ", "SYST
     default=None,
     help="Where every learner's progress goes, a folder per name. Default: 'served' in the data folder.",
 )
+@click.option(
+    "--max-sessions",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Learners served at once; one more gets a page saying tutor is full. "
+    "Default: from the machine's memory (400 MB a session, within three quarters of it).",
+)
+@click.option(
+    "--session-memory",
+    type=click.IntRange(min=256),
+    default=None,
+    metavar="MB",
+    help="The address space each session's processes may use (default 2048).",
+)
 @course_option
 @click.pass_context
 def serve_command(
@@ -137,6 +151,8 @@ def serve_command(
     port: int,
     allow_unsandboxed_code: bool,
     data_dir: Path | None,
+    max_sessions: int | None,
+    session_memory: int | None,
     course: Path | None,
 ) -> None:
     """Serve the app to web browsers (needs the `web` extra: pip install -e '.[web]').
@@ -148,6 +164,7 @@ def serve_command(
     import os
     import shlex
 
+    from tutor.cli_serve import SESSION_MEMORY_MB, default_max_sessions, limited
     from tutor.grading import sandbox
     from tutor.progress.store import default_data_dir
 
@@ -174,10 +191,17 @@ def serve_command(
     os.environ.clear()
     os.environ.update(kept, **{sandbox.ENV_POLICY: policy})
     parts = [sys.executable, "-m", "tutor", "--course", str(root)]
-    parts += ["served-session", "--learners", str(learners)]
+    memory = session_memory or SESSION_MEMORY_MB
+    parts += ["served-session", "--learners", str(learners), "--memory", str(memory)]
     command = " ".join(shlex.quote(part) for part in parts)
-    echo(f"tutor: serving {root} on http://{host}:{port} (progress in {learners})", err=True)
-    Server(command, host=host, port=port, title="tutor", templates_path=served_templates()).serve()
+    server = limited(Server)(command, host=host, port=port, title="tutor", templates_path=served_templates())
+    server.max_sessions = max_sessions or default_max_sessions()
+    echo(
+        f"tutor: serving {root} on http://{host}:{port} (progress in {learners}); at most "
+        f"{plural(server.max_sessions, 'session')} at once, {memory} MB each",
+        err=True,
+    )
+    server.serve()
 
 
 def served_templates() -> Path:
@@ -188,10 +212,17 @@ def served_templates() -> Path:
 
 @main.command("served-session", hidden=True)
 @click.option("--learners", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--memory", type=int, default=None, help="The address space in MB (set by `tutor serve`).")
 @course_option
 @click.pass_context
-def served_session_command(ctx: click.Context, learners: Path, course: Path | None) -> None:
+def served_session_command(
+    ctx: click.Context, learners: Path, memory: int | None, course: Path | None
+) -> None:
     """One browser connection of `tutor serve`: asks who is learning, then opens the course."""
+    if memory is not None:
+        from tutor.cli_serve import cap_memory
+
+        cap_memory(memory)  # before anything is loaded; the session's workers inherit it
     from tutor.progress.store import ProgressStore
     from tutor.tui.app import StartAt, TutorApp
 
