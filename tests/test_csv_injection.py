@@ -21,7 +21,7 @@ from tutor.progress.store import Attempt, ProgressStore
 
 HOSTILE = [
     "=cmd|' /C calc'!A0",
-    "+HYPERLINK(\"http://evil\")",
+    '+HYPERLINK("http://evil")',
     "-2+3+cmd|' /C calc'!A0",
     "@SUM(1+1)*cmd|' /C calc'!A0",
     "\t=1+1",
@@ -38,10 +38,12 @@ def test_progress_export_neutralises_formulas_in_every_text_cell(tmp_path, monke
     from tutor.cli import main
 
     monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path))
-    store = ProgressStore(tmp_path, learner="=HYPERLINK(\"x\")")
+    store = ProgressStore(tmp_path, learner='=HYPERLINK("x")')
     for n, answer in enumerate([*HOSTILE, "-0.5", "+3", "1e-3", "'quoted"]):
         store.record(
-            Attempt(question=f"-q{n}", verdict="incorrect", score=0.0, seed=-n, answer=answer, notes=("@note",))
+            Attempt(
+                question=f"-q{n}", verdict="incorrect", score=0.0, seed=-n, answer=answer, notes=("@note",)
+            )
         )
     store.close()
     result = CliRunner().invoke(main, ["progress", "export", "--format", "csv"])
@@ -59,7 +61,7 @@ def test_progress_export_neutralises_formulas_in_every_text_cell(tmp_path, monke
     # a plain number runs nothing and stays one; a leading quote is doubled so reading is exact
     assert answers[len(HOSTILE) :] == ["-0.5", "+3", "1e-3", "''quoted"]
     assert {line["seed"] for line in table} >= {"-1", "-2"}  # a negative number in a numeric column
-    assert all(line["learner"] == "'=HYPERLINK(\"x\")" and line["notes"] == "'@note" for line in table)
+    assert all(line["learner"] == '\'=HYPERLINK("x")' and line["notes"] == "'@note" for line in table)
 
 
 def _is_number(cell: str) -> bool:
@@ -74,7 +76,9 @@ def _is_number(cell: str) -> bool:
 @given(st.text(alphabet=st.sampled_from("=+-@'\t\r\n;,\"a1.eE x"), max_size=12))
 def test_what_is_written_reads_back_as_it_was(tmp_path_factory, answer):
     path = tmp_path_factory.mktemp("csv") / "rows.csv"
-    original = row(1, "ana" + answer, "q" + answer, 0.0, answer, notes=[n for n in [answer.replace(";", "")] if n])
+    original = row(
+        1, "ana" + answer, "q" + answer, 0.0, answer, notes=[n for n in [answer.replace(";", "")] if n]
+    )
     with open(path, "w", encoding="utf-8", newline="") as f:
         write_csv([original], f)
     written = cells(path.read_text(encoding="utf-8"))[0]

@@ -174,7 +174,9 @@ async def test_the_app_shows_the_kinds_answer_area_and_takes_its_answer(kind, tm
 
 # Every Unicode space but the line breaks, and the line breaks str.splitlines() knows (issue 23:
 # a no-break space in `1c 2e 3a 4d` crashed the matching reader with an IndexError).
-SPACES = "".join(c for c in map(chr, range(0x3001)) if c.isspace() and c not in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+SPACES = "".join(
+    c for c in map(chr, range(0x3001)) if c.isspace() and c not in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+)
 SPACES += "\u3000"
 BREAKS = ["\r\n", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
 
@@ -209,7 +211,12 @@ def test_any_whitespace_and_separators_between_any_tokens_never_break_a_reader(k
     variant = instantiate(entry.question, 0)
     tokens = st.sampled_from(["1", "2c", "a", "b", "x", "=", "->", "→", ",", ";", ")", "(", "1.5", "-"])
     pieces = data.draw(
-        st.lists(st.one_of(tokens, st.text(alphabet=SPACES + "".join(BREAKS) + "\u200b\ufeff", min_size=1, max_size=3)), max_size=12)
+        st.lists(
+            st.one_of(
+                tokens, st.text(alphabet=SPACES + "".join(BREAKS) + "\u200b\ufeff", min_size=1, max_size=3)
+            ),
+            max_size=12,
+        )
     )
     text = "".join(pieces)
     result = grade(variant, text)

@@ -110,7 +110,10 @@ def test_a_lock_that_never_clears_is_said_when_the_session_ends(tmp_path):
     store = ProgressStore(tmp_path, on_problem=said.append)
     store.record(attempt(1))
     store.close()
-    assert "1 answer from this session (and where you left off) could not be saved" in said[-1] and str(tmp_path) in said[-1]
+    assert (
+        "1 answer from this session (and where you left off) could not be saved" in said[-1]
+        and str(tmp_path) in said[-1]
+    )
     other.execute("ROLLBACK")
     other.close()
 

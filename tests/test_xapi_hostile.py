@@ -85,9 +85,8 @@ def test_a_redirect_that_turns_the_post_into_a_get_is_an_error_even_on_the_same_
         else:
             answer(200)(h)
 
-    with server(handle) as (lrs, seen):
-        with pytest.raises(LrsError, match="302"):
-            send(STATEMENTS, xapi.http_post(lrs + "/xapi", "k", "s"), tmp_path / "s.txt")
+    with server(handle) as (lrs, seen), pytest.raises(LrsError, match="302"):
+        send(STATEMENTS, xapi.http_post(lrs + "/xapi", "k", "s"), tmp_path / "s.txt")
     assert [m for m, _, _ in seen] == ["POST"]
 
 
@@ -108,9 +107,8 @@ def test_a_redirect_that_keeps_the_origin_and_the_method_is_followed(tmp_path):
 @pytest.mark.parametrize("status", [201, 202, 203, 206])
 def test_only_200_or_204_counts_as_delivered(tmp_path, status):
     state = tmp_path / "s.txt"
-    with server(answer(status)) as (lrs, _):
-        with pytest.raises(LrsError, match=str(status)):
-            send(STATEMENTS, xapi.http_post(lrs, "k", "s"), state)
+    with server(answer(status)) as (lrs, _), pytest.raises(LrsError, match=str(status)):
+        send(STATEMENTS, xapi.http_post(lrs, "k", "s"), state)
     assert not state.exists() or state.read_text() == ""
     with server(answer(204)) as (lrs, _):
         assert send(STATEMENTS, xapi.http_post(lrs, "k", "s"), state).sent == len(STATEMENTS)
@@ -170,7 +168,7 @@ def test_an_lrs_that_trickles_its_answer_meets_the_deadline(tmp_path):
         try:
             send(STATEMENTS, xapi.http_post(url, "k", "s", deadline=1.0), tmp_path / "s.txt")
             result.append(None)
-        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+        except BaseException as exc:
             result.append(exc)
 
     with raw_server(trickle) as url:
@@ -189,9 +187,8 @@ def test_an_lrs_that_sends_too_many_headers_is_a_message(tmp_path):
             head = b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-%d: a\r\n" % i for i in range(200)) + b"\r\n"
             conn.sendall(head)
 
-    with raw_server(many) as url:
-        with pytest.raises(LrsError, match="cannot be reached"):
-            send(STATEMENTS, xapi.http_post(url, "k", "s"), tmp_path / "s.txt")
+    with raw_server(many) as url, pytest.raises(LrsError, match="cannot be reached"):
+        send(STATEMENTS, xapi.http_post(url, "k", "s"), tmp_path / "s.txt")
 
 
 @pytest.mark.parametrize(
