@@ -59,3 +59,23 @@ def test_an_error_message_quoting_a_file_shows_no_escape(tmp_path):
     assert result.exit_code == 1
     assert "is not a number" in result.output
     assert not ACTED_ON.search(result.output), repr(result.output[:400])
+
+
+def test_a_course_text_with_an_escape_reaches_neither_the_app_nor_plain_mode(make_course):
+    # YAML's "\e" (and "\x1b", "\u009b") escapes make control characters in a course file.
+    bank = (
+        "bank: b\ntitle: T\nquestions:\n  - id: q1\n    type: numeric\n"
+        '    prompt: "One \\e[5mplus\\x1b]0;owned\\x07 one?\\u009b2J"\n'
+        "    answer: '2'\n"
+        '    hints: ["\\e[31mred"]\n'
+    )
+    root = make_course(questions={"b.yaml": bank})
+    from tutor.content.loader import load_course
+
+    course = load_course(root)
+    assert not course.diagnostics, [str(d) for d in course.diagnostics]
+    question = course.questions["q1"].question
+    assert "plus" in question.prompt and not ACTED_ON.search(question.prompt)
+    assert not ACTED_ON.search(question.hints[0].text)
+    result = CliRunner().invoke(main, ["grade", "q1", "2", "--course", str(root)])
+    assert "Correct" in result.output and not ACTED_ON.search(result.output), repr(result.output)

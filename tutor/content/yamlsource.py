@@ -15,6 +15,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from tutor.content.printable import printable
+
 Path = tuple[str | int, ...]
 
 # Expanding aliases past this many values is refused: no course file needs more.
@@ -280,7 +282,9 @@ class _Builder:
 
     def _scalar(self, node: ScalarNode) -> Any:
         if node.tag == _STR_TAG:
-            return node.value  # what the constructor gives for a string, without its dispatch
+            # What the constructor gives for a string, without its dispatch; a `"\e[5m"` escape
+            # in a course file must not reach the learner's terminal (the app's or plain mode's).
+            return printable(node.value)
         if node.tag not in _CORE_TAGS:
             raise YamlError(
                 f"unsupported YAML tag `{node.tag}`: only plain values are allowed", self._pos(node)
