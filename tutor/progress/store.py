@@ -475,7 +475,10 @@ class ProgressStore:
 
     def _open_file_once(self, wait: float = LOCK_WAIT) -> sqlite3.Connection:
         existed = self.db_path.exists()
-        if existed and not _regular(self.db_path):
+        sides = [self.db_path.with_name(DB_NAME + suffix) for suffix in ("-wal", "-shm")]
+        if (existed and not _regular(self.db_path)) or any(
+            os.path.lexists(side) and not _regular(side) for side in sides
+        ):
             # A named pipe would hang SQLite's first read for ever, a link to a device worse.
             raise _Corrupt("it is not a regular file (a pipe, a device or a socket)")
         conn = self._connect(str(self.db_path), wait=wait)
