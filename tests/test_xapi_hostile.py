@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.server
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -214,3 +215,48 @@ def test_a_broken_answer_is_a_message_and_the_command_says_it(tmp_path, monkeypa
     assert result.exit_code == 1, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert "LRS" in result.output
+
+
+def test_an_lrs_that_trickles_its_answer_over_tls_meets_the_deadline(tmp_path, monkeypatch):
+    import shutil
+    import ssl
+
+    if shutil.which("openssl") is None:
+        pytest.skip("needs openssl to make a certificate")
+    key, cert = str(tmp_path / "k.pem"), str(tmp_path / "c.pem")
+    made = subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+         "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1"],
+        capture_output=True,
+    )  # fmt: skip
+    if made.returncode != 0:
+        pytest.skip("openssl could not make a certificate")
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "c.pem"))  # the client trusts it
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(tmp_path / "c.pem", tmp_path / "k.pem")
+
+    def trickle(conn: socket.socket) -> None:
+        try:
+            with context.wrap_socket(conn, server_side=True) as tls:
+                _read_request(tls)  # type: ignore[arg-type]
+                for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100_000:
+                    tls.sendall(bytes([byte]))
+                    time.sleep(0.2)
+        except OSError:
+            pass  # the client gave up
+
+    result: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            xapi.http_post(url.replace("http:", "https:"), "k", "s", deadline=1.0)(STATEMENTS)
+            result.append(None)
+        except BaseException as exc:
+            result.append(exc)
+
+    with raw_server(trickle) as url:
+        worker = threading.Thread(target=run, daemon=True)
+        worker.start()
+        worker.join(60)
+        assert not worker.is_alive(), "the post was still waiting on a trickling LRS after 60 s"
+    assert isinstance(result[0], LrsError) and "did not answer within 1 s" in str(result[0]), result

@@ -270,7 +270,12 @@ def _opener(watch: _Watch) -> urllib.request.OpenerDirector:
             def __init__(self, *args: Any, **kwargs: Any) -> None:
                 super().__init__(*args, **kwargs)
                 create: Any = self._create_connection  # type: ignore[has-type]
+                # The plain socket, watched from the start (a TLS handshake can trickle too)...
                 self._create_connection = lambda *a, **k: watch.add(create(*a, **k))
+
+            def connect(self) -> None:
+                super().connect()
+                watch.add(self.sock)  # ...and the TLS socket that takes it over
 
         return Connection
 
