@@ -90,15 +90,17 @@ async def session(port: int, hold: asyncio.Event, times: list[float]) -> None:
     import aiohttp
 
     start = time.monotonic()
-    async with aiohttp.ClientSession() as client:
-        async with client.ws_connect(f"http://127.0.0.1:{port}/ws?width=100&height=30") as ws:
-            seen = b""
-            async for msg in ws:
-                seen += msg.data if isinstance(msg.data, bytes) else str(msg.data).encode()
-                if b"learning" in seen:
-                    times.append(time.monotonic() - start)
-                    break
-            await hold.wait()
+    async with (
+        aiohttp.ClientSession() as client,
+        client.ws_connect(f"http://127.0.0.1:{port}/ws?width=100&height=30") as ws,
+    ):
+        seen = b""
+        async for msg in ws:
+            seen += msg.data if isinstance(msg.data, bytes) else str(msg.data).encode()
+            if b"learning" in seen:
+                times.append(time.monotonic() - start)
+                break
+        await hold.wait()
 
 
 async def run_sessions(port: int, n: int, server_pid: int) -> tuple[list[float], float]:
@@ -153,9 +155,7 @@ def main() -> None:
                     times, memory = asyncio.run(run_sessions(port, n, proc.pid))
                     times.sort()
                     p95 = (
-                        times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
-                        if times
-                        else float("nan")
+                        times[min(len(times) - 1, round(0.95 * (len(times) - 1)))] if times else float("nan")
                     )
                     print(
                         f"{kind:5} {n:3} sessions: first frame p50 {statistics.median(times):.2f} s, "

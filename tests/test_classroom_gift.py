@@ -378,6 +378,16 @@ GIFT_PIECES = st.sampled_from(
         "// c\n",
         "x",
         "é",
+        # numbers Python's float() reads but no answer can be (issue 23): infinities, NaN, overflow
+        "1e999",
+        "-1e999",
+        "nan",
+        "inf",
+        "-Infinity",
+        "1.7e308",
+        "-1.7e308",
+        "1_0",
+        "\u00a0",
     ]
 )
 
@@ -398,6 +408,51 @@ def test_whatever_imports_is_a_valid_bank(text):
         Bank.model_validate(imported.bank)
     except ValidationError as exc:  # pragma: no cover - the failure message is the point
         raise AssertionError(f"{text!r} imported into an invalid bank: {exc}") from None
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("::n::{#1e999}", "`1e999` is not a finite number"),
+        ("::n::{#nan:inf}", "`nan:inf` is not a finite number"),
+        ("::n::{#1.7e308..1.7e308}", None),  # finite, and its midpoint must not overflow
+        ("::n::{#2:-inf}", "`2:-inf` is not a finite number"),
+    ],
+)
+def test_a_numerical_answer_that_is_no_finite_number_is_said_at_its_line(tmp_path, text, shown):
+    # These ended in OverflowError and ValueError tracebacks (issue 23, item 10).
+    source = tmp_path / "n.gift"
+    source.write_text("// a comment\n\n" + text + "\n", encoding="utf-8")
+    out = tmp_path / "n.yaml"
+    result = CliRunner().invoke(main, ["import", "--from", "gift", str(source), "-o", str(out)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    if shown is None:
+        assert result.exit_code == 0, result.output
+    else:
+        assert result.exit_code == 1
+        assert f"{source}:3:" in result.output
+        assert shown in result.output
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["{#", "}", "=", "~", ":", "..", "%50%", "#", "\n\n", "::q::"]),
+            st.floats().map(repr),
+            st.sampled_from(["1e999", "nan", "inf", "-inf", "1e-400", "1.7976931348623157e308"]),
+        ),
+        max_size=16,
+    ).map("".join)
+)
+def test_numerical_answers_of_any_size_import_or_give_a_gift_error(text):
+    from tutor.classroom.importer import import_gift, to_yaml
+
+    try:
+        imported = import_gift(text, "fuzz")
+    except GiftError:
+        return
+    to_yaml(imported.bank)
 
 
 def test_a_star_in_a_short_answer_is_a_star_not_moodles_wildcard(make_course, tmp_path):

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import REPO, wait_until
 from tutor.content import model as m
@@ -168,3 +170,56 @@ async def test_the_app_shows_the_kinds_answer_area_and_takes_its_answer(kind, tm
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: screen.session.current.attempts == 1 and not screen.grading)
         assert screen.session.current.result.verdict == "correct"
+
+
+# Every Unicode space but the line breaks, and the line breaks str.splitlines() knows (issue 23:
+# a no-break space in `1c 2e 3a 4d` crashed the matching reader with an IndexError).
+SPACES = "".join(
+    c for c in map(chr, range(0x3001)) if c.isspace() and c not in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+)
+SPACES += "\u3000"
+BREAKS = ["\r\n", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
+
+
+@pytest.mark.parametrize("kind", sorted(set(KINDS) - SLOW))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_reference_with_any_unicode_whitespace_is_still_right(kind, data):
+    entry = COURSE.questions[data.draw(st.sampled_from([e.id for e in examples(kind)]), label="question")]
+    variant = instantiate(entry.question, data.draw(st.integers(0, 3), label="seed"))
+    reference = KINDS[kind].reference_answer(variant)
+    assume(reference is not None)
+    spaced = "".join(
+        data.draw(st.text(alphabet=SPACES, min_size=1, max_size=2))
+        if ch == " "
+        else data.draw(st.sampled_from(BREAKS))
+        if ch == "\n"
+        else ch
+        for ch in reference
+    )
+    around = data.draw(st.text(alphabet=SPACES, max_size=2))
+    result = grade(variant, around + spaced + around)
+    assert result.verdict == "correct", (entry.id, spaced, result.feedback)
+    assert "the preview failed" not in preview(variant, spaced).text, (entry.id, spaced)
+
+
+@pytest.mark.parametrize("kind", sorted(set(KINDS) - SLOW))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_whitespace_and_separators_between_any_tokens_never_break_a_reader(kind, data):
+    entry = COURSE.questions[data.draw(st.sampled_from([e.id for e in examples(kind)]), label="question")]
+    variant = instantiate(entry.question, 0)
+    tokens = st.sampled_from(["1", "2c", "a", "b", "x", "=", "->", "→", ",", ";", ")", "(", "1.5", "-"])
+    pieces = data.draw(
+        st.lists(
+            st.one_of(
+                tokens, st.text(alphabet=SPACES + "".join(BREAKS) + "\u200b\ufeff", min_size=1, max_size=3)
+            ),
+            max_size=12,
+        )
+    )
+    text = "".join(pieces)
+    result = grade(variant, text)
+    assert not result.details.get("grader_failed"), (entry.id, text, result.feedback)
+    shown = preview(variant, text)
+    assert "the preview failed" not in shown.text, (entry.id, text, shown)

@@ -112,3 +112,16 @@ async def test_the_app_takes_letters_typed_against_each_item(tmp_path):
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: screen.session.current.attempts == 1 and not screen.grading)
         assert screen.session.current.result.verdict == "correct"
+
+
+def test_a_no_break_space_between_pairs_reads_as_a_space():
+    # `tutor grade choose-task-loss $'1c\u00a02e\u00a03a\u00a04d' --seed 12345` ended in an
+    # IndexError, "the grader failed" (issue 23, item 8); a trailing newline did too.
+    from click.testing import CliRunner
+
+    from tutor.cli import main
+
+    for answer in ("1c\u00a02e\u00a03a\u00a04d", "1c 2e 3a 4d\n", "1c\u20032e\u30003a\u202f4d"):
+        result = CliRunner().invoke(main, ["grade", "choose-task-loss", answer, "--seed", "12345"])
+        assert result.exit_code == 0, result.output
+        assert "Correct" in result.output and "failed" not in result.output, (answer, result.output)

@@ -319,6 +319,39 @@ async def test_a_folder_that_cannot_be_written_is_said_once_and_quizzes_still_op
         assert app.is_running and screen.session.current.attempts == 2
 
 
+async def test_a_record_another_tutor_holds_is_said_at_once_and_written_when_it_is_free(tmp_path):
+    # It showed nothing for 623 s, then "database is locked" (issue 23, item 3).
+    import sqlite3
+
+    folder = tmp_path / "progress"
+    made = ProgressStore(folder)
+    made.set_state(theme="textual-dark")
+    made.close()
+    other = sqlite3.connect(folder / "progress.sqlite3", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    store = ProgressStore(folder)
+    app = TutorApp(COURSE, store, StartAt("quiz", "basics", seed=7), warm_up=False)
+    app.clock = lambda: 0.0
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert type(screen).__name__ == "QuizScreen"
+        said = [m for m in notifications(app) if "Another tutor is using your record" in m]
+        assert len(said) == 1 and str(folder / "progress.sqlite3") in said[0]
+        screen.query_one("Input").value = "1000"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "✗ Incorrect" in feedback(app) and app.is_running
+        other.execute("COMMIT")
+        other.close()
+        assert store.retry()
+        await settle(app, pilot)
+        assert any("free again" in m for m in notifications(app)), notifications(app)
+    again = ProgressStore(folder)
+    assert [a.answer for a in again.attempts()] == ["1000"]
+    again.close()
+
+
 async def test_a_damaged_record_is_reported_and_the_app_starts(tmp_path):
     folder = tmp_path / "progress"
     folder.mkdir()

@@ -67,8 +67,21 @@ def test_alias_bomb_is_refused_without_expanding(make_course):
     root = make_course(questions={"bomb.yaml": "\n".join(lines) + "\n"})
     got = messages(root)
     assert len(got) == 1
-    assert "expands to more than 50000 values" in got[0]
+    assert "more than 50,000 values, the most one file may hold" in got[0]
+    assert "aliases" in got[0]
     assert got[0].startswith("questions/bomb.yaml:")
+
+
+def test_a_file_of_too_many_values_without_aliases_says_the_limit_not_aliases(make_course):
+    # A long bank with no alias at all was told "aliases used too often" (issue 23, item 14).
+    values = ", ".join(["1"] * 50_001)
+    root = make_course(questions={"big.yaml": f"values: [{values}]\n"})
+    got = messages(root)
+    assert len(got) == 1
+    assert "more than 50,000 values" in got[0]
+    assert "the most one file may hold" in got[0]
+    assert "alias" not in got[0]
+    assert got[0].startswith("questions/big.yaml:")
 
 
 def test_non_utf8_file_is_reported(make_course, tmp_path):

@@ -17,7 +17,8 @@ from typing import Any
 import click
 
 from tutor import __version__
-from tutor.cli_answers import AnswerCommand, report_course_problems
+from tutor.cli_answers import AnswerCommand, echo, report_course_problems
+from tutor.content.printable import printable
 from tutor.content.seeds import ANSWER_KEY_SEEDS, DEFAULT_SEEDS
 from tutor.content.words import plural
 
@@ -48,7 +49,18 @@ watch_option = click.option(
 )
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class _Tutor(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:  # its message may quote a file or an LRS's answer
+            exc.message = printable(exc.message)  # type: ignore[misc]
+            raise
+
+
+@click.group(
+    cls=_Tutor, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @course_option
 @click.option(
     "--data-dir",
@@ -88,7 +100,9 @@ def _run_app(
     if not (root / "lessons").is_dir() and not (root / "questions").is_dir():
         raise click.UsageError(f"{root} holds no lessons/ or questions/ folder")
     start = StartAt(kind, ref, seed, fresh, exact=seed is not None)
-    TutorApp(root, ProgressStore.default(), start, watch=watch).run()
+    app = TutorApp(root, ProgressStore.default(), start, watch=watch)
+    app.run()
+    _close_store(app.store)
 
 
 def _register_progress_commands() -> None:
@@ -123,6 +137,20 @@ _SERVED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TERM", "TZ", "SYST
     hidden=True,
     help="Start each session as a new process instead of a fork of the warm parent (for comparison).",
 )
+@click.option(
+    "--max-sessions",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Learners served at once; one more gets a page saying tutor is full. "
+    "Default: from the machine's memory (400 MB a session, within three quarters of it).",
+)
+@click.option(
+    "--session-memory",
+    type=click.IntRange(min=256),
+    default=None,
+    metavar="MB",
+    help="The address space each session's processes may use (default 2048).",
+)
 @course_option
 @click.pass_context
 def serve_command(
@@ -132,6 +160,8 @@ def serve_command(
     allow_unsandboxed_code: bool,
     data_dir: Path | None,
     cold: bool,
+    max_sessions: int | None,
+    session_memory: int | None,
     course: Path | None,
 ) -> None:
     """Serve the app to web browsers (needs the `web` extra: pip install -e '.[web]').
@@ -142,6 +172,7 @@ def serve_command(
     """
     import os
 
+    from tutor.cli_serve import SESSION_MEMORY_MB, default_max_sessions, limited
     from tutor.grading import sandbox
     from tutor.progress.store import default_data_dir
 
@@ -155,11 +186,11 @@ def serve_command(
     os.environ[sandbox.ENV_POLICY] = policy
     status = sandbox.status(refresh=True)
     if status.sandboxed:
-        click.echo(f"tutor: {status.reason}.", err=True)
+        echo(f"tutor: {status.reason}.", err=True)
     elif status.allowed:
-        click.echo(f"tutor: warning: code answers run WITHOUT the OS sandbox: {status.reason}.", err=True)
+        echo(f"tutor: warning: code answers run WITHOUT the OS sandbox: {status.reason}.", err=True)
     else:
-        click.echo(
+        echo(
             f"tutor: code questions will show as unavailable: {status.reason}. "
             "(--allow-unsandboxed-code runs them anyway; never on a server others can reach.)",
             err=True,
@@ -167,13 +198,22 @@ def serve_command(
     kept = {k: os.environ[k] for k in _SERVED_ENV if k in os.environ}
     os.environ.clear()
     os.environ.update(kept, **{sandbox.ENV_POLICY: policy})
-    click.echo(f"tutor: serving {root} on http://{host}:{port} (progress in {learners})", err=True)
-    with _warm_sessions(root, learners, warm=not cold) as command:
-        Server(command, host=host, port=port, title="tutor", templates_path=served_templates()).serve()
+    memory = session_memory or SESSION_MEMORY_MB
+    with _warm_sessions(root, learners, memory, warm=not cold) as command:
+        server = limited(Server)(
+            command, host=host, port=port, title="tutor", templates_path=served_templates()
+        )
+        server.max_sessions = max_sessions or default_max_sessions()
+        echo(
+            f"tutor: serving {root} on http://{host}:{port} (progress in {learners}); at most "
+            f"{plural(server.max_sessions, 'session')} at once, {memory} MB each",
+            err=True,
+        )
+        server.serve()
 
 
 @contextlib.contextmanager
-def _warm_sessions(root: Path, learners: Path, warm: bool = True) -> Iterator[str]:
+def _warm_sessions(root: Path, learners: Path, memory: int, warm: bool = True) -> Iterator[str]:
     """The command textual-serve runs per connection: a fork of one warm parent (see
     tutor/tui/web/warm.py) where the system allows it, else a fresh `tutor served-session`."""
     import os
@@ -183,23 +223,16 @@ def _warm_sessions(root: Path, learners: Path, warm: bool = True) -> Iterator[st
     import subprocess
     import tempfile
 
-    cold = [
-        sys.executable,
-        "-m",
-        "tutor",
-        "--course",
-        str(root),
-        "served-session",
-        "--learners",
-        str(learners),
-    ]
+    cold = [sys.executable, "-m", "tutor", "--course", str(root), "served-session"]
+    cold += ["--learners", str(learners), "--memory", str(memory)]
     if not warm or not hasattr(os, "fork") or not hasattr(socket, "send_fds"):
         yield shlex.join(cold)
         return
     folder = Path(tempfile.mkdtemp(prefix="tutor-serve-"))  # 0700: only this user connects
     path = folder / "sessions.sock"
     warm_cmd = [sys.executable, "-m", "tutor", "--course", str(root), "served-warm", "--socket", str(path)]
-    parent = subprocess.Popen([*warm_cmd, "--learners", str(learners)], stdin=subprocess.DEVNULL)
+    warm_cmd += ["--learners", str(learners), "--memory", str(memory)]
+    parent = subprocess.Popen(warm_cmd, stdin=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120  # generous: a loaded machine imports slowly
         while not path.exists() and parent.poll() is None and time.monotonic() < deadline:
@@ -228,33 +261,46 @@ def served_templates() -> Path:
 
 @main.command("served-session", hidden=True)
 @click.option("--learners", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--memory", type=int, default=None, help="The address space in MB (set by `tutor serve`).")
 @course_option
 @click.pass_context
-def served_session_command(ctx: click.Context, learners: Path, course: Path | None) -> None:
+def served_session_command(
+    ctx: click.Context, learners: Path, memory: int | None, course: Path | None
+) -> None:
     """One browser connection of `tutor serve`: asks who is learning, then opens the course."""
-    _served_session(_pick_course(ctx, course), learners)
+    _served_session(_pick_course(ctx, course), learners, memory)
 
 
-def _served_session(root: Path, learners: Path) -> None:
+def _served_session(root: Path, learners: Path, memory: int | None) -> None:
+    if memory is not None:
+        from tutor.cli_serve import cap_memory
+
+        cap_memory(memory)  # before the session loads anything; its workers inherit it
     from tutor.progress.store import ProgressStore
     from tutor.tui.app import StartAt, TutorApp
 
     # The store is replaced once the learner has said who they are.
-    TutorApp(root, ProgressStore(learners / ".nobody"), StartAt("home"), learners=learners).run()
+    app = TutorApp(root, ProgressStore(learners / ".nobody"), StartAt("home"), learners=learners)
+    app.run()
+    _close_store(app.store)
 
 
 @main.command("served-warm", hidden=True)
 @click.option("--socket", "socket_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--learners", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--memory", type=int, default=None, help="Each session's address space in MB.")
 @course_option
 @click.pass_context
-def served_warm_command(ctx: click.Context, socket_path: Path, learners: Path, course: Path | None) -> None:
+def served_warm_command(
+    ctx: click.Context, socket_path: Path, learners: Path, memory: int | None, course: Path | None
+) -> None:
     """`tutor serve`'s warm parent: forks a session for each connection (tutor/tui/web/warm.py)."""
     from tutor.tui.web import warm
 
     root = _pick_course(ctx, course)
     warm.warm_up()
-    warm.serve(socket_path, lambda: _served_session(root, learners))
+    # The limit is set in each session after the fork, not on the parent that forks them.
+    warm.serve(socket_path, lambda: _served_session(root, learners, memory))
 
 
 @main.command("lesson")
@@ -310,9 +356,9 @@ def quiz_command(
 
     if problems := [p for entry in entries for p in question_problems(entry)]:
         report_course_problems(problems)
-    store = ProgressStore.default(on_problem=lambda message: click.echo(message, err=True))
+    store = ProgressStore.default(on_problem=lambda message: echo(message, err=True))
     if (report := store.skipped_report()) is not None:
-        click.echo(report, err=True)
+        echo(report, err=True)
     from tutor.quiz.review import course_identity
 
     store.set_course(*course_identity(loaded))
@@ -328,23 +374,30 @@ def quiz_command(
     )
     store.set_state(last={"kind": "quiz", "ref": ref})
     if opened.notice:
-        click.echo(opened.notice)
+        echo(opened.notice)
     session = opened.session
     session.quiz_id = ref  # written into each attempt
     session.on_complete = completion_recorder(store.quiz_finished, ref)
 
     def read(prompt: str) -> str | None:
-        click.echo(prompt, nl=False)
+        echo(prompt, nl=False)
         line = sys.stdin.readline()
         if not line:
-            click.echo()
+            echo()
             return None
         if not sys.stdin.isatty():
-            click.echo(line.rstrip("\n"))  # echo piped input so a transcript reads like a session
+            echo(line.rstrip("\n"))  # echo piped input so a transcript reads like a session
         return line.rstrip("\n")
 
-    summary = PlainQuiz(session, read, click.echo).run()
+    summary = PlainQuiz(session, read, echo).run()
+    store.close()  # what waited for a record another tutor held is written, or said
     ctx.exit(0 if summary.total else 1)
+
+
+def _close_store(store: Any) -> None:
+    """Close the app's store after the app: what it says now goes to the terminal."""
+    store.on_problem = lambda message: echo(message, err=True)
+    store.close()
 
 
 def _pick_course(ctx: click.Context, course: Path | None) -> Path:
@@ -353,9 +406,9 @@ def _pick_course(ctx: click.Context, course: Path | None) -> Path:
 
 def _report_load_problems(diagnostics: list[Any]) -> None:
     for d in diagnostics:
-        click.echo(str(d), err=True)
+        echo(str(d), err=True)
     if diagnostics:
-        click.echo(
+        echo(
             f"({plural(len(diagnostics), 'problem')} in the course; run `tutor check` for details)",
             err=True,
         )
@@ -374,21 +427,21 @@ def list_command(ctx: click.Context, course: Path | None) -> None:
         banks_by_lesson.setdefault(bank.bank.lesson, []).append(bank)
     known = {x.lesson.id for x in loaded.lessons}
     total = sum(len(b.entries) for b in loaded.banks)
-    click.echo(
+    echo(
         f"Course at {loaded.root}: {plural(len(loaded.lessons), 'lesson')}, "
         f"{plural(len(loaded.banks), 'bank')}, {plural(total, 'question')}"
     )
     for item in loaded.lessons_in_order:
         lesson = item.lesson
         quiz = loaded.resolve(lesson.id)
-        click.echo(f"\n{lesson.id}  {lesson.title}  ({len(lesson.sections)} sections, quiz of {len(quiz)})")
+        echo(f"\n{lesson.id}  {lesson.title}  ({len(lesson.sections)} sections, quiz of {len(quiz)})")
         for bank in banks_by_lesson.get(lesson.id, []):
-            click.echo(f"  {bank.bank.bank:<24} {bank.bank.title}  [{_type_counts(bank)}]")
+            echo(f"  {bank.bank.bank:<24} {bank.bank.title}  [{_type_counts(bank)}]")
     loose = [b for lesson_id, bs in banks_by_lesson.items() if lesson_id not in known for b in bs]
     if loose:
-        click.echo("\nBanks without a lesson:")
+        echo("\nBanks without a lesson:")
         for bank in loose:
-            click.echo(f"  {bank.bank.bank:<24} {bank.bank.title}  [{_type_counts(bank)}]")
+            echo(f"  {bank.bank.bank:<24} {bank.bank.title}  [{_type_counts(bank)}]")
     _report_load_problems(loaded.diagnostics)
 
 
@@ -405,7 +458,7 @@ def schema_command(kind: str) -> None:
     """Print the JSON Schema of a question bank (default), a lesson file or course.yaml."""
     from tutor.content.schema import json_schema
 
-    click.echo(json.dumps(json_schema(kind), indent=2))
+    echo(json.dumps(json_schema(kind), indent=2))
 
 
 @main.command("check")
@@ -490,13 +543,13 @@ def check_command(
             "warnings": warnings,
             "diagnostics": [d.to_json() for d in findings],
         }
-        click.echo(json.dumps(payload, indent=2))
+        echo(json.dumps(payload, indent=2))
     else:
         for d in findings:
-            click.echo(str(d))
+            echo(str(d))
         verdict = "clean" if errors == 0 else plural(errors, "error")
         extra = f", {plural(warnings, 'warning')}" if warnings else ""
-        click.echo(
+        echo(
             f"checked {plural(counts['lessons'], 'lesson')}, {plural(counts['banks'], 'bank')}, "
             f"{plural(counts['questions'], 'question')} on {plural(seeds, 'seed')}: {verdict}{extra}"
         )
@@ -537,28 +590,28 @@ def grade_command(
     variant = instantiate(entry.question, seed)
     result = grade(variant, answer.replace("\\n", "\n"))
     if as_json:
-        click.echo(
+        echo(
             json.dumps(
                 {"question": question_id, "seed": seed, **result.to_json()}, indent=2, ensure_ascii=False
             )
         )
         return
-    click.echo(f"{question_id} (seed {seed}): {variant.prompt.strip()}\n")
+    echo(f"{question_id} (seed {seed}): {variant.prompt.strip()}\n")
     if result.read_as:
-        click.echo(f"read as: {result.read_as}")
+        echo(f"read as: {result.read_as}")
     score = f"  score {result.score:.2f}" if result.verdict != "invalid" else ""
     rule = ""
     if result.rule:
         rule = f"  ({result.rule})" if result.verdict == "correct" else f"  (needed: {result.rule})"
-    click.echo(f"{result.label}{score}{rule}")
+    echo(f"{result.label}{score}{rule}")
     if result.verdict == "invalid" and result.position is not None:
         from tutor.grading.result import printable
 
-        click.echo(f"  {printable(answer)}\n  {' ' * result.position}^")
+        echo(f"  {printable(answer)}\n  {' ' * result.position}^")
     for line in result.feedback:
-        click.echo(f"  {line}")
+        echo(f"  {line}")
     if result.notes:
-        click.echo(f"notes: {', '.join(result.notes)}")
+        echo(f"notes: {', '.join(result.notes)}")
 
 
 def _quick_exit() -> None:

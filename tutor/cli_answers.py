@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 import click
 
+from tutor.content.printable import printable
+
 
 class AnswerCommand(click.Command):
     """A click command whose positional arguments may start with `-`."""
@@ -47,6 +49,12 @@ class AnswerCommand(click.Command):
 def report_course_problems(problems: Sequence[object]) -> None:
     """Print `tutor check`'s messages for a question that cannot be used, and exit 1."""
     for problem in problems:
-        click.echo(str(problem), err=True)
-    click.echo("(the course has problems; run `tutor check` for all of them)", err=True)
+        echo(problem, err=True)
+    echo("(the course has problems; run `tutor check` for all of them)", err=True)
     raise click.exceptions.Exit(1)
+
+
+def echo(message: object = "", err: bool = False, nl: bool = True) -> None:
+    """`click.echo` for what tutor shows (not for data it writes): control characters from a
+    file never reach the terminal (`tutor.content.printable`)."""
+    click.echo(printable(str(message)), err=err, nl=nl)

@@ -15,6 +15,8 @@ from typing import Any
 
 import click
 
+from tutor.cli_answers import echo
+
 
 def default_course_root() -> Path:
     """The course a command works on without `--course`: the course folder the working directory
@@ -81,7 +83,7 @@ def preview_command(
     try:
         variant = instantiate(entry.question, seed)
     except (VariantError, ValueError) as exc:
-        click.echo(f"{entry.id} (seed {seed}) cannot be drawn: {exc}", err=True)
+        echo(f"{entry.id} (seed {seed}) cannot be drawn: {exc}", err=True)
         ctx.exit(1)
     ctx.exit(_show(entry, variant))
 
@@ -96,41 +98,41 @@ def _show(entry: Any, variant: Any) -> int:
 
     q = entry.question
     at = entry.pos("id")
-    click.echo(f"{q.id} ({q.type}), seed {variant.seed}  [{_relative(entry.source.path)}:{at.line}]")
-    click.echo(_rule("the learner sees"))
-    click.echo(variant.prompt.strip())
+    echo(f"{q.id} ({q.type}), seed {variant.seed}  [{_relative(entry.source.path)}:{at.line}]")
+    echo(_rule("the learner sees"))
+    echo(variant.prompt.strip())
     lines = m.kinds()[q.type].plain_lines(variant)  # options, items, how to answer: as plain mode shows
     if lines:
-        click.echo()
-        click.echo("\n".join(lines))
+        echo()
+        echo("\n".join(lines))
     if isinstance(q, m.DerivationQuestion) and q.mode == "steps":
         for i, step in enumerate(q.steps, start=1):
-            click.echo(f"  step {i}: {variant.render(step.prompt).strip()}")
-    click.echo(_rule("only the author sees"))
+            echo(f"  step {i}: {variant.render(step.prompt).strip()}")
+    echo(_rule("only the author sees"))
     if variant.values:
         shown = ", ".join(f"{k} = {format_value(v)}" for k, v in variant.values.items())
-        click.echo(f"parameters: {shown}")
-    click.echo(f"answer: {_answer(q, variant)}")
+        echo(f"parameters: {shown}")
+    echo(f"answer: {_answer(q, variant)}")
     if variant.shown:
-        click.echo("values: " + ", ".join(f"{k} = {format_value(v)}" for k, v in variant.shown.items()))
+        echo("values: " + ", ".join(f"{k} = {format_value(v)}" for k, v in variant.shown.items()))
     for label, mistakes in _mistake_groups(q):
         for mk in mistakes:
             value = mk.answer if isinstance(q, m.TextQuestion) else _value_of(variant, mk.answer)
             score = f", score {mk.score:g}" if mk.score else ""
-            click.echo(f"mistake{label} [{mk.note}{score}]: {value}")
-            click.echo(f"    {variant.render(mk.feedback).strip()}")
+            echo(f"mistake{label} [{mk.note}{score}]: {value}")
+            echo(f"    {variant.render(mk.feedback).strip()}")
     if isinstance(q, m.ChoiceQuestion):
         for i, option in enumerate(q.options):
             if option.feedback:
                 mark = "correct" if option.correct else "wrong"
-                click.echo(f"option {i + 1} ({mark}) feedback: {variant.render(option.feedback).strip()}")
+                echo(f"option {i + 1} ({mark}) feedback: {variant.render(option.feedback).strip()}")
     hints = [("", h) for h in q.hints]
     hints += [(f" (step {i})", h) for i, s in enumerate(getattr(q, "steps", []), 1) for h in s.hints]
     for k, (where, hint) in enumerate(hints, start=1):
         cost = f"costs {hint.penalty:g}" if hint.penalty else "free"
-        click.echo(f"hint {k}{where} ({cost}): {variant.render(hint.text).strip()}")
-    click.echo(_rule("solution"))
-    click.echo(variant.solution.strip() or "(none: `tutor check` warns about this)")
+        echo(f"hint {k}{where} ({cost}): {variant.render(hint.text).strip()}")
+    echo(_rule("solution"))
+    echo(variant.solution.strip() or "(none: `tutor check` warns about this)")
     failed = _tests(q, variant)
     return _problems(entry) or failed
 
@@ -143,9 +145,9 @@ def _problems(entry: Any) -> int:
     found = [*check_question(entry), *lint_question(entry)]
     if not found:
         return 0
-    click.echo(_rule("problems (`tutor check` has them all)"))
+    echo(_rule("problems (`tutor check` has them all)"))
     for d in found:
-        click.echo(str(d))
+        echo(str(d))
     return 1 if any(d.severity == "error" for d in found) else 0
 
 
@@ -216,7 +218,7 @@ def _tests(q: Any, variant: Any) -> int:
     from tutor.grading.grader import grade
     from tutor.grading.selftest import fill_test_answer
 
-    click.echo(_rule("tests"))
+    echo(_rule("tests"))
     failed = 0
     for i, test in enumerate(q.tests, start=1):
         answer = fill_test_answer(test.answer, variant)
@@ -227,7 +229,7 @@ def _tests(q: Any, variant: Any) -> int:
         notes = f" ({', '.join(result.notes)})" if result.notes else ""
         shown = answer if len(answer) <= 40 and "\n" not in answer else answer.split("\n")[0][:37] + "..."
         status = "ok  " if ok else "FAIL"
-        click.echo(f"{status} test {i}: {shown!r} -> {result.verdict}{notes}; expected {test.expect}")
+        echo(f"{status} test {i}: {shown!r} -> {result.verdict}{notes}; expected {test.expect}")
     return 1 if failed else 0
 
 
@@ -240,7 +242,7 @@ def _list_variants(entry: Any, first: int, count: int) -> int:
         try:
             v = instantiate(entry.question, seed)
         except (VariantError, ValueError) as exc:
-            click.echo(f"seed {seed}: cannot be drawn: {exc}")
+            echo(f"seed {seed}: cannot be drawn: {exc}")
             problems += 1
             continue
         params = tuple(f"{k}={format_value(x)}" for k, x in v.values.items())
@@ -252,10 +254,10 @@ def _list_variants(entry: Any, first: int, count: int) -> int:
             line += f"   [same as seed {seen[key]}]"
         else:
             seen[key] = seed
-        click.echo(line)
+        echo(line)
     from tutor.content.words import plural
 
-    click.echo(f"{plural(len(seen), 'distinct variant')} in {count}")
+    echo(f"{plural(len(seen), 'distinct variant')} in {count}")
     return 1 if problems else 0
 
 
@@ -269,7 +271,7 @@ def new_group() -> None:
 
 def _write(text: str, output: Path | None, course_dir: str, name: str, ctx: click.Context) -> None:
     if output is None:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
         return
     if output.is_dir():
         folder = output / course_dir if (output / course_dir).is_dir() else output
@@ -280,7 +282,7 @@ def _write(text: str, output: Path | None, course_dir: str, name: str, ctx: clic
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise click.UsageError(f"cannot write {output}: {exc.strerror}") from None
-    click.echo(f"wrote {output}; now run `tutor check {output}`", err=True)
+    echo(f"wrote {output}; now run `tutor check {output}`", err=True)
 
 
 def _kinds() -> list[str]:
@@ -358,7 +360,7 @@ def new_course(folder: Path, course_id: str | None, title: str | None) -> None:
         (folder / "questions" / "my-bank.yaml").write_text(bank, encoding="utf-8")
     except OSError as exc:
         raise click.UsageError(f"cannot write the course in {folder}: {exc.strerror}") from None
-    click.echo(f"wrote a course in {folder}; next: cd {folder} && tutor check", err=True)
+    echo(f"wrote a course in {folder}; next: cd {folder} && tutor check", err=True)
 
 
 def _check_slug(value: str, option: str) -> None:
@@ -382,10 +384,10 @@ def watch_check(ctx: click.Context, roots: list[Path], changes: Iterable[Any] | 
     while True:
         if sys.stdout.isatty():
             click.clear()
-        click.echo(f"── tutor check, {time.strftime('%H:%M:%S')} " + "─" * 40)
+        echo(f"── tutor check, {time.strftime('%H:%M:%S')} " + "─" * 40)
         with contextlib.suppress(click.exceptions.Exit):  # one run's exit status; watching goes on
             ctx.invoke(ctx.command, **{**ctx.params, "watch": False})
-        click.echo("watching the course files for changes (ctrl+c stops)", err=True)
+        echo("watching the course files for changes (ctrl+c stops)", err=True)
         if next(pending, None) is None:
             return
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from tutor.cli_answers import echo
 from tutor.content.words import plural
 
 FORMATS = ("gift", "moodle-xml", "qti")
@@ -109,7 +110,7 @@ def export_command(
     course = course if course is not None else (ctx.obj or {}).get("course")
     entries, problems = _entries_for(refs, course)
     for problem in problems:
-        click.echo(problem, err=True)
+        echo(problem, err=True)
     target = {"gift": "GIFT", "moodle-xml": "Moodle XML", "qti": "QTI 2.1"}[fmt]
     if fmt == "gift":
         from tutor.classroom import gift
@@ -128,15 +129,15 @@ def export_command(
         built = items.build(entries, variants, qti.QTI_KINDS)
         data, notes = qti.write(built)
     for problem in built.problems:
-        click.echo(f"tutor export: a variant could not be computed: {problem}", err=True)
+        echo(f"tutor export: a variant could not be computed: {problem}", err=True)
     warning = items.unsupported_warning(built.unsupported, target)
     if warning:
-        click.echo(f"tutor export: warning: {warning}", err=True)
+        echo(f"tutor export: warning: {warning}", err=True)
     for note in notes:
-        click.echo(f"tutor export: note: {note}", err=True)
+        echo(f"tutor export: note: {note}", err=True)
     count = sum(len(g.items) for g in built.groups)
     if not count:
-        click.echo("tutor export: nothing to export", err=True)
+        echo("tutor export: nothing to export", err=True)
         ctx.exit(1)
     if output is None and fmt == "qti":
         output = Path("export.zip")
@@ -148,7 +149,7 @@ def export_command(
             output.write_bytes(data)
         except OSError as exc:
             raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
-        click.echo(
+        echo(
             f"tutor export: {plural(count, 'LMS question')}, from {len(built.groups)} of ours, "
             f"written to {output}",
             err=True,
@@ -176,11 +177,12 @@ def import_command(file: Path, source_format: str, output: Path, force: bool) ->
 
     if output.exists() and not force:
         raise click.UsageError(f"{output} exists; pass --force to replace it")
+    from tutor.content.files import read_capped
+
     try:
-        raw = file.read_bytes()
-        if len(raw) > 20_000_000:
-            raise click.ClickException(f"{file} is larger than 20 MB")
-        text = raw.decode("utf-8-sig")
+        text = read_capped(file, 20_000_000).decode("utf-8-sig")
+    except OSError as exc:
+        raise click.ClickException(f"{file}: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
         raise click.ClickException(f"{file} is not UTF-8 text (byte {exc.start})") from None
     try:
@@ -188,13 +190,13 @@ def import_command(file: Path, source_format: str, output: Path, force: bool) ->
     except GiftError as exc:
         raise click.ClickException(f"{file}:{exc.line}: {exc}") from None
     for line in imported.not_carried:
-        click.echo(f"{file}: {line}", err=True)
+        echo(f"{file}: {line}", err=True)
     try:
         output.write_text(to_yaml(imported.bank), encoding="utf-8")
     except OSError as exc:
         raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
     n = len(imported.bank["questions"])
-    click.echo(
+    echo(
         f"tutor import: {plural(n, 'question')} into bank `{imported.bank['bank']}` in {output}"
         + (f"; {imported.skipped} skipped" if imported.skipped else "")
         + (
@@ -273,19 +275,23 @@ def report_command(
         except OSError as exc:
             raise click.ClickException(f"cannot write {html_file}: {exc.strerror or exc}") from None
     if as_json:
-        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        echo(json.dumps(report, indent=2, ensure_ascii=False))
         return
     _print_report(report)
     if html_file is not None:
-        click.echo(f"report page written to {html_file}", err=True)
+        echo(f"report page written to {html_file}", err=True)
 
 
 def _print_report(report: dict[str, Any]) -> None:
     from rich.console import Console
-    from rich.markup import escape
+    from rich.markup import escape as escape_markup
     from rich.table import Table
 
     from tutor.classroom.report import BANDS, fixed
+    from tutor.content.printable import printable
+
+    def escape(text: str) -> str:  # what an export holds is neither markup nor terminal codes
+        return escape_markup(printable(text))
 
     console = Console(soft_wrap=False)
     dropped = report["rows_read"] - report["rows_used"]
@@ -366,12 +372,12 @@ def _learner_rows(learner: str | None, course_id: str | None) -> list[dict[str, 
 
     from tutor.progress.store import ProgressStore
 
-    store = ProgressStore.default(on_problem=lambda m: click.echo(m, err=True))
+    store = ProgressStore.default(on_problem=lambda m: echo(m, err=True))
     from tutor.progress import export as progress_export
 
     rows = progress_export.rows(store)
     if (report := store.skipped_report()) is not None:
-        click.echo(report, err=True)
+        echo(report, err=True)
     if learner:
         rows = [{**r, "learner": learner} for r in rows]
     if course_id:
@@ -493,7 +499,7 @@ def progress_export_command(
         raise click.ClickException(
             f"{exc}. What was sent is noted in {state}; run the same command to resume."
         ) from None
-    click.echo(
+    echo(
         f"{plural(sent.sent, 'statement')} sent to {lrs} in {plural(sent.batches, 'batch', 'batches')}; "
         f"{sent.already} already there",
         err=True,
@@ -502,13 +508,13 @@ def progress_export_command(
 
 def _write_text(text: str, output: Path | None, what: str) -> None:
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False)  # data, written as it is
         return
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
-    click.echo(f"{what} written to {output}", err=True)
+    echo(f"{what} written to {output}", err=True)
 
 
 def register(main: click.Group) -> None:

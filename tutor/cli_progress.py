@@ -9,13 +9,15 @@ from pathlib import Path
 
 import click
 
+from tutor.cli_answers import echo
+
 
 def _store(on_problem: bool = True):
     from tutor.progress.store import ProgressStore
 
-    store = ProgressStore.default(on_problem=(lambda m: click.echo(m, err=True)) if on_problem else None)
+    store = ProgressStore.default(on_problem=(lambda m: echo(m, err=True)) if on_problem else None)
     if (report := store.skipped_report()) is not None:
-        click.echo(report, err=True)
+        echo(report, err=True)
     return store
 
 
@@ -45,21 +47,22 @@ def review_command(ctx: click.Context, plain: bool, course: Path | None) -> None
     session = review_session(loaded, store)
     if session is None:
         _, later = stats.due_counts(store, loaded.questions)
-        click.echo(f"Nothing is due for review now ({later} later today).")
+        echo(f"Nothing is due for review now ({later} later today).")
         return
 
     def read(prompt: str) -> str | None:
-        click.echo(prompt, nl=False)
+        echo(prompt, nl=False)
         line = sys.stdin.readline()
         if not line:
-            click.echo()
+            echo()
             return None
         if not sys.stdin.isatty():
-            click.echo(line.rstrip("\n"))
+            echo(line.rstrip("\n"))
         return line.rstrip("\n")
 
-    click.echo(f"Review: {session.total} question(s) due.")
-    PlainQuiz(session, read, click.echo).run()
+    echo(f"Review: {session.total} question(s) due.")
+    PlainQuiz(session, read, echo).run()
+    store.close()  # what waited for a record another tutor held is written, or said
 
 
 @click.group("progress")
@@ -83,13 +86,13 @@ def export_command(fmt: str, output: Path | None) -> None:
     data = export.rows(_store())
     text = export.to_json(data) if fmt == "json" else export.to_csv(data)
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False)  # data, written as it is
         return
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
-    click.echo(f"{len(data)} attempt(s) written to {output}", err=True)
+    echo(f"{len(data)} attempt(s) written to {output}", err=True)
 
 
 @progress_group.command("reset")
@@ -101,12 +104,12 @@ def reset_command(yes: bool) -> None:
     if not yes and not click.confirm(
         f"Forget {n} attempt(s) and every review in {store.folder}?", default=False
     ):
-        click.echo("Nothing changed.")
+        echo("Nothing changed.")
         return
     backup = store.reset()
     if backup is None:
         raise click.ClickException(store.save_problem or "the record could not be reset; nothing changed")
-    click.echo(f"Reset. The old record is kept in {backup}")
+    echo(f"Reset. The old record is kept in {backup}")
 
 
 @progress_group.command("optimize")
@@ -132,13 +135,13 @@ def optimize_command() -> None:
     started = time.monotonic()
     parameters = optimizer.compute_optimal_parameters()
     if list(parameters) == list(scheduler().parameters):
-        click.echo(
+        echo(
             f"{len(logs)} review(s) are too few to fit parameters to (fsrs needs 512 reviews of learned "
             "questions on separate days); the defaults stay."
         )
         return
     store.set_state(fsrs_parameters=list(parameters))
     took = time.monotonic() - started
-    click.echo(
+    echo(
         f"Fitted {len(parameters)} parameters to {len(logs)} review(s) in {took:.1f} s; reviews use them now."
     )

@@ -13,6 +13,7 @@ and description items are read and reported as such; the importer decides what t
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -271,13 +272,18 @@ def _numeric_value(text: str, line: int) -> tuple[float, float]:
     try:
         if ".." in text:
             low, high = (float(x) for x in text.split("..", 1))
-            return (low + high) / 2, abs(high - low) / 2
-        if ":" in text:
-            value, tol = text.split(":", 1)
-            return float(value), abs(float(tol))
-        return float(text), 0.0
+            value, tol = low / 2 + high / 2, abs(high / 2 - low / 2)  # halves: no overflow near 1e308
+        elif ":" in text:
+            left, right = text.split(":", 1)
+            value, tol = float(left), abs(float(right))
+        else:
+            value, tol = float(text), 0.0
     except ValueError:
         raise GiftError(line, f"`{text}` is not a number") from None
+    # `1e999` reads as infinity and `nan` as NaN: no answer can be either (issue 23).
+    if not (math.isfinite(value) and math.isfinite(tol)):
+        raise GiftError(line, f"`{text}` is not a finite number")
+    return value, tol
 
 
 def parse(source: str) -> list[GiftQuestion]:

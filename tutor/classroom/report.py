@@ -18,6 +18,7 @@ distribution in five bands.
 from __future__ import annotations
 
 import json
+import stat
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -56,8 +57,13 @@ def _struct(columns: Mapping[str, str]) -> str:
 def sniff(path: Path) -> str:
     """csv, json (an array of rows), json-lines (a row per line) or xapi (statements), from the
     first bytes of the file."""
-    with open(path, "rb") as f:
-        head = f.read(65536)
+    try:  # DuckDB reads the file itself: a pipe or a device must not reach it (nor `open`)
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise RowError(f"{path}: not a regular file (a pipe, a device or a socket)")
+        with open(path, "rb") as f:
+            head = f.read(65536)
+    except OSError as exc:
+        raise RowError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"attempt_id") or path.suffix.lower() == ".csv":
         return "csv"
@@ -73,9 +79,18 @@ def _select(path: Path, kind: str) -> str:
     cols = ", ".join(f'"{c}"' for c in _COLUMNS)
     if kind == "csv":
         csv_columns = {**_COLUMNS, "notes": "VARCHAR"}
+        # A text cell that starts with ' had one put there against spreadsheet formulas
+        # (tutor.progress.export.spreadsheet_text): drop it.
+        unquoted = {
+            c: f'CASE WHEN starts_with("{c}", \'\'\'\') THEN "{c}"[2:] ELSE "{c}" END'
+            for c, t in csv_columns.items()
+            if t == "VARCHAR"
+        }
+        notes = unquoted.pop("notes")
+        replaced = ", ".join(f'{expr} AS "{c}"' for c, expr in unquoted.items())
+        split = f"list_filter(string_split(coalesce({notes}, ''), ';'), lambda x: x <> '')"
         return (
-            "SELECT * REPLACE "
-            f"(list_filter(string_split(coalesce(notes, ''), ';'), lambda x: x <> '') AS notes) "
+            f"SELECT * REPLACE ({split} AS notes, {replaced}) "
             f"FROM read_csv({name}, header = true, columns = {_struct(csv_columns)}, quote = '\"', "
             f"escape = '\"', nullstr = '', strict_mode = true)"
         )

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from tutor.progress.export import FIELDS  # the one place of a row's shape
+from tutor.progress.export import FIELDS, LINE_END, csv_cells, csv_text  # the one place of a row's shape
 
 
 class RowError(ValueError):
@@ -69,6 +69,7 @@ def check_row(row: Any, where: str) -> dict[str, Any]:
 
 def _csv_row(raw: dict[str, str], where: str) -> dict[str, Any]:
     try:
+        raw = {k: csv_text(v) if isinstance(v, str) else v for k, v in raw.items()}
         row: dict[str, Any] = dict(raw)
         row["quiz_id"] = raw["quiz_id"] or None
         row["seed"] = int(raw["seed"])
@@ -102,10 +103,8 @@ def read_rows(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def write_csv(rows: Iterable[dict[str, Any]], out: Any) -> None:
-    """Rows as csv, lists joined with ';' (the shape of `--format csv`)."""
-    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+    """Rows as csv, the shape of `--format csv` (`tutor.progress.export.csv_cells`)."""
+    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator=LINE_END)
     writer.writeheader()
     for row in rows:
-        writer.writerow(
-            {**row, "notes": ";".join(row["notes"]), "solution_seen": str(row["solution_seen"]).lower()}
-        )
+        writer.writerow(csv_cells(row))

@@ -14,10 +14,15 @@ it) is sent again one statement at a time, and a 409 for one statement means it 
 from __future__ import annotations
 
 import base64
+import contextlib
+import http.client
 import json
 import math
 import re
+import socket
+import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -236,18 +241,120 @@ class Sent:
 
 Post = Callable[[list[dict[str, Any]]], int]  # sends one batch, returns the HTTP status
 
+DEADLINE = 120.0  # seconds one request may take in all, however slowly the LRS trickles its answer
+MAX_REDIRECTS = 5
+STATE_BYTES = 1 << 30  # the ids sent: 37 bytes a statement
+DELIVERED = (200, 204)  # what xAPI answers a POST of statements it stored; 409: some were there
 
-def http_post(url: str, key: str, secret: str, timeout: float = 30.0) -> Post:
-    """A function that POSTs a batch to `url`'s statements resource with basic auth."""
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    # urllib turns a redirected POST into a GET to the new address and sends the credentials
+    # along; we follow nothing ourselves and decide in `http_post` (issue 23).
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+class _Watch:
+    """The sockets of one request, shut when its deadline passes (a timeout is per read)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.socks: list[socket.socket] = []
+        self.expired = False
+
+    def add(self, sock: socket.socket) -> socket.socket:
+        with self.lock:
+            self.socks.append(sock)
+            if self.expired:
+                self._shut(sock)
+        return sock
+
+    def expire(self) -> None:
+        with self.lock:
+            self.expired = True
+            for sock in self.socks:
+                self._shut(sock)
+
+    @staticmethod
+    def _shut(sock: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def _opener(watch: _Watch) -> urllib.request.OpenerDirector:
+    def watched(base: type[http.client.HTTPConnection]) -> type[http.client.HTTPConnection]:
+        class Connection(base):  # type: ignore[valid-type,misc]
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                create: Any = self._create_connection  # type: ignore[has-type]
+                # The plain socket, watched from the start (a TLS handshake can trickle too)...
+                self._create_connection = lambda *a, **k: watch.add(create(*a, **k))
+
+            def connect(self) -> None:
+                super().connect()
+                watch.add(self.sock)  # ...and the TLS socket that takes it over
+
+        return Connection
+
+    plain, secure = watched(http.client.HTTPConnection), watched(http.client.HTTPSConnection)
+
+    class Http(urllib.request.HTTPHandler):
+        def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(plain, req)
+
+    class Https(urllib.request.HTTPSHandler):
+        def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(secure, req, context=self._context)  # type: ignore[attr-defined]
+
+    return urllib.request.build_opener(Http, Https, _NoRedirects)
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urllib.parse.urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
+def http_post(url: str, key: str, secret: str, timeout: float = 30.0, deadline: float = DEADLINE) -> Post:
+    """A function that POSTs a batch to `url`'s statements resource with basic auth.
+
+    Only 200 or 204 counts as delivered (409: some statements were there already); anything
+    else, a network error, or no whole answer within `deadline` seconds is an LrsError. A
+    redirect is followed only when it keeps the origin (scheme, host, port) and the method
+    (307, 308): the credentials never go to another address, and a POST never becomes a GET."""
     endpoint = url.rstrip("/")
     if not endpoint.endswith("/statements"):
         endpoint += "/statements"
     token = base64.b64encode(f"{key}:{secret}".encode()).decode("ascii")
 
     def post(batch: list[dict[str, Any]]) -> int:
+        data = json.dumps(batch).encode("utf-8")
+        watch = _Watch()
+        timer = threading.Timer(deadline, watch.expire)
+        timer.daemon = True
+        timer.start()
+        try:
+            return _post(endpoint, data, token, min(timeout, deadline), watch)
+        except LrsError:
+            raise
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            if watch.expired:
+                raise LrsError(f"the LRS at {endpoint} did not answer within {deadline:g} s") from None
+            reason = getattr(exc, "reason", None) or exc or type(exc).__name__
+            raise LrsError(f"the LRS at {endpoint} cannot be reached: {reason}") from None
+        finally:
+            timer.cancel()
+
+    return post
+
+
+def _post(endpoint: str, data: bytes, token: str, timeout: float, watch: _Watch) -> int:
+    opener = _opener(watch)
+    target = endpoint
+    for _ in range(MAX_REDIRECTS + 1):
         request = urllib.request.Request(
-            endpoint,
-            data=json.dumps(batch).encode("utf-8"),
+            target,
+            data=data,
             method="POST",
             headers={
                 "Authorization": f"Basic {token}",
@@ -256,25 +363,43 @@ def http_post(url: str, key: str, secret: str, timeout: float = 30.0) -> Post:
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                return response.status
+            with opener.open(request, timeout=timeout) as response:
+                status = int(response.status)
         except urllib.error.HTTPError as exc:
-            if exc.code == 409:
-                return 409
-            body = exc.read(500).decode("utf-8", "replace")
-            raise LrsError(f"the LRS answered {exc.code} {exc.reason}: {body}") from None
-        except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise LrsError(f"the LRS at {endpoint} cannot be reached: {reason}") from None
-
-    return post
+            with exc:
+                if exc.code == 409:
+                    return 409
+                if 300 <= exc.code < 400:
+                    location = urllib.parse.urljoin(target, exc.headers.get("Location") or "")
+                    if exc.code not in (307, 308):
+                        raise LrsError(
+                            f"the LRS answered {exc.code} {exc.reason}, a redirect to {location} that "
+                            "would turn the POST into a GET; give --lrs the address it redirects to"
+                        ) from None
+                    if _origin(location) != _origin(endpoint):
+                        raise LrsError(
+                            f"the LRS redirected to {location}, another address: tutor does not send "
+                            "the credentials there; give --lrs that address if you trust it"
+                        ) from None
+                    target = location
+                    continue
+                body = exc.read(500).decode("utf-8", "replace")
+                raise LrsError(f"the LRS answered {exc.code} {exc.reason}: {body}") from None
+        if status not in DELIVERED:
+            raise LrsError(
+                f"the LRS answered {status}, not 200 or 204: the statements are not known to be stored"
+            )
+        return status
+    raise LrsError(f"the LRS redirected more than {MAX_REDIRECTS} times")
 
 
 def _read_state(path: Path | None) -> set[str]:
     if path is None:
         return set()
+    from tutor.content.files import read_capped
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_capped(path, STATE_BYTES).decode("utf-8")
     except FileNotFoundError:
         return set()
     except (OSError, UnicodeDecodeError) as exc:
@@ -312,8 +437,8 @@ def send(statements_: Sequence[dict[str, Any]], post: Post, state: Path | None, 
                     out.sent += 1
                 _note_sent(state, [one["id"]])
             continue
-        if not 200 <= status < 300:
-            raise LrsError(f"the LRS answered {status}")
+        if status not in DELIVERED:
+            raise LrsError(f"the LRS answered {status}, not 200 or 204")
         out.sent += len(chunk)
         _note_sent(state, [s["id"] for s in chunk])
     return out

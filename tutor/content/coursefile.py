@@ -29,13 +29,14 @@ class CourseInfo(Strict):
 def read_course_file(root: Path, diagnostics: list[Diagnostic]) -> CourseInfo | None:
     """The course's course.yaml, or None when there is none or it is broken (then a diagnostic)."""
     from tutor.content.errors import translate
+    from tutor.content.files import read_capped
     from tutor.content.yamlsource import YamlError, load_yaml
 
     path = root / COURSE_FILE
     if not path.is_file():
         return None
     try:
-        text = path.read_bytes()[:100_000].decode("utf-8")
+        text = read_capped(path, 100_000).decode("utf-8")
         data, smap = load_yaml(text)
     except OSError as exc:
         diagnostics.append(Diagnostic(path, 1, 1, f"cannot read file: {exc.strerror}"))

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tutor.content.diagnostics import Diagnostic
-from tutor.content.files import COURSE_FILE, course_files
+from tutor.content.files import COURSE_FILE, course_files, read_capped
 
 if TYPE_CHECKING:
     from tutor.content.loader import Course
@@ -191,11 +191,7 @@ def read_index(root: Path, cache_dir: Path | None = None) -> CourseIndex | None:
         return None
     path = index_path(root, cache_dir or default_cache_dir())
     try:
-        with path.open("rb") as f:
-            raw = f.read(MAX_INDEX_BYTES + 1)
-        if len(raw) > MAX_INDEX_BYTES:
-            return None
-        data = json.loads(raw.decode("utf-8"))
+        data = json.loads(read_capped(path, MAX_INDEX_BYTES).decode("utf-8"))
     except (OSError, ValueError, RecursionError):  # missing, not UTF-8, not JSON, nested too deep
         return None
     try:

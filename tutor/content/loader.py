@@ -6,6 +6,7 @@ still loads, so one typo never hides the rest of the course.
 
 from __future__ import annotations
 
+import errno
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from tutor.content.coursefile import CourseInfo, read_course_file
 from tutor.content.diagnostics import Diagnostic, sort_key
 from tutor.content.errors import translate
 from tutor.content.files import course_files as course_files  # where it was, for its callers
+from tutor.content.files import read_capped
 from tutor.content.model import Bank, BankHeader, Lesson, Question, QuestionBase
 from tutor.content.yamlsource import Path as DataPath
 from tutor.content.yamlsource import Pos, SourceMap, YamlError, load_yaml
@@ -192,7 +194,7 @@ _ID_LINE = re.compile(r"^\s*(?:-\s+)?(?:id|bank)\s*:\s*['\"]?([a-z0-9][a-z0-9_-]
 def _note_unloaded(path: Path, course: Course) -> None:
     """The ids a file that could not be read seems to define, found by their lines alone."""
     try:
-        text = path.read_bytes()[:MAX_FILE_BYTES].decode("utf-8", errors="replace")
+        text = read_capped(path, MAX_FILE_BYTES).decode("utf-8", errors="replace")
     except OSError:
         return
     for match in _ID_LINE.finditer(text):
@@ -201,12 +203,12 @@ def _note_unloaded(path: Path, course: Course) -> None:
 
 def _read(path: Path, diagnostics: list[Diagnostic]) -> tuple[Any, SourceFile | None]:
     try:
-        raw = path.read_bytes()
+        raw = read_capped(path, MAX_FILE_BYTES)
     except OSError as exc:
-        diagnostics.append(Diagnostic(path, 1, 1, f"cannot read file: {exc.strerror}"))
-        return None, None
-    if len(raw) > MAX_FILE_BYTES:
-        diagnostics.append(Diagnostic(path, 1, 1, f"file is larger than {MAX_FILE_BYTES} bytes"))
+        if exc.errno == errno.EFBIG:
+            diagnostics.append(Diagnostic(path, 1, 1, f"file is larger than {MAX_FILE_BYTES} bytes"))
+        else:
+            diagnostics.append(Diagnostic(path, 1, 1, f"cannot read file: {exc.strerror}"))
         return None, None
     try:
         text = raw.decode("utf-8")

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tutor.content.loader import Course, load_course
+from tutor.content.files import read_capped
+from tutor.content.loader import MAX_FILE_BYTES, Course, load_course
 
 COURSE_DIRS = ("lessons", "questions")
 
@@ -51,7 +52,11 @@ class Target:
 
 def _guess_kind(path: Path) -> str:
     # A bank starts with `bank:`; anything else is read as a lesson.
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+    try:
+        text = read_capped(path, MAX_FILE_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return "lesson"  # the loader says what is wrong with it
+    for line in text.splitlines():
         stripped = line.strip()
         if stripped and not stripped.startswith("#"):
             return "bank" if stripped.startswith("bank:") else "lesson"

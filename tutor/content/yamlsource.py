@@ -15,6 +15,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from tutor.content.printable import printable
+
 Path = tuple[str | int, ...]
 
 # Expanding aliases past this many values is refused: no course file needs more.
@@ -240,6 +242,8 @@ class _Builder:
     def __init__(self, smap: SourceMap) -> None:
         self.smap = smap
         self.count = 0
+        self.seen: set[int] = set()  # the nodes built: one built again came through an alias
+        self.aliased = False
         self.constructor = yaml.constructor.SafeConstructor()
 
     def _pos(self, node: Node) -> Pos:
@@ -247,9 +251,14 @@ class _Builder:
 
     def build(self, node: Node, path: Path, key_pos: Pos | None, depth: int) -> Any:
         self.count += 1
+        if id(node) in self.seen:
+            self.aliased = True
+        else:
+            self.seen.add(id(node))
         if self.count > MAX_VALUES:
+            why = "aliases (`*name`) repeat too much of it" if self.aliased else "split it into several files"
             raise YamlError(
-                f"the document expands to more than {MAX_VALUES} values (aliases used too often)",
+                f"the document holds more than {MAX_VALUES:,} values, the most one file may hold: {why}",
                 self._pos(node),
             )
         if depth > MAX_DEPTH:
@@ -273,7 +282,9 @@ class _Builder:
 
     def _scalar(self, node: ScalarNode) -> Any:
         if node.tag == _STR_TAG:
-            return node.value  # what the constructor gives for a string, without its dispatch
+            # What the constructor gives for a string, without its dispatch; a `"\e[5m"` escape
+            # in a course file must not reach the learner's terminal (the app's or plain mode's).
+            return printable(node.value)
         if node.tag not in _CORE_TAGS:
             raise YamlError(
                 f"unsupported YAML tag `{node.tag}`: only plain values are allowed", self._pos(node)

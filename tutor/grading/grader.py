@@ -79,11 +79,26 @@ def grade(variant: Variant, answer: str | list[str] | set[int]) -> Result:
         return invalid("The answer is empty.")
     kind = m.kinds()[variant.question.type]
     if isinstance(answer, str):
+        if not kind.runs_code:  # a program is read as typed (its own reader says what is wrong)
+            answer = plain_whitespace(answer)
         unreadable = kind.parse(variant, answer)
         if unreadable is not None:
             return unreadable
     result: Result = kind.grade(variant, answer)
     return result
+
+
+# Line breaks other than \n: what str.splitlines() splits on.
+_LINE_BREAKS = re.compile(r"[\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+_SPACES = re.compile(r"[^\S\n]")  # every other Unicode space: no-break, thin, ideographic, tab…
+
+
+def plain_whitespace(text: str) -> str:
+    """`text` with every Unicode space as an ASCII space and every line break as `\\n` (`\\r\\n`
+    as a space and `\\n`: positions in it stay those of `text`), so that each kind's reader meets
+    only the whitespace it splits on (a no-break space pasted from a document crashed the
+    matching reader: issue 23)."""
+    return _SPACES.sub(" ", _LINE_BREAKS.sub("\n", text.replace("\r\n", " \n")))
 
 
 def read_answer(text: str, variables: Any = (), functions: Any = ()) -> Node | Result:

@@ -37,8 +37,13 @@ def reads_math(question: object) -> bool:
 
 def preview(variant: Variant, text: str) -> Preview:
     """How `text` reads as an answer to `variant`, as its kind previews it; never raises."""
+    kind = m.kinds()[variant.question.type]
+    if not kind.runs_code:
+        from tutor.grading.grader import plain_whitespace
+
+        text = plain_whitespace(text)  # as the grader reads it
     try:
-        shown = m.kinds()[variant.question.type].preview(variant, text)
+        shown = kind.preview(variant, text)
     except Exception as exc:  # a bug in the preview must not stop the learner typing
         return Preview("error", f"the preview failed on this answer ({type(exc).__name__})")
     return NO_PREVIEW if shown is None else shown

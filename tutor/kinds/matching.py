@@ -78,10 +78,10 @@ def read_matches(variant: Variant, answer: str) -> list[int] | Result:
             if number in chosen:
                 return invalid(f"Item {number} is matched twice.", match.start())
             chosen[number] = order[shown]
-        leftover = _NUMBERED.sub(" ", answer).strip(" ,;\t")
+        leftover = _TOKEN.findall(_NUMBERED.sub(" ", answer))
         if leftover:
-            at = answer.find(leftover.split()[0])
-            return invalid(f"`{leftover.split()[0]}` is not a number and a letter, such as 1a.", at)
+            at = answer.find(leftover[0])
+            return invalid(f"`{leftover[0]}` is not a number and a letter, such as 1a.", at)
     else:
         tokens = list(_TOKEN.finditer(answer))
         for number, match in enumerate(tokens, start=1):

@@ -89,13 +89,13 @@ def grade_numeric(variant: Variant, answer: str) -> Result:
     if check.problem:
         return Result("incorrect", 0.0, ("sigfigs",), (check.problem,), read_as, check.rule)
     # Two mistakes can round alike (to 3 figures, say): the one nearest the answer is named.
-    near = []
+    matched: list[tuple[float, int, Mistake]] = []
     for mistake in q.mistakes:
         wrong = author_value(variant, mistake.answer)
         if wrong is not None and close(value, float(wrong), q.tolerance).ok:
-            near.append((abs(value - float(wrong)), len(near), mistake))
-    if near:
-        return mistake_result(variant, min(near)[2], read_as, check.rule)
+            matched.append((abs(value - float(wrong)), len(matched), mistake))
+    if matched:
+        return mistake_result(variant, min(matched)[2], read_as, check.rule)
     found = diagnose(
         value,
         reference,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -82,17 +83,47 @@ def to_json(data: list[dict[str, Any]]) -> str:
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
 
+# What makes a spreadsheet read a cell as a formula (OWASP's list): `=cmd|' /C calc'!A0` in an
+# answer would run when a teacher opens the export.
+# RFC 4180's line end: Python's csv quotes a cell holding a character of the line end, and a bare
+# carriage return in an unquoted cell starts a new row in a spreadsheet (and its formula).
+LINE_END = "\r\n"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def spreadsheet_text(text: str) -> str:
+    """A text cell as a csv export writes it: one a spreadsheet would read as a formula gets a
+    leading `'`, so it is shown, never run. A plain number such as `-0.5` stays as it is (it
+    runs nothing), and a cell that starts with `'` gets one more, so `csv_text` gives back
+    exactly what was written."""
+    if text.startswith("'") or (text.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text)):
+        return "'" + text
+    return text
+
+
+def csv_text(cell: str) -> str:
+    """A text cell of a csv export as it was before `spreadsheet_text`."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
+def csv_cells(r: dict[str, Any]) -> dict[str, Any]:
+    """One row as csv cells: notes joined with ";", booleans as true/false, null as an empty
+    cell, and every text cell made safe for a spreadsheet (numbers stay numbers)."""
+    cells = dict(r)
+    cells["notes"] = ";".join(r["notes"])
+    cells["solution_seen"] = "true" if r["solution_seen"] else "false"
+    for key in ("quiz_id", "seconds"):
+        if r[key] is None:
+            cells[key] = ""
+    return {k: spreadsheet_text(v) if isinstance(v, str) else v for k, v in cells.items()}
+
+
 def to_csv(data: list[dict[str, Any]]) -> str:
-    """The same columns; notes joined with ";", booleans as true/false, null as an empty cell."""
+    """The same columns as csv (see `csv_cells`)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator=LINE_END)
     writer.writeheader()
     for r in data:
-        cells = dict(r)
-        cells["notes"] = ";".join(r["notes"])
-        cells["solution_seen"] = "true" if r["solution_seen"] else "false"
-        for key in ("quiz_id", "seconds"):
-            if r[key] is None:
-                cells[key] = ""
-        writer.writerow(cells)
+        writer.writerow(csv_cells(r))
     return out.getvalue()

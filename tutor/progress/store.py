@@ -27,6 +27,7 @@ import json
 import math
 import os
 import sqlite3
+import stat
 import threading
 import time
 import urllib.parse
@@ -36,6 +37,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeGuard
 
+from tutor.content.files import read_capped
+from tutor.content.words import plural
 from tutor.progress import srs
 from tutor.progress.rating import AGAIN, median, rating_for
 
@@ -46,6 +49,8 @@ MEDIAN_OF = 50  # "the question's median time" is over its latest timed attempts
 
 # An attempt is a few hundred bytes; a longer line of the old log is not one of ours.
 MAX_LINE = 1 << 20
+OLD_LOG_BYTES = 1 << 30  # the old log is read whole, once: a million attempts are ~400 MB
+OLD_JSON_BYTES = 64 << 20
 
 
 def default_data_dir() -> Path:
@@ -281,6 +286,16 @@ class QuestionStats:
 
 
 OPEN_TRIES = 20  # opening a database another process is making at the same moment
+# How long a write waits for another process's lock. Another tutor's writes take milliseconds;
+# a lock held longer (a tutor stopped in a debugger, `sqlite3` holding a transaction) is said
+# at once and the quiz goes on, the attempts kept and written when the lock is gone.
+LOCK_WAIT = 3.0
+HELD_WAIT_MS = 100  # what a write waits once the lock is known to be held
+RETRY_EVERY = 2.0  # seconds between tries to write what waits for a locked database
+
+
+def _locked(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
 
 
 class ProgressStore:
@@ -315,6 +330,13 @@ class ProgressStore:
         self._lock = threading.RLock()  # an attempt is saved from the grading thread
         self._conn: sqlite3.Connection | None = None
         self._unsaved: list[Attempt] = []  # graded while the database could not be written
+        # Another process holds the database's lock: the session runs on a copy in memory (or,
+        # when the file is open, the attempts wait in `_unsaved`), and a thread tries again.
+        self._held = False
+        self._waiting_state: dict[str, Any] = {}
+        self._waiting_quizzes: dict[str, str | None] = {}
+        self._retrying: threading.Thread | None = None
+        self._closed = threading.Event()
 
     @classmethod
     def default(cls, on_problem: Callable[[str], None] | None = None) -> ProgressStore:
@@ -326,14 +348,104 @@ class ProgressStore:
         self.course_id, self.course_version = course_id, course_version
 
     def _cannot_save(self, exc: BaseException) -> None:
+        if _locked(exc):
+            if self._conn is not None and not self._held:
+                # Known to be held: the next writes wait no more (the retries write them).
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute(f"PRAGMA busy_timeout = {HELD_WAIT_MS}")
+            self._start_retrying()
         if self.save_problem is not None:
             return  # said once is enough
-        self.save_problem = (
-            f"Progress cannot be saved to {self.folder}: {_reason(exc)}. "
-            "You can go on, but your answers are not being recorded."
-        )
+        if _locked(exc):
+            self.save_problem = (
+                f"Another tutor is using your record {self.db_path} (it is locked). You can go on: "
+                "your answers are kept and saved to it as soon as it is free."
+            )
+        else:
+            self.save_problem = (
+                f"Progress cannot be saved to {self.folder}: {_reason(exc)}. "
+                "You can go on, but your answers are not being recorded."
+            )
+        self._tell(self.save_problem)
+
+    def _tell(self, message: str) -> None:
         if self.on_problem is not None:
-            self.on_problem(self.save_problem)
+            self.on_problem(message)
+
+    # ------------------------------------------------------------ a database another process holds
+
+    def _start_retrying(self) -> None:
+        if self._retrying is not None and self._retrying.is_alive():
+            return
+        self._retrying = threading.Thread(target=self._retry_loop, name="tutor-progress-retry", daemon=True)
+        self._retrying.start()
+
+    def _retry_loop(self) -> None:
+        while not self._closed.wait(RETRY_EVERY):
+            if self.retry():
+                return
+
+    def waiting(self) -> int:
+        """How many graded attempts wait for a database another process holds."""
+        return len(self._unsaved)
+
+    def _pending(self) -> bool:
+        return bool(self._unsaved or self._waiting_state or self._waiting_quizzes)
+
+    def retry(self, wait: float = 0.1) -> bool:
+        """Write what waits for a database another process held (waiting at most `wait` s for
+        its lock); True when nothing waits any more. Never raises."""
+        with self._lock:
+            if not self._pending():
+                return True
+            if not self._held and self.save_problem is not None and "locked" not in self.save_problem:
+                return False  # not a lock: a folder that cannot be written stays so
+            count = len(self._unsaved)
+            try:
+                if self._held:
+                    conn = self._open_file_once(wait)
+                    try:
+                        self._flush(conn)
+                    except BaseException:
+                        conn.close()
+                        raise
+                    memory, self._conn, self._held = self._conn, conn, False
+                    if memory is not None:
+                        memory.close()
+                else:
+                    conn = self._db()
+                    conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+                    try:
+                        self._flush(conn)
+                    except BaseException:
+                        conn.execute(f"PRAGMA busy_timeout = {HELD_WAIT_MS}")
+                        raise
+                    conn.execute(f"PRAGMA busy_timeout = {int(LOCK_WAIT * 1000)}")
+            except (OSError, sqlite3.Error, _Corrupt):
+                return False
+            self._unsaved, self._waiting_state, self._waiting_quizzes = [], {}, {}
+            self.save_problem = None
+        done = "nothing was lost" if not count else f"{plural(count, 'answer')} from this session saved to it"
+        self._tell(f"Your record {self.db_path} is free again: {done}.")
+        return True
+
+    def _flush(self, conn: sqlite3.Connection) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for a in self._unsaved:
+                self._insert(conn, a)
+            for key, value in self._waiting_state.items():
+                conn.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, _json(value)))
+            for ref, text in self._waiting_quizzes.items():
+                if text is None:
+                    conn.execute("DELETE FROM quizzes WHERE ref = ?", (ref,))
+                else:
+                    conn.execute("INSERT OR REPLACE INTO quizzes VALUES (?, ?, ?)", (ref, text, self.clock()))
+            conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise
 
     # ------------------------------------------------------------ opening
 
@@ -345,6 +457,14 @@ class ProgressStore:
         return self._conn
 
     def close(self) -> None:
+        """Write what waits for a locked database (waiting a few seconds for it), say what could
+        not be written, and close the database."""
+        self._closed.set()
+        if self._pending() and not self.retry(wait=LOCK_WAIT):
+            self._tell(
+                f"{plural(self.waiting(), 'answer')} from this session (and where you left off) could not be "
+                f"saved: another tutor still holds your record {self.db_path}."
+            )
         with self._lock:
             if self._conn is not None:
                 with contextlib.suppress(sqlite3.Error):
@@ -362,29 +482,38 @@ class ProgressStore:
             except (OSError, sqlite3.Error, _Corrupt) as again:
                 return self._in_memory(again)
         except (OSError, sqlite3.Error) as exc:
+            self._held = _locked(exc)
             return self._in_memory(exc)
 
-    def _connect(self, target: str, uri: bool = False) -> sqlite3.Connection:
-        conn = sqlite3.connect(target, timeout=30, check_same_thread=False, isolation_level=None, uri=uri)
-        conn.execute("PRAGMA busy_timeout = 30000")
+    def _connect(self, target: str, uri: bool = False, wait: float = LOCK_WAIT) -> sqlite3.Connection:
+        conn = sqlite3.connect(target, timeout=wait, check_same_thread=False, isolation_level=None, uri=uri)
+        conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
         return conn
 
     def _open_file(self) -> sqlite3.Connection:
         # Two processes making the same new database at once: switching its journal to WAL can
         # meet the other's lock without waiting (SQLite returns "locked" at once to avoid a
         # deadlock); the other is done in a moment, so try again rather than give up.
+        # All the tries together wait LOCK_WAIT at most: each waits what is left of it.
+        deadline = time.monotonic() + LOCK_WAIT
         for attempt in range(OPEN_TRIES):
             try:
-                return self._open_file_once()
+                return self._open_file_once(max(0.05, deadline - time.monotonic()))
             except sqlite3.OperationalError as exc:
-                if ("locked" not in str(exc) and "busy" not in str(exc)) or attempt == OPEN_TRIES - 1:
+                if not _locked(exc) or attempt == OPEN_TRIES - 1 or time.monotonic() >= deadline:
                     raise
-                time.sleep(0.05 * (attempt + 1))
+                time.sleep(min(0.05 * (attempt + 1), max(0.0, deadline - time.monotonic())))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _open_file_once(self) -> sqlite3.Connection:
+    def _open_file_once(self, wait: float = LOCK_WAIT) -> sqlite3.Connection:
         existed = self.db_path.exists()
-        conn = self._connect(str(self.db_path))
+        sides = [self.db_path.with_name(DB_NAME + suffix) for suffix in ("-wal", "-shm")]
+        if (existed and not _regular(self.db_path)) or any(
+            os.path.lexists(side) and not _regular(side) for side in sides
+        ):
+            # A named pipe would hang SQLite's first read for ever, a link to a device worse.
+            raise _Corrupt("it is not a regular file (a pipe, a device or a socket)")
+        conn = self._connect(str(self.db_path), wait=wait)
         try:
             if existed:
                 self._check(conn)
@@ -393,6 +522,8 @@ class ProgressStore:
             self._migrate(conn)
             # A write now, so that a database that can be read but not written is found at once.
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            if wait != LOCK_WAIT:
+                conn.execute(f"PRAGMA busy_timeout = {int(LOCK_WAIT * 1000)}")
         except BaseException:
             conn.close()
             raise
@@ -452,11 +583,11 @@ class ProgressStore:
     def _in_memory(self, exc: BaseException) -> sqlite3.Connection:
         """The record as it is on disk (if it can be read), in memory for this session."""
         conn = self._connect(":memory:")
-        if self.db_path.exists():
+        if _regular(self.db_path):
             quoted = urllib.parse.quote(str(self.db_path))
             for flags in ("mode=ro", "mode=ro&immutable=1"):
                 try:
-                    source = self._connect(f"file:{quoted}?{flags}", uri=True)
+                    source = self._connect(f"file:{quoted}?{flags}", uri=True, wait=1.0)
                     try:
                         source.backup(conn)
                     finally:
@@ -517,8 +648,7 @@ class ProgressStore:
 
     def _read_old_log(self) -> Iterable[Attempt]:
         try:
-            with open(self.attempts_path, "rb") as f:
-                raw = f.read()
+            raw = read_capped(self.attempts_path, OLD_LOG_BYTES)
         except (FileNotFoundError, NotADirectoryError):
             return  # no old record
         except OSError as exc:
@@ -542,8 +672,8 @@ class ProgressStore:
 
     def _read_old_json(self, path: Path, quizzes: bool = False) -> Any:
         try:
-            data = json.loads(path.read_bytes().decode("utf-8"))
-        except FileNotFoundError:
+            data = json.loads(read_capped(path, OLD_JSON_BYTES).decode("utf-8"))
+        except (FileNotFoundError, NotADirectoryError):
             return None
         except (OSError, ValueError, RecursionError) as exc:
             if quizzes and path.exists():
@@ -607,7 +737,8 @@ class ProgressStore:
                 self._unsaved = pending  # kept, and written with the next attempt that can be
                 self._cannot_save(exc)
                 return
-            self._unsaved = []
+            # In memory while another process holds the file: kept until they are written there.
+            self._unsaved = pending if self._held else []
 
     def quiz_finished(
         self, quiz: str, score: float, correct: int, total: int, seconds: float | None = None
@@ -918,7 +1049,11 @@ class ProgressStore:
                 with self._write() as conn:
                     for key, value in changes.items():
                         conn.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, _json(value)))
+                if self._held:
+                    self._waiting_state.update(changes)
             except (sqlite3.Error, ValueError, TypeError) as exc:
+                if _locked(exc):
+                    self._waiting_state.update(changes)
                 if isinstance(exc, sqlite3.Error):
                     self._cannot_save(exc)
 
@@ -938,6 +1073,7 @@ class ProgressStore:
     def save_quiz(self, ref: str, data: dict[str, Any] | None) -> None:
         """Keep the quiz in progress on `ref` (None forgets it), committed at once; never raises."""
         with self._lock:
+            text = None
             try:
                 text = None if data is None else _json(data)
                 with self._write() as conn:
@@ -948,9 +1084,21 @@ class ProgressStore:
                             "INSERT OR REPLACE INTO quizzes VALUES (?, ?, ?)",
                             (_text(ref), text, self.clock()),
                         )
+                if self._held:
+                    self._waiting_quizzes[_text(ref)] = text
             except (sqlite3.Error, ValueError, TypeError) as exc:  # ValueError: a value JSON cannot hold
+                if _locked(exc):
+                    self._waiting_quizzes[_text(ref)] = text
                 if isinstance(exc, sqlite3.Error):
                     self._cannot_save(exc)
+
+
+def _regular(path: Path) -> bool:
+    """Whether `path` is a regular file (following links): what SQLite may open."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
 
 
 def _attempt_row(row: tuple[Any, ...]) -> Attempt | None:

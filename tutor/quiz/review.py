@@ -25,12 +25,14 @@ from tutor.quiz.session import QuizSession, variant_seed
 def course_identity(course: Course) -> tuple[str, str]:
     """(course id, course version): "builtin" or the course folder's name, and a hash of its files."""
     from tutor.content.builtin import builtin_course_root
+    from tutor.content.files import read_capped
+    from tutor.content.loader import MAX_FILE_BYTES
 
     digest = hashlib.sha256()
     for _, path in course_files(course.root):
         digest.update(str(path.relative_to(course.root)).encode("utf-8", "backslashreplace") + b"\0")
         try:
-            digest.update(path.read_bytes())
+            digest.update(read_capped(path, MAX_FILE_BYTES))
         except OSError:
             digest.update(b"\1unreadable")
         digest.update(b"\0")

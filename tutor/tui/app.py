@@ -268,6 +268,9 @@ class TutorApp(App[None]):
         self.notify(message, severity="warning", timeout=12)
 
     def _progress_problem(self, message: str) -> None:
+        if self.store.save_problem is None:  # what waited for a locked record is written now
+            self.notify(message, title="Progress saved", timeout=10, markup=False)
+            return
         self.notify(message, title="Progress not saved", severity="warning", timeout=30, markup=False)
 
     def report_record_problems(self) -> None:
