@@ -426,3 +426,15 @@ def test_a_star_in_a_short_answer_is_a_star_not_moodles_wildcard(make_course, tm
     (tmp_path / "w").mkdir()
     _, err = import_gift_file(tmp_path / "w", "::w::Name a loss.{=*entropy}\n")
     assert "the `*` wildcard" in err
+
+
+def test_a_single_answer_choice_with_a_negative_weight_stays_single(tmp_path):
+    # Moodle reads a choice holding a `=` as single-answer; `%-50%` is a penalty for that option.
+    course, err = import_gift_file(tmp_path, "::pick::Which is a loss?{=MSE ~%-50%Accuracy ~F1}\n")
+    import yaml
+
+    (q,) = yaml.safe_load((course / "questions" / "imported.yaml").read_text(encoding="utf-8"))["questions"]
+    assert "multiple" not in q
+    assert [o.get("correct", False) for o in q["options"]] == [True, False, False]
+    assert "the negative weight of option Accuracy" in err
+    check_clean(course)
