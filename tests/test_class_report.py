@@ -150,3 +150,16 @@ def test_csv_columns_are_the_shared_row_shape(tmp_path):
         write_csv(ROWS["ana"], f)
     header = out.read_text(encoding="utf-8").splitlines()[0]
     assert header.split(",") == list(FIELDS)
+
+
+def test_a_right_answer_that_cost_a_hint_is_not_a_wrong_answer(tmp_path):
+    # Right with a hint shown: score 0.7, verdict correct. Only ReLU was wrong.
+    rows = [
+        row(1, "ana", "pick-one", 0.7, "Sigmoid", hints_used=1, verdict="correct"),
+        row(2, "ben", "pick-one", 0.0, "ReLU", ["wrong-option"]),
+        row(3, "cleo", "pick-one", 0.0, "2", verdict="undecided"),
+    ]
+    export = tmp_path / "class.json"
+    export.write_text(json.dumps(rows), encoding="utf-8")
+    (pick,) = [q for q in report_json(str(export))["questions"] if q["question"] == "pick-one"]
+    assert pick["top_wrong_answers"] == [{"answer": "ReLU", "count": 1}]
