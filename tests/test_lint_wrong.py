@@ -195,6 +195,21 @@ QUESTIONS: list[tuple[str, str, str, str]] = [
         "regex accepts any answer",
     ),
     (
+        "text-mistake-repeated",
+        """
+        - id: q
+          type: text
+          prompt: Name it.
+          accept: [huber]
+          mistakes:
+            - {answer: mse, note: one, feedback: Squares everything.}
+            - {answer: MSE, note: two, feedback: Never shown.}  #!
+          solution: Huber.
+        """,
+        "error",
+        "mistake `MSE` is the same as mistake 1, so it is never reached",
+    ),
+    (
         "accept-empty",
         """
         - id: q

@@ -117,12 +117,22 @@ class Text(Kind[TextQuestion]):
             return s if question.case_sensitive else s.casefold()
 
         accepted = {norm(a) for a in question.accept}
+        earlier: dict[str, int] = {}
         for i, mistake in enumerate(question.mistakes):
-            if norm(mistake.answer) in accepted:
+            key = norm(mistake.answer)
+            if key in accepted:
                 out.error(
                     ("mistakes", i, "answer"),
                     f"mistake `{mistake.answer}` is also an accepted answer, so it is never reached",
                 )
+            elif key in earlier:
+                out.error(
+                    ("mistakes", i, "answer"),
+                    f"mistake `{mistake.answer}` is the same as mistake {earlier[key] + 1}, so it is "
+                    "never reached",
+                )
+            else:
+                earlier[key] = i
         for i, accept in enumerate(question.accept):
             if not accept.strip():
                 out.error(
