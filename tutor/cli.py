@@ -472,8 +472,16 @@ def grade_command(
         )
         return
     terminal = _stdout_is_terminal()
-    click.echo(f"{question_id} (seed {seed}):")
-    _echo_markdown(variant.prompt, terminal)
+    head = f"{question_id} (seed {seed}):"
+    if terminal:
+        click.echo(head)
+        _echo_markdown(variant.prompt, terminal)
+    else:
+        from tutor.quiz.feedback import plain_markdown
+
+        plain = plain_markdown(variant.prompt, 80)
+        # a one-line prompt stays on the line of its id, as scripts read it
+        click.echo(f"{head} {plain}" if "\n" not in plain else f"{head}\n{plain}")
     click.echo("")
     if result.read_as:
         click.echo(f"read as: {result.read_as}")
