@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tutor.cli import main
 
@@ -563,3 +565,23 @@ def test_a_bank_that_names_the_lesson_of_its_id_is_not_warned(tmp_path):
         },
     )
     assert _check(root) == []
+
+
+MARKS = st.text(alphabet="`*$\\<>/b _{}x \n#~", max_size=200)
+
+
+@given(MARKS)
+@settings(max_examples=300, deadline=None)
+def test_the_markdown_checks_take_any_text(text):
+    from tutor.content.markup import problems
+
+    for offset, message in problems(text):
+        assert 0 <= offset < len(text) and message
+
+
+@pytest.mark.parametrize("piece", ["`a", "$a", "<b ", "**a ", "```\n", "\\frac", "<span x=", "$\\"])
+def test_the_markdown_checks_stay_linear_on_hostile_text(piece):
+    # 200,000 characters: a check that rescans from every mark would not finish
+    from tutor.content.markup import problems
+
+    problems(piece * (200_000 // len(piece)))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 
 _FENCE = re.compile(r"^(```|~~~).*?(^\1|\Z)", re.MULTILINE | re.DOTALL)
-_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.DOTALL)
 _LATEX_COMMAND = re.compile(
     r"\\(?:frac|dfrac|sqrt|sum|prod|int|lim|log|ln|exp|sin|cos|tan|cdot|times|div|pm|le|leq|ge|geq|"
     r"neq|approx|infty|partial|nabla|alpha|beta|gamma|delta|epsilon|varepsilon|theta|lambda|mu|"
@@ -19,7 +18,13 @@ _LATEX_COMMAND = re.compile(
 )
 # `$x^2$`, `$$…$$`: dollar-delimited math with a LaTeX-only character inside (prices are not)
 _DOLLAR_MATH = re.compile(r"\$\$|\$[^$\n]*[\\^_{}][^$\n]*\$")
-_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)(?:\s[^<>]*)?/?>")
+# The tags authors reach for; `<y and z>` in a formula is not one of them.
+_TAG = re.compile(
+    r"</?(?:a|abbr|b|big|blockquote|br|center|code|del|details|div|em|font|h[1-6]|hr|i|img|ins|"
+    r"kbd|li|mark|ol|p|pre|s|small|span|strike|strong|sub|summary|sup|table|tbody|td|th|thead|"
+    r"tr|u|ul)(?:\s[^<>]*)?/?>",
+    re.IGNORECASE,
+)
 _STRONG = re.compile(r"(?<!\*)\*\*(?!\*)")
 
 LATEX = (
@@ -39,7 +44,29 @@ def _masked(text: str) -> str:
     def blank(match: re.Match[str]) -> str:
         return re.sub(r"[^\n]", " ", match.group())
 
-    return _SPAN.sub(blank, _FENCE.sub(blank, text))
+    text = _FENCE.sub(blank, text)
+    # A code span runs from a run of backticks to the next run of the same length; one that
+    # finds none is literal. Found by walking the runs once (a regex would be quadratic).
+    runs = [(m.start(), m.end()) for m in re.finditer(r"`+", text)]
+    later: dict[int, list[int]] = {}
+    for k in range(len(runs) - 1, -1, -1):
+        later.setdefault(runs[k][1] - runs[k][0], []).append(k)
+    chars = list(text)
+    k = 0
+    while k < len(runs):
+        start, end = runs[k]
+        same = later[end - start]
+        while same and same[-1] <= k:
+            same.pop()
+        if not same:
+            k += 1
+            continue
+        close = same.pop()
+        for i in range(start, runs[close][1]):
+            if chars[i] != "\n":
+                chars[i] = " "
+        k = close + 1
+    return "".join(chars)
 
 
 def problems(text: str) -> list[tuple[int, str]]:
@@ -64,17 +91,20 @@ def problems(text: str) -> list[tuple[int, str]]:
 
 
 def _unclosed_strong(paragraph: str) -> int | None:
-    """Where an opening `**` is left unclosed in one paragraph, or None. A `**` between two
-    letters or digits (`2**n`) is not emphasis, so it is not counted."""
-    marks = []
+    """Where an opening `**` is left unclosed in one paragraph, or None. As in CommonMark, a
+    `**` opens when a non-space follows it and closes when a non-space precedes it; one between
+    two letters or digits (`2**n`) or between two spaces (`a ** b`) is not emphasis."""
+    opened: int | None = None
     for match in _STRONG.finditer(paragraph):
         i = match.start()
         before = paragraph[i - 1] if i > 0 else " "
         after = paragraph[i + 2] if i + 2 < len(paragraph) else " "
         if before.isalnum() and after.isalnum():
             continue
-        marks.append((i, not after.isspace()))
-    if len(marks) % 2 == 0:
-        return None
-    openers = [i for i, opens in marks if opens]
-    return openers[-1] if openers else marks[-1][0]
+        can_close = not before.isspace()
+        can_open = not after.isspace()
+        if opened is not None and can_close:
+            opened = None
+        elif can_open:
+            opened = i
+    return opened

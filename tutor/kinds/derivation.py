@@ -373,7 +373,7 @@ def _follows_contradicting(q: DerivationQuestion, variant: Variant) -> tuple[Any
                             "earlier steps' answers put in, they must agree)"
                         )
                 env[f"step{i + 1}"] = answer
-    except (ReadError, ValueError, TypeError):
+    except (ReadError, ValueError, TypeError, ArithmeticError):
         return None  # reported by the static and seed checks
     return None
 

@@ -87,7 +87,7 @@ def constant_value(q: Any, variant: Variant) -> str | None:
         with np.errstate(all="ignore"):
             tree = parse_author(q.answer, scope.values, scope.functions.keys())
             arr = np.asarray(evaluate(tree, env, scope.functions), dtype=float)
-    except (ReadError, ValueError, TypeError):
+    except (ReadError, ValueError, TypeError, ArithmeticError):
         return None
     if arr.ndim != 0 and arr.shape != (64,):
         return None
