@@ -87,6 +87,20 @@ QUESTIONS: list[tuple[str, str, str, str]] = [
         "this hint states the answer and costs nothing",
     ),
     (
+        "free-hint-writes-the-number",
+        """
+        - id: q
+          type: numeric
+          prompt: What is ln 2, to three decimals?
+          answer: log(2)
+          tolerance: {abs: 0.0005}
+          hints: ["ln 2 is about 0.693."]  #!
+          solution: 0.693.
+        """,
+        "warning",
+        "this hint states the answer and costs nothing",
+    ),
+    (
         "free-hint-says-text-answer",
         """
         - id: q
@@ -585,3 +599,16 @@ def test_the_markdown_checks_stay_linear_on_hostile_text(piece):
     from tutor.content.markup import problems
 
     problems(piece * (200_000 // len(piece)))
+
+
+def test_a_bank_named_like_its_lesson_but_left_out_of_its_quiz_is_warned(tmp_path):
+    lesson = LESSON.format(id="hinge", title="H", pre="", body="Text.") + "quiz: [other]\n"
+    other = "bank: other\ntitle: O\nquestions:\n" + textwrap.indent(
+        SOUND.replace("id: sound", "id: s2").strip("\n"), "  "
+    )
+    bank = "bank: hinge\ntitle: B\nlesson: hinge\nquestions:\n" + textwrap.indent(SOUND.strip("\n"), "  ")
+    root = _write(
+        tmp_path, {"lessons/hinge.yaml": lesson, "questions/b.yaml": bank, "questions/o.yaml": other}
+    )
+    found = [d for d in _check(root) if "is also the id of a lesson" in d["message"]]
+    assert [(d["file"].split("/")[-1], d["line"]) for d in found] == [("b.yaml", 1)], found

@@ -240,31 +240,10 @@ def lint_variants(entry: QuestionEntry, seeds: int) -> list[Diagnostic]:
             from tutor.content.variants import instantiate
 
             variants = [instantiate(q, seed) for seed in range(seeds_for(q, min(seeds, ENOUGH_DRAWS)))]
-            _hints_saying_the_answer(q, variants, out)
             m.kinds()[q.type].lint_variants(q, variants, out)
     except ValueError:
         pass  # a variant that cannot be drawn is reported by the seed checks
     return out.found
-
-
-def _hints_saying_the_answer(q: Any, variants: list[Any], out: Findings) -> None:
-    """A free hint that writes out the computed answer (one not trivially short, such as 2)."""
-    import re
-
-    if not m.kinds()[q.type].has_answer_value(q) or not variants or variants[0].answer is None:
-        return
-    for base, hints in _hint_groups(q):
-        for j, hint in enumerate(hints):
-            if hint.penalty > 0 or "{{answer" in hint.text.replace(" ", ""):
-                continue  # `{{answer}}` itself is found statically
-            for variant in variants:
-                said = variant.render("{{answer}}").strip()
-                if len(said.lstrip("-")) < 3:
-                    break
-                pattern = rf"(?<![\w.]){re.escape(said)}(?![\w]|\.\d)"
-                if re.search(pattern, variant.render(hint.text)):
-                    out.warn((*base, "hints", j), FREE_HINT)
-                    break
 
 
 def _drawn_params(q: Any, seeds: int, out: Findings) -> None:
@@ -347,16 +326,19 @@ def lint_ids(course: Course) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     lessons = {x.lesson.id for x in course.lessons}
     for bank in course.banks:
-        # a bank that names the lesson of its id is that lesson's quiz: the same thing either way
-        if bank.bank.bank in lessons and bank.bank.lesson != bank.bank.bank:
+        # A bank may share its lesson's id (the lesson's quiz is then that bank); it is lost when
+        # `tutor quiz ID`, which takes the lesson, leaves some of its questions out.
+        bid = bank.bank.bank
+        taken = {id(e) for e in course.resolve(bid)} if bid in lessons else set()
+        if bid in lessons and not all(id(e) in taken for e in bank.entries):
             out.append(
                 warning(
                     bank.source.diag(
                         bank.source.smap.pos(("bank",)),
-                        f"bank id `{bank.bank.bank}` is also the id of a lesson: `tutor quiz "
-                        f"{bank.bank.bank}` takes the lesson, not this bank; rename one (or give the bank "
-                        f"`lesson: {bank.bank.bank}`)",
-                        f"bank '{bank.bank.bank}'",
+                        f"bank id `{bid}` is also the id of a lesson, whose quiz leaves this bank "
+                        f"out: `tutor quiz {bid}` takes the lesson; rename one (or put the bank in "
+                        "that lesson's quiz)",
+                        f"bank '{bid}'",
                     )
                 )
             )

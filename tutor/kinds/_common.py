@@ -93,3 +93,34 @@ def same_text(text: str) -> str:
     import re
 
     return re.sub(r"[\s*_`]+", "", text).casefold()
+
+
+_NUMBER = r"(?<![\w.])[-−]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w]|\.\d)"
+
+
+def lint_hint_values(question: Any, variants: list[Any], out: Any) -> None:
+    """A hint that costs nothing and writes out a value the grader accepts (the computed
+    answer, or a number within its tolerance) on most variants. Small whole numbers are left
+    alone: "divide by 4" is no giveaway, even where the answer is near 4."""
+    import re
+
+    import numpy as np
+
+    from tutor.content.lint import FREE_HINT
+    from tutor.grading.tolerance import close
+
+    for j, hint in enumerate(question.hints):
+        if hint.penalty > 0 or "{{answer" in hint.text.replace(" ", "") or not variants:
+            continue  # `{{answer}}` itself is found statically
+        said = 0
+        for variant in variants:
+            shown = variant.render(hint.text)
+            answer = np.asarray(variant.answer, dtype=float)
+            if answer.ndim == 0:
+                numbers = [float(t.replace("−", "-")) for t in re.findall(_NUMBER, shown)]
+                numbers = [x for x in numbers if not (x == round(x) and abs(x) < 10)]
+                said += any(close(x, float(answer), question.tolerance).ok for x in numbers)
+            else:
+                said += variant.render("{{answer}}").strip() in shown
+        if said * 2 > len(variants):
+            out.warn(("hints", j), FREE_HINT)

@@ -25,7 +25,7 @@ from tutor.grading.grader import (
 from tutor.grading.result import Result, invalid
 from tutor.grading.tolerance import close_array
 from tutor.kinds import register
-from tutor.kinds._common import exact, lint_abs, lint_rel, value_cases, what
+from tutor.kinds._common import exact, lint_abs, lint_hint_values, lint_rel, value_cases, what
 from tutor.kinds.base import AuthorExpr, Case, Kind
 from tutor.kinds.numeric import compute_answer
 
@@ -177,6 +177,7 @@ class Vector(Kind[VectorQuestion]):
 
     def lint_variants(self, question: VectorQuestion, variants: list[Variant], out: Any) -> None:
         lint_abs(question.tolerance, variants, out, vector=True)
+        lint_hint_values(question, variants, out)
 
     def selftest_cases(self, variant: Variant) -> list[Case]:
         return value_cases(variant, self.of(variant.question).mistakes)
