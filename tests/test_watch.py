@@ -237,3 +237,38 @@ async def test_the_problems_notice_goes_once_the_course_reads_clean(tmp_path):
         app.watcher.show(course, static_problems(course))
         await pilot.pause()
         assert not any(n.title == "The course has problems" for n in app._notifications)
+
+
+async def test_an_answer_typed_but_not_checked_survives_the_refresh(tmp_path):
+    from textual.widgets import Input
+
+    from tutor.content.loader import load_course
+    from tutor.tui.screens.quiz import QuizScreen
+
+    root = copy_course(tmp_path)
+    store = ProgressStore(tmp_path / "p")
+    app = TutorApp(root, store, StartAt("quiz", "basics", seed=3), warm_up=False, watch=True)
+    app.watcher.start = lambda: None
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, QuizScreen)
+        await wait_until(pilot, lambda: screen._area is not None and bool(screen._area.query(Input)))
+        screen._area.query_one(Input).value = "2.30"
+        bank = root / "questions" / "basics.yaml"
+        bank.write_text(bank.read_text("utf-8").replace("Natural log.", "The natural log."), "utf-8")
+        app.watcher.show(load_course(root))
+        await wait_until(pilot, lambda: app.screen is not screen)
+        new = app.screen
+        assert isinstance(new, QuizScreen)
+
+        def typed() -> str | None:
+            area = new._area
+            return area.query_one(Input).value if area is not None and area.query(Input) else None
+
+        await wait_until(pilot, lambda: typed() == "2.30")
+        assert typed() == "2.30"
+        assert new.session.current.attempts == 0  # put back, not checked
+        await wait_until(pilot, lambda: new.is_mounted and screen.parent is None)
+        await app.workers.wait_for_complete()
+        await pilot.pause()

@@ -151,7 +151,10 @@ class CourseWatcher:
             )
             return
         self.stale_quiz = False
-        self.app.switch_screen(QuizScreen(refreshed, title=screen.quiz_title, ref=screen.ref))
+        # what is typed and not checked yet goes along, when the learner stays on that question
+        same = refreshed.current.entry.id == session.current.entry.id
+        draft = screen.draft() if same else None
+        self.app.switch_screen(QuizScreen(refreshed, title=screen.quiz_title, ref=screen.ref, draft=draft))
 
 
 def static_problems(course: Course) -> list[Diagnostic]:
