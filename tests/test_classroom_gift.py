@@ -460,3 +460,14 @@ def test_identical_variants_are_written_once(make_course):
     prompts = [q.text for q in parse(out)]
     assert sorted(prompts) == sorted(set(prompts)), prompts  # each distinct variant once
     assert {p.split("×")[1].strip(" ?") for p in prompts} == {"2", "3"}
+
+
+def test_a_single_answer_choice_with_partial_credit_keeps_its_one_right_option(tmp_path):
+    course, err = import_gift_file(tmp_path, "::pick::Which is a loss?{=MSE ~%50%MAE ~F1}\n")
+    import yaml
+
+    (q,) = yaml.safe_load((course / "questions" / "imported.yaml").read_text(encoding="utf-8"))["questions"]
+    assert "multiple" not in q
+    assert [o.get("correct", False) for o in q["options"]] == [True, False, False]
+    assert "partial credit on a one-answer choice" in err
+    check_clean(course)

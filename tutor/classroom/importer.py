@@ -148,7 +148,9 @@ def _convert(q: GiftQuestion, qid: str, lost: list[str]) -> dict[str, Any] | Non
             positive = [a for a in q.answers if a.fraction > 0]
             # Moodle makes a choice holding a `=` answer single-answer, whatever the other
             # weights: a negative one there is a penalty for picking that wrong option.
-            single = any(a.marked for a in q.answers) and len(positive) == 1
+            # Partial credit on another option is lost then (ours has one right option).
+            full = [a for a in q.answers if a.fraction >= 1.0]
+            single = any(a.marked for a in q.answers) and len(full) == 1
             multiple = not single and (len(positive) != 1 or any(a.fraction < 0 for a in q.answers))
             if not positive:
                 lost.append("no option earns credit: skipped")
@@ -156,7 +158,7 @@ def _convert(q: GiftQuestion, qid: str, lost: list[str]) -> dict[str, Any] | Non
             options = []
             for a in q.answers:
                 option = {"text": a.text or "(empty)"}
-                if a.fraction > 0:
+                if (a.fraction >= 1.0) if single else (a.fraction > 0):
                     option["correct"] = True
                 if a.feedback:
                     option["feedback"] = a.feedback
