@@ -63,7 +63,7 @@ def _code_question(qid: str, body: str, expect: str) -> str:
           return x * x
     args:
       x: {{uniform: [-3, 3]}}
-    trials: 3
+    trials: 5
     solution: x * x.
     tests:
       - {{answer: "def f(x):\\n    return {body}", expect: {expect}}}

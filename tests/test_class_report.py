@@ -178,3 +178,16 @@ def test_the_terminal_report_fits_80_columns_and_keeps_ids_whole(tmp_path, monke
     for qid in long_ids:
         assert qid in table  # whole, on one line
     assert "leaves out: lesson" in result.output
+
+
+def test_a_right_answer_that_cost_a_hint_is_not_a_wrong_answer(tmp_path):
+    # Right with a hint shown: score 0.7, verdict correct. Only ReLU was wrong.
+    rows = [
+        row(1, "ana", "pick-one", 0.7, "Sigmoid", hints_used=1, verdict="correct"),
+        row(2, "ben", "pick-one", 0.0, "ReLU", ["wrong-option"]),
+        row(3, "cleo", "pick-one", 0.0, "2", verdict="undecided"),
+    ]
+    export = tmp_path / "class.json"
+    export.write_text(json.dumps(rows), encoding="utf-8")
+    (pick,) = [q for q in report_json(str(export))["questions"] if q["question"] == "pick-one"]
+    assert pick["top_wrong_answers"] == [{"answer": "ReLU", "count": 1}]

@@ -93,3 +93,33 @@ def test_a_course_problem_is_the_check_message_not_a_traceback(tmp_path):
         assert result.exit_code == 1, result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)
         assert "b.yaml:8:13: question 'q1': answer: `Foo` is not a known function" in result.output
+
+
+MARKED = """
+bank: m
+title: M
+questions:
+  - id: marked
+    type: numeric
+    prompt: |
+      What is **one** plus *one*?
+
+      - give a number
+    answer: 2
+    mistakes:
+      - {answer: 11, note: joined, feedback: "You **joined** the digits: `1` and `1` are added."}
+"""
+
+
+def test_markdown_is_rendered_not_printed_raw(make_course, monkeypatch):
+    root = make_course(questions={"m.yaml": MARKED})
+    piped = CliRunner().invoke(main, ["grade", "marked", "11", "--course", str(root)])
+    assert piped.exit_code == 0, piped.output
+    assert "What is one plus one?" in piped.output
+    assert "You joined the digits: `1` and `1` are added." in piped.output  # typed text stays quoted
+    assert "**" not in piped.output and "*one*" not in piped.output
+    monkeypatch.setattr("tutor.cli._stdout_is_terminal", lambda: True)
+    shown = CliRunner().invoke(main, ["grade", "marked", "11", "--course", str(root)])
+    assert shown.exit_code == 0, shown.output
+    assert "one plus one" in shown.output and "You joined the digits" in shown.output
+    assert "**" not in shown.output and "`" not in shown.output

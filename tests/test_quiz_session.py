@@ -245,3 +245,33 @@ def test_scores_are_written_one_way_everywhere():
 
     assert [points(v) for v in (0, 1, 0.5, 14 / 3, 37 / 3, 0.001)] == ["0", "1", "0.5", "4.67", "12.33", "0"]
     assert (plural(1, "question"), plural(3, "question")) == ("1 question", "3 questions")
+
+
+def test_a_refreshed_quiz_keeps_each_remaining_questions_answers(make_course):
+    from tutor.content.loader import load_course
+    from tutor.quiz.session import QuizSession
+
+    bank = """
+    bank: b
+    title: B
+    questions:
+      - {id: one, type: numeric, prompt: One?, answer: 1}
+      - {id: two, type: numeric, prompt: Two?, answer: 2}
+      - {id: three, type: numeric, prompt: Three?, answer: 3}
+    """
+    root = make_course(questions={"b.yaml": bank})
+    session = QuizSession(load_course(root).resolve("b"), seed=5)
+    session.submit("1")
+    session.advance()
+    session.submit("7")  # wrong, on question two
+    (root / "questions" / "b.yaml").write_text(
+        "bank: b\ntitle: B\nquestions:\n"
+        "  - {id: two, type: numeric, prompt: Two now?, answer: 2}\n"
+        "  - {id: three, type: numeric, prompt: Three?, answer: 3}\n",
+        encoding="utf-8",
+    )
+    fresh = session.refreshed(load_course(root).resolve("b"))
+    assert [s.entry.id for s in fresh.states] == ["two", "three"]
+    assert fresh.index == 0 and fresh.current.variant.prompt == "Two now?"
+    assert fresh.current.attempts == 1 and fresh.current.last_answer == "7"
+    assert fresh.states[1].attempts == 0

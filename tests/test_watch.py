@@ -155,3 +155,120 @@ async def test_a_change_that_cannot_be_shown_is_said_and_the_next_one_is_still_r
         assert app.watcher.reloads == 1  # the second change was read and shown
         said = [n.message for n in app._notifications]
         assert any("could not be shown: a first reading gone wrong" in m for m in said), said
+
+
+async def test_an_open_quiz_shows_the_edited_question_and_keeps_the_answers(tmp_path):
+    from tutor.content.loader import load_course
+    from tutor.tui.screens.quiz import QuizScreen
+
+    root = copy_course(tmp_path)
+    app = TutorApp(
+        root, ProgressStore(tmp_path / "p"), StartAt("quiz", "basics", seed=3), warm_up=False, watch=True
+    )
+    app.watcher.start = lambda: None  # the test plays the watcher's part
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, QuizScreen)
+        first = screen.session.current
+        assert first.entry.id == "q-log"
+        screen.session.next_hint()
+        screen.session.submit("1000")  # a wrong answer, graded and kept
+        bank = root / "questions" / "basics.yaml"
+        bank.write_text(
+            bank.read_text("utf-8").replace("Three significant figures.", "Give three significant figures."),
+            "utf-8",
+        )
+        app.watcher.show(load_course(root))
+        await wait_until(pilot, lambda: app.screen is not screen)
+        new = app.screen
+        assert isinstance(new, QuizScreen) and len(app.screen_stack) == 2  # replaced, not stacked
+        state = new.session.current
+        assert state.entry.id == "q-log" and "Give three significant figures." in state.variant.prompt
+        assert state.variant.seed == first.variant.seed  # the same numbers
+        assert state.result is not None and state.result.verdict == "incorrect"
+        assert state.attempts == 1 and state.hints_shown == 1 and state.last_answer == "1000"
+        assert not app.watcher.stale_quiz
+        await wait_until(pilot, lambda: new.is_mounted and screen.parent is None)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def test_a_quiz_whose_questions_are_gone_is_said_to_be_stale(tmp_path):
+    from tutor.content.loader import load_course
+    from tutor.tui.screens.quiz import QuizScreen
+
+    root = copy_course(tmp_path)
+    app = TutorApp(
+        root, ProgressStore(tmp_path / "p"), StartAt("quiz", "basics", seed=3), warm_up=False, watch=True
+    )
+    app.watcher.start = lambda: None
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, QuizScreen)
+        bank = root / "questions" / "basics.yaml"
+        bank.write_text(bank.read_text("utf-8").replace("bank: basics", "bank: renamed"), "utf-8")
+        app.watcher.show(load_course(root))
+        await pilot.pause()
+        assert app.screen is screen and app.watcher.stale_quiz
+        said = [n.message for n in app._notifications]
+        assert any("still shows the questions it started with" in m for m in said), said
+
+
+async def test_the_problems_notice_goes_once_the_course_reads_clean(tmp_path):
+    from tutor.content.loader import load_course
+    from tutor.tui.watch import static_problems
+
+    root = copy_course(tmp_path)
+    app = TutorApp(root, ProgressStore(tmp_path / "p"), StartAt("home"), warm_up=False, watch=True)
+    app.watcher.start = lambda: None
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        bank = root / "questions" / "basics.yaml"
+        good = bank.read_text("utf-8")
+        bank.write_text(good + "  - [\n", "utf-8")
+        course = load_course(root)
+        app.watcher.show(course, static_problems(course))
+        await pilot.pause()
+        assert any(n.title == "The course has problems" for n in app._notifications)
+        bank.write_text(good, "utf-8")
+        course = load_course(root)
+        app.watcher.show(course, static_problems(course))
+        await pilot.pause()
+        assert not any(n.title == "The course has problems" for n in app._notifications)
+
+
+async def test_an_answer_typed_but_not_checked_survives_the_refresh(tmp_path):
+    from textual.widgets import Input
+
+    from tutor.content.loader import load_course
+    from tutor.tui.screens.quiz import QuizScreen
+
+    root = copy_course(tmp_path)
+    store = ProgressStore(tmp_path / "p")
+    app = TutorApp(root, store, StartAt("quiz", "basics", seed=3), warm_up=False, watch=True)
+    app.watcher.start = lambda: None
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, QuizScreen)
+        await wait_until(pilot, lambda: screen._area is not None and bool(screen._area.query(Input)))
+        screen._area.query_one(Input).value = "2.30"
+        bank = root / "questions" / "basics.yaml"
+        bank.write_text(bank.read_text("utf-8").replace("Natural log.", "The natural log."), "utf-8")
+        app.watcher.show(load_course(root))
+        await wait_until(pilot, lambda: app.screen is not screen)
+        new = app.screen
+        assert isinstance(new, QuizScreen)
+
+        def typed() -> str | None:
+            area = new._area
+            return area.query_one(Input).value if area is not None and area.query(Input) else None
+
+        await wait_until(pilot, lambda: typed() == "2.30")
+        assert typed() == "2.30"
+        assert new.session.current.attempts == 0  # put back, not checked
+        await wait_until(pilot, lambda: new.is_mounted and screen.parent is None)
+        await app.workers.wait_for_complete()
+        await pilot.pause()

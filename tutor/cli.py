@@ -596,7 +596,18 @@ def grade_command(
             )
         )
         return
-    echo(f"{question_id} (seed {seed}): {variant.prompt.strip()}\n")
+    terminal = _stdout_is_terminal()
+    head = f"{question_id} (seed {seed}):"
+    if terminal:
+        echo(head)
+        _echo_markdown(variant.prompt, terminal)
+    else:
+        from tutor.quiz.feedback import plain_markdown
+
+        plain = plain_markdown(variant.prompt, 80)
+        # a one-line prompt stays on the line of its id, as scripts read it
+        echo(f"{head} {plain}" if "\n" not in plain else f"{head}\n{plain}")
+    echo("")
     if result.read_as:
         echo(f"read as: {result.read_as}")
     score = f"  score {result.score:.2f}" if result.verdict != "invalid" else ""
@@ -609,9 +620,48 @@ def grade_command(
 
         echo(f"  {printable(answer)}\n  {' ' * result.position}^")
     for line in result.feedback:
-        echo(f"  {line}")
+        _echo_inline(line, terminal)
     if result.notes:
         echo(f"notes: {', '.join(result.notes)}")
+
+
+def _stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def _echo_markdown(text: str, terminal: bool) -> None:
+    """An author's Markdown as the app shows it: rendered on a terminal, plain lines in a pipe."""
+    if terminal:
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        Console(file=sys.stdout).print(Markdown(text.strip(), hyperlinks=False))
+    else:
+        from tutor.quiz.feedback import plain_markdown
+
+        echo(plain_markdown(text, 80))
+
+
+def _echo_inline(line: str, terminal: bool) -> None:
+    """A line of feedback, indented: **bold**, *italic* and `code` styled on a terminal, their
+    marks dropped in a pipe (the backticks stay there: they quote what was typed)."""
+    from tutor.quiz.feedback import INLINE_MARKS, strip_marks
+
+    if not terminal:
+        echo(f"  {strip_marks(line, code=False)}")
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    out = Text("  ")
+    last = 0
+    for match in INLINE_MARKS.finditer(line):
+        out.append(line[last : match.start()])
+        bold, italic, code = match.groups()
+        out.append(bold or italic or code, style="bold" if italic is None else "italic")
+        last = match.end()
+    out.append(line[last:])
+    Console(file=sys.stdout).print(out)
 
 
 def _quick_exit() -> None:

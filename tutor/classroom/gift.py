@@ -159,6 +159,7 @@ class GiftAnswer:
     feedback: str = ""
     tolerance: float | None = None  # numerical
     match: str | None = None  # matching pairs: the right-hand side
+    marked: bool = False  # written with `=`: in Moodle a choice holding one is single-answer
 
 
 @dataclass
@@ -365,6 +366,6 @@ def _question(line: int, block: str, category: str | None) -> GiftQuestion:
             fraction = 1.0 if sep == "=" else 0.0
         answer_text, feedback = _feedback(rest)
         question.answers.append(
-            GiftAnswer(unescape(answer_text).strip(), fraction, unescape(feedback).strip())
+            GiftAnswer(unescape(answer_text).strip(), fraction, unescape(feedback).strip(), marked=sep == "=")
         )
     return question

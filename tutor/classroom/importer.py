@@ -190,14 +190,19 @@ def _convert(q: GiftQuestion, qid: str, lost: list[str]) -> dict[str, Any] | Non
             base |= {"options": options, "shuffle": False}
         else:
             positive = [a for a in q.answers if a.fraction > 0]
-            multiple = len(positive) != 1 or any(a.fraction < 0 for a in q.answers)
+            # Moodle makes a choice holding a `=` answer single-answer, whatever the other
+            # weights: a negative one there is a penalty for picking that wrong option.
+            # Partial credit on another option is lost then (ours has one right option).
+            full = [a for a in q.answers if a.fraction >= 1.0]
+            single = any(a.marked for a in q.answers) and len(full) == 1
+            multiple = not single and (len(positive) != 1 or any(a.fraction < 0 for a in q.answers))
             if not positive:
                 lost.append("no option earns credit: skipped")
                 return None
             options = []
             for a in q.answers:
                 option = {"text": a.text or "(empty)"}
-                if a.fraction > 0:
+                if (a.fraction >= 1.0) if single else (a.fraction > 0):
                     option["correct"] = True
                 if a.feedback:
                     option["feedback"] = a.feedback
@@ -210,6 +215,9 @@ def _convert(q: GiftQuestion, qid: str, lost: list[str]) -> dict[str, Any] | Non
                     lost.append("the options' weights (net scoring is used: (right − wrong) / right options)")
             elif any(0 < a.fraction < 1 for a in q.answers):
                 lost.append("partial credit on a one-answer choice")
+            for a in q.answers:
+                if a.fraction < 0 and not multiple:
+                    lost.append(f"the negative weight of option {a.text} (a wrong pick scores 0)")
     elif q.kind == "shortanswer":
         texts = [star_unescaped(a.text) for a in q.answers]
         if any(wildcard for _, wildcard in texts):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tutor.content import model as m
@@ -327,6 +327,11 @@ BUILDERS: dict[str, Builder] = {
 }
 
 
+def _same_variant(a: Item, b: Item) -> bool:
+    """Whether two variants of a question ask and accept the same things (names and seeds aside)."""
+    return replace(a, name="", seed=None) == replace(b, name="", seed=None)
+
+
 def build(entries: Iterable[Any], variants: int, kinds: set[str] | None = None) -> Built:
     """Items for each question entry (`QuestionEntry` of the loader): `variants` concrete
     versions of a randomised question, one of any other. `kinds` limits the item kinds a
@@ -352,6 +357,8 @@ def build(entries: Iterable[Any], variants: int, kinds: set[str] | None = None) 
                 out.unsupported.setdefault(question.type, []).append(question.id)
                 items = []
                 break
+            if any(_same_variant(item, earlier) for earlier in items):
+                continue  # a parameter with few values drew the same numbers again
             items.append(item)
         if items:
             out.groups.append(Group(question.id, entry.bank.bank.bank, items))

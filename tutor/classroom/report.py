@@ -205,7 +205,8 @@ def build_report(
     wrong = con.execute(
         f"""
         SELECT question_id, trim(answer) AS raw, count(*) AS n FROM a
-        WHERE score < 1 AND trim(answer) <> '' AND verdict <> 'invalid'
+        WHERE score < 1 AND trim(answer) <> ''
+          AND coalesce(verdict, '') NOT IN ('correct', 'invalid', 'undecided')
         GROUP BY 1, 2
         QUALIFY row_number() OVER (PARTITION BY question_id ORDER BY n DESC, raw) <= {int(top)}
         ORDER BY question_id, n DESC, raw

@@ -276,6 +276,13 @@ def check_question(entry: QuestionEntry) -> list[Diagnostic]:
                     f"placeholder `{{{{{name}}}}}` names no parameter{where}" + _suggest(name, allowed),
                     offset=match.start(),
                 )
+            elif name == "answer" and path[-1] in ("prompt", "text") and path[0] not in ("hints", "steps"):
+                report.at(
+                    path,
+                    "`{{answer}}` in the prompt gives the answer away: the learner reads it before "
+                    "answering (show it in the solution or feedback instead)",
+                    offset=match.start(),
+                )
             elif name in shown and path[-1] in ("prompt", "text") and path[0] != "hints":
                 report.at(
                     path,

@@ -3,9 +3,9 @@ validation but that a learner would trip over (an empty option, a mistake equal 
 answer, a parameter that never varies, a vector answer that does not sum to its `sums_to`).
 
 Each check is a small function; `checks.check_course` calls `lint_head` once and `lint_entry`
-for each question (as its other findings come in). Per-kind
-checks are listed in `_PER_KIND`, keyed by question type, so that they can move into the
-question-kind modules as they appear.
+for each question (as its other findings come in). The checks of one kind of question are its
+kind's `lint` (statically) and `lint_variants` (over drawn variants), in `tutor/kinds/`; they
+report through `Findings`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,12 @@ from tutor.content.yamlsource import Path as DataPath
 
 # Fewer distinct variants than this, and a retry shows the learner the same numbers again.
 MIN_VARIANTS = 3
+# A question weighing more than this many others is most likely a slip (100 for 1.00).
+MAX_WEIGHT = 10
+# A relative tolerance wider than this accepts values a learner did not work out.
+MAX_REL = 0.25
+# Fewer random tests than this, and a wrong function can pass them by luck.
+MIN_TRIALS = 5
 # Below this many draws, a parameter with few values can look constant by chance (2 values: 2^-19).
 ENOUGH_DRAWS = 20
 # A curve finite on less than this share of its plotted range is mostly blank.
@@ -45,28 +51,34 @@ def warning(d: Diagnostic) -> Diagnostic:
     return replace(d, severity="warning")
 
 
-class _Out:
+class Findings:
     """Diagnostics about one question, at paths inside it."""
 
     def __init__(self, entry: QuestionEntry) -> None:
         self.entry = entry
         self.found: list[Diagnostic] = []
 
-    def error(self, sub: DataPath, message: str, key: bool = False) -> None:
+    def error(self, sub: DataPath, message: str, key: bool = False, offset: int | None = None) -> None:
         smap = self.entry.source.smap
         full = (*self.entry.path, *sub)
-        pos = smap.key_pos(full) if key else smap.pos(full)
+        if offset is not None:
+            span = smap.spans.get(full)
+            if span is not None and span.text is None and (*full, "text") in smap.spans:
+                full = (*full, "text")  # a hint written as {text: ..., penalty: ...}
+            pos = smap.text_pos(full, offset)
+        else:
+            pos = smap.key_pos(full) if key else smap.pos(full)
         self.found.append(self.entry.source.diag(pos, message, self.entry.where()))
 
-    def warn(self, sub: DataPath, message: str, key: bool = False) -> None:
-        self.error(sub, message, key)
+    def warn(self, sub: DataPath, message: str, key: bool = False, offset: int | None = None) -> None:
+        self.error(sub, message, key, offset)
         self.found[-1] = warning(self.found[-1])
 
 
 # ---------------------------------------------------------------- every question
 
 
-def _prompt_and_solution(q: Any, out: _Out) -> None:
+def _prompt_and_solution(q: Any, out: Findings) -> None:
     if not q.prompt.strip():
         out.error(("prompt",), "the prompt is empty")
     if q.solution is None or not q.solution.strip():
@@ -76,9 +88,16 @@ def _prompt_and_solution(q: Any, out: _Out) -> None:
         )
 
 
-def _hint_penalties(q: Any, out: _Out) -> None:
+def _hint_groups(q: Any) -> list[tuple[DataPath, list[Any]]]:
+    """The question's hints, then each step's, with where they are written."""
     groups: list[tuple[DataPath, list[Any]]] = [((), q.hints)]
     groups += [(("steps", i), step.hints) for i, step in enumerate(getattr(q, "steps", []))]
+    return groups
+
+
+def _hint_penalties(q: Any, out: Findings) -> None:
+    groups = _hint_groups(q)
+    over = False
     for base, hints in groups:
         total = sum(h.penalty for h in hints)
         if total > 1 + 1e-9:
@@ -89,9 +108,93 @@ def _hint_penalties(q: Any, out: _Out) -> None:
                 "more than the whole score (keep their sum at most 1)",
                 key=True,
             )
+            over = True
+    total = sum(h.penalty for _, hints in groups for h in hints)
+    if not over and total > 1 + 1e-9:
+        # the quiz shows a question's hints and its steps' hints as one list, costs summed
+        first = next(base for base, hints in groups if hints)
+        out.error(
+            (*first, "hints"),
+            f"the hint penalties of the question and its steps add up to {total:g}: revealing "
+            "every hint would cost more than the whole score (keep their sum at most 1)",
+            key=True,
+        )
 
 
-def _forbid_names(q: Any, out: _Out) -> None:
+def _weight(q: Any, out: Findings) -> None:
+    if q.weight > MAX_WEIGHT:
+        out.warn(
+            ("weight",),
+            f"`weight: {q.weight:g}` counts this question as much as {q.weight:g} others in the "
+            f"quiz score: is that meant? (weights are relative; most are 1, and a few up to {MAX_WEIGHT})",
+        )
+
+
+def _empty_texts(q: Any, out: Findings) -> None:
+    """Hints, step prompts and mistake feedback that show the learner nothing."""
+    for base, hints in _hint_groups(q):
+        step = "" if not base else f"step {int(base[1]) + 1} "
+        for j, hint in enumerate(hints):
+            if hint.text.strip():
+                continue
+            if hint.penalty > 0:
+                out.error(
+                    (*base, "hints", j),
+                    f"{step}hint {j + 1} is empty and costs {hint.penalty:.0%}: the learner pays "
+                    "for nothing (write the hint, or remove it)",
+                )
+            else:
+                out.warn((*base, "hints", j), f"{step}hint {j + 1} is empty (write it, or remove it)")
+    groups: list[tuple[DataPath, list[Any]]] = [((), getattr(q, "mistakes", []))]
+    for i, step in enumerate(getattr(q, "steps", [])):
+        if not step.prompt.strip():
+            out.warn(
+                ("steps", i, "prompt"),
+                f"step {i + 1} has an empty prompt: the learner sees only its number",
+            )
+        groups.append((("steps", i), step.mistakes))
+    for base, mistakes in groups:
+        step = "" if not base else f"step {int(base[1]) + 1} "
+        for j, mistake in enumerate(mistakes):
+            if not mistake.feedback.strip():
+                out.warn(
+                    (*base, "mistakes", j, "feedback"),
+                    f"{step}mistake {j + 1} has no feedback: a learner who makes it is told nothing about it",
+                )
+
+
+FREE_HINT = (
+    "this hint states the answer and costs nothing: a learner reads it and types the answer "
+    "(give it a `penalty`, or leave the answer out)"
+)
+
+
+def _free_hints(q: Any, out: Findings) -> None:
+    """A hint that costs nothing and shows `{{answer}}`."""
+    from tutor.content.variants import PLACEHOLDER
+
+    for base, hints in _hint_groups(q):
+        for j, hint in enumerate(hints):
+            if hint.penalty > 0:
+                continue
+            for match in PLACEHOLDER.finditer(hint.text):
+                if match.group(1) == "answer":
+                    out.warn((*base, "hints", j), FREE_HINT, offset=match.start())
+                    break
+
+
+def _markdown(q: Any, out: Findings) -> None:
+    from tutor.content.checks import _texts
+    from tutor.content.markup import problems
+
+    for path, text in _texts(q):
+        if path[0] == "tests":
+            continue  # typed answers, not Markdown
+        for offset, message in problems(text):
+            out.warn(path, message, offset=offset)
+
+
+def _forbid_names(q: Any, out: Findings) -> None:
     from tutor.expr import BUILTIN_FUNCTIONS, CONSTANTS
 
     known = {*BUILTIN_FUNCTIONS, *CONSTANTS, *q.params, *(getattr(q, "variables", {}) or {})}
@@ -107,7 +210,7 @@ def _forbid_names(q: Any, out: _Out) -> None:
             )
 
 
-def _lms_scores(q: Any, out: _Out) -> None:
+def _lms_scores(q: Any, out: Findings) -> None:
     from tutor.content.lms import moodle_grade
 
     for i, mistake in enumerate(getattr(q, "mistakes", None) or []):
@@ -123,83 +226,19 @@ def _lms_scores(q: Any, out: _Out) -> None:
         )
 
 
-# ---------------------------------------------------------------- per kind
-
-
-def _choice(q: m.ChoiceQuestion, out: _Out) -> None:
-    seen: dict[str, int] = {}
-    for i, option in enumerate(q.options):
-        text = " ".join(option.text.split())
-        if not text:
-            out.error(("options", i, "text"), f"option {i + 1} has no text")
-            continue
-        key = text.casefold()
-        if key in seen:
-            out.error(
-                ("options", i, "text"),
-                f"option {i + 1} has the same text as option {seen[key] + 1}: "
-                "learners cannot tell them apart",
-            )
-        else:
-            seen[key] = i
-
-
-def _text(q: m.TextQuestion, out: _Out) -> None:
-    def norm(s: str) -> str:
-        s = " ".join(s.split())
-        return s if q.case_sensitive else s.casefold()
-
-    accepted = {norm(a) for a in q.accept}
-    for i, mistake in enumerate(q.mistakes):
-        if norm(mistake.answer) in accepted:
-            out.error(
-                ("mistakes", i, "answer"),
-                f"mistake `{mistake.answer}` is also an accepted answer, so it is never reached",
-            )
-
-
-def _derivation(q: m.DerivationQuestion, out: _Out) -> None:
-    from tutor.content.expressions import parse_author
-    from tutor.expr import ReadError, free_names
-
-    for i, step in enumerate(q.steps):
-        if step.follows is None:
-            continue
-        earlier = [f"step{k}" for k in range(1, i + 1)]
-        if i == 0:
-            out.error(("steps", i, "follows"), "the first step has no earlier step to follow")
-            continue
-        names = [*q.params, *q.variables, *earlier]
-        try:
-            tree = parse_author(step.follows, names, [k.split("(")[0].strip() for k in q.functions])
-        except ReadError:
-            continue  # reported by the static checks
-        if not free_names(tree) & set(earlier):
-            out.error(
-                ("steps", i, "follows"),
-                f"`follows` uses no earlier step ({', '.join(earlier)}): write this step's answer in "
-                "terms of the step it depends on",
-            )
-
-
-_PER_KIND: dict[str, Callable[[Any, _Out], None]] = {
-    "choice": _choice,
-    "text": _text,
-    "derivation": _derivation,
-}
-
-
 def lint_question(entry: QuestionEntry) -> list[Diagnostic]:
     """Static checks on one validated question."""
     q = entry.question
-    out = _Out(entry)
+    out = Findings(entry)
     _prompt_and_solution(q, out)
     _hint_penalties(q, out)
     _forbid_names(q, out)
+    _weight(q, out)
+    _empty_texts(q, out)
+    _free_hints(q, out)
+    _markdown(q, out)
     _lms_scores(q, out)
-    per_kind = _PER_KIND.get(q.type)
-    if per_kind is not None:
-        per_kind(q, out)
+    m.kinds()[q.type].lint(q, out)
     return out.found
 
 
@@ -209,17 +248,22 @@ def lint_question(entry: QuestionEntry) -> list[Diagnostic]:
 def lint_variants(entry: QuestionEntry, seeds: int) -> list[Diagnostic]:
     """Checks over `seeds` drawn variants of a question whose variants all compute."""
     q = entry.question
-    out = _Out(entry)
+    out = Findings(entry)
     try:
         _drawn_params(q, seeds, out)
         if isinstance(q, m.VectorQuestion) and (q.sums_to is not None or q.nonnegative):
             _vector_key(q, seeds, out)
+        if not out.found:
+            from tutor.content.variants import instantiate
+
+            variants = [instantiate(q, seed) for seed in range(seeds_for(q, min(seeds, ENOUGH_DRAWS)))]
+            m.kinds()[q.type].lint_variants(q, variants, out)
     except ValueError:
         pass  # a variant that cannot be drawn is reported by the seed checks
     return out.found
 
 
-def _drawn_params(q: Any, seeds: int, out: _Out) -> None:
+def _drawn_params(q: Any, seeds: int, out: Findings) -> None:
     """Parameters that never vary, and questions with too few distinct variants."""
     from tutor.content.expressions import question_scope
     from tutor.content.variants import draw_params, format_value
@@ -254,7 +298,7 @@ def _drawn_params(q: Any, seeds: int, out: _Out) -> None:
         )
 
 
-def _vector_key(q: m.VectorQuestion, seeds: int, out: _Out) -> None:
+def _vector_key(q: m.VectorQuestion, seeds: int, out: Findings) -> None:
     """The answer key must meet its own `sums_to` and `nonnegative`, or right answers are refused."""
     import numpy as np
 
@@ -297,6 +341,24 @@ def consequence(d: Diagnostic, ref: str, course: Course) -> Diagnostic:
 def lint_ids(course: Course) -> list[Diagnostic]:
     """A question id that is also a bank or lesson id: `tutor quiz ID` could mean either."""
     out: list[Diagnostic] = []
+    lessons = {x.lesson.id for x in course.lessons}
+    for bank in course.banks:
+        # A bank may share its lesson's id (the lesson's quiz is then that bank); it is lost when
+        # `tutor quiz ID`, which takes the lesson, leaves some of its questions out.
+        bid = bank.bank.bank
+        taken = {id(e) for e in course.resolve(bid)} if bid in lessons else set()
+        if bid in lessons and not all(id(e) in taken for e in bank.entries):
+            out.append(
+                warning(
+                    bank.source.diag(
+                        bank.source.smap.pos(("bank",)),
+                        f"bank id `{bid}` is also the id of a lesson, whose quiz leaves this bank "
+                        f"out: `tutor quiz {bid}` takes the lesson; rename one (or put the bank in "
+                        "that lesson's quiz)",
+                        f"bank '{bid}'",
+                    )
+                )
+            )
     others = {b.bank.bank: "bank" for b in course.banks}
     others.update({x.lesson.id: "lesson" for x in course.lessons})
     for bank in course.banks:
@@ -315,15 +377,20 @@ def lint_ids(course: Course) -> list[Diagnostic]:
 
 
 def lint_lesson(loaded: LoadedLesson) -> list[Diagnostic]:
-    """Plots that show little: a curve undefined over most of its range."""
+    """Text that will not render as written, and plots that show little: a curve undefined
+    over most of its range."""
     import numpy as np
 
     from tutor.content.lessons import compute_values, curve_tree, plot_functions, scalars
+    from tutor.content.markup import problems
     from tutor.expr import ReadError, evaluate
 
     out: list[Diagnostic] = []
     values = compute_values(loaded.lesson).values
     for i, section in enumerate(loaded.lesson.sections):
+        for offset, message in problems(section.body):
+            at = loaded.source.smap.text_pos(("sections", i, "body"), offset)
+            out.append(warning(loaded.source.diag(at, message, f"lesson '{loaded.lesson.id}'")))
         plot = section.plot
         if plot is None or not plot.range[0] < plot.range[1]:
             continue
@@ -358,9 +425,60 @@ def lint_lesson(loaded: LoadedLesson) -> list[Diagnostic]:
     return out
 
 
+def _circle(requires: dict[str, list[str]], start: str) -> list[str] | None:
+    """A path of prerequisites from `start` that comes back to a lesson on it, or None."""
+    path: list[str] = []
+    done: set[str] = set()
+
+    def visit(lid: str) -> list[str] | None:
+        if lid in path:
+            return [*path[path.index(lid) :], lid]
+        if lid not in requires or lid in done:
+            return None
+        path.append(lid)
+        for ref in requires[lid]:
+            if ref != lid:  # a lesson requiring itself is reported by the reference checks
+                found = visit(ref)
+                if found is not None:
+                    return found
+        path.pop()
+        done.add(lid)
+        return None
+
+    return visit(start)
+
+
+def lint_cycles(course: Course) -> list[Diagnostic]:
+    """Prerequisites that go round in a circle: no lesson of the circle can ever be first."""
+    lessons = {x.lesson.id: x for x in course.lessons}
+    requires = {lid: list(x.lesson.prerequisites) for lid, x in lessons.items()}
+    out: list[Diagnostic] = []
+    reported: set[str] = set()
+    for start in lessons:
+        circle = _circle(requires, start)
+        if circle is None or set(circle) & reported:
+            continue
+        reported.update(circle)
+        loaded = lessons[circle[0]]
+        i = loaded.lesson.prerequisites.index(circle[1])
+        out.append(
+            loaded.source.diag(
+                loaded.source.smap.pos(("prerequisites", i)),
+                f"prerequisites go round in a circle ({' → '.join(circle)}): none of these lessons "
+                "can be taken first; remove one of the links",
+                f"lesson '{circle[0]}'",
+            )
+        )
+    return out
+
+
 def lint_head(course: Course) -> list[Diagnostic]:
     """The checks of this module over the whole course and its lessons."""
-    return [*lint_ids(course), *(d for loaded in course.lessons for d in lint_lesson(loaded))]
+    return [
+        *lint_ids(course),
+        *lint_cycles(course),
+        *(d for loaded in course.lessons for d in lint_lesson(loaded)),
+    ]
 
 
 def lint_entry(

@@ -538,6 +538,31 @@ def _read_reference(run: Outcome, cases: list[list[tuple[str, Any]]]) -> list[An
     return wants
 
 
+def reference_not_a_number(question: CodeQuestion, seed: int) -> str | None:
+    """Why the reference's outputs on this seed's inputs cannot be a key, when one is NaN (any
+    answer returning NaN there would match it); None otherwise, and when it cannot run (the
+    grading self-test says why)."""
+    import numpy as np
+
+    if not sandbox.status().allowed:
+        return None
+    try:
+        cases = _cases(question, seed)
+    except ValueError:
+        return None
+    wants = _reference_outputs(question, cases, {"cpu": REFERENCE_CPU, "memory_mb": 512}, REFERENCE_WALL)
+    if isinstance(wants, Result):
+        return None
+    for case, want in zip(cases, wants, strict=True):
+        arr = _numbers(want)
+        if arr is not None and bool(np.any(np.isnan(arr))):
+            return (
+                f"the reference returns nan for {_inputs(case)}: any answer returning nan there "
+                "matches it (keep the inputs where it is defined, or fix the reference)"
+            )
+    return None
+
+
 def grade_code(
     question: CodeQuestion,
     source: str,

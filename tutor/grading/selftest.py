@@ -86,6 +86,10 @@ def run_selftests(entry: QuestionEntry, seeds: int, draws: int = 0) -> Iterator[
             variant = instantiate(q, seed)
         except (VariantError, ValueError):
             return  # reported by the static checks
+        for path, message in m.kinds()[q.type].key_problems(variant):
+            d = report(path, f"seed {seed}: {message}")
+            if d:
+                yield d
         for i, test in enumerate(q.tests):
             answer = fill_test_answer(test.answer, variant)
             result = grade(variant, answer)

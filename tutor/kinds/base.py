@@ -172,6 +172,19 @@ class Kind(Generic[Q]):
         """A problem with this seed's variant (a reference that is not finite), or None."""
         return None
 
+    def lint(self, question: Q, out: Any) -> None:
+        """What `tutor check` warns about in a question that loads and computes but that a
+        learner would trip over; `out.warn(path, message)` or `out.error(path, message)`
+        (`tutor.content.lint.Findings`)."""
+
+    def lint_variants(self, question: Q, variants: list[Variant], out: Any) -> None:
+        """As `lint`, over variants drawn on the first seeds (all of which compute)."""
+
+    def key_problems(self, variant: Variant) -> list[tuple[DataPath, str]]:
+        """Problems with the answer key only running it shows (the answer key's self-tests
+        ask for them on each graded seed): a code reference returning NaN."""
+        return []
+
     def selftest_cases(self, variant: Variant) -> list[Case]:
         """Answers whose verdicts need no authoring: the reference is right, each anticipated
         mistake is reached, garbage cannot be read."""

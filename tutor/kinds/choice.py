@@ -127,6 +127,31 @@ class Choice(Kind[ChoiceQuestion]):
         count = len(self.of(variant.question).options)
         return [letter(i) for i in range(count)] + [str(i + 1) for i in range(count)]
 
+    def lint(self, question: ChoiceQuestion, out: Any) -> None:
+        from tutor.kinds._common import same_text
+
+        seen: dict[str, int] = {}
+        for i, option in enumerate(question.options):
+            if not option.text.strip():
+                out.error(("options", i, "text"), f"option {i + 1} has no text")
+                continue
+            key = same_text(option.text)
+            if key in seen:
+                out.error(
+                    ("options", i, "text"),
+                    f"option {i + 1} has the same text as option {seen[key] + 1} (but for case, "
+                    "spacing or emphasis): learners cannot tell them apart",
+                )
+            else:
+                seen[key] = i
+        if all(o.correct for o in question.options):
+            out.warn(
+                ("multiple",) if question.multiple else ("options",),
+                "every option is correct: picking them all scores full marks without a thought "
+                "(add a wrong option)",
+                key=not question.multiple,
+            )
+
     def reference_answer(self, variant: Variant) -> str | None:
         q = self.of(variant.question)
         return ", ".join(str(i + 1) for i, o in enumerate(q.options) if o.correct)

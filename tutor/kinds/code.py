@@ -114,6 +114,37 @@ class Code(Kind[CodeQuestion]):
     def check_static(self, question: CodeQuestion, report: Any) -> None:
         check_code(report, question)
 
+    def lint(self, question: CodeQuestion, out: Any) -> None:
+        from tutor.content.checks import _texts
+        from tutor.content.lint import MIN_TRIALS
+        from tutor.content.variants import PLACEHOLDER
+        from tutor.kinds._common import lint_rel
+
+        if question.trials < MIN_TRIALS:
+            out.warn(
+                ("trials",),
+                f"`trials: {question.trials}`: a wrong function can pass {question.trials} random "
+                f"test{'s' if question.trials > 1 else ''} by luck (use {MIN_TRIALS * 2} or more; "
+                "the default is 20)",
+            )
+        lint_rel(question.tolerance, out)
+        for path, text in _texts(question):
+            for match in PLACEHOLDER.finditer(text):
+                name = match.group(1)
+                if name in question.args and name not in question.params:
+                    out.error(
+                        path,
+                        f"`{{{{{name}}}}}`: `{name}` is an argument, drawn afresh for each test, so the "
+                        "text shows a value no test uses (describe it in words, or make it a parameter)",
+                        offset=match.start(),
+                    )
+
+    def key_problems(self, variant: Variant) -> list[tuple[Any, str]]:
+        from tutor.grading.code import reference_not_a_number
+
+        problem = reference_not_a_number(self.of(variant.question), variant.seed)
+        return [] if problem is None else [(("reference",), problem)]
+
     def reference_answer(self, variant: Variant) -> str | None:
         return self.of(variant.question).reference
 

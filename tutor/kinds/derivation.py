@@ -337,6 +337,49 @@ def preview_chain(variant: Variant, text: str) -> Preview:
 CHAIN_HOW_TO = "Write the chain start = … = result, one or more `=` per line; ctrl+s checks every link."
 
 
+def _follows_contradicting(q: DerivationQuestion, variant: Variant) -> tuple[Any, str] | None:
+    """A step whose `follows`, with the earlier steps' answers put in, is not its answer where
+    both are defined: carrying an earlier slip forward would then grade the wrong thing."""
+    import numpy as np
+
+    from tutor.content.expressions import parse_author
+    from tutor.content.variants import sample_domain
+    from tutor.expr import ReadError, evaluate
+
+    rng = np.random.default_rng(variant.seed)
+    env: dict[str, Any] = dict(variant.values)
+    for name, var in q.variables.items():
+        env[name] = sample_domain(var.domain, rng, 64)
+    scope = variant.scope
+    names = [*scope.values, *(f"step{k}" for k in range(1, len(q.steps) + 1))]
+
+    def at(tree: Any) -> Any:
+        return np.broadcast_to(np.asarray(evaluate(tree, env, scope.functions), dtype=float), (64,))
+
+    try:
+        with np.errstate(all="ignore"):
+            for i, step in enumerate(q.steps):
+                answer = at(parse_author(step.answer, names, scope.functions.keys()))
+                if step.follows is not None:
+                    carried = at(parse_author(step.follows, names, scope.functions.keys()))
+                    both = np.isfinite(answer) & np.isfinite(carried)
+                    off = both & ~np.isclose(carried, answer, rtol=1e-6, atol=1e-9)
+                    if off.any():
+                        k = int(np.argmax(off))
+                        point = ", ".join(
+                            f"{n} = {float(np.broadcast_to(env[n], (64,))[k]):.3g}" for n in q.variables
+                        )
+                        return ("steps", i, "follows"), (
+                            f"`follows` is not equal to this step's answer: at {point} it gives "
+                            f"{float(carried[k]):.4g}, the answer {float(answer[k]):.4g} (with the "
+                            "earlier steps' answers put in, they must agree)"
+                        )
+                env[f"step{i + 1}"] = answer
+    except (ReadError, ValueError, TypeError, ArithmeticError):
+        return None  # reported by the static and seed checks
+    return None
+
+
 class Derivation(Kind[DerivationQuestion]):
     name = "derivation"
     order = 30
@@ -406,6 +449,35 @@ class Derivation(Kind[DerivationQuestion]):
 
     def check_seed(self, question: DerivationQuestion, variant: Variant) -> tuple[Any, str] | None:
         return check_symbolic(question, variant, variant.seed)
+
+    def lint(self, question: DerivationQuestion, out: Any) -> None:
+        from tutor.content.expressions import parse_author
+        from tutor.expr import ReadError, free_names
+
+        for i, step in enumerate(question.steps):
+            if step.follows is None:
+                continue
+            earlier = [f"step{k}" for k in range(1, i + 1)]
+            if i == 0:
+                out.error(("steps", i, "follows"), "the first step has no earlier step to follow")
+                continue
+            names = [*question.params, *question.variables, *earlier]
+            functions = [k.split("(")[0].strip() for k in question.functions]
+            try:
+                tree = parse_author(step.follows, names, functions)
+            except ReadError:
+                continue  # reported by the static checks
+            if not free_names(tree) & set(earlier):
+                out.error(
+                    ("steps", i, "follows"),
+                    f"`follows` uses no earlier step ({', '.join(earlier)}): write this step's answer "
+                    "in terms of the step it depends on",
+                )
+
+    def lint_variants(self, question: DerivationQuestion, variants: list[Variant], out: Any) -> None:
+        found = _follows_contradicting(question, variants[0]) if variants else None
+        if found is not None:
+            out.error(*found)
 
     def seed_answers(self, variant: Variant) -> list[str]:
         q = self.of(variant.question)

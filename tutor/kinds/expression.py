@@ -69,6 +69,35 @@ def check_symbolic(q: Any, variant: Variant, seed: int) -> tuple[tuple[str | int
     return None
 
 
+def constant_value(q: Any, variant: Variant) -> str | None:
+    """The answer's value, as text, when it is the same at every sampled point of the
+    variables' domains (a formula that does not depend on them); else None."""
+    import numpy as np
+
+    from tutor.content.expressions import parse_author
+    from tutor.content.variants import format_value, sample_domain
+    from tutor.expr import ReadError, evaluate
+
+    rng = np.random.default_rng(variant.seed)
+    env = dict(variant.values)
+    for name, var in (q.variables or {}).items():
+        env[name] = sample_domain(var.domain, rng, 64)
+    scope = variant.scope
+    try:
+        with np.errstate(all="ignore"):
+            tree = parse_author(q.answer, scope.values, scope.functions.keys())
+            arr = np.asarray(evaluate(tree, env, scope.functions), dtype=float)
+    except (ReadError, ValueError, TypeError, ArithmeticError):
+        return None
+    if arr.ndim != 0 and arr.shape != (64,):
+        return None
+    arr = np.broadcast_to(arr, (64,))
+    finite = arr[np.isfinite(arr)]
+    if len(finite) < 32 or not np.allclose(finite, finite[0], rtol=1e-9, atol=1e-12):
+        return None
+    return format_value(float(finite[0]))
+
+
 def grade_expression(variant: Variant, answer: str) -> Result:
     ctx = Symbolic(variant)
     q = cast(ExpressionQuestion, variant.question)
@@ -122,6 +151,17 @@ class Expression(Kind[ExpressionQuestion]):
 
     def check_seed(self, question: ExpressionQuestion, variant: Variant) -> tuple[Any, str] | None:
         return check_symbolic(question, variant, variant.seed)
+
+    def lint_variants(self, question: ExpressionQuestion, variants: list[Variant], out: Any) -> None:
+        if variants and question.variables:
+            value = constant_value(question, variants[0])
+            if value is not None:
+                names = ", ".join(question.variables)
+                out.warn(
+                    ("answer",),
+                    f"the answer is {value} for every {names}: a learner can type {value} "
+                    "(make it a numeric question, or check the answer)",
+                )
 
     def selftest_cases(self, variant: Variant) -> list[Case]:
         q = self.of(variant.question)

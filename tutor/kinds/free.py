@@ -75,6 +75,21 @@ class Free(Kind[FreeQuestion]):
         count = len(self.of(variant.question).rubric)
         return [letter(i) for i in range(count)] + [str(i + 1) for i in range(count)]
 
+    def lint(self, question: FreeQuestion, out: Any) -> None:
+        from tutor.kinds._common import same_text
+
+        seen: dict[str, int] = {}
+        for i, item in enumerate(question.rubric):
+            key = same_text(item.text)
+            if key in seen:
+                out.error(
+                    ("rubric", i),
+                    f"rubric point {i + 1} is the same as point {seen[key] + 1}: a learner ticks it "
+                    "twice, and scores it twice",
+                )
+            else:
+                seen[key] = i
+
     def reference_answer(self, variant: Variant) -> str | None:
         return ", ".join(str(i + 1) for i in range(len(self.of(variant.question).rubric)))
 

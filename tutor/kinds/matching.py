@@ -178,6 +178,45 @@ class Matching(Kind[MatchingQuestion]):
             if text in answers:
                 report.at(("distractors", i), "this distractor is also a pair's right side: it would match")
 
+    def lint(self, question: MatchingQuestion, out: Any) -> None:
+        from tutor.kinds._common import same_text
+
+        lefts: dict[str, int] = {}
+        rights_seen: dict[str, int] = {}
+        for i, pair in enumerate(question.pairs):
+            left = same_text(pair.left)
+            if left in lefts:
+                out.error(
+                    ("pairs", i, "left"),
+                    f"pair {i + 1} has the same left side as pair {lefts[left] + 1}: learners cannot "
+                    "tell the two items apart, so which letter goes with which is a guess",
+                )
+            else:
+                lefts[left] = i
+            right = same_text(pair.right)
+            if right not in rights_seen:
+                rights_seen[right] = i
+            elif pair.right == question.pairs[rights_seen[right]].right:
+                out.warn(
+                    ("pairs", i, "right"),
+                    f"pair {i + 1} has the same right side as pair {rights_seen[right] + 1}: they share one "
+                    "letter, given twice (if that is meant, say so in the prompt; else make them differ)",
+                )
+            else:
+                out.error(
+                    ("pairs", i, "right"),
+                    f"pair {i + 1} has the same right side as pair {rights_seen[right] + 1} but for case, "
+                    "spacing or emphasis: two letters learners cannot tell apart",
+                )
+        for k, distractor in enumerate(question.distractors):
+            exact = distractor in [p.right for p in question.pairs]  # reported by check_static
+            if same_text(distractor) in rights_seen and not exact:
+                out.error(
+                    ("distractors", k),
+                    f"distractor {k + 1} is the same as a pair's right side but for case, spacing "
+                    "or emphasis: learners cannot tell the two apart",
+                )
+
     def selftest_cases(self, variant: Variant) -> list[Case]:
         return [Case(("pairs",), self.reference_answer(variant) or "", "correct")]
 

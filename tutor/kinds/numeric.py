@@ -26,7 +26,7 @@ from tutor.grading.grader import (
 from tutor.grading.result import Result, invalid
 from tutor.grading.tolerance import close, describe
 from tutor.kinds import register
-from tutor.kinds._common import finite_scalar, value_cases, what
+from tutor.kinds._common import finite_scalar, lint_abs, lint_hint_values, lint_rel, value_cases, what
 from tutor.kinds.base import AuthorExpr, Case, Kind
 
 if TYPE_CHECKING:
@@ -181,6 +181,13 @@ class Numeric(Kind[NumericQuestion]):
             if not finite_scalar(value):
                 return ("mistakes", i, "answer"), f"mistake is {what(value)}, not a finite number"
         return None
+
+    def lint(self, question: NumericQuestion, out: Any) -> None:
+        lint_rel(question.tolerance, out)
+
+    def lint_variants(self, question: NumericQuestion, variants: list[Variant], out: Any) -> None:
+        lint_abs(question.tolerance, variants, out)
+        lint_hint_values(question, variants, out)
 
     def selftest_cases(self, variant: Variant) -> list[Case]:
         return value_cases(variant, self.of(variant.question).mistakes)

@@ -138,6 +138,26 @@ class Ordering(Kind[OrderingQuestion]):
         shown = " ".join(letter(i) for i in range(len(shown_order(variant))))
         return [self.reference_answer(variant) or "", shown]
 
+    def lint(self, question: OrderingQuestion, out: Any) -> None:
+        from tutor.kinds._common import same_text
+
+        seen: dict[str, int] = {}
+        for i, item in enumerate(question.items):
+            key = same_text(item)
+            if key in seen:
+                out.error(
+                    ("items", i),
+                    f"item {i + 1} is the same as item {seen[key] + 1} (but for case, spacing or "
+                    "emphasis): learners cannot tell which goes first",
+                )
+            else:
+                seen[key] = i
+        if len(question.items) == 2:
+            out.warn(
+                ("items",),
+                "only 2 items: a guess is right half the time (order three or more, or ask a choice)",
+            )
+
     def selftest_cases(self, variant: Variant) -> list[Any]:
         from tutor.kinds.base import Case
 

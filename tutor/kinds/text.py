@@ -86,6 +86,10 @@ def _near_spelling(a: str, b: str) -> bool:
     return prev[-1] <= 1
 
 
+# Answers no sensible regex accepts all of.
+_PROBES = ("zzqx wrong", "0", "?!", "lorem ipsum dolor sit amet")
+
+
 class Text(Kind[TextQuestion]):
     name = "text"
     order = 60
@@ -106,6 +110,61 @@ class Text(Kind[TextQuestion]):
                 re.compile(question.regex)
             except re.error as exc:
                 report.at(("regex",), f"regex does not compile: {exc}")
+
+    def lint(self, question: TextQuestion, out: Any) -> None:
+        def norm(s: str) -> str:
+            s = " ".join(s.split())
+            return s if question.case_sensitive else s.casefold()
+
+        accepted = {norm(a) for a in question.accept}
+        earlier: dict[str, int] = {}
+        for i, mistake in enumerate(question.mistakes):
+            key = norm(mistake.answer)
+            if key in accepted:
+                out.error(
+                    ("mistakes", i, "answer"),
+                    f"mistake `{mistake.answer}` is also an accepted answer, so it is never reached",
+                )
+            elif key in earlier:
+                out.error(
+                    ("mistakes", i, "answer"),
+                    f"mistake `{mistake.answer}` is the same as mistake {earlier[key] + 1}, so it is "
+                    "never reached",
+                )
+            else:
+                earlier[key] = i
+        for i, accept in enumerate(question.accept):
+            if not accept.strip():
+                out.error(
+                    ("accept", i),
+                    f"accepted answer {i + 1} is empty: no answer a learner can send matches it",
+                )
+        if question.regex is not None:
+            flags = 0 if question.case_sensitive else re.IGNORECASE
+            try:
+                anything = all(re.fullmatch(question.regex, probe, flags) for probe in _PROBES)
+            except re.error:
+                anything = False  # reported by the static checks
+            if anything:
+                out.error(
+                    ("regex",),
+                    f"regex accepts any answer (`{_PROBES[0]}` too): every learner is right",
+                )
+
+    def lint_variants(self, question: TextQuestion, variants: list[Variant], out: Any) -> None:
+        # A hint that costs nothing and names an accepted answer (as a whole word) gives it away.
+        words = [a.strip() for a in question.accept if len(a.strip()) >= 3]
+        for j, hint in enumerate(question.hints):
+            if hint.penalty > 0 or not variants:
+                continue
+            shown = variants[0].render(hint.text)
+            for word in words:
+                flags = 0 if question.case_sensitive else re.IGNORECASE
+                if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", shown, flags):
+                    from tutor.content.lint import FREE_HINT
+
+                    out.warn(("hints", j), FREE_HINT)
+                    break
 
     def reference_answer(self, variant: Variant) -> str | None:
         q = self.of(variant.question)

@@ -26,7 +26,7 @@ from tutor.grading.grader import (
 from tutor.grading.result import Result, invalid
 from tutor.grading.tolerance import close_array
 from tutor.kinds import register
-from tutor.kinds._common import exact, value_cases, what
+from tutor.kinds._common import exact, lint_abs, lint_hint_values, lint_rel, value_cases, what
 from tutor.kinds.base import AuthorExpr, Case, Kind
 from tutor.kinds.numeric import compute_answer, exactly
 
@@ -200,6 +200,13 @@ class Vector(Kind[VectorQuestion]):
         if arr is None or arr.ndim != 1 or not np.all(np.isfinite(arr)):
             return ("answer",), f"answer is {what(variant.answer)}, not a finite vector"
         return None
+
+    def lint(self, question: VectorQuestion, out: Any) -> None:
+        lint_rel(question.tolerance, out)
+
+    def lint_variants(self, question: VectorQuestion, variants: list[Variant], out: Any) -> None:
+        lint_abs(question.tolerance, variants, out, vector=True)
+        lint_hint_values(question, variants, out)
 
     def selftest_cases(self, variant: Variant) -> list[Case]:
         return value_cases(variant, self.of(variant.question).mistakes)

@@ -447,6 +447,37 @@ class QuizSession:
         session.on_change = on_change
         return session
 
+    def refreshed(self, entries: Sequence[QuestionEntry]) -> QuizSession:
+        """This quiz on `entries`, the same quiz read again from an edited course (`--watch`):
+        each question still in it is shown as edited, on the same variant, and keeps its
+        hints, tries, results and answers; a new question starts afresh; the learner stays on
+        the same question (or the one now at its place). Raises ValueError without entries."""
+        saved = {q["id"]: q for q in self.snapshot(self.quiz_id or "")["questions"]}
+        session = QuizSession(
+            entries, seed=self.base_seed, on_attempt=self.on_attempt, clock=self.clock, exact=self.exact
+        )
+        for i, state in enumerate(session.states):
+            q = saved.get(state.entry.id)
+            if q is None:
+                continue
+            number = q.get("variant")
+            if _int(number) and number > 0:
+                state.variant_number = number
+                state.variant = session._variant(state.entry, number)
+            if q.get("seed") != state.variant.seed or not _load_state(state, q):
+                # not the variant the learner answered (or the hints are gone): afresh
+                session.states[i] = QuestionState(state.entry, session._variant(state.entry, 0))
+        ids = [s.entry.id for s in session.states]
+        here = self.current.entry.id
+        session.index = ids.index(here) if here in ids else min(self.index, len(ids) - 1)
+        session.started = self.started
+        session.completed = self.completed
+        session.quiz_id = self.quiz_id
+        session.on_give_up = self.on_give_up
+        session.on_change = self.on_change
+        session._changed()  # kept as it now is, to be resumed
+        return session
+
     # ------------------------------------------------------------ the end
 
     def summary(self) -> Summary:

@@ -2,13 +2,15 @@
 its files changes, and shows the new version where the author is, or what is wrong at file:line.
 
 The watching, and reading the course again, run in a thread of their own, so the app never
-waits on either. A quiz in progress keeps the questions it started with.
+waits on either. A quiz in progress is shown again with the edited questions, each keeping the
+answers given so far; one that cannot be (its questions are gone, or an answer is being graded)
+is said to be stale. A problems notice is taken down as soon as the course reads clean.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from tutor.content.diagnostics import Diagnostic
@@ -25,6 +27,8 @@ class CourseWatcher:
         self.stop = threading.Event()
         self.started = False
         self.reloads = 0  # courses read again and shown, for tests
+        self.problems_notice: Any = None  # the notice listing the course's problems, while shown
+        self.stale_quiz = False  # a quiz left on the questions it started with, for tests
 
     def start(self) -> None:
         """Start watching (once): called when the course has first loaded."""
@@ -78,24 +82,79 @@ class CourseWatcher:
         app.course = course
         if course.title and app.learners is None:
             app.sub_title = course.title
+        from tutor.tui.screens.quiz import QuizScreen
+
         screen = app.screen
         if isinstance(screen, LessonScreen):
             loaded = course.lesson(screen.lesson.id)
             if loaded is not None and loaded.lesson != screen.lesson:  # unchanged: left as it is
                 app.switch_screen(LessonScreen(loaded.lesson, at_section=screen.section_at_top()))
+        elif isinstance(screen, QuizScreen):
+            self._show_quiz(screen, course)
         self.reloads += 1
         if problems is None:
             problems = [d for d in course.diagnostics if d.severity == "error"]
+        self._take_down_problems()
         if problems:
             lines = [str(d) for d in problems[:SHOWN_PROBLEMS]]
             more = len(problems) - len(lines)
             if more:
                 lines.append(f"… and {more} more: run `tutor check`")
-            app.notify(
-                "\n".join(lines), title="The course has problems", severity="error", timeout=30, markup=False
+            self.problems_notice = self._notify(
+                "\n".join(lines), title="The course has problems", severity="error", timeout=30
             )
         else:
             app.notify("Course reloaded.", timeout=2)
+
+    def _notify(self, message: str, title: str, severity: Any, timeout: float) -> Any:
+        """`app.notify`, keeping the notice to take it down later."""
+        from textual.notifications import Notification, Notify
+
+        notice = Notification(message, title, severity, timeout, markup=False)
+        self.app.post_message(Notify(notice))
+        return notice
+
+    def _take_down_problems(self) -> None:
+        """The previous problems notice goes: it is out of date (the course read clean, or the
+        new list replaces it)."""
+        notice, self.problems_notice = self.problems_notice, None
+        if notice is not None and notice in self.app._notifications:
+            self.app._unnotify(notice)
+
+    def _show_quiz(self, screen: Any, course: Course) -> None:
+        """The open quiz with the edited questions, answers kept; or a plain word that it is stale."""
+        from tutor.tui.screens.quiz import QuizScreen
+
+        session = screen.session
+        try:
+            entries = course.resolve(screen.ref) if screen.ref is not None else []
+        except Exception:
+            entries = []
+        old = [s.entry.question for s in session.states]
+        if entries and [e.question for e in entries] == old:
+            return  # this quiz did not change: left as it is
+        # an answer being graded belongs to the quiz as it was: its result would be lost
+        grading = any(w.is_running and w.group == "grade" and w.node is screen for w in screen.workers)
+        try:
+            if not entries or grading:
+                raise ValueError("nothing to show")
+            refreshed = session.refreshed(entries)
+        except Exception:
+            self.stale_quiz = True
+            self.app.notify(
+                "This quiz still shows the questions it started with: its questions changed but "
+                "cannot be shown here now. Leave it (esc) and start it again to see your edits.",
+                title="The quiz is out of date",
+                severity="warning",
+                timeout=30,
+                markup=False,
+            )
+            return
+        self.stale_quiz = False
+        # what is typed and not checked yet goes along, when the learner stays on that question
+        same = refreshed.current.entry.id == session.current.entry.id
+        draft = screen.draft() if same else None
+        self.app.switch_screen(QuizScreen(refreshed, title=screen.quiz_title, ref=screen.ref, draft=draft))
 
 
 def static_problems(course: Course) -> list[Diagnostic]:

@@ -78,9 +78,12 @@ class QuizScreen(Screen[None]):
     grading: reactive[bool] = reactive(False)
     app = getters.app(TutorApp)
 
-    def __init__(self, session: QuizSession, title: str, ref: str | None) -> None:
+    def __init__(self, session: QuizSession, title: str, ref: str | None, draft: Any = None) -> None:
         super().__init__()
         self.session = session
+        # an answer typed but not checked yet, put back on the first question shown (`--watch`
+        # shows an edited quiz in a new screen)
+        self._draft = draft
         self.quiz_title = title
         self.ref = ref
         self._grade_timer: Any = None
@@ -139,6 +142,24 @@ class QuizScreen(Screen[None]):
             # A resumed quiz: the answer given and its feedback, as the learner left them.
             self._graded_answer = state.last_answer
             self.call_after_refresh(self._put_back, area, state.last_answer, state.result)
+        draft, self._draft = self._draft, None
+        if draft is not None:
+            self.call_after_refresh(self._put_draft, area, draft)
+
+    def _put_draft(self, area: AnswerArea, draft: Any) -> None:
+        if area is self._area:
+            area.restore(draft)
+
+    def draft(self) -> Any:
+        """The answer typed on the current question and not checked yet, or None."""
+        area = self._area
+        if area is None:
+            return None
+        try:
+            value = area.value()
+        except Exception:  # an area half built or gone: nothing to keep
+            return None
+        return value if value and value != self.session.current.last_answer else None
 
     def _put_back(self, area: AnswerArea, answer: Any, result: Result) -> None:
         if area is not self._area:
