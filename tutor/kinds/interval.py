@@ -355,7 +355,7 @@ class Interval(Kind[IntervalQuestion]):
     how_to = "Type an interval such as (0, 0.25] or [1, inf), or 0 < x < 0.25; U joins pieces."
     plain_how_to = "Type an interval, (0, 0.25] or [1, inf), or an inequality, 0 < x < 0.25 (U joins pieces)."
     computes_answer = True
-    placeholder = "(0, 0.25) or 0 < x < 0.25"
+    placeholder = "(0, 0.25] or [1, inf)"
 
     def instantiate(self, variant: Variant) -> None:
         from tutor.content.variants import VariantError
@@ -369,6 +369,22 @@ class Interval(Kind[IntervalQuestion]):
 
     def grade(self, variant: Variant, answer: Any) -> Result:
         return grade_interval(variant, answer)
+
+    def how_to_answer(self, variant: Variant) -> str:
+        name = self.of(variant.question).variable
+        how = f"Type an interval such as (0, 0.25] or [1, inf), or 0 < {name} < 0.25; U joins pieces."
+        return f"{self.rule_line(variant)} {how}"
+
+    def plain_lines(self, variant: Variant) -> list[str]:
+        return [self.how_to_answer(variant)]  # the rule is known before answering
+
+    def rule_line(self, variant: Variant) -> str:
+        """The rule under the prompt, before any answer: how close each end must be."""
+        from tutor.grading.tolerance import describe
+
+        return (
+            f"Each end is graded {describe(self.of(variant.question).tolerance)}; ( and ) leave an end out."
+        )
 
     def preview(self, variant: Variant, text: str) -> Preview | None:
         from tutor.grading.preview import NO_PREVIEW, Preview
