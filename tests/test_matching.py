@@ -120,8 +120,20 @@ def test_a_no_break_space_between_pairs_reads_as_a_space():
     from click.testing import CliRunner
 
     from tutor.cli import main
+    from tutor.content import model as m
+    from tutor.content.builtin import builtin_course_root
+    from tutor.content.loader import load_course
+    from tutor.content.variants import instantiate
 
-    for answer in ("1c\u00a02e\u00a03a\u00a04d", "1c 2e 3a 4d\n", "1c\u20032e\u30003a\u202f4d"):
-        result = CliRunner().invoke(main, ["grade", "choose-task-loss", answer, "--seed", "12345"])
+    qid = "choose-task-activation"  # a built-in matching question (choose-task-loss was merged into it)
+    question = load_course(builtin_course_root()).questions[qid].question
+    right = m.kinds()["matching"].reference_answer(instantiate(question, 12345))
+    assert right is not None and " " in right
+    for answer in (
+        right.replace(" ", "\u00a0"),
+        right + "\n",
+        right.replace(" ", "\u2003", 1).replace(" ", "\u3000"),
+    ):
+        result = CliRunner().invoke(main, ["grade", qid, answer, "--seed", "12345"])
         assert result.exit_code == 0, result.output
         assert "Correct" in result.output and "failed" not in result.output, (answer, result.output)
