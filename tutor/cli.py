@@ -146,6 +146,11 @@ def serve_command(
     policy = "auto" if allow_unsandboxed_code else "required"
     os.environ[sandbox.ENV_POLICY] = policy
     status = sandbox.status(refresh=True)
+    if allow_unsandboxed_code and not status.allowed:  # bubblewrap is here but cannot start
+        click.echo(f"tutor: the OS sandbox cannot start: {status.reason}.", err=True)
+        policy = "none"
+        os.environ[sandbox.ENV_POLICY] = policy
+        status = sandbox.status(refresh=True)
     if status.sandboxed:
         click.echo(f"tutor: {status.reason}.", err=True)
     elif status.allowed:

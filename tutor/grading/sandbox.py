@@ -8,9 +8,11 @@ is root and the runtime is readable by everyone, bubblewrap itself is started as
 (so the kernel's per-user process limit applies); otherwise it runs in a user namespace as root
 outside, and the runner's seccomp filter is what refuses new processes.
 
-Policy (`TUTOR_CODE_SANDBOX`, one place): `auto` (default) uses bubblewrap when it works and
-otherwise runs code unsandboxed; `required` refuses to run code without it (`tutor serve`);
-`none` never uses it (tests of the fallback; machines where bubblewrap misbehaves).
+Policy (`TUTOR_CODE_SANDBOX`, one place): `auto` (default) uses bubblewrap when it works, runs
+code unsandboxed (and says so) where bubblewrap is not installed, and refuses code answers
+(and says why) where it is installed but cannot start a sandbox; `required` refuses to run code
+without it (`tutor serve`); `none` never uses it (tests of the fallback; machines where
+bubblewrap misbehaves).
 
 Every run's output is read up to a cap: the result pipe (length-prefixed JSON frames) up to
 `MAX_CASE_RESULTS` bytes a test case, stderr up to `MAX_DIAGNOSTICS` (stdout is drained and
@@ -22,6 +24,7 @@ counts.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import selectors
 import shutil
@@ -132,41 +135,136 @@ def _python() -> Path:
     return Path(os.path.realpath(sys.executable))
 
 
+# Always bound read-only (with /lib and /lib64 as links to them): the C library and the shared
+# libraries of a system interpreter, and a system interpreter's standard library.
+_SYSTEM_LIBS = (Path("/usr/lib"), Path("/usr/lib64"))
+
+
+def _covered(path: Path, dirs: list[Path]) -> bool:
+    return any(path.is_relative_to(d) for d in dirs)
+
+
+def _all_site_packages() -> list[str]:
+    """Every package folder of this interpreter and its base (a venv's and the system's)."""
+    import site
+
+    found = [sysconfig.get_paths()[k] for k in ("purelib", "platlib")]
+    with contextlib.suppress(AttributeError):  # an old `site` without it
+        found += site.getsitepackages() + site.getsitepackages([sys.base_prefix])
+    return found
+
+
 def _site_dirs() -> list[Path]:
-    """The base interpreter's site-packages: hidden, so no other package is visible."""
+    """The base interpreter's package folders that the sandbox would show (site-packages, and a
+    Debian Python's dist-packages under /usr/lib): hidden, so that no other package is visible."""
+    import site
+
     paths = sysconfig.get_paths(vars={"base": sys.base_prefix, "platbase": sys.base_exec_prefix})
-    return sorted({Path(paths[k]) for k in ("purelib", "platlib") if Path(paths[k]).is_dir()})
+    found = {Path(paths[k]) for k in ("purelib", "platlib")}
+    with contextlib.suppress(AttributeError):  # an old `site` without it
+        found.update(Path(p) for p in site.getsitepackages([sys.base_prefix]))
+    shown = [host for host, _ in _runtime_binds()] + list(_SYSTEM_LIBS)
+    return sorted(d for d in found if d.is_dir() and _covered(d.resolve(), shown))
 
 
+def _loaded_objects() -> list[Path]:
+    """The shared objects this process has loaded, by the names the dynamic loader used
+    (glibc's `dl_iterate_phdr`); empty where that cannot be asked."""
+    import ctypes
+
+    class Info(ctypes.Structure):
+        _fields_ = [("addr", ctypes.c_void_p), ("name", ctypes.c_char_p)]
+
+    callback_type = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(Info), ctypes.c_size_t, ctypes.c_void_p)
+    names: list[bytes] = []
+
+    def collect(info: Any, _size: int, _data: Any) -> int:
+        if info.contents.name:
+            names.append(info.contents.name)
+        return 0
+
+    try:
+        libc = ctypes.CDLL(None)
+        libc.dl_iterate_phdr(callback_type(collect), None)
+    except (OSError, AttributeError):
+        return []
+    return [Path(os.fsdecode(n)) for n in names if n.startswith(b"/")]
+
+
+def _symlink_chain(path: Path) -> list[Path]:
+    """`path` and every link it goes through to its file (`/etc/alternatives/...` on Debian)."""
+    chain = [Path(os.path.realpath(path.parent)) / path.name]  # /lib/x.so is /usr/lib/x.so
+    while len(chain) < 40 and chain[-1].is_symlink():
+        link = chain[-1].parent / os.readlink(chain[-1])
+        chain.append(Path(os.path.realpath(link.parent)) / link.name)
+    return chain
+
+
+@functools.cache
 def _runtime_binds() -> list[tuple[Path, Path]]:
-    """(host path, sandbox path) pairs bound read-only: the interpreter, its stdlib, numpy."""
-    binds: list[tuple[Path, Path]] = []
+    """(host path, sandbox path) pairs bound read-only: what the interpreter needs to start and
+    import numpy, beyond `_SYSTEM_LIBS`.
+
+    An interpreter of its own prefix (pyenv, a built Python under /opt) is bound whole. A system
+    interpreter (prefix /usr: Debian's, and a `python3 -m venv` made by it, whose binary is the
+    system's) gets its binary, its standard library and lib-dynload where they are not under
+    /usr/lib, and every shared library this process loaded (numpy's included) that lies
+    elsewhere, through each symbolic link the loader followed to it.
+    """
+    import numpy  # noqa: F401  (its libraries are among those to bind)
+
     prefix = Path(sys.base_prefix).resolve()
     python = _python()
+    wanted: list[Path] = []
     if prefix != Path("/usr"):
-        binds.append((prefix, prefix))
-    if not python.is_relative_to(prefix):
-        binds.append((python, python))
+        wanted.append(prefix)
+    else:
+        paths = sysconfig.get_paths(vars={"base": sys.base_prefix, "platbase": sys.base_exec_prefix})
+        dynload = sysconfig.get_config_var("DESTSHARED")
+        for name in (paths["stdlib"], paths["platstdlib"], dynload):
+            if name and Path(name).is_dir():
+                wanted.append(Path(name).resolve())
+    wanted.append(python)
+    # Not the packages this process imported (yaml, pydantic...): only numpy is to be seen.
+    packages = [Path(p).resolve() for p in _all_site_packages()]
+    if sys.prefix != sys.base_prefix:
+        packages.append(Path(sys.prefix).resolve())  # a venv
+    for library in _loaded_objects():
+        if not _covered(Path(os.path.realpath(library)), packages):
+            wanted += _symlink_chain(library)
+    shown = [*_SYSTEM_LIBS, *_numpy_dirs()]
+    binds: list[tuple[Path, Path]] = []
+    for path in wanted:
+        if not path.exists() or _covered(path, shown):
+            continue
+        shown.append(path)
+        binds.append((path, path))
     return binds
 
 
-def _readable_by_all(path: Path) -> bool:
-    """True when uid 65534 could reach and read `path` (every parent searchable by others)."""
+def _unreadable_by_all(path: Path) -> Path | None:
+    """The first of `path` and its parents that uid 65534 could not search or read; None."""
     try:
         for parent in [*reversed(path.parents), path]:
             mode = os.stat(parent).st_mode
             if stat.S_ISDIR(mode) and not mode & stat.S_IXOTH:
-                return False
-        return bool(os.stat(path).st_mode & stat.S_IROTH)
+                return parent
+        return None if os.stat(path).st_mode & stat.S_IROTH else path
     except OSError:
-        return False
+        return path
+
+
+def unreadable_runtime() -> Path | None:
+    """What keeps bubblewrap from being started as uid 65534: the first part of the runtime
+    (interpreter, numpy, runner) that user cannot read, e.g. a pyenv Python under /root."""
+    paths = [host for host, _ in _runtime_binds()] + _numpy_dirs() + [RUNNER, Path("/usr/lib")]
+    return next((bad for bad in map(_unreadable_by_all, paths) if bad is not None), None)
 
 
 def _can_drop_to_nobody() -> bool:
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
         return False
-    paths = [host for host, _ in _runtime_binds()] + _numpy_dirs() + [RUNNER, Path("/usr/lib")]
-    return all(_readable_by_all(p) for p in paths)
+    return unreadable_runtime() is None
 
 
 def bwrap_argv(bwrap: str) -> list[str]:
@@ -826,8 +924,13 @@ def _detect() -> Status:
             who = "started as an unprivileged user" if unprivileged else "in a user namespace"
             return Status(True, True, f"code answers run in the bubblewrap sandbox ({who})", unprivileged)
         problem = (outcome.stderr.strip().splitlines() or ["no output"])[-1]
-    why = f"bubblewrap is installed but cannot start a sandbox here ({problem[:200]})"
-    return Status(False, mode != "required", why)
+    # Never a quiet fallback: bubblewrap is here, so the sandbox was meant to be used, and
+    # running code without it would hide a broken set-up (code answers are refused, and said).
+    why = (
+        f"bubblewrap is installed but cannot start a sandbox here ({problem[:200]}); "
+        f"to run code answers without the OS sandbox anyway, set {ENV_POLICY}=none"
+    )
+    return Status(False, False, why)
 
 
 def run_code(request: dict[str, Any], wall_time: float) -> Outcome | Status:
