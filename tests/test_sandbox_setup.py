@@ -88,7 +88,9 @@ def broken_bwrap(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """A `bwrap` on PATH that is installed but cannot start a sandbox."""
     fake = tmp_path / "bin" / "bwrap"
     fake.parent.mkdir()
-    fake.write_text("#!/bin/sh\necho 'bwrap: execvp /usr/bin/python3.11: No such file or directory' >&2\nexit 1\n")
+    fake.write_text(
+        "#!/bin/sh\necho 'bwrap: execvp /usr/bin/python3.11: No such file or directory' >&2\nexit 1\n"
+    )
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake.parent}:/usr/bin:/bin")
     monkeypatch.setenv(sandbox.ENV_POLICY, "auto")
