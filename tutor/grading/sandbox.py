@@ -16,9 +16,10 @@ bubblewrap misbehaves).
 
 Every run's output is read up to a cap: the result pipe (length-prefixed JSON frames) up to
 `MAX_CASE_RESULTS` bytes a test case, stderr up to `MAX_DIAGNOSTICS` (stdout is drained and
-dropped); beyond the results cap the run is stopped. Arrays travel as raw bytes (base64), and
-a frame may hold only a few nested containers, so what the app holds follows the bytes it
-counts.
+dropped); beyond the results cap the run is stopped. Arrays travel as raw bytes (base64), a
+frame may hold only a few nested containers and values, frames are parsed one at a time as
+they arrive, and what they hold once parsed is counted against the same cap, so what the app
+holds follows the bytes it counts.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ MAX_FRAME = 2 << 20  # bytes in one frame: an output of runner.MAX_ELEMENTS valu
 MAX_CASE_RESULTS = MAX_FRAME  # bytes of results a run may send per test case (and for 4 more)
 MAX_RESULTS = 64 << 20  # and in all, whatever the number of cases
 MAX_CONTAINERS = 1024  # `[` and `{` in one frame; an honest one has a handful
+MAX_ITEMS = 10_000  # `,` in one frame: an honest one has tens (arrays travel as base64 text)
 MAX_STRING = 2000  # characters of any text in a frame (arrays' bytes apart)
 MAX_DIAGNOSTICS = 64 << 10  # bytes of stderr kept from one run
 TMPFS_SIZE = 1 << 20
@@ -105,6 +107,7 @@ class Outcome:
     timed_out: bool = False
     protocol_error: str | None = None  # frames that were not what the runner writes
     too_large: bool = False  # the protocol error is only that there was too much of it
+    parsed: int = 0  # about how many bytes the frames hold once parsed (`parsed_size`)
 
     def first(self, event: str) -> dict[str, Any] | None:
         return next((f for f in self.frames if f.get("event") == event), None)
@@ -503,7 +506,7 @@ def _collect(handle: Any, results_r: int, wall_time: float, outcome: Outcome, ca
     results_cap = min(MAX_RESULTS, (cases + 4) * MAX_CASE_RESULTS)
     received = 0  # bytes of results so far
     stderr = bytearray()  # kept up to MAX_DIAGNOSTICS; stdout is only drained
-    pending = b""
+    pending = bytearray()  # results read and not yet a whole frame
     deadline = time.monotonic() + wall_time
     selector = selectors.DefaultSelector()
     for fd in streams:
@@ -539,13 +542,12 @@ def _collect(handle: Any, results_r: int, wall_time: float, outcome: Outcome, ca
                     streams.clear()
                     break
                 pending += chunk
-                error = _take_frames(pending, outcome, max_frames)
-                if isinstance(error, str):
+                error = _take_frames(pending, outcome, max_frames, results_cap)
+                if error is not None:
                     outcome.protocol_error = error
                     handle.kill()
                     streams.clear()
                     break
-                pending = error
     finally:
         selector.close()
         os.close(results_r)
@@ -863,24 +865,62 @@ def clean(value: Any, depth: int = 0, key: str = "") -> Any:
     return value
 
 
-def _take_frames(pending: bytes, outcome: Outcome, max_frames: int) -> bytes | str:
-    """Move complete frames from `pending` into `outcome`; the rest, or what was wrong."""
-    if len(pending) >= runner.FRAME_HEADER.size:
+def parsed_size(value: Any) -> int:
+    """About how many bytes `value` (a parsed frame) holds in this process: what is capped."""
+    total = 0
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, str):
+            total += 49 + len(item)
+        elif isinstance(item, list):
+            total += 56 + 8 * len(item)
+            todo += item
+        elif isinstance(item, dict):
+            total += 64 + 32 * len(item)
+            todo += item.keys()
+            todo += item.values()
+        else:
+            total += 32
+    return total
+
+
+def _take_frames(pending: bytearray, outcome: Outcome, max_frames: int, parsed_cap: int) -> str | None:
+    """Move each complete frame at the front of `pending` into `outcome`, one at a time (so
+    that what was read and what is parsed never both hold a flood); what was wrong, or None.
+
+    A frame is parsed only within its caps: its size, its `[` and `{`, and its values (commas),
+    each a few bytes that would be tens once parsed; and all that was parsed from the run is
+    counted against `parsed_cap`.
+    """
+    import json
+
+    header = runner.FRAME_HEADER.size
+    while len(pending) >= header:
         (size,) = runner.FRAME_HEADER.unpack_from(pending, 0)
         if size > MAX_FRAME:
             return f"a result of {size} bytes (at most {MAX_FRAME >> 20} MB)"
-    try:
-        frames, rest = runner.read_frames(pending, max_containers=MAX_CONTAINERS)
-        frames = [clean(frame) for frame in frames]
-    except (ValueError, UnicodeDecodeError, RecursionError, MemoryError):
-        return "a result that is not in the runner's format"
-    for frame in frames:
+        if len(pending) < header + size:
+            return None
+        data = bytes(memoryview(pending)[header : header + size])
+        del pending[: header + size]
+        if data.count(b"[") + data.count(b"{") > MAX_CONTAINERS or data.count(b",") > MAX_ITEMS:
+            return "a result that is not in the runner's format"
+        try:
+            frame = clean(json.loads(data.decode("utf-8")))
+        except (ValueError, UnicodeDecodeError, RecursionError, MemoryError):
+            return "a result that is not in the runner's format"
+        del data
         if not isinstance(frame, dict) or not isinstance(frame.get("event"), str):
             return "a result that is not in the runner's format"
+        outcome.parsed += parsed_size(frame)
+        if outcome.parsed > parsed_cap:
+            outcome.too_large = True
+            return f"more than {parsed_cap >> 20} MB of results once read"
         outcome.frames.append(frame)
-    if len(outcome.frames) > max_frames:
-        return f"more than {max_frames} results"
-    return rest
+        if len(outcome.frames) > max_frames:
+            return f"more than {max_frames} results"
+    return None
 
 
 # ---------------------------------------------------------------- is it there?
