@@ -453,6 +453,7 @@ def grade_command(
     (a, c) in the order the options are written in the YAML.
     """
 
+    from tutor.content import model as m
     from tutor.content.loader import load_course
     from tutor.content.variants import instantiate
     from tutor.expr.suggest import did_you_mean
@@ -468,6 +469,10 @@ def grade_command(
     if problems := question_problems(entry, seed):
         report_course_problems(problems)
     variant = instantiate(entry.question, seed)
+    if m.kinds()[entry.question.type].symbolic:
+        from tutor.grading.forms import wait_ready
+
+        wait_ready()  # SymPy's start is not the grade's: the grade has its own time cap
     result = grade(variant, answer.replace("\\n", "\n"))
     if as_json:
         click.echo(
