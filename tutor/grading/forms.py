@@ -31,6 +31,7 @@ _lock = threading.Lock()
 # The worker is started from this one long-lived thread: Linux's parent-death signal fires when
 # the *thread* that started a child ends, and the callers are short-lived grading threads.
 _starter: cf.ThreadPoolExecutor | None = None
+_finalizer: Any = None  # stops the worker as a process started by multiprocessing ends
 
 
 def _get_pool() -> cf.ProcessPoolExecutor:
@@ -55,6 +56,13 @@ def _start_pool() -> cf.ProcessPoolExecutor:
     )
     _ready = pool.submit(_form_ok, None, "simplified", {}, {})  # starts the process, on this thread
     _pool = pool
+    # A process that multiprocessing started (a forked `tutor check` worker) ends by joining its
+    # children, not by running atexit: stop the worker before that join, or it waits for ever.
+    global _finalizer
+    if _finalizer is None:
+        from multiprocessing import util
+
+        _finalizer = util.Finalize(None, _shutdown, exitpriority=10)
     return pool
 
 
