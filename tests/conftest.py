@@ -10,6 +10,17 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def sympy_worker_ready() -> None:
+    """The SymPy worker is started and ready before any test grades: its start (seconds on a
+    busy machine) is charged to a grade's time cap when it happens inside one, which would make
+    the first symbolic grade of a run "could not decide" on a slow CI machine. `tutor grade`,
+    `tutor check` and the app wait for it in the same way, outside the cap."""
+    from tutor.grading import forms
+
+    forms.wait_ready()
+
+
 @pytest.fixture(autouse=True)
 def course_index_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test keeps course indexes in a folder of its own, never in the user's cache."""

@@ -185,6 +185,11 @@ def serve_command(
     policy = "auto" if allow_unsandboxed_code else "required"
     os.environ[sandbox.ENV_POLICY] = policy
     status = sandbox.status(refresh=True)
+    if allow_unsandboxed_code and not status.allowed:  # bubblewrap is here but cannot start
+        click.echo(f"tutor: the OS sandbox cannot start: {status.reason}.", err=True)
+        policy = "none"
+        os.environ[sandbox.ENV_POLICY] = policy
+        status = sandbox.status(refresh=True)
     if status.sandboxed:
         echo(f"tutor: {status.reason}.", err=True)
     elif status.allowed:
@@ -573,6 +578,7 @@ def grade_command(
     (a, c) in the order the options are written in the YAML.
     """
 
+    from tutor.content import model as m
     from tutor.content.loader import load_course
     from tutor.content.variants import instantiate
     from tutor.expr.suggest import did_you_mean
@@ -588,6 +594,10 @@ def grade_command(
     if problems := question_problems(entry, seed):
         report_course_problems(problems)
     variant = instantiate(entry.question, seed)
+    if m.kinds()[entry.question.type].symbolic:
+        from tutor.grading.forms import wait_ready
+
+        wait_ready()  # SymPy's start is not the grade's: the grade has its own time cap
     result = grade(variant, answer.replace("\\n", "\n"))
     if as_json:
         echo(

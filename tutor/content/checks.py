@@ -35,7 +35,7 @@ from tutor.content.variants import (
     reused_variants,
 )
 from tutor.content.yamlsource import Path as DataPath
-from tutor.expr import ReadError, evaluate, free_names
+from tutor.expr import MAX_EXPANDED, ReadError, evaluate, expanded_size, free_names
 from tutor.expr.suggest import did_you_mean
 
 
@@ -456,6 +456,7 @@ def _check_plot(
         report(smap.pos((*base, "functions", key)), f"function `{key}`: {problem}")
     xs = np.linspace(lo, hi, 201)
     env: dict[str, Any] = {**scalars(values), plot.x: xs, **{k: c.value for k, c in plot.controls.items()}}
+    spent = 0  # what the app evaluates on its screen's thread at every key: capped
     for j, curve in enumerate(plot.curves):
         path = (*base, "curves", j, "y")
         try:
@@ -464,6 +465,15 @@ def _check_plot(
             hint = f"; {exc.hint}" if exc.hint else ""
             report(smap.text_pos(path, exc.position), f"curve `{curve.label}`: {exc.message}{hint}")
             continue
+        size = expanded_size(tree, fns.functions)
+        spent += size
+        if size <= MAX_EXPANDED < spent:
+            report(
+                smap.pos(path),
+                f"curve `{curve.label}`: the plot's curves together are too large to draw "
+                f"(more than {MAX_EXPANDED:,} operations); it and the curves after it are not drawn",
+            )
+            break
         try:
             ys = np.asarray(evaluate(tree, env, fns.functions), dtype=float)
         except ValueError as exc:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from tutor.expr import FunctionDef, Node, parse
+from tutor.expr import MAX_EXPANDED, FunctionDef, Node, called_functions, expanded_size, parse
 
 _SIGNATURE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(\s*([^()]*)\s*\))?\s*$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -68,6 +68,7 @@ def declared_functions(
 ) -> tuple[dict[str, FunctionDef], list[tuple[str, str]]]:
     """Parse a `functions:` mapping. Returns the definitions and (key, problem) pairs."""
     defs: dict[str, FunctionDef] = {}
+    refused: dict[str, FunctionDef] = {}  # too large: said, and not declared
     problems: list[tuple[str, str]] = []
     names = tuple(names)
     for key, body in functions.items():
@@ -75,12 +76,27 @@ def declared_functions(
             name, args = parse_signature(key)
             # A body sees its own arguments, the question's parameters and variables, and the
             # functions declared before it (so no function can call itself).
-            tree = parse_author(body, (*names, *args), defs.keys())
+            tree = parse_author(body, (*names, *args), (*defs.keys(), *refused.keys()))
         except SignatureError as exc:
             problems.append((key, str(exc)))
             continue
         except ValueError as exc:  # ReadError
             problems.append((key, str(exc)))
+            continue
+        size = expanded_size(tree, {**defs, **refused})
+        if size > MAX_EXPANDED:
+            # Each function calling the one before several times grows exponentially: refused
+            # here, before anything evaluates it (a grade, a plot on the app's screen).
+            called = sorted(called_functions(tree) & (defs.keys() | refused.keys()))
+            through = f" (through its calls of {', '.join(f'`{c}`' for c in called)})" if called else ""
+            problems.append(
+                (
+                    key,
+                    f"too large once written out{through}: more than {MAX_EXPANDED:,} operations "
+                    "to evaluate; call other functions fewer times",
+                )
+            )
+            refused[name] = FunctionDef(args, tree)
             continue
         defs[name] = FunctionDef(args, tree)
     return defs, problems

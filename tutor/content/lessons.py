@@ -13,7 +13,7 @@ from typing import Any
 from tutor.content import model as m
 from tutor.content.expressions import declared_functions, parse_author
 from tutor.content.variants import PLACEHOLDER, fill
-from tutor.expr import EvalError, FunctionDef, Node, ReadError, evaluate
+from tutor.expr import MAX_EXPANDED, EvalError, FunctionDef, Node, ReadError, evaluate, expanded_size
 
 
 @dataclass
@@ -183,9 +183,13 @@ def _curves_at(
         env[name] = (controls or {}).get(name, control.value)
     functions = plot_functions(plot, values).functions
     out = []
+    spent = 0  # the app draws on its screen's thread: all the curves together are capped
     for curve in plot.curves:
         try:
             tree = curve_tree(plot, curve, functions, values)
+            spent += expanded_size(tree, functions)
+            if spent > MAX_EXPANDED:
+                break  # not drawn, and said by `tutor check`
             out.append((curve.label, evaluate(tree, env, functions)))
         except (ReadError, EvalError, ValueError):
             continue

@@ -13,6 +13,7 @@ from tutor.expr.evaluate import EvalError, evaluate
 from tutor.expr.functions import BUILTIN_FUNCTIONS, CONSTANTS, BuiltinFunction, Constant
 from tutor.expr.lexer import ReadError
 from tutor.expr.nodes import (
+    MAX_EXPANDED,
     BinOp,
     BoolConst,
     BoolOp,
@@ -28,6 +29,7 @@ from tutor.expr.nodes import (
     Piecewise,
     Vector,
     called_functions,
+    expanded_size,
     free_names,
     walk,
 )
@@ -38,6 +40,7 @@ from tutor.expr.sympy_bridge import to_sympy
 __all__ = [
     "BUILTIN_FUNCTIONS",
     "CONSTANTS",
+    "MAX_EXPANDED",
     "BinOp",
     "BoolConst",
     "BoolOp",
@@ -60,6 +63,7 @@ __all__ = [
     "called_functions",
     "display_name",
     "evaluate",
+    "expanded_size",
     "free_names",
     "parse",
     "readings",

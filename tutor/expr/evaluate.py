@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from tutor.expr.functions import BUILTIN_FUNCTIONS, CONSTANTS, REDUCTIONS
 from tutor.expr.nodes import (
+    MAX_EXPANDED,
     BinOp,
     BoolConst,
     BoolOp,
@@ -30,6 +31,7 @@ from tutor.expr.nodes import (
     Num,
     Piecewise,
     Vector,
+    expanded_size,
 )
 
 if TYPE_CHECKING:
@@ -55,6 +57,16 @@ class EvalError(ValueError):
         self.position = position
 
 
+def too_large(node: Node, functions: Mapping[str, FunctionDef]) -> None:
+    """EvalError when `node`, its declared functions written out, is over `MAX_EXPANDED` nodes."""
+    if expanded_size(node, functions) > MAX_EXPANDED:
+        raise EvalError(
+            f"the expression is too large once its functions are written out "
+            f"(more than {MAX_EXPANDED:,} operations)",
+            node.pos,
+        )
+
+
 def evaluate(
     node: Node,
     env: Mapping[str, float | int | numpy.ndarray],
@@ -76,6 +88,8 @@ def evaluate_as(
     more digits, which tells a float64 rounding artefact from a real difference)."""
     import numpy as np
 
+    if functions:
+        too_large(node, functions)
     try:
         with np.errstate(all="ignore"):
             value = _Evaluator(np, env, functions, dtype).value(node)

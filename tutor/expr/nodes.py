@@ -155,6 +155,34 @@ def beyond_float(node: Node) -> bool:
     return any(isinstance(n, Num) and n.value == float("inf") for n in walk(node))
 
 
+# Nodes an expression may stand for once every call of a declared function is written out (its
+# body in place of the call): what evaluating it costs. A course's functions come to a few
+# hundred; functions that each call the one before several times grow exponentially (f9 calling
+# f8 eight times... is 8^9 calls), and are refused rather than evaluated for minutes.
+MAX_EXPANDED = 20_000
+
+
+def expanded_size(node: Node, functions: Mapping[str, FunctionDef], limit: int = MAX_EXPANDED) -> int:
+    """Nodes in `node` with each declared function's body counted at each of its calls (its
+    arguments are evaluated once); counting stops soon after `limit` is passed."""
+    sizes: dict[str, int] = {}
+
+    def size(tree: Node) -> int:
+        total = 0
+        for current in walk(tree):
+            total += 1
+            if isinstance(current, Call) and current.func in functions:
+                if current.func not in sizes:
+                    sizes[current.func] = 0  # a function that calls itself counts once
+                    sizes[current.func] = size(functions[current.func].body)
+                total += sizes[current.func]
+            if total > limit:
+                return total
+        return total
+
+    return size(node)
+
+
 def free_names(node: Node) -> set[str]:
     """Variable names the expression uses (constants such as `pi` are not included)."""
     return {n.name for n in walk(node) if isinstance(n, Name)}

@@ -16,7 +16,7 @@ from collections import ChainMap
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from tutor.expr.evaluate import MAX_CALL_DEPTH, EvalError
+from tutor.expr.evaluate import MAX_CALL_DEPTH, EvalError, too_large
 from tutor.expr.functions import BUILTIN_FUNCTIONS, REDUCTIONS
 from tutor.expr.nodes import (
     BinOp,
@@ -59,6 +59,8 @@ def evaluate_precise(
 ) -> Any:
     """The value of `node` with `digits` significant digits: an mpf, or a list of them for a
     vector. `env` maps names to mpf values or lists of them. Raises Undefined or EvalError."""
+    if functions:
+        too_large(node, functions)
     try:
         return _Precise(_context(digits), env, functions).value(node)
     except RecursionError:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from tutor.expr.evaluate import MAX_CALL_DEPTH, EvalError
+from tutor.expr.evaluate import MAX_CALL_DEPTH, EvalError, too_large
 from tutor.expr.functions import BUILTIN_FUNCTIONS, CONSTANTS
 from tutor.expr.nodes import (
     BinOp,
@@ -47,6 +47,8 @@ def to_sympy(
     """
     import sympy
 
+    if functions:
+        too_large(node, functions)
     try:
         return _Builder(sympy, functions, assumptions).build(node)
     except EvalError:

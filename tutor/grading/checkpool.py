@@ -98,7 +98,7 @@ def _fresh_worker() -> None:
     """The SymPy worker belongs to the process that started it: a forked worker starts its own."""
     from tutor.grading import forms
 
-    forms._pool, forms._ready, forms._starter = None, None, None
+    forms._pool, forms._ready, forms._starter, forms._finalizer = None, None, None, None
     forms._lock = threading.Lock()
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from tutor.expr import FunctionDef, Node, parse
 from tutor.expr.nodes import called_functions
+from tutor.grading.limits import check_time
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ def diagnose(
     if reference_tree is not None and evaluate_with is not None:
         used = called_functions(reference_tree)
         for func, body, note, message in _SWAPS:
+            check_time()
             if func in used:
                 try:
                     alt = evaluate_with({func: FunctionDef(("x",), parse(body, variables=["x"]))})

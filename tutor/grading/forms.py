@@ -21,7 +21,7 @@ from tutor.expr import FunctionDef, Node
 
 DEFAULT_TIME_LIMIT = 2.0
 
-STARTUP_LIMIT = 60.0  # starting the worker and importing SymPy is not charged to a grade
+STARTUP_LIMIT = 60.0  # seconds `wait_ready` (outside any grade) gives the worker to start
 
 PARENT_POLL = 0.5  # how often the worker checks that the process that started it is alive
 
@@ -31,6 +31,7 @@ _lock = threading.Lock()
 # The worker is started from this one long-lived thread: Linux's parent-death signal fires when
 # the *thread* that started a child ends, and the callers are short-lived grading threads.
 _starter: cf.ThreadPoolExecutor | None = None
+_finalizer: Any = None  # stops the worker as a process started by multiprocessing ends
 
 
 def _get_pool() -> cf.ProcessPoolExecutor:
@@ -55,6 +56,13 @@ def _start_pool() -> cf.ProcessPoolExecutor:
     )
     _ready = pool.submit(_form_ok, None, "simplified", {}, {})  # starts the process, on this thread
     _pool = pool
+    # A process that multiprocessing started (a forked `tutor check` worker) ends by joining its
+    # children, not by running atexit: stop the worker before that join, or it waits for ever.
+    global _finalizer
+    if _finalizer is None:
+        from multiprocessing import util
+
+        _finalizer = util.Finalize(None, _shutdown, exitpriority=10)
     return pool
 
 
@@ -231,19 +239,41 @@ def check_form(
     return _in_worker(_form_ok, (tree, form, dict(functions), assumptions_for(domains)), time_limit)
 
 
+def wait_ready(timeout: float = STARTUP_LIMIT) -> bool:
+    """Start the worker if need be and wait, up to `timeout`, until SymPy is imported in it:
+    for callers about to grade symbolic answers (`tutor grade`, `tutor check`), so that the
+    start is not paid inside a grade's time cap. True once it is ready."""
+    try:
+        _get_pool()
+        ready = _ready
+        return ready is None or bool(ready.result(timeout=timeout))
+    except Exception:  # only a head start: a grade that needs it tries again
+        return False
+
+
 def _in_worker(fn: Any, args: tuple[Any, ...], time_limit: float) -> bool | None:
+    """`fn(*args)` in the worker, all within `time_limit` seconds, the worker's start included
+    when it is not ready yet (started by an earlier timeout's kill, or cold): a grade never
+    waits past its cap, whatever the load; the worker goes on starting for the next one."""
+    from tutor.grading.limits import now
+
+    deadline = now() + time_limit
     try:
         pool = _get_pool()
-        if _ready is not None:
-            _ready.result(timeout=STARTUP_LIMIT)
+        ready = _ready
+        if ready is not None:
+            ready.result(timeout=max(0.0, deadline - now()))
         future = pool.submit(fn, *args)
+    except cf.TimeoutError:  # still starting: undecided this time
+        return None
     except Exception:  # the worker could not start: grading goes on, undecided
         _shutdown()
         return None
     try:
-        return future.result(timeout=time_limit)
+        return future.result(timeout=max(0.0, deadline - now()))
     except cf.TimeoutError:
-        _shutdown()  # the worker may be stuck inside SymPy: kill it, start afresh next time
+        _shutdown()  # the worker may be stuck inside SymPy: kill it, and start a fresh one now
+        threading.Thread(target=warm_up, daemon=True, name="sympy-restart").start()
         return None
     except Exception:  # a SymPy failure on odd input is "cannot decide", not a crash
         return None

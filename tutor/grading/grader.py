@@ -29,6 +29,7 @@ from tutor.grading.letters import LETTERS, letter_range
 from tutor.grading.limits import (
     OutOfTime,
     answer_length,
+    check_time,
     sympy_limit,
     time_cap,
     too_long_message,
@@ -272,6 +273,7 @@ def explain(ctx: Symbolic, tree: Node, ref: Node, mistakes: list[Any], compariso
     """Why an expression that is not equal is wrong: an anticipated mistake, else a diagnosis."""
     read_as = render(tree)
     for mistake in mistakes:
+        check_time()  # each is a comparison, with its own slow path
         wrong = ctx.reference(mistake.answer)
         if ctx.same(tree, wrong)[0]:
             return mistake_result(ctx.variant, mistake, read_as)

@@ -47,8 +47,9 @@ def pretty_in_worker(formula: m.Formula) -> str | None:
         worth = False
     text: str | None = None
     if worth:
-        from tutor.grading.forms import _in_worker
+        from tutor.grading.forms import _in_worker, wait_ready
 
+        wait_ready()  # the worker's start is not charged to the formula's time limit
         printed = _in_worker(pretty_formula, (formula,), PRETTY_TIME_LIMIT)
         text = printed if isinstance(printed, str) else None
     with _cache_lock:

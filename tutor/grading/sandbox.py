@@ -8,20 +8,24 @@ is root and the runtime is readable by everyone, bubblewrap itself is started as
 (so the kernel's per-user process limit applies); otherwise it runs in a user namespace as root
 outside, and the runner's seccomp filter is what refuses new processes.
 
-Policy (`TUTOR_CODE_SANDBOX`, one place): `auto` (default) uses bubblewrap when it works and
-otherwise runs code unsandboxed; `required` refuses to run code without it (`tutor serve`);
-`none` never uses it (tests of the fallback; machines where bubblewrap misbehaves).
+Policy (`TUTOR_CODE_SANDBOX`, one place): `auto` (default) uses bubblewrap when it works, runs
+code unsandboxed (and says so) where bubblewrap is not installed, and refuses code answers
+(and says why) where it is installed but cannot start a sandbox; `required` refuses to run code
+without it (`tutor serve`); `none` never uses it (tests of the fallback; machines where
+bubblewrap misbehaves).
 
 Every run's output is read up to a cap: the result pipe (length-prefixed JSON frames) up to
 `MAX_CASE_RESULTS` bytes a test case, stderr up to `MAX_DIAGNOSTICS` (stdout is drained and
-dropped); beyond the results cap the run is stopped. Arrays travel as raw bytes (base64), and
-a frame may hold only a few nested containers, so what the app holds follows the bytes it
-counts.
+dropped); beyond the results cap the run is stopped. Arrays travel as raw bytes (base64), a
+frame may hold only a few nested containers and values, frames are parsed one at a time as
+they arrive, and what they hold once parsed is counted against the same cap, so what the app
+holds follows the bytes it counts.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import selectors
 import shutil
@@ -52,6 +56,7 @@ MAX_FRAME = 2 << 20  # bytes in one frame: an output of runner.MAX_ELEMENTS valu
 MAX_CASE_RESULTS = MAX_FRAME  # bytes of results a run may send per test case (and for 4 more)
 MAX_RESULTS = 64 << 20  # and in all, whatever the number of cases
 MAX_CONTAINERS = 1024  # `[` and `{` in one frame; an honest one has a handful
+MAX_ITEMS = 10_000  # `,` in one frame: an honest one has tens (arrays travel as base64 text)
 MAX_STRING = 2000  # characters of any text in a frame (arrays' bytes apart)
 MAX_DIAGNOSTICS = 64 << 10  # bytes of stderr kept from one run
 TMPFS_SIZE = 1 << 20
@@ -102,6 +107,7 @@ class Outcome:
     timed_out: bool = False
     protocol_error: str | None = None  # frames that were not what the runner writes
     too_large: bool = False  # the protocol error is only that there was too much of it
+    parsed: int = 0  # about how many bytes the frames hold once parsed (`parsed_size`)
 
     def first(self, event: str) -> dict[str, Any] | None:
         return next((f for f in self.frames if f.get("event") == event), None)
@@ -132,41 +138,136 @@ def _python() -> Path:
     return Path(os.path.realpath(sys.executable))
 
 
+# Always bound read-only (with /lib and /lib64 as links to them): the C library and the shared
+# libraries of a system interpreter, and a system interpreter's standard library.
+_SYSTEM_LIBS = (Path("/usr/lib"), Path("/usr/lib64"))
+
+
+def _covered(path: Path, dirs: list[Path]) -> bool:
+    return any(path.is_relative_to(d) for d in dirs)
+
+
+def _all_site_packages() -> list[str]:
+    """Every package folder of this interpreter and its base (a venv's and the system's)."""
+    import site
+
+    found = [sysconfig.get_paths()[k] for k in ("purelib", "platlib")]
+    with contextlib.suppress(AttributeError):  # an old `site` without it
+        found += site.getsitepackages() + site.getsitepackages([sys.base_prefix])
+    return found
+
+
 def _site_dirs() -> list[Path]:
-    """The base interpreter's site-packages: hidden, so no other package is visible."""
+    """The base interpreter's package folders that the sandbox would show (site-packages, and a
+    Debian Python's dist-packages under /usr/lib): hidden, so that no other package is visible."""
+    import site
+
     paths = sysconfig.get_paths(vars={"base": sys.base_prefix, "platbase": sys.base_exec_prefix})
-    return sorted({Path(paths[k]) for k in ("purelib", "platlib") if Path(paths[k]).is_dir()})
+    found = {Path(paths[k]) for k in ("purelib", "platlib")}
+    with contextlib.suppress(AttributeError):  # an old `site` without it
+        found.update(Path(p) for p in site.getsitepackages([sys.base_prefix]))
+    shown = [host for host, _ in _runtime_binds()] + list(_SYSTEM_LIBS)
+    return sorted(d for d in found if d.is_dir() and _covered(d.resolve(), shown))
 
 
+def _loaded_objects() -> list[Path]:
+    """The shared objects this process has loaded, by the names the dynamic loader used
+    (glibc's `dl_iterate_phdr`); empty where that cannot be asked."""
+    import ctypes
+
+    class Info(ctypes.Structure):
+        _fields_ = [("addr", ctypes.c_void_p), ("name", ctypes.c_char_p)]
+
+    callback_type = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(Info), ctypes.c_size_t, ctypes.c_void_p)
+    names: list[bytes] = []
+
+    def collect(info: Any, _size: int, _data: Any) -> int:
+        if info.contents.name:
+            names.append(info.contents.name)
+        return 0
+
+    try:
+        libc = ctypes.CDLL(None)
+        libc.dl_iterate_phdr(callback_type(collect), None)
+    except (OSError, AttributeError):
+        return []
+    return [Path(os.fsdecode(n)) for n in names if n.startswith(b"/")]
+
+
+def _symlink_chain(path: Path) -> list[Path]:
+    """`path` and every link it goes through to its file (`/etc/alternatives/...` on Debian)."""
+    chain = [Path(os.path.realpath(path.parent)) / path.name]  # /lib/x.so is /usr/lib/x.so
+    while len(chain) < 40 and chain[-1].is_symlink():
+        link = chain[-1].parent / os.readlink(chain[-1])
+        chain.append(Path(os.path.realpath(link.parent)) / link.name)
+    return chain
+
+
+@functools.cache
 def _runtime_binds() -> list[tuple[Path, Path]]:
-    """(host path, sandbox path) pairs bound read-only: the interpreter, its stdlib, numpy."""
-    binds: list[tuple[Path, Path]] = []
+    """(host path, sandbox path) pairs bound read-only: what the interpreter needs to start and
+    import numpy, beyond `_SYSTEM_LIBS`.
+
+    An interpreter of its own prefix (pyenv, a built Python under /opt) is bound whole. A system
+    interpreter (prefix /usr: Debian's, and a `python3 -m venv` made by it, whose binary is the
+    system's) gets its binary, its standard library and lib-dynload where they are not under
+    /usr/lib, and every shared library this process loaded (numpy's included) that lies
+    elsewhere, through each symbolic link the loader followed to it.
+    """
+    import numpy  # noqa: F401  (its libraries are among those to bind)
+
     prefix = Path(sys.base_prefix).resolve()
     python = _python()
+    wanted: list[Path] = []
     if prefix != Path("/usr"):
-        binds.append((prefix, prefix))
-    if not python.is_relative_to(prefix):
-        binds.append((python, python))
+        wanted.append(prefix)
+    else:
+        paths = sysconfig.get_paths(vars={"base": sys.base_prefix, "platbase": sys.base_exec_prefix})
+        dynload = sysconfig.get_config_var("DESTSHARED")
+        for name in (paths["stdlib"], paths["platstdlib"], dynload):
+            if name and Path(name).is_dir():
+                wanted.append(Path(name).resolve())
+    wanted.append(python)
+    # Not the packages this process imported (yaml, pydantic...): only numpy is to be seen.
+    packages = [Path(p).resolve() for p in _all_site_packages()]
+    if sys.prefix != sys.base_prefix:
+        packages.append(Path(sys.prefix).resolve())  # a venv
+    for library in _loaded_objects():
+        if not _covered(Path(os.path.realpath(library)), packages):
+            wanted += _symlink_chain(library)
+    shown = [*_SYSTEM_LIBS, *_numpy_dirs()]
+    binds: list[tuple[Path, Path]] = []
+    for path in wanted:
+        if not path.exists() or _covered(path, shown):
+            continue
+        shown.append(path)
+        binds.append((path, path))
     return binds
 
 
-def _readable_by_all(path: Path) -> bool:
-    """True when uid 65534 could reach and read `path` (every parent searchable by others)."""
+def _unreadable_by_all(path: Path) -> Path | None:
+    """The first of `path` and its parents that uid 65534 could not search or read; None."""
     try:
         for parent in [*reversed(path.parents), path]:
             mode = os.stat(parent).st_mode
             if stat.S_ISDIR(mode) and not mode & stat.S_IXOTH:
-                return False
-        return bool(os.stat(path).st_mode & stat.S_IROTH)
+                return parent
+        return None if os.stat(path).st_mode & stat.S_IROTH else path
     except OSError:
-        return False
+        return path
+
+
+def unreadable_runtime() -> Path | None:
+    """What keeps bubblewrap from being started as uid 65534: the first part of the runtime
+    (interpreter, numpy, runner) that user cannot read, e.g. a pyenv Python under /root."""
+    paths = [host for host, _ in _runtime_binds()] + _numpy_dirs() + [RUNNER, Path("/usr/lib")]
+    return next((bad for bad in map(_unreadable_by_all, paths) if bad is not None), None)
 
 
 def _can_drop_to_nobody() -> bool:
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
         return False
-    paths = [host for host, _ in _runtime_binds()] + _numpy_dirs() + [RUNNER, Path("/usr/lib")]
-    return all(_readable_by_all(p) for p in paths)
+    return unreadable_runtime() is None
 
 
 def bwrap_argv(bwrap: str) -> list[str]:
@@ -405,7 +506,7 @@ def _collect(handle: Any, results_r: int, wall_time: float, outcome: Outcome, ca
     results_cap = min(MAX_RESULTS, (cases + 4) * MAX_CASE_RESULTS)
     received = 0  # bytes of results so far
     stderr = bytearray()  # kept up to MAX_DIAGNOSTICS; stdout is only drained
-    pending = b""
+    pending = bytearray()  # results read and not yet a whole frame
     deadline = time.monotonic() + wall_time
     selector = selectors.DefaultSelector()
     for fd in streams:
@@ -441,13 +542,12 @@ def _collect(handle: Any, results_r: int, wall_time: float, outcome: Outcome, ca
                     streams.clear()
                     break
                 pending += chunk
-                error = _take_frames(pending, outcome, max_frames)
-                if isinstance(error, str):
+                error = _take_frames(pending, outcome, max_frames, results_cap)
+                if error is not None:
                     outcome.protocol_error = error
                     handle.kill()
                     streams.clear()
                     break
-                pending = error
     finally:
         selector.close()
         os.close(results_r)
@@ -765,24 +865,62 @@ def clean(value: Any, depth: int = 0, key: str = "") -> Any:
     return value
 
 
-def _take_frames(pending: bytes, outcome: Outcome, max_frames: int) -> bytes | str:
-    """Move complete frames from `pending` into `outcome`; the rest, or what was wrong."""
-    if len(pending) >= runner.FRAME_HEADER.size:
+def parsed_size(value: Any) -> int:
+    """About how many bytes `value` (a parsed frame) holds in this process: what is capped."""
+    total = 0
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, str):
+            total += 49 + len(item)
+        elif isinstance(item, list):
+            total += 56 + 8 * len(item)
+            todo += item
+        elif isinstance(item, dict):
+            total += 64 + 32 * len(item)
+            todo += item.keys()
+            todo += item.values()
+        else:
+            total += 32
+    return total
+
+
+def _take_frames(pending: bytearray, outcome: Outcome, max_frames: int, parsed_cap: int) -> str | None:
+    """Move each complete frame at the front of `pending` into `outcome`, one at a time (so
+    that what was read and what is parsed never both hold a flood); what was wrong, or None.
+
+    A frame is parsed only within its caps: its size, its `[` and `{`, and its values (commas),
+    each a few bytes that would be tens once parsed; and all that was parsed from the run is
+    counted against `parsed_cap`.
+    """
+    import json
+
+    header = runner.FRAME_HEADER.size
+    while len(pending) >= header:
         (size,) = runner.FRAME_HEADER.unpack_from(pending, 0)
         if size > MAX_FRAME:
             return f"a result of {size} bytes (at most {MAX_FRAME >> 20} MB)"
-    try:
-        frames, rest = runner.read_frames(pending, max_containers=MAX_CONTAINERS)
-        frames = [clean(frame) for frame in frames]
-    except (ValueError, UnicodeDecodeError, RecursionError, MemoryError):
-        return "a result that is not in the runner's format"
-    for frame in frames:
+        if len(pending) < header + size:
+            return None
+        data = bytes(memoryview(pending)[header : header + size])
+        del pending[: header + size]
+        if data.count(b"[") + data.count(b"{") > MAX_CONTAINERS or data.count(b",") > MAX_ITEMS:
+            return "a result that is not in the runner's format"
+        try:
+            frame = clean(json.loads(data.decode("utf-8")))
+        except (ValueError, UnicodeDecodeError, RecursionError, MemoryError):
+            return "a result that is not in the runner's format"
+        del data
         if not isinstance(frame, dict) or not isinstance(frame.get("event"), str):
             return "a result that is not in the runner's format"
+        outcome.parsed += parsed_size(frame)
+        if outcome.parsed > parsed_cap:
+            outcome.too_large = True
+            return f"more than {parsed_cap >> 20} MB of results once read"
         outcome.frames.append(frame)
-    if len(outcome.frames) > max_frames:
-        return f"more than {max_frames} results"
-    return rest
+        if len(outcome.frames) > max_frames:
+            return f"more than {max_frames} results"
+    return None
 
 
 # ---------------------------------------------------------------- is it there?
@@ -826,8 +964,13 @@ def _detect() -> Status:
             who = "started as an unprivileged user" if unprivileged else "in a user namespace"
             return Status(True, True, f"code answers run in the bubblewrap sandbox ({who})", unprivileged)
         problem = (outcome.stderr.strip().splitlines() or ["no output"])[-1]
-    why = f"bubblewrap is installed but cannot start a sandbox here ({problem[:200]})"
-    return Status(False, mode != "required", why)
+    # Never a quiet fallback: bubblewrap is here, so the sandbox was meant to be used, and
+    # running code without it would hide a broken set-up (code answers are refused, and said).
+    why = (
+        f"bubblewrap is installed but cannot start a sandbox here ({problem[:200]}); "
+        f"to run code answers without the OS sandbox anyway, set {ENV_POLICY}=none"
+    )
+    return Status(False, False, why)
 
 
 def run_code(request: dict[str, Any], wall_time: float) -> Outcome | Status:

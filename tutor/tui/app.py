@@ -220,6 +220,10 @@ class TutorApp(App[None]):
 
         status = sandbox.status()  # probes bubblewrap once (about 0.1 s)
         self.call_from_thread(self._code_status_known, status)
+        from tutor.grading.forms import wait_ready
+
+        # SymPy's start, paid now: inside a grade it counts against the grade's time cap.
+        wait_ready()
         self._warm_up_lessons()
 
     def _warm_up_lessons(self) -> None:
