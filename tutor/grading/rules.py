@@ -279,28 +279,32 @@ def _neg_power(f: Term) -> bool:
 # --------------------------------------------------------------------------- rules
 
 
-@dataclass(frozen=True)
-class Rule:
-    """A rewrite of one node. `name` reads forward (this line → the next), `back` when the
-    search found it from the next line to this one."""
+def _two_groups(items: tuple[Term, ...]) -> Iterator[tuple[tuple[Term, ...], tuple[Term, ...]]]:
+    """Every split of a few items into two non-empty groups: a flattened a·b·c was written
+    (a·b)·c by someone, and a rule may have been applied to those two groups."""
+    if not 2 < len(items) <= 5:
+        return
+    first, rest = items[0], items[1:]
+    for k in range(len(rest)):
+        for chosen in itertools.combinations(range(len(rest)), k):
+            group = (first, *(rest[i] for i in chosen))
+            other = tuple(r for i, r in enumerate(rest) if i not in chosen)
+            yield group, other
 
-    id: str
-    name: str
-    back: str
-    apply: Callable[[Term, Mapping[str, Term]], Iterable[tuple[str, Term]]]
+
+def _log_of_factor(f: Term) -> tuple[Term, bool]:
+    if _neg_power(f):
+        return neg(fn("log", pw(f[1], num(-f[2][1])))), True
+    return fn("log", f), False
 
 
 def _log_split(t: Term, _d: Mapping[str, Term]) -> Iterator[tuple[str, Term]]:
     if is_log(t) and t[2][0][0] == "*":
-        parts: list[Term] = []
-        quotient = False
-        for f in t[2][0][1]:
-            if _neg_power(f):
-                quotient = True
-                parts.append(neg(fn("log", pw(f[1], num(-f[2][1])))))
-            else:
-                parts.append(fn("log", f))
-        yield ("log-quotient" if quotient else "log-product"), add(*parts)
+        logs = [_log_of_factor(f) for f in t[2][0][1]]
+        quotient = any(q for _, q in logs)
+        yield ("log-quotient" if quotient else "log-product"), add(*(term for term, _ in logs))
+        for group, other in _two_groups(t[2][0][1]):
+            yield "log-product", add(fn("log", mul(*group)), fn("log", mul(*other)))
 
 
 def _log_power(t: Term, _d: Mapping[str, Term]) -> Iterator[tuple[str, Term]]:
@@ -323,6 +327,8 @@ def _exp_log(t: Term, _d: Mapping[str, Term]) -> Iterator[tuple[str, Term]]:
 def _exp_laws(t: Term, _d: Mapping[str, Term]) -> Iterator[tuple[str, Term]]:
     if is_exp(t) and t[2][0][0] == "+":
         yield "power-laws", mul(*(fn("exp", a) for a in t[2][0][1]))
+        for group, other in _two_groups(t[2][0][1]):
+            yield "power-laws", mul(fn("exp", add(*group)), fn("exp", add(*other)))
     if t[0] == "*":
         exps = [f for f in t[1] if is_exp(f)]
         if len(exps) >= 2:
@@ -346,7 +352,11 @@ def _power_laws(t: Term, _d: Mapping[str, Term]) -> Iterator[tuple[str, Term]]:
                 continue
             exp = canon(add(*(_base_exp(f)[1] for f in fs)))
             rest = [f for f in t[1] if f not in fs]
-            yield ("cancel" if exp == ZERO else "power-laws"), mul(*rest, pw(base, exp))
+            signs = {e[1] > 0 for e in (_base_exp(f)[1] for f in fs) if e[0] == "n"}
+            yield (
+                ("cancel" if exp == ZERO or signs == {True, False} else "power-laws"),
+                mul(*rest, pw(base, exp)),
+            )
     if t[0] == "^" and t[1][0] == "^":
         yield "power-laws", pw(t[1][1], mul(t[1][2], t[2]))
     if t[0] == "^" and t[1][0] == "*":
@@ -360,13 +370,24 @@ def _distribute(t: Term, _d: Mapping[str, Term]) -> Iterator[tuple[str, Term]]:
         if f[0] != "+":
             continue
         rest = t[1][:i] + t[1][i + 1 :]
-        if rest == (MINUS_ONE,):
-            rule = "distribute-minus"
-        elif all(_neg_power(r) or (r[0] == "n" and r[1].numerator in (1, -1)) for r in rest):
-            rule = "split-fraction"
-        else:
-            rule = "distribute"
-        yield rule, add(*(mul(*rest, a) for a in f[1]))
+        # All the other factors go into the bracket, or some of them (2a(b + c) = 2(ab + ac)).
+        subsets = [rest]
+        if 1 < len(rest) <= 4:
+            subsets += [tuple(s) for k in range(1, len(rest)) for s in itertools.combinations(rest, k)]
+        for inside in subsets:
+            outside = [r for r in rest if r not in inside]
+            if inside == (MINUS_ONE,):
+                rule = "distribute-minus"
+            elif all(_neg_power(r) or (r[0] == "n" and r[1].numerator in (1, -1)) for r in inside):
+                rule = "split-fraction"
+            else:
+                rule = "distribute"
+            yield rule, mul(*outside, add(*(mul(*inside, a) for a in f[1])))
+            for group, other in _two_groups(f[1]):
+                yield rule, mul(*outside, add(mul(*inside, add(*group)), mul(*inside, add(*other))))
+        c, others = split_coeff(mul(*rest)) if rest else (Fraction(1), ONE)
+        if c < 0 and rest != (MINUS_ONE,):  # −2·(a + b) = 2·(−a − b): only the sign goes in
+            yield "distribute-minus", mul(num(-c), others, add(*(neg(a) for a in f[1])))
 
 
 def _expand_product(a: Term, b: Term) -> Term:
@@ -483,6 +504,10 @@ RULE_NAMES: dict[str, tuple[str, str]] = {
     "cancel": ("cancelling a common factor", "multiplying top and bottom by the same factor"),
     "distribute-minus": ("distributing a minus over a bracket", "taking a minus outside a bracket"),
     "distribute": ("distributing a factor over a bracket", "taking out a common factor"),
+    "distribute-number": (
+        "multiplying a number (or a minus) into a bracket",
+        "taking a number (or a minus) out of a bracket",
+    ),
     "split-fraction": (
         "splitting a fraction over its numerator",
         "combining fractions with a common denominator",
@@ -633,7 +658,10 @@ def classify(
 ) -> Step | None:
     """The one or two rules that rewrite a into b (already known equal), else None."""
     defs = _defs_terms(definitions or {}, functions or {})
-    ta, tb = canon(to_term(a)), canon(to_term(b))
+    try:
+        ta, tb = canon(to_term(a)), canon(to_term(b))
+    except RecursionError:
+        return None
     if ta == tb:
         return Step((), ())
     if size(ta) > MAX_TERM_SIZE or size(tb) > MAX_TERM_SIZE:
@@ -646,6 +674,19 @@ def classify(
         back = neighbours(tb, defs, spend)
         if ta in back:
             return _step((back[ta], True))
+        # Numbers multiplied into or out of brackets: −(a + b) = −a − b, 2(a + b) = 2a + 2b.
+        ka, kb = _numbers_in(ta), _numbers_in(tb)
+        if ka == kb:
+            return _step(("distribute-number", False))
+        for mid, rid in fwd.items():
+            if mid in back:
+                return _step((rid, False), (back[mid], True))
+        for mid, rid in fwd.items():
+            if _numbers_in(mid) == kb:
+                return _step((rid, False), ("distribute-number", False))
+        for mid, rid in back.items():
+            if _numbers_in(mid) == ka:
+                return _step(("distribute-number", False), (rid, True))
         for mid, rid in fwd.items():
             if mid in back:
                 return _step((rid, False), (back[mid], True))
@@ -848,6 +889,15 @@ def _derivative_bugs(t: Term, _d: Mapping[str, Term]) -> Iterator[tuple[str, Ter
                     yield "sigmoid-derivative", _without(t, f)
 
 
+def _only(
+    rule: Callable[[Term, Mapping[str, Term]], Iterable[tuple[str, Term]]], rule_id: str
+) -> Callable[[Term, Mapping[str, Term]], Iterator[tuple[str, Term]]]:
+    def one(t: Term, defs: Mapping[str, Term]) -> Iterator[tuple[str, Term]]:
+        return ((r, n) for r, n in rule(t, defs) if r == rule_id)
+
+    return one
+
+
 def bug_candidates(
     a: Node,
     tick: Callable[[], None] | None = None,
@@ -863,9 +913,8 @@ def bug_candidates(
         spend = _Budget(budget, tick)
         out: list[tuple[str, Node]] = []
         seen: set[Term] = set()
-        for rid, new in itertools.chain(
-            _rewrites(ta, rules, {}), ((r, n) for r, n in (_everywhere(ta, rule, {}) for rule in rules) if r)
-        ):
+        everywhere = (_everywhere(ta, _only(rule, bug), {}) for rule in rules for bug in BUGS)
+        for rid, new in itertools.chain(_rewrites(ta, rules, {}), ((r, n) for r, n in everywhere if r)):
             spend.spend()
             c = canon(new)
             if c != ta and c not in seen:

@@ -427,12 +427,23 @@ def grade_steps(variant: Variant, answers: list[str]) -> Result:
             )
             continue
         wrong = explain(ctx, tree, ref, step.mistakes, comparison)
+        notes, said = wrong.notes, list(wrong.feedback)
+        if not any(ctx.same(tree, ctx.reference(m.answer))[0] for m in step.mistakes):
+            bug = _step_bug(ctx, tree, ref)
+            if bug is not None:
+                notes, said = (
+                    (bug.id,),
+                    [f"{bug.wrong[0].upper()}{bug.wrong[1:]}. The right rule: {bug.right}."],
+                )
+        hint = _next_rule(ctx, q.steps, parts, i)
+        if hint is not None:
+            said.append(hint)
         parts.append(
             Result(
                 wrong.verdict,
                 wrong.score,
-                wrong.notes,
-                tuple(f"Step {i}: {f}" for f in wrong.feedback),
+                notes,
+                tuple(f"Step {i}: {f}" for f in said),
                 read_as,
             )
         )
@@ -446,6 +457,28 @@ def grade_steps(variant: Variant, answers: list[str]) -> Result:
     return Result(
         verdict, score, notes, feedback, " ; ".join(p.read_as or "?" for p in parts), parts=tuple(parts)
     )
+
+
+def _step_bug(ctx: Symbolic, tree: Node, ref: Node) -> Bug | None:
+    """The bug rule (a derivative slip among them) that turns the expected step into the
+    learner's, if one does."""
+    for rule_id, candidate in bug_candidates(ref, check_time, derivative=True):
+        check_time()
+        if ctx.same(tree, candidate)[0]:
+            return BUGS[rule_id]
+    return None
+
+
+def _next_rule(ctx: Symbolic, steps: list[Step], parts: list[Result], i: int) -> str | None:
+    """For a wrong step i: the rule that leads from the last right step to the expected one."""
+    last = next((k for k in range(len(parts), 0, -1) if parts[k - 1].verdict == "correct"), None)
+    if last is None:
+        return None
+    before, expected = ctx.reference(steps[last - 1].answer), ctx.reference(steps[i - 1].answer)
+    step = classify(before, expected, None, ctx.functions, check_time)
+    if step is None or not step.rules:
+        return None
+    return f"next, from step {last}: {step.text}."
 
 
 def _carried_forward(ctx: Symbolic, step: Step, i: int, learner: dict[str, Node], tree: Node) -> bool:
