@@ -305,6 +305,12 @@ def _log_split(t: Term, _d: Mapping[str, Term]) -> Iterator[tuple[str, Term]]:
         yield ("log-quotient" if quotient else "log-product"), add(*(term for term, _ in logs))
         for group, other in _two_groups(t[2][0][1]):
             yield "log-product", add(fn("log", mul(*group)), fn("log", mul(*other)))
+        # log(a/(2b)) = log(a) − log(2b): the denominator kept whole, its number among it.
+        top = [f for f in t[2][0][1] if not _neg_power(f) and not (f[0] == "n" and f[1].denominator != 1)]
+        bottom = [pw(f[1], num(-f[2][1])) for f in t[2][0][1] if _neg_power(f)]
+        bottom += [num(1 / f[1]) for f in t[2][0][1] if f[0] == "n" and f[1].denominator != 1]
+        if bottom and len(top) + len(bottom) > 2:
+            yield "log-quotient", add(fn("log", mul(*top)), neg(fn("log", mul(*bottom))))
 
 
 def _log_power(t: Term, _d: Mapping[str, Term]) -> Iterator[tuple[str, Term]]:
@@ -849,6 +855,9 @@ def _bug_rewrites(t: Term, _d: Mapping[str, Term]) -> Iterator[tuple[str, Term]]
             c, _ = split_coeff(mul(*rest)) if rest else (Fraction(1), ONE)
             if c >= 0:
                 continue
+            # −y(1 − p) written −y − yp: the minus outside did not flip the minus inside.
+            unsigned = [mul(num(abs(split_coeff(a)[0])), split_coeff(a)[1]) for a in f[1]]
+            yield "minus-not-distributed", mul(*rest, add(*unsigned))
             # The factor reaches one term only; or a minus is dropped from the later terms.
             for j in range(len(f[1])):
                 yield (
