@@ -399,3 +399,38 @@ def test_a_library_rule_applied_once_to_random_expressions_is_recognised(
     step = classify(tree(before), tree(after))
     assert step is not None, f"{before} = {after}"
     assert len(step.rules) <= 1, f"{before} = {after}: {step}"
+
+
+# ---------------------------------------------------------------------- hostile chains
+
+
+def test_a_long_chain_of_big_unrecognised_lines_is_still_graded_within_the_cap() -> None:
+    # Each line is equal to the one before by sin² + cos² = 1, which no rule knows: the rule
+    # search gives up on time, line by line, and the chain is graded, not "could not decide".
+    big = (
+        "log(a*b*c*x) + log(a*b*x)*2 + exp(a+b+c) + (a+b)^2*(c+x) + (a + b)/(c*x)"
+        " + log(exp(a*b)) + (x+1)^3 - (a-b)^2*(c-x)"
+    )
+    lines = [big, f"{big} + sin(x)^2 + cos(x)^2 - 1"] * 30
+    result = grade_chain("\n= ".join(lines), big, big, ["a", "b", "c", "x"])
+    assert result.verdict == "correct"
+    assert len(result.details["lines"]) == 59
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=st.lists(small(3), min_size=2, max_size=5))
+def test_random_chains_never_crash_and_a_wrong_line_is_never_called_right(lines: list[str]) -> None:
+    result = grade_chain("\n= ".join(lines), lines[0], lines[-1], ["a", "b", "c", "x", "u"])
+    assert result.verdict in ("correct", "partial", "incorrect", "undecided", "invalid")
+    for line in result.details.get("lines", []):
+        if line["verdict"] == "incorrect":
+            assert not line["recognised"] and line["rules"] == []
+
+
+def test_a_deeply_nested_line_is_not_searched_and_does_not_crash() -> None:
+    deep = "x"
+    for _ in range(28):  # the reader's limit is 60 levels
+        deep = f"log(exp({deep}))"
+    step = classify(tree(deep), tree("x"))
+    assert step is None or step.rules == ("exp-log",)
+    assert isinstance(bug_candidates(tree(deep)), list)

@@ -18,6 +18,7 @@ before and equals a bug rule applied to it is explained by that bug.
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -29,6 +30,7 @@ Term = tuple[Any, ...]
 
 MAX_TERM_SIZE = 160  # larger lines are not searched (their link is only checked for equality)
 BUDGET = 6000  # candidate terms generated per search, at most
+SEARCH_SECONDS = 0.5  # and at most this long: a long chain of big lines stays within the cap
 MAX_POWER = 4  # (a + b)^n is expanded for n up to this
 
 ZERO: Term = ("n", Fraction(0))
@@ -600,15 +602,18 @@ def _everywhere(
 
 
 class _Budget:
+    """Candidates left, and a clock: one search never takes more than SEARCH_SECONDS."""
+
     def __init__(self, limit: int, tick: Callable[[], None] | None) -> None:
         self.left = limit
         self.tick = tick
+        self.deadline = time.monotonic() + SEARCH_SECONDS
 
     def spend(self) -> None:
         self.left -= 1
-        if self.left < 0:
+        if self.left < 0 or (self.left % 16 == 0 and time.monotonic() > self.deadline):
             raise TooBig
-        if self.tick is not None and self.left % 200 == 0:
+        if self.tick is not None and self.left % 16 == 0:
             self.tick()
 
 

@@ -18,9 +18,9 @@ from tutor.grading.grader import (
     explain,
     form_result,
 )
-from tutor.grading.limits import check_time, too_long_message
+from tutor.grading.limits import check_time, remaining, too_long_message
 from tutor.grading.result import Result, Verdict, invalid
-from tutor.grading.rules import BUGS, Bug, bug_after_rule, bug_candidates, classify, same_stage
+from tutor.grading.rules import BUGS, Bug, TooBig, bug_after_rule, bug_candidates, classify, same_stage
 from tutor.kinds import register
 from tutor.kinds.base import AuthorExpr, Case, Kind, PlainInput
 from tutor.kinds.expression import check_symbolic
@@ -108,6 +108,18 @@ _EQUALS = re.compile(r"(?<![<>=!≤≥])=(?!=)")
 
 # Expressions in one chain: a derivation is a handful of lines, and each link is compared.
 MAX_CHAIN_LINKS = 60
+
+
+# The rule search only runs while this much of the grading time cap is left: past it, a line
+# is "not recognised" rather than the whole chain "could not decide".
+SEARCH_RESERVE = 2.0
+
+
+def search_tick() -> None:
+    """The rule search's clock: stop naming rules when the time cap draws near."""
+    check_time()
+    if remaining() < SEARCH_RESERVE:
+        raise TooBig
 
 
 def chain_links(text: str) -> list[tuple[int, int, str]]:
@@ -198,7 +210,7 @@ def grade_chain(variant: Variant, answer: str) -> Result:
             )
         line: dict[str, Any] = {"line": links[i][0], "expression": i + 1}
         if equal:
-            step = classify(trees[i - 1], trees[i], definitions, ctx.functions, check_time)
+            step = classify(trees[i - 1], trees[i], definitions, ctx.functions, search_tick)
             line["verdict"] = "carried-forward" if broken is not None else "correct"
             line["carried_forward"] = broken is not None
             line["rules"] = [] if step is None else list(step.rules)
@@ -290,11 +302,12 @@ def grade_chain(variant: Variant, answer: str) -> Result:
 
 def find_bug(ctx: Symbolic, before: Node, after: Node, definitions: dict[str, Node]) -> Bug | None:
     """The bug rule that turns `before` into `after`, if one does (they are not equal)."""
-    for rule_id, candidate in bug_candidates(before, check_time):
-        check_time()
+    for rule_id, candidate in bug_candidates(before, search_tick):
+        if remaining() < SEARCH_RESERVE:
+            return None
         if ctx.same(after, candidate)[0]:
             return BUGS[rule_id]
-    found = bug_after_rule(before, after, definitions, ctx.functions, check_time)
+    found = bug_after_rule(before, after, definitions, ctx.functions, search_tick)
     return None if found is None else BUGS[found]
 
 
@@ -322,8 +335,8 @@ def _missing_work(
             named = [
                 s.text
                 for s in (
-                    classify(trees[before], milestone, definitions, ctx.functions, check_time),
-                    classify(milestone, trees[after], definitions, ctx.functions, check_time),
+                    classify(trees[before], milestone, definitions, ctx.functions, search_tick),
+                    classify(milestone, trees[after], definitions, ctx.functions, search_tick),
                 )
                 if s is not None and s.rules
             ]
@@ -352,7 +365,7 @@ def _missing_work(
 
 def _past(ctx: Symbolic, tree: Node, milestone: Node, definitions: dict[str, Node]) -> bool:
     """Whether a line lies past a milestone: the milestone leads to it by recognised rules."""
-    step = classify(milestone, tree, definitions, ctx.functions, check_time)
+    step = classify(milestone, tree, definitions, ctx.functions, search_tick)
     return step is not None and bool(step.rules)
 
 
@@ -462,8 +475,9 @@ def grade_steps(variant: Variant, answers: list[str]) -> Result:
 def _step_bug(ctx: Symbolic, tree: Node, ref: Node) -> Bug | None:
     """The bug rule (a derivative slip among them) that turns the expected step into the
     learner's, if one does."""
-    for rule_id, candidate in bug_candidates(ref, check_time, derivative=True):
-        check_time()
+    for rule_id, candidate in bug_candidates(ref, search_tick, derivative=True):
+        if remaining() < SEARCH_RESERVE:
+            return None
         if ctx.same(tree, candidate)[0]:
             return BUGS[rule_id]
     return None
@@ -475,7 +489,7 @@ def _next_rule(ctx: Symbolic, steps: list[Step], parts: list[Result], i: int) ->
     if last is None:
         return None
     before, expected = ctx.reference(steps[last - 1].answer), ctx.reference(steps[i - 1].answer)
-    step = classify(before, expected, None, ctx.functions, check_time)
+    step = classify(before, expected, None, ctx.functions, search_tick)
     if step is None or not step.rules:
         return None
     return f"next, from step {last}: {step.text}."
