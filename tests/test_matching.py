@@ -112,3 +112,11 @@ async def test_the_app_takes_letters_typed_against_each_item(tmp_path):
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: screen.session.current.attempts == 1 and not screen.grading)
         assert screen.session.current.result.verdict == "correct"
+
+
+def test_a_further_try_at_a_matching_costs_a_share_like_a_choice() -> None:
+    from tutor.kinds.matching import rights
+    from tutor.quiz.session import retry_penalty
+
+    question = next(e.question for e in COURSE.questions.values() if e.question.type == "matching")
+    assert retry_penalty(question) == pytest.approx(1 / (len(rights(question)) - 1))
