@@ -530,16 +530,26 @@ def preview_chain(variant: Variant, text: str) -> Preview:
     too_many = too_many_links(links)
     if too_many is not None:
         return Preview("error", too_many)
+    from tutor.grading.grader import confusable_constant
+    from tutor.grading.preview import division_pitfall
+
     pieces = []
+    warning: str | None = None
     for lineno, offset, piece in links:
         try:
             tree = parse(piece, variables=list(q.variables), functions=list(variant.scope.functions))
         except ReadError as exc:
             return Preview("error", f"line {lineno}: {exc.message}", exc.hint, offset + exc.position)
+        confused = confusable_constant(tree, piece, q.variables)
+        if confused is not None:
+            return Preview("error", f"line {lineno}: {confused[0]}", confused[2], offset + confused[1])
+        pitfall = division_pitfall(piece)
+        if warning is None and pitfall is not None:
+            warning = f"line {lineno}: {pitfall}"
         pieces.append(render(tree))
     if not pieces:
         return Preview("empty")
-    return Preview("ok", "\n= ".join(pieces))
+    return Preview("ok", "\n= ".join(pieces), warning)
 
 
 def worked_chain(q: DerivationQuestion) -> str:
