@@ -179,6 +179,8 @@ def _canon_pow(base: Term, exp: Term) -> Term:
         return base
     if exp == ZERO or base == ONE:
         return ONE
+    if is_exp(base) and exp[0] == "n":  # 1/eᶻ is e^(−z): notation
+        return ("f", "exp", (_canon_product([exp, base[2][0]]),))
     if exp[0] == "n" and exp[1].denominator == 1:
         n = int(exp[1])
         if base[0] == "n" and abs(n) <= 64 and (base[1] != 0 or n > 0):
@@ -341,7 +343,7 @@ def _exp_laws(t: Term, _d: Mapping[str, Term]) -> Iterator[tuple[str, Term]]:
         exps = [f for f in t[1] if is_exp(f)]
         if len(exps) >= 2:
             rest = [f for f in t[1] if not is_exp(f)]
-            yield "power-laws", mul(*rest, fn("exp", add(*(f[2][0] for f in exps))))
+            yield "power-laws", mul(*rest, fn("exp", _collected(canon(add(*(f[2][0] for f in exps))))))
     if t[0] == "^" and is_exp(t[1]):
         yield "power-laws", fn("exp", mul(t[1][2][0], t[2]))
 
@@ -358,7 +360,7 @@ def _power_laws(t: Term, _d: Mapping[str, Term]) -> Iterator[tuple[str, Term]]:
         for base, fs in groups.items():
             if len(fs) < 2 or base[0] == "n":
                 continue
-            exp = canon(add(*(_base_exp(f)[1] for f in fs)))
+            exp = _collected(canon(add(*(_base_exp(f)[1] for f in fs))))  # xᵃ·x⁻ᵃ = x⁰ = 1
             rest = [f for f in t[1] if f not in fs]
             signs = {e[1] > 0 for e in (_base_exp(f)[1] for f in fs) if e[0] == "n"}
             yield (
