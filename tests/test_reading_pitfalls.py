@@ -160,7 +160,8 @@ def free_question(**extra: Any) -> Any:
         ("x", True),
         ("I do not know the answer here", True),  # long enough, but no key idea
         ("outliers get squared so they dominate", False),
-        ("the gradient is large", True),  # four words
+        ("the gradient", True),  # two words
+        ("outliers do not dominate", False),
         ("the penalty grows quadratically with it", False),
     ],
 )

@@ -36,7 +36,7 @@ class FreeQuestion(QuestionBase):
         Annotated[RubricItem, BeforeValidator(_rubric_from_text, json_schema_input_type=str | RubricItem)]
     ] = Field(min_length=1)
     min_words: int = Field(
-        5, ge=0, le=500, description="The fewest words an answer needs before the model answer is shown."
+        3, ge=0, le=500, description="The fewest words an answer needs before the model answer is shown."
     )
     key_terms: list[str] = Field(
         default_factory=list,
