@@ -434,3 +434,51 @@ def test_a_deeply_nested_line_is_not_searched_and_does_not_crash() -> None:
     step = classify(tree(deep), tree("x"))
     assert step is None or step.rules == ("exp-log",)
     assert isinstance(bug_candidates(tree(deep)), list)
+
+
+# ---------------------------------------------------------------------- tutor check
+
+
+def selftests(**fields: Any) -> list[tuple[str, str, str]]:
+    """(what, expected, got) for each automatic self-test of a chain question."""
+    from tests.test_grading_table import build
+    from tutor.content.variants import instantiate
+    from tutor.grading.grader import grade
+    from tutor.kinds import KINDS
+
+    row = Row("derivation", "", "", variables={"p": [0.01, 0.99], "y": {"set": [0, 1]}}, fields=fields)
+    variant = instantiate(build(row), 0)
+    return [
+        (c.what, c.expect, grade(variant, c.answer).verdict)
+        for c in KINDS["derivation"].selftest_cases(variant)
+    ]
+
+
+def test_check_grades_the_worked_lines_and_the_one_line_jump() -> None:
+    assert selftests(mode="chain", **BCE) == [
+        ("the worked solution", "correct", "correct"),
+        ("the one-line jump", "partial", "partial"),
+    ]
+
+
+def test_check_catches_worked_lines_that_skip_their_own_milestone() -> None:
+    fields = {**BCE, "worked": ["-(y*log(p) + (1 - y)*log(1 - p))"]}
+    (worked, _) = selftests(mode="chain", **fields)
+    assert worked[0] == "the worked solution" and worked[2] != "correct"
+
+
+def test_check_wants_worked_lines_with_milestones(make_course: Any) -> None:
+    from click.testing import CliRunner
+
+    from tutor.cli import main
+
+    bank = (
+        "bank: b\ntitle: B\nquestions:\n  - id: q\n    type: derivation\n    mode: chain\n"
+        "    prompt: Derive.\n    variables: {p: {domain: [0.01, 0.99]}, y: {domain: {set: [0, 1]}}}\n"
+        "    start: -log(p^y*(1 - p)^(1 - y))\n    answer: -(y*log(p) + (1 - y)*log(1 - p))\n"
+        "    milestones: ['-(log(p^y) + log((1 - p)^(1 - y)))']\n"
+    )
+    course = make_course(questions={"b.yaml": bank})
+    result = CliRunner().invoke(main, ["check", str(course), "--seeds", "2", "--jobs", "1"])
+    assert result.exit_code == 1
+    assert "needs `worked:` lines" in result.output
