@@ -482,3 +482,65 @@ def test_check_wants_worked_lines_with_milestones(make_course: Any) -> None:
     result = CliRunner().invoke(main, ["check", str(course), "--seeds", "2", "--jobs", "1"])
     assert result.exit_code == 1
     assert "needs `worked:` lines" in result.output
+
+
+# ---------------------------------------------------------------------- differentiation rules
+
+DIFF_TABLE = [
+    # (f, variable, the derivative written by hand, the rules it takes)
+    ("x^3 + 2*x", "x", "3*x^2 + 2", {"linearity", "power"}),
+    ("x*exp(x)", "x", "exp(x) + x*exp(x)", {"product", "exp"}),
+    ("x/(1 + x)", "x", "1/(1 + x)^2", {"quotient", "power", "chain"}),
+    ("log(1 - p)", "p", "-1/(1 - p)", {"log", "chain"}),
+    ("exp(-z)", "z", "-exp(-z)", {"exp", "chain"}),
+    ("sigmoid(z)", "z", "sigmoid(z)*(1 - sigmoid(z))", {"sigmoid"}),
+    ("(y - u)^2/2", "u", "u - y", {"power", "chain"}),
+]
+
+
+@pytest.mark.parametrize(("f", "var", "written", "rules"), DIFF_TABLE, ids=[r[0] for r in DIFF_TABLE])
+def test_each_differentiation_rule_is_named(f: str, var: str, written: str, rules: set[str]) -> None:
+    from tutor.grading.rules import derivative_of
+
+    found = derivative_of(tree(f), var)
+    assert found is not None
+    derivative, used = found
+    assert rules <= set(used)
+    point = {"x": 0.7, "p": 0.3, "z": -0.4, "y": 1.3, "u": 0.2}
+    from tutor.expr import evaluate
+
+    assert evaluate(derivative, point) == pytest.approx(evaluate(tree(written), point))
+
+
+def test_every_differentiation_rule_is_in_the_table() -> None:
+    from tutor.grading.rules import DIFF_NAMES
+
+    assert set().union(*(r for *_, r in DIFF_TABLE)) == set(DIFF_NAMES)
+
+
+def test_a_function_without_a_rule_has_no_derivative_named() -> None:
+    from tutor.grading.rules import derivative_of
+
+    assert derivative_of(tree("abs(x) + x"), "x") is None
+
+
+def test_a_wrong_derivative_step_is_told_which_rules_lead_to_it() -> None:
+    fields = {
+        "mode": "steps",
+        "steps": [
+            {"prompt": "L(p)", "answer": "-(y*log(p) + (1 - y)*log(1 - p))"},
+            {"prompt": "dL/dp", "answer": "-y/p + (1 - y)/(1 - p)"},
+        ],
+    }
+    result = grade_row(
+        Row(
+            "derivation",
+            "-(y log(p) + (1-y) log(1-p))\ny/p",
+            "",
+            variables={"p": [0.01, 0.99], "y": [0, 1]},
+            fields=fields,
+        )
+    )
+    hint = result.parts[1].feedback[-1]
+    assert hint.startswith("Step 2: next, from step 1: differentiate with respect to p (")
+    assert "the chain rule" in hint and "d log(u) = u′/u" in hint

@@ -964,3 +964,95 @@ def bug_after_rule(
     except (TooBig, RecursionError):
         return None
     return None
+
+
+# --------------------------------------------------------------------------- differentiation
+
+DIFF_NAMES: dict[str, str] = {
+    "linearity": "linearity (differentiate term by term)",
+    "power": "the power rule",
+    "product": "the product rule",
+    "quotient": "the quotient rule",
+    "chain": "the chain rule",
+    "log": "d log(u) = u′/u",
+    "exp": "d eᵘ = eᵘ·u′",
+    "sigmoid": "σ′ = σ(1 − σ)",
+}
+
+
+class NoDerivative(Exception):
+    """A function the differentiation rules do not cover (|x|, max, a piecewise, …)."""
+
+
+def _depends(t: Term, var: str) -> bool:
+    tag = t[0]
+    if tag == "s":
+        return bool(t[1] == var)
+    if tag in ("+", "*"):
+        return any(_depends(a, var) for a in t[1])
+    if tag == "^":
+        return _depends(t[1], var) or _depends(t[2], var)
+    if tag == "f":
+        return any(_depends(a, var) for a in t[2])
+    if tag == "o":
+        raise NoDerivative
+    return False
+
+
+def differentiate(t: Term, var: str, used: set[str]) -> Term:
+    """d t / d var as a term, adding the names of the rules it takes to `used`."""
+    if not _depends(t, var):
+        return ZERO
+    tag = t[0]
+    if tag == "s":
+        return ONE
+    if tag == "+":
+        used.add("linearity")
+        return add(*(differentiate(a, var, used) for a in t[1] if _depends(a, var)))
+    if tag == "*":
+        varying = [f for f in t[1] if _depends(f, var)]
+        if len(varying) > 1:
+            used.add("quotient" if any(_neg_power(f) for f in varying) else "product")
+        out = []
+        for i, f in enumerate(t[1]):
+            if _depends(f, var):
+                out.append(mul(*t[1][:i], differentiate(f, var, used), *t[1][i + 1 :]))
+        return add(*out)
+    if tag == "^":
+        base, exp = t[1], t[2]
+        if _depends(exp, var):
+            used.add("exp")
+            return mul(t, differentiate(mul(exp, fn("log", base)), var, used))
+        used.add("power")
+        inner = differentiate(base, var, used)
+        if base != ("s", var):
+            used.add("chain")
+        return mul(exp, pw(base, add(exp, MINUS_ONE)), inner)
+    if tag == "f" and len(t[2]) == 1 and t[1] in ("log", "exp", "sigmoid", "softplus"):
+        u = t[2][0]
+        inner = differentiate(u, var, used)
+        if u != ("s", var):
+            used.add("chain")
+        if t[1] == "log":
+            used.add("log")
+            return mul(inner, pw(u, MINUS_ONE))
+        if t[1] == "exp":
+            used.add("exp")
+            return mul(t, inner)
+        used.add("sigmoid")
+        s = fn("sigmoid", u)
+        if t[1] == "softplus":  # softplus′ = σ
+            return mul(s, inner)
+        return mul(s, add(ONE, neg(s)), inner)
+    raise NoDerivative
+
+
+def derivative_of(expr: Node, var: str) -> tuple[Node, tuple[str, ...]] | None:
+    """d expr / d var as a tree, and the differentiation rules it takes (in a fixed order);
+    None when the expression holds a function the rules do not cover."""
+    used: set[str] = set()
+    try:
+        d = canon(differentiate(canon(to_term(expr)), var, used))
+    except (NoDerivative, RecursionError):
+        return None
+    return to_node(d), tuple(r for r in DIFF_NAMES if r in used)

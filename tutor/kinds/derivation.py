@@ -20,7 +20,17 @@ from tutor.grading.grader import (
 )
 from tutor.grading.limits import check_time, remaining, too_long_message
 from tutor.grading.result import Result, Verdict, invalid
-from tutor.grading.rules import BUGS, Bug, TooBig, bug_after_rule, bug_candidates, classify, same_stage
+from tutor.grading.rules import (
+    BUGS,
+    DIFF_NAMES,
+    Bug,
+    TooBig,
+    bug_after_rule,
+    bug_candidates,
+    classify,
+    derivative_of,
+    same_stage,
+)
 from tutor.kinds import register
 from tutor.kinds.base import AuthorExpr, Case, Kind, PlainInput
 from tutor.kinds.expression import check_symbolic
@@ -490,9 +500,15 @@ def _next_rule(ctx: Symbolic, steps: list[Step], parts: list[Result], i: int) ->
         return None
     before, expected = ctx.reference(steps[last - 1].answer), ctx.reference(steps[i - 1].answer)
     step = classify(before, expected, None, ctx.functions, search_tick)
-    if step is None or not step.rules:
-        return None
-    return f"next, from step {last}: {step.text}."
+    if step is not None and step.rules:
+        return f"next, from step {last}: {step.text}."
+    # Or the expected step is the derivative of the last right one.
+    for name in sorted(free_names(before)):
+        found = derivative_of(before, name)
+        if found is not None and found[1] and ctx.same(expected, found[0])[0]:
+            rules = ", ".join(DIFF_NAMES[r] for r in found[1])
+            return f"next, from step {last}: differentiate with respect to {name} ({rules})."
+    return None
 
 
 def _carried_forward(ctx: Symbolic, step: Step, i: int, learner: dict[str, Node], tree: Node) -> bool:
