@@ -137,3 +137,11 @@ def test_a_no_break_space_between_pairs_reads_as_a_space():
         result = CliRunner().invoke(main, ["grade", qid, answer, "--seed", "12345"])
         assert result.exit_code == 0, result.output
         assert "Correct" in result.output and "failed" not in result.output, (answer, result.output)
+
+
+def test_a_further_try_at_a_matching_costs_a_share_like_a_choice() -> None:
+    from tutor.kinds.matching import rights
+    from tutor.quiz.session import retry_penalty
+
+    question = next(e.question for e in COURSE.questions.values() if e.question.type == "matching")
+    assert retry_penalty(question) == pytest.approx(1 / (len(rights(question)) - 1))

@@ -33,14 +33,44 @@ def test_the_order_is_shuffled_per_variant():
 
 
 def test_credit_counts_pairs_in_order_less_pairs_reversed():
-    variant = instantiate(QUESTION, 0)
-    swapped = grade(variant, letters(variant, [0, 2, 1, 3]))  # 5 of 6 pairs right: (5 - 1) / 6
-    assert swapped.verdict == "partial" and swapped.score == pytest.approx(2 / 3)
+    variant = instantiate(QUESTION, 3)  # shown as 3 2 0 1: fewer pairs in order than reversed
+    assert variant.order == [3, 2, 0, 1]
+    swapped = grade(variant, letters(variant, [0, 2, 1, 3]))  # 5 of 6 pairs right: tau (5 - 1) / 6
+    chance = 14 / 3 / 24  # max(0, tau) over the 24 orders of 4 items: 1, 3 × 2/3, 5 × 1/3
+    assert swapped.verdict == "partial" and swapped.score == pytest.approx((2 / 3 - chance) / (1 - chance))
     assert "first place out of order is place 2" in swapped.feedback[1]
     first_last = grade(variant, letters(variant, [1, 2, 3, 0]))  # 3 of 6 right: 0
     assert first_last.verdict == "incorrect" and first_last.score == 0
     reversed_ = grade(variant, letters(variant, [3, 2, 1, 0]))
     assert reversed_.verdict == "incorrect" and reversed_.counts_as_attempt
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_the_order_submitted_untouched_earns_nothing(seed):
+    variant = instantiate(QUESTION, seed)
+    untouched = grade(variant, letters(variant, variant.order))
+    assert untouched.verdict == "incorrect" and untouched.score == 0
+
+
+def test_credit_is_only_for_pairs_put_right_beyond_the_order_shown():
+    variant = instantiate(QUESTION, 0)  # shown as 1 0 2 3: 5 of 6 pairs already in order
+    assert variant.order == [1, 0, 2, 3]
+    other_slip = grade(variant, letters(variant, [0, 2, 1, 3]))  # also 5 of 6: no better
+    assert other_slip.score == 0
+
+
+def test_a_random_order_earns_little_on_average():
+    import itertools
+
+    variant = instantiate(QUESTION, 3)
+    scores = [grade(variant, letters(variant, list(p))).score for p in itertools.permutations(range(4))]
+    assert sum(scores) / len(scores) < 0.16  # floored Kendall tau alone averages 0.19 on 4 items
+
+
+def test_a_further_try_costs_what_a_further_try_at_a_choice_costs():
+    from tutor.quiz.session import retry_penalty
+
+    assert retry_penalty(QUESTION) == pytest.approx(1 / 3)  # four items
 
 
 @pytest.mark.parametrize(

@@ -162,7 +162,9 @@ def test_plain_mode_letters_everywhere_and_no_literal_backticks(tmp_path, make_c
 
     course = load_course(make_course(questions={"multi.yaml": MULTI}))
     session = QuizSession(course.resolve("multi"), seed=1, clock=lambda: 0.0)
-    lines = iter(["(c), (a)", "(x + 1)^2 - 1 = x^2 + 2x", ".", "It is.", ".", "1", "(b) a"])
+    lines = iter(
+        ["(c), (a)", "(x + 1)^2 - 1 = x^2 + 2x", ".", "It is so for reasons one and two.", ".", "1", "(b) a"]
+    )
     transcript: list[str] = []
 
     def read(prompt: str) -> str | None:

@@ -28,7 +28,9 @@ def test_odd_digits_and_huge_numbers_are_answers_to_fix_not_tracebacks(tmp_path,
     assert "Finished: score 100%" in result.output
 
     result = CliRunner().invoke(
-        main, ["quiz", "q-free", "--plain", "--course", str(COURSE)], input=f"Because.\n.\n²\n{huge}\na b\n"
+        main,
+        ["quiz", "q-free", "--plain", "--course", str(COURSE)],
+        input=f"Because its gradient never grows with the error.\n.\n²\n{huge}\na b\n",
     )
     assert result.exit_code == 0, result.output
     assert result.exception is None

@@ -216,6 +216,18 @@ async def test_the_rubric_to_tick_is_shown_below_a_long_model_answer(tmp_path):
         assert any(r.startswith("[x]") for r in tick_rows(rubric))
 
 
+async def test_a_free_answer_of_one_word_is_asked_for_more_before_the_model_answer(tmp_path):
+    app = builtin_app(tmp_path, "why-not-mse-for-classification")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_course(app, pilot)
+        screen = app.screen
+        screen.query_one("#answer-text").text = "x"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not screen.query_one("#rubric-box").display  # no model answer, no points to tick
+        assert any("Write a little more first" in str(n.message) for n in app._notifications)
+
+
 async def test_the_code_editor_indents_new_lines_as_python_wants(tmp_path):
     app = builtin_app(tmp_path, "mse-code")
     async with app.run_test(size=(100, 30)) as pilot:

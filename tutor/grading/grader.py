@@ -105,9 +105,38 @@ def plain_whitespace(text: str) -> str:
 def read_answer(text: str, variables: Any = (), functions: Any = ()) -> Node | Result:
     """A learner's expression as read, or the `invalid` Result saying where it cannot be."""
     try:
-        return _read_cached(text, frozenset(variables), frozenset(functions))
+        tree = _read_cached(text, frozenset(variables), frozenset(functions))
     except ReadError as exc:
         return invalid(exc.message, exc.position, exc.hint)
+    confused = confusable_constant(tree, text, variables)
+    if confused is not None:
+        message, position, hint = confused
+        return invalid(message, position, hint)
+    return tree
+
+
+def confusable_constant(tree: Node, text: str, variables: Any) -> tuple[str, int, str] | None:
+    """`pi` typed where the question has a variable `p_i`: the reader takes the constant π, and
+    the answer would be graded wrong for a slip of typing. (message, position, hint), or None;
+    the Unicode π is never confused."""
+    from tutor.expr.nodes import Const
+
+    squeezed = {name.replace("_", ""): name for name in variables if "_" in name}
+    if not squeezed:
+        return None
+    for node in walk(tree):
+        if isinstance(node, Const) and node.name in squeezed:
+            typed = text[node.pos : node.pos + len(node.name)]
+            if typed.lower() == node.name:
+                name = squeezed[node.name]
+                return (
+                    f"`{typed}` reads as the constant {'π' if node.name == 'pi' else node.name}, "
+                    f"not the variable `{name}` (did you mean `{name}`?)",
+                    node.pos,
+                    f"write `{name}` for the variable"
+                    + (", or π for the constant" if node.name == "pi" else ""),
+                )
+    return None
 
 
 # Trees are immutable: the same text read with the same names is the same tree (`tutor check`

@@ -25,6 +25,7 @@ class Preview:
     text: str = ""  # the rendering ("ok") or the message ("error")
     hint: str | None = None  # for "error", what to do; for "ok", how an ambiguous name was read
     position: int | None = None  # where the problem is, for "error"
+    warns: bool = False  # for "ok": the hint is a warning (it reads, but likely not as meant)
 
 
 NO_PREVIEW = Preview("none")
@@ -73,25 +74,120 @@ def math_preview(
         tree = parse(text, variables=variables, functions=functions, letters=True)
     except ReadError as exc:
         return Preview("error", exc.message, exc.hint, max(0, exc.position - shift))
+    from tutor.grading.grader import confusable_constant
+
+    confused = confusable_constant(tree, text, variables)
+    if confused is not None:  # graded, it would be refused (no try counted): say so now
+        return Preview("error", confused[0], confused[2], max(0, confused[1] - shift))
     shown = render(tree)
-    # `mx` read as m·x, a declared `mu` as the name: where both readings were possible, say so
-    note = "; ".join(readings(text, variables, functions)) or None
+    # `mx` read as m·x, a declared `mu` as the name: where both readings were possible, say so;
+    # and `/2σ^2`, which reads as (…/2)·σ², is warned of
+    warning = division_pitfall(text)
+    note = "; ".join([*([warning] if warning else []), *readings(text, variables, functions)]) or None
+    warns = warning is not None
     if computes:
         from tutor.grading.grader import FORBIDDEN_HINT, forbidden, not_allowed
 
         if (banned := forbidden(q, tree)) is not None:  # computing it would show the answer
             return Preview("error", not_allowed(banned[0]), FORBIDDEN_HINT, max(0, banned[1] - shift))
         if beyond_float(tree):  # 1e999: float64 would only say `inf`
-            return Preview("ok", shown, note)
+            return Preview("ok", shown, note, warns=warns)
         try:
             value = evaluate(tree, {})
         except ValueError:
-            return Preview("ok", shown, note)
+            return Preview("ok", shown, note, warns=warns)
         # enough digits to copy from: 1000.2822, not 1000.28, when the answer needs 3 decimals
         number = _digits(value)
         if number != shown:
             shown = f"{shown} = {number}"
-    return Preview("ok", shown, note)
+    return Preview("ok", shown, note, warns=warns)
+
+
+_OPERAND_START = ("num", "name", "sqrt")
+
+
+def division_pitfall(text: str) -> str | None:
+    """A warning for `a/2σ^2`, which reads as (a/2)·σ² (a product binds no tighter than `/`),
+    when the learner most likely meant a/(2σ²); None when no `/` is followed that way."""
+    from tutor.expr.lexer import lex
+
+    tokens, _ = lex(text)
+    for i, tok in enumerate(tokens):
+        if tok.kind != "op" or tok.text != "/":
+            continue
+        end = _operand_end(tokens, i + 1)
+        if end is None or end >= len(tokens):
+            continue
+        if end == i + 2 and tokens[i + 1].kind == "num" and _plain_number_before(tokens, i):
+            continue  # 1/2 x²: a fraction written as a coefficient is meant that way
+        nxt = tokens[end]
+        if nxt.kind in _OPERAND_START or (nxt.kind == "op" and nxt.text == "("):
+            stop = _product_end(tokens, end)
+            divisor = text[tokens[i + 1].pos : tokens[end - 1].end].strip()
+            rest = text[nxt.pos : tokens[stop - 1].end].strip()
+            return (
+                f"`/{divisor}{' ' if text[tokens[end - 1].end : nxt.pos] else ''}{rest}` reads as "
+                f"(…/{divisor})·{rest}; to divide by both, write /({divisor} {rest})"
+            )
+    return None
+
+
+def _plain_number_before(tokens: list[Any], i: int) -> bool:
+    """Whether the numerator of the `/` at tokens[i] is a bare number (1 in 1/2), not an
+    exponent or the end of a bigger operand."""
+    if i == 0 or tokens[i - 1].kind != "num":
+        return False
+    return i == 1 or (tokens[i - 2].kind == "op" and tokens[i - 2].text in ("+", "-", "*", "(", "="))
+
+
+def _operand_end(tokens: list[Any], i: int) -> int | None:
+    """The index after one operand starting at tokens[i] (a number, a name or call, a bracket),
+    with its powers; None when none starts there."""
+    if i >= len(tokens):
+        return None
+    tok = tokens[i]
+    if tok.kind == "op" and tok.text == "(":
+        j = _after_bracket(tokens, i)
+    elif tok.kind in ("num", "name"):
+        j = i + 1
+        if j < len(tokens) and tokens[j].kind == "op" and tokens[j].text == "(" and tok.kind == "name":
+            j = _after_bracket(tokens, j)  # a call: log(x)
+    else:
+        return None
+    if j is None:
+        return None
+    while j < len(tokens) and (tokens[j].kind == "sup" or (tokens[j].kind == "op" and tokens[j].text == "^")):
+        if tokens[j].kind == "sup":
+            j += 1
+            continue
+        after = _operand_end(tokens, j + 1) if j + 1 < len(tokens) and tokens[j + 1].text != "-" else j + 2
+        if after is None:
+            return None
+        j = after
+    return j
+
+
+def _after_bracket(tokens: list[Any], i: int) -> int | None:
+    depth = 0
+    for j in range(i, len(tokens)):
+        if tokens[j].kind == "op" and tokens[j].text == "(":
+            depth += 1
+        elif tokens[j].kind == "op" and tokens[j].text == ")":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+    return None
+
+
+def _product_end(tokens: list[Any], i: int) -> int:
+    """The index after the run of implicitly multiplied operands starting at tokens[i]."""
+    j = i
+    while j < len(tokens):
+        end = _operand_end(tokens, j)
+        if end is None:
+            break
+        j = end
+    return max(j, i + 1)
 
 
 def _digits(value: object) -> str:

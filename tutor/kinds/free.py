@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 from pydantic import BeforeValidator, Field
@@ -34,6 +35,54 @@ class FreeQuestion(QuestionBase):
     rubric: list[
         Annotated[RubricItem, BeforeValidator(_rubric_from_text, json_schema_input_type=str | RubricItem)]
     ] = Field(min_length=1)
+    min_words: int = Field(
+        3, ge=0, le=500, description="The fewest words an answer needs before the model answer is shown."
+    )
+    key_terms: list[str] = Field(
+        default_factory=list,
+        description="Words an answer must share at least one of before the model answer is shown "
+        "(by default the rubric's longer words).",
+    )
+
+
+# Words of the rubric too common to show that an answer is on topic.
+_COMMON_WORDS = """
+about above after again against also because before being below between both could does
+doing down during each every from further have having here into itself just more most much
+must only other over same should some such than that their them then there these they this
+those through under until very what when where which while whose will with would your
+answer mentions explains says gives names
+"""
+_COMMON = frozenset(_COMMON_WORDS.split())
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def key_terms(question: FreeQuestion) -> list[str]:
+    """The terms an answer must touch: the author's, else the rubric's words of 5+ letters."""
+    if question.key_terms:
+        return [t.lower() for t in question.key_terms]
+    words = (w.lower() for item in question.rubric for w in _WORD.findall(item.text))
+    return list(dict.fromkeys(w for w in words if len(w) >= 5 and w not in _COMMON))
+
+
+def _stem(word: str) -> str:
+    return word[:5]  # "outliers", "outlier", "outlying" meet here: enough to see the topic
+
+
+def ask_for_more(question: FreeQuestion, text: str) -> str | None:
+    """Why a written answer cannot claim rubric points yet (too short, or off every key term),
+    else None: self-assessment starts from a real attempt."""
+    words = _WORD.findall(text)
+    if len(words) < question.min_words:
+        return (
+            f"Write a little more first: at least {question.min_words} words "
+            "(then you compare yours with the model answer)."
+        )
+    terms = key_terms(question)
+    stems = {_stem(w.lower()) for w in words}
+    if terms and not any(_stem(t) in stems or t in text.lower() for t in terms):
+        return "Your answer does not touch the question's key ideas yet: say more about them first."
+    return None
 
 
 def grade_free(variant: Variant, answer: str | set[int]) -> Result:

@@ -125,6 +125,10 @@ class Matching(Kind[MatchingQuestion]):
         read = read_matches(variant, answer)
         return read if isinstance(read, Result) else None
 
+    def default_retry_penalty(self, question: MatchingQuestion) -> float:
+        # The feedback names the pairs that are wrong: matching by elimination earns nothing.
+        return 1.0 / max(1, len(rights(question)) - 1)
+
     def grade(self, variant: Variant, answer: Any) -> Result:
         q = self.of(variant.question)
         chosen = read_matches(variant, answer)

@@ -3,12 +3,15 @@
 The items are shown lettered in an order of the variant's own (never the right one); an answer is
 the letters in the order chosen, `c a d b`. Partial credit counts pairs: each pair of items the
 answer puts in the right relative order, against those it puts the wrong way round (Kendall's
-tau, floored at 0), so one slip costs a little wherever it is, and a guess earns nothing on
-average. AUTHORING.md says why this and not the longest run in order.
+tau), beyond what a guess earns on average and what the order shown already had, floored at
+0: one slip costs a little wherever
+it is, and the order submitted untouched earns nothing. A further try costs 1/(items − 1), as a
+further try at a choice does. AUTHORING.md says why this and not the longest run in order.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from itertools import combinations
 from typing import TYPE_CHECKING, Any, Literal
@@ -73,6 +76,35 @@ def pairs_in_order(picked: list[int]) -> tuple[int, int]:
     return right, len(picked) * (len(picked) - 1) // 2
 
 
+def tau(picked: list[int]) -> float:
+    """Kendall's tau against the right order: 1 in order, −1 reversed, 0 on average by chance."""
+    right, pairs = pairs_in_order(picked)
+    return (2 * right - pairs) / pairs
+
+
+@functools.lru_cache(maxsize=32)
+def chance_credit(n: int) -> float:
+    """The mean of max(0, tau) over every order of n items: what a guess earned before."""
+    # inversions[k]: orders of n items with k pairs reversed (the Mahonian numbers)
+    inversions = [1]
+    for m in range(2, n + 1):
+        grown = [0] * (len(inversions) + m - 1)
+        for k, count in enumerate(inversions):
+            for extra in range(m):
+                grown[k + extra] += count
+        inversions = grown
+    pairs = n * (n - 1) // 2
+    total = sum(inversions)
+    return sum(c * max(0.0, (pairs - 2 * k) / pairs) for k, c in enumerate(inversions)) / total
+
+
+def chance_corrected(answer: float, shown: float, n: int) -> float:
+    """Credit for an order's tau beyond what a guess earns on average and beyond what the order
+    shown already had: the order submitted untouched earns nothing."""
+    base = max(chance_credit(n), shown)
+    return max(0.0, (answer - base) / (1 - base)) if base < 1 else 0.0
+
+
 class Ordering(Kind[OrderingQuestion]):
     name = "ordering"
     order = 90
@@ -93,6 +125,10 @@ class Ordering(Kind[OrderingQuestion]):
     def has_answer_value(self, question: OrderingQuestion) -> bool:
         return True
 
+    def default_retry_penalty(self, question: OrderingQuestion) -> float:
+        # The feedback says where the first slip is: trying every fix in turn earns nothing.
+        return 1.0 / (len(question.items) - 1)
+
     def variants_differ(self, question: OrderingQuestion) -> bool:
         return False  # a new shuffle of the same items asks the same thing
 
@@ -109,11 +145,11 @@ class Ordering(Kind[OrderingQuestion]):
         if picked == sorted(picked):
             return Result("correct", 1.0, read_as=read_as)
         right, pairs = pairs_in_order(picked)
-        score = max(0.0, (2 * right - pairs) / pairs)
+        score = chance_corrected(tau(picked), tau(shown), len(picked))
         first = next(k for k, i in enumerate(picked) if i != k)
         feedback = (
             f"{right} of {pairs} pairs of items are in the right order (credit: the pairs in order, "
-            "less those reversed).",
+            "less those reversed, beyond what a guess or the order shown already had).",
             f"The first place out of order is place {first + 1}.",  # not which item goes there
         )
         return Result("partial" if score > 0 else "incorrect", score, ("order",), feedback, read_as)

@@ -68,9 +68,25 @@ def grade_text(variant: Variant, answer: str) -> Result:
 
 def _near_spelling(a: str, b: str) -> bool:
     """A single slip (a letter missing, extra, wrong or two swapped: "sigmiod", "huber los") in
-    a word of five letters or more; "ascent" for "descent" is two slips, a different word."""
+    a word of five letters or more, two neighbours swapped in a word of four ("rsik"), or a
+    plural for a singular and back ("risks"); "ascent" for "descent" is two slips, a different
+    word."""
     a, b = a.replace(" ", ""), b.replace(" ", "")
-    if min(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 1 or a == b:
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if min(len(a), len(b)) >= 3 and (a == b + "s" or b == a + "s"):
+        return True  # "risks" for "risk": a plural is a slip of form, not another word
+    if len(a) == len(b) == 4:
+        # In a short word only two neighbours swapped ("rsik") is a slip; one letter changed
+        # ("disk") is another word.
+        diff = [i for i in range(4) if a[i] != b[i]]
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    if min(len(a), len(b)) < 5:
         return False
     # optimal string alignment distance, stopping at 2
     prev2: list[int] = []

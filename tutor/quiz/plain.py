@@ -156,22 +156,32 @@ class PlainQuiz:
             return self.choice_letters(line)
         if how == "line":
             return self.read("answer> ")
+        while True:
+            text, ended = self.read_lines()
+            if how != "self-assess" or text is None or text.strip().lower() in COMMANDS:
+                return text
+            from tutor.kinds.free import ask_for_more
+
+            more = ask_for_more(self.session.current.question, text)
+            if more is None:
+                return self.self_assess(text)
+            self.write(more)  # no model answer, no points, until there is an answer to judge
+            if ended:  # the input is over: nothing more will come
+                return None
+
+    def read_lines(self) -> tuple[str | None, bool]:
+        """Lines up to one with only ".", as one text (a command on the first line alone), and
+        whether the input ended."""
         lines: list[str] = []
         while True:
             line = self.read("... " if lines else "answer> ")
             if line is None:
-                if not lines:
-                    return None
-                break
+                return (None if not lines else "\n".join(lines)), True
             if not lines and line.strip().lower() in COMMANDS:
-                return line
+                return line, False
             if line.strip() == END:
-                break
+                return "\n".join(lines), False
             lines.append(line)
-        text = "\n".join(lines)
-        if how == "self-assess":
-            return self.self_assess(text)
-        return text
 
     def choice_letters(self, line: str) -> Answer:
         """Letters as shown map to the authored options; anything else goes to the grader to explain."""

@@ -268,8 +268,16 @@ class QuizScreen(Screen[None]):
             return
         area = self.area
         if isinstance(area, FreeAnswer) and not area.revealed:
-            if not area.query_one("#answer-text").text.strip():  # type: ignore[attr-defined]
+            text = area.query_one("#answer-text").text  # type: ignore[attr-defined]
+            if not text.strip():
                 self.notify(area.empty_message, severity="warning")
+                return
+            from tutor.kinds.free import ask_for_more
+
+            question: Any = area.variant.question
+            more = ask_for_more(question, text)
+            if more is not None:  # no model answer, no points, until there is an answer to judge
+                self.notify(more, severity="warning")
                 return
             area.reveal()
             self._show(area.query_one("#rubric-box"), top=True)

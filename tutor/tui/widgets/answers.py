@@ -101,6 +101,8 @@ class AnswerArea(Vertical):
 def preview_text(shown: Preview, source: str) -> tuple[str, bool]:
     """What the preview line says, and whether it is a problem."""
     if shown.kind == "ok":
+        if shown.hint and shown.warns:  # it reads, but likely not as meant: a reading pitfall
+            return f"reads as: {shown.text}\nwarning: {shown.hint}", True
         return f"reads as: {shown.text}" + (f"\n({shown.hint})" if shown.hint else ""), False
     if shown.kind == "error":
         lines = [f"cannot read: {shown.text}"]
