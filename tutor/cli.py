@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -151,6 +152,21 @@ _SERVED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TERM", "TZ", "SYST
     metavar="MB",
     help="The address space each session's processes may use (default 2048).",
 )
+@click.option(
+    "--public-url",
+    default=None,
+    metavar="URL",
+    help="The address browsers open, when it is not the one tutor listens on (behind a reverse "
+    "proxy, e.g. https://tutor.example.org/): the page loads its scripts and connects from there.",
+)
+@click.option(
+    "--trust-user-header",
+    default=None,
+    metavar="NAME",
+    help="Take the learner from this request header, set by the authenticating proxy in front "
+    "(e.g. X-Remote-User): no name prompt, and a request without it is refused. Only when "
+    "nothing but the proxy can reach tutor.",
+)
 @course_option
 @click.pass_context
 def serve_command(
@@ -162,17 +178,26 @@ def serve_command(
     cold: bool,
     max_sessions: int | None,
     session_memory: int | None,
+    public_url: str | None,
+    trust_user_header: str | None,
     course: Path | None,
 ) -> None:
     """Serve the app to web browsers (needs the `web` extra: pip install -e '.[web]').
 
-    Each connection is its own app and its own learner: it asks a name and keeps that
-    learner's progress apart. There is no login: put it behind an authenticating reverse proxy
-    before anyone else can reach it (see the README).
+    Each connection is its own app and its own learner: it asks a name (or takes it from
+    --trust-user-header) and keeps that learner's progress apart. There is no login: put it
+    behind an authenticating reverse proxy before anyone else can reach it (see the README).
     """
     import os
 
-    from tutor.cli_serve import SESSION_MEMORY_MB, default_max_sessions, limited
+    from tutor.cli_serve import (
+        SESSION_MEMORY_MB,
+        default_max_sessions,
+        limited,
+        listen_message,
+        listen_problem,
+    )
+    from tutor.cli_serve import public_url as checked_url
     from tutor.grading import sandbox
     from tutor.progress.store import default_data_dir
 
@@ -180,6 +205,19 @@ def serve_command(
         from textual_serve.server import Server
     except ImportError:
         raise click.UsageError("serving needs textual-serve: pip install -e '.[web]'") from None
+    if public_url is not None:
+        try:
+            public_url = checked_url(public_url)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--public-url") from None
+    if trust_user_header is not None and not re.fullmatch(r"[A-Za-z0-9-]{1,64}", trust_user_header):
+        raise click.BadParameter(
+            f"{trust_user_header!r} is not a header name (letters, digits and dashes)",
+            param_hint="--trust-user-header",
+        )
+    problem = listen_problem(host, port)  # before the warm parent takes seconds to start
+    if problem is not None:
+        raise click.ClickException(problem)
     root = _pick_course(ctx, course)
     learners = (data_dir or default_data_dir() / "served").resolve()
     policy = "auto" if allow_unsandboxed_code else "required"
@@ -204,21 +242,31 @@ def serve_command(
     os.environ.clear()
     os.environ.update(kept, **{sandbox.ENV_POLICY: policy})
     memory = session_memory or SESSION_MEMORY_MB
-    with _warm_sessions(root, learners, memory, warm=not cold) as command:
+    trusted = trust_user_header is not None
+    with _warm_sessions(root, learners, memory, warm=not cold, trusted=trusted) as command:
+        options: dict[str, Any] = {"public_url": public_url} if public_url else {}
         server = limited(Server)(
-            command, host=host, port=port, title="tutor", templates_path=served_templates()
+            command, host=host, port=port, title="tutor", templates_path=served_templates(), **options
         )
         server.max_sessions = max_sessions or default_max_sessions()
+        server.trust_user_header = trust_user_header
+        address = f"http://{host}:{port}" + (f" for {public_url}" if public_url else "")
+        who = f"; learners named by the {trust_user_header} header" if trusted else ""
         echo(
-            f"tutor: serving {root} on http://{host}:{port} (progress in {learners}); at most "
+            f"tutor: serving {root} on {address} (progress in {learners}{who}); at most "
             f"{plural(server.max_sessions, 'session')} at once, {memory} MB each",
             err=True,
         )
-        server.serve()
+        try:
+            server.serve()
+        except OSError as exc:  # taken since the check above: still no traceback
+            raise click.ClickException(listen_message(exc, host, port)) from None
 
 
 @contextlib.contextmanager
-def _warm_sessions(root: Path, learners: Path, memory: int, warm: bool = True) -> Iterator[str]:
+def _warm_sessions(
+    root: Path, learners: Path, memory: int, warm: bool = True, trusted: bool = False
+) -> Iterator[str]:
     """The command textual-serve runs per connection: a fork of one warm parent (see
     tutor/tui/web/warm.py) where the system allows it, else a fresh `tutor served-session`."""
     import os
@@ -229,14 +277,14 @@ def _warm_sessions(root: Path, learners: Path, memory: int, warm: bool = True) -
     import tempfile
 
     cold = [sys.executable, "-m", "tutor", "--course", str(root), "served-session"]
-    cold += ["--learners", str(learners), "--memory", str(memory)]
+    cold += ["--learners", str(learners), "--memory", str(memory)] + ["--trusted-learner"] * trusted
     if not warm or not hasattr(os, "fork") or not hasattr(socket, "send_fds"):
         yield shlex.join(cold)
         return
     folder = Path(tempfile.mkdtemp(prefix="tutor-serve-"))  # 0700: only this user connects
     path = folder / "sessions.sock"
     warm_cmd = [sys.executable, "-m", "tutor", "--course", str(root), "served-warm", "--socket", str(path)]
-    warm_cmd += ["--learners", str(learners), "--memory", str(memory)]
+    warm_cmd += ["--learners", str(learners), "--memory", str(memory)] + ["--trusted-learner"] * trusted
     parent = subprocess.Popen(warm_cmd, stdin=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120  # generous: a loaded machine imports slowly
@@ -264,28 +312,45 @@ def served_templates() -> Path:
     return Path(__file__).parent / "tui" / "web"
 
 
+_TRUSTED_HELP = "The learner is the one the server names (--trust-user-header): never asked."
+
+
 @main.command("served-session", hidden=True)
 @click.option("--learners", type=click.Path(file_okay=False, path_type=Path), required=True)
 @click.option("--memory", type=int, default=None, help="The address space in MB (set by `tutor serve`).")
+@click.option("--trusted-learner", is_flag=True, help=_TRUSTED_HELP)
 @course_option
 @click.pass_context
 def served_session_command(
-    ctx: click.Context, learners: Path, memory: int | None, course: Path | None
+    ctx: click.Context, learners: Path, memory: int | None, trusted_learner: bool, course: Path | None
 ) -> None:
     """One browser connection of `tutor serve`: asks who is learning, then opens the course."""
-    _served_session(_pick_course(ctx, course), learners, memory)
+    _served_session(_pick_course(ctx, course), learners, memory, trusted_learner)
 
 
-def _served_session(root: Path, learners: Path, memory: int | None) -> None:
+def _served_session(root: Path, learners: Path, memory: int | None, trusted: bool = False) -> None:
+    import os
+
+    from tutor.progress.learners import LEARNER_ENV, check_name
+
     if memory is not None:
         from tutor.cli_serve import cap_memory
 
         cap_memory(memory)  # before the session loads anything; its workers inherit it
+    name = None
+    if trusted:  # the server checked the proxy's header; a session never falls back to asking
+        name = os.environ.get(LEARNER_ENV, "")
+        if check_name(name) is not None:
+            click.echo("tutor: this session has no learner's name from the server; it ends.", err=True)
+            sys.exit(2)
+        name = name.strip()
     from tutor.progress.store import ProgressStore
     from tutor.tui.app import StartAt, TutorApp
 
-    # The store is replaced once the learner has said who they are.
-    app = TutorApp(root, ProgressStore(learners / ".nobody"), StartAt("home"), learners=learners)
+    # The store is replaced once the learner is known (asked, or named by the server).
+    app = TutorApp(
+        root, ProgressStore(learners / ".nobody"), StartAt("home"), learners=learners, learner=name
+    )
     app.run()
     _close_store(app.store)
 
@@ -294,10 +359,16 @@ def _served_session(root: Path, learners: Path, memory: int | None) -> None:
 @click.option("--socket", "socket_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--learners", type=click.Path(file_okay=False, path_type=Path), required=True)
 @click.option("--memory", type=int, default=None, help="Each session's address space in MB.")
+@click.option("--trusted-learner", is_flag=True, help=_TRUSTED_HELP)
 @course_option
 @click.pass_context
 def served_warm_command(
-    ctx: click.Context, socket_path: Path, learners: Path, memory: int | None, course: Path | None
+    ctx: click.Context,
+    socket_path: Path,
+    learners: Path,
+    memory: int | None,
+    trusted_learner: bool,
+    course: Path | None,
 ) -> None:
     """`tutor serve`'s warm parent: forks a session for each connection (tutor/tui/web/warm.py)."""
     from tutor.tui.web import warm
@@ -305,7 +376,7 @@ def served_warm_command(
     root = _pick_course(ctx, course)
     warm.warm_up()
     # The limit is set in each session after the fork, not on the parent that forks them.
-    warm.serve(socket_path, lambda: _served_session(root, learners, memory))
+    warm.serve(socket_path, lambda: _served_session(root, learners, memory, trusted_learner))
 
 
 @main.command("lesson")

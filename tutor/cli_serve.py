@@ -12,6 +12,8 @@ import html
 import os
 from typing import Any
 
+from tutor.progress.learners import LEARNER_ENV, check_name
+
 SESSION_BUDGET_MB = 400  # what one learner's session is planned at (about 160 MB measured, with room)
 SESSION_MEMORY_MB = 2048  # each session process's address space (numpy and SymPy reserve more than they use)
 MAX_SESSIONS_CAP = 200
@@ -48,16 +50,96 @@ def full_page(limit: int) -> str:
 """
 
 
+def listen_problem(host: str, port: int) -> str | None:
+    """Why `tutor serve` could not listen on `host`:`port` (bound and let go at once, as the
+    server binds it), or None when it can: said before the server starts, not as a traceback."""
+    import socket
+
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as exc:
+        return f"cannot listen on {host!r}: {getattr(exc, 'strerror', None) or exc} (--host changes it)"
+    for family, kind, proto, _, address in addresses:
+        try:
+            with socket.socket(family, kind, proto) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as asyncio does
+                if family == socket.AF_INET6:
+                    probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                probe.bind(address)
+        except OSError as exc:
+            return listen_message(exc, host, port)
+    return None
+
+
+def listen_message(exc: OSError, host: str, port: int) -> str:
+    """What to tell the person who started `tutor serve` when it cannot listen."""
+    import errno
+
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"port {port} on {host} is in use (another `tutor serve`?): "
+            "stop that server or pick a free port with --port"
+        )
+    return f"cannot listen on {host} port {port}: {exc.strerror or exc} (--host and --port change it)"
+
+
+def who_page(header: str) -> str:
+    """The page a browser gets when the proxy did not say who it is (`--trust-user-header`)."""
+    return f"""<!DOCTYPE html>
+<html lang="en">
+  <head><meta charset="utf-8" /><title>tutor: who are you?</title></head>
+  <body style="font-family: sans-serif; max-width: 40em; margin: 4em auto">
+    <h1>tutor does not know who you are</h1>
+    <p>This tutor takes the learner's name from the sign-in in front of it (the
+    <code>{html.escape(header)}</code> header), and this request came without a usable one.
+    Open tutor through its sign-in page; if you did, ask whoever runs it to check the proxy.</p>
+  </body>
+</html>
+"""
+
+
+def public_url(text: str) -> str:
+    """`--public-url` as textual-serve wants it (no trailing slash), or ValueError saying why."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(text.strip())
+        parts.port  # noqa: B018 -- raises ValueError on a port that is not a number
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{text!r} is not an http:// or https:// address with a host name")
+    if parts.query or parts.fragment or any(c.isspace() or c in "\"'<>" for c in text.strip()):
+        raise ValueError(f"{text!r} has a query, a fragment or characters a page cannot hold")
+    return text.strip().rstrip("/")
+
+
+def trusted_name(request: Any, header: str) -> str | None:
+    """The learner the authenticating proxy names in `header`, or None when the request has no
+    usable one (missing, repeated, or not a name tutor.progress.learners accepts)."""
+    values = request.headers.getall(header, [])
+    if len(values) != 1 or check_name(values[0]) is not None:
+        return None
+    name: str = values[0].strip()
+    return name
+
+
 def limited(server_class: Any) -> Any:
-    """textual-serve's Server, refusing a session past `max_sessions`."""
+    """textual-serve's Server, refusing a session past `max_sessions`, and, with
+    `trust_user_header` set, refusing a request without that header and handing the learner it
+    names to the session (in LEARNER_ENV)."""
 
     class LimitedServer(server_class):
         max_sessions = default_max_sessions()
         active = 0  # sessions running (the server is one asyncio loop: no lock needed)
+        trust_user_header: str | None = None
 
         async def handle_index(self, request: Any) -> Any:
             from aiohttp import web
 
+            if self.trust_user_header and trusted_name(request, self.trust_user_header) is None:
+                page = who_page(self.trust_user_header)
+                return web.Response(status=403, text=page, content_type="text/html")
             if self.active >= self.max_sessions:
                 return web.Response(status=503, text=full_page(self.max_sessions), content_type="text/html")
             return await super().handle_index(request)
@@ -65,16 +147,72 @@ def limited(server_class: Any) -> Any:
         async def handle_websocket(self, request: Any) -> Any:
             from aiohttp import WSCloseCode, web
 
-            if self.active >= self.max_sessions:  # the page was free a moment ago, or no page at all
+            env: dict[str, str] = {}
+            refusal: tuple[int, bytes] | None = None
+            if self.trust_user_header:
+                name = trusted_name(request, self.trust_user_header)
+                if name is None:
+                    refusal = (WSCloseCode.POLICY_VIOLATION, b"tutor does not know who you are")
+                else:
+                    env[LEARNER_ENV] = name
+            if refusal is None and self.active >= self.max_sessions:
+                # the page was free a moment ago, or no page at all
+                refusal = (WSCloseCode.TRY_AGAIN_LATER, b"tutor is full")
+            if refusal is not None:
                 websocket = web.WebSocketResponse()
                 await websocket.prepare(request)
-                await websocket.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"tutor is full")
+                await websocket.close(code=refusal[0], message=refusal[1])
                 return websocket
             self.active += 1
             try:
-                return await super().handle_websocket(request)
+                if not env:
+                    return await super().handle_websocket(request)
+                return await self._session_with(request, env)
             finally:
                 self.active -= 1
+
+        async def _session_with(self, request: Any, env: dict[str, str]) -> Any:
+            # textual-serve's handle_websocket, with `env` added to the session's environment:
+            # it passes nothing of a request to the command it starts, and the command is shared.
+            import asyncio
+            import logging
+
+            from aiohttp import web
+            from textual_serve.app_service import AppService
+            from textual_serve.server import to_int
+
+            class Service(AppService):
+                def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
+                    return {**super()._build_environment(width, height), **env}
+
+            websocket = web.WebSocketResponse(heartbeat=15)
+            width = to_int(request.query.get("width", "80"), 80)
+            height = to_int(request.query.get("height", "24"), 24)
+            service: Any = None
+            try:
+                await websocket.prepare(request)
+                make: Any = Service  # textual-serve's own call, as it makes it
+                service = make(
+                    self.command,
+                    write_bytes=websocket.send_bytes,
+                    write_str=websocket.send_str,
+                    close=websocket.close,
+                    download_manager=self.download_manager,
+                    debug=self.debug,
+                )
+                await service.start(width, height)
+                try:
+                    await self._process_messages(websocket, service)
+                finally:
+                    await service.stop()
+            except asyncio.CancelledError:
+                await websocket.close()
+            except Exception as error:
+                logging.getLogger("textual-serve").exception(error)
+            finally:
+                if service is not None:
+                    await service.stop()
+            return websocket
 
     return LimitedServer
 

@@ -13,6 +13,10 @@ import unicodedata
 from pathlib import Path
 
 MAX_NAME = 60
+# The learner a served session is for when `tutor serve --trust-user-header` takes the name from
+# an authenticating proxy: set per connection by the server, passed on by the session's start
+# (tutor/tui/web/connect.py, warm.py), and checked with `check_name` at every step.
+LEARNER_ENV = "TUTOR_LEARNER"
 
 
 def check_name(text: str) -> str | None:

@@ -64,6 +64,7 @@ class TutorApp(App[None]):
         warm_up: bool = True,
         learners: Path | None = None,
         watch: bool = False,
+        learner: str | None = None,
     ) -> None:
         super().__init__()
         self.course_root = course_root
@@ -74,6 +75,8 @@ class TutorApp(App[None]):
         self.warm_up = warm_up
         # Served to a browser: ask who is learning, and keep each name's record under this folder.
         self.learners = learners
+        # ... and who that is, when the server already knows (`tutor serve --trust-user-header`).
+        self.learner = learner
         self.code_status: Any = None  # the code sandbox's Status, once the warm-up has probed it
         self._code_notice_due = False
         self._code_notice_said = False
@@ -106,6 +109,9 @@ class TutorApp(App[None]):
 
     def on_mount(self) -> None:
         self.screen_change_signal.subscribe(self, self._forget_closed_widgets)
+        if self.learners is not None and self.learner is not None:
+            self._learner_named(self.learner)
+            return
         if self.learners is not None:
             from tutor.tui.screens.name import NameScreen
 

@@ -13,7 +13,9 @@ import signal
 import socket
 import sys
 
-_PASSED = ("COLUMNS", "ROWS", "TERM_PROGRAM", "TERM_PROGRAM_VERSION")
+# What textual-serve sets for the app, and the learner `tutor serve --trust-user-header` names
+# (tutor.progress.learners.LEARNER_ENV; warm.py checks it again).
+_PASSED = ("COLUMNS", "ROWS", "TERM_PROGRAM", "TERM_PROGRAM_VERSION", "TUTOR_LEARNER")
 
 
 def main(path: str) -> int:

@@ -31,18 +31,25 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-# What connect.py may set in a session's environment: what textual-serve sets for the app.
-PASSED_ENV = ("COLUMNS", "ROWS", "TERM_PROGRAM", "TERM_PROGRAM_VERSION")
+from tutor.progress.learners import LEARNER_ENV, check_name
+
+# What connect.py may set in a session's environment: what textual-serve sets for the app, and
+# the learner the server took from a trusted proxy's header (`--trust-user-header`).
+PASSED_ENV = ("COLUMNS", "ROWS", "TERM_PROGRAM", "TERM_PROGRAM_VERSION", LEARNER_ENV)
 PASSED_PREFIX = "TEXTUAL"
 _MAX_REQUEST = 64 * 1024
 
 
 def passed_env(env: dict[str, str]) -> dict[str, str]:
-    """The variables a session takes from its connection (textual-serve's), nothing else."""
+    """The variables a session takes from its connection (textual-serve's, and a learner's name
+    when it is one tutor accepts), nothing else."""
     return {
         k: v
         for k, v in env.items()
-        if isinstance(k, str) and isinstance(v, str) and (k in PASSED_ENV or k.startswith(PASSED_PREFIX))
+        if isinstance(k, str)
+        and isinstance(v, str)
+        and (k in PASSED_ENV or k.startswith(PASSED_PREFIX))
+        and (k != LEARNER_ENV or check_name(v) is None)
     }
 
 
@@ -76,6 +83,7 @@ def _child(
         for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, signal.SIG_DFL)
         signal.set_wakeup_fd(-1)
+        os.environ.pop(LEARNER_ENV, None)  # only ever this connection's own
         os.environ.update(passed_env(env))
         import importlib
 
