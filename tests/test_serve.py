@@ -118,6 +118,9 @@ def fake_server(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     monkeypatch.setitem(sys.modules, "textual_serve", package)
     monkeypatch.setitem(sys.modules, "textual_serve.server", module)
     _FakeServer.made = []
+    # Nothing listens: port 8000 may be busy on a shared machine (the real check has its own
+    # test, with a real busy port, in tests/test_serve_proxy.py).
+    monkeypatch.setattr("tutor.cli_serve.listen_problem", lambda host, port: None)
     # serve_command rewrites os.environ for the apps it starts: keep this test run's intact
     import os
 
@@ -141,6 +144,19 @@ def test_serve_listens_on_localhost_gives_apps_a_minimal_environment_and_one_lea
     assert "AWS_SECRET_ACCESS_KEY" not in made["env"]
     assert made["env"][sandbox.ENV_POLICY] == "required"  # code only in the sandbox
     assert set(made["env"]) <= {*__import__("tutor.cli").cli._SERVED_ENV, sandbox.ENV_POLICY}
+
+
+def test_trusting_a_user_header_on_an_address_others_reach_is_warned_about(
+    fake_server: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path))
+    trust = ["--trust-user-header", "X-Remote-User", "--cold"]
+    result = CliRunner().invoke(main, ["serve", *trust])
+    assert result.exit_code == 0, result.output
+    assert "anyone who can reach" not in result.output  # localhost: only this machine reaches it
+    assert "--trusted-learner" in fake_server[-1]["command"]  # each session takes the server's name
+    result = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0", *trust])
+    assert "anyone who can reach 0.0.0.0" in result.output and "X-Remote-User" in result.output
 
 
 def test_serve_without_bubblewrap_says_code_is_unavailable_unless_allowed(

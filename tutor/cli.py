@@ -243,6 +243,12 @@ def serve_command(
     os.environ.update(kept, **{sandbox.ENV_POLICY: policy})
     memory = session_memory or SESSION_MEMORY_MB
     trusted = trust_user_header is not None
+    if trusted and host not in ("localhost", "127.0.0.1", "::1"):
+        echo(
+            f"tutor: warning: anyone who can reach {host} port {port} without the proxy can send "
+            f"{trust_user_header} and learn as anyone: listen on 127.0.0.1 (--host) behind the proxy.",
+            err=True,
+        )
     with _warm_sessions(root, learners, memory, warm=not cold, trusted=trusted) as command:
         options: dict[str, Any] = {"public_url": public_url} if public_url else {}
         server = limited(Server)(

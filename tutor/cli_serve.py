@@ -110,7 +110,9 @@ def public_url(text: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{text!r} is not an http:// or https:// address with a host name")
     if parts.query or parts.fragment or any(c.isspace() or c in "\"'<>" for c in text.strip()):
-        raise ValueError(f"{text!r} has a query, a fragment or characters a page cannot hold")
+        raise ValueError(
+            f"{text!r} is not a plain address: it has a query, a fragment or characters a page cannot hold"
+        )
     return text.strip().rstrip("/")
 
 
