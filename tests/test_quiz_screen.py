@@ -33,6 +33,67 @@ async def test_keys_typed_as_the_quiz_opens_land_in_the_answer(tmp_path):
         assert "✗ Incorrect" in feedback(app)
 
 
+FAST = [("1", "1"), ("2", "2"), ("3", "3"), (".", "."), ("5", "5")]
+
+
+def keys_as_a_screen_opens(app, *keys: tuple[str, str | None]) -> None:
+    """Send `keys` the moment the app pushes its next screen: a typist's keys after the one that
+    opened it, arriving while it is on its way."""
+    push = app.push_screen
+
+    def push_then_type(*args, **kwargs):
+        app.push_screen = push
+        result = push(*args, **kwargs)
+        send_now(app, *keys)
+        return result
+
+    app.push_screen = push_then_type
+
+
+async def test_keys_typed_as_the_quiz_opens_from_the_map_land_in_order(tmp_path):
+    app = TutorApp(REPO, ProgressStore(tmp_path / "progress"), warm_up=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        send_now(app, ("t", "t"), *FAST[:2])
+        keys_as_a_screen_opens(app, *FAST[2:])
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "QuizScreen")
+        await wait_until(pilot, lambda: app.screen.query("Input") and app.screen.query_one("Input").value)
+        for _ in range(5):
+            await pilot.pause()
+        assert app.screen.query_one("Input").value == "123.5"
+
+
+async def test_keys_typed_as_a_lessons_quiz_opens_land_in_order(tmp_path):
+    app = TutorApp(
+        REPO, ProgressStore(tmp_path / "progress"), StartAt("lesson", "what-is-a-loss"), warm_up=False
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "LessonScreen")
+        send_now(app, ("t", "t"), *FAST[:1])
+        keys_as_a_screen_opens(app, *FAST[1:])
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "QuizScreen")
+        await wait_until(pilot, lambda: app.screen.query("Input") and app.screen.query_one("Input").value)
+        for _ in range(5):
+            await pilot.pause()
+        assert app.screen.query_one("Input").value == "123.5"
+
+
+async def test_keys_typed_after_ctrl_n_land_in_the_next_answer_in_order(tmp_path):
+    app = builtin_app(tmp_path, "what-is-a-loss")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        screen = app.screen
+        first = screen.query_one("Input")
+        send_now(app, ("ctrl+n", None), *FAST)
+        await wait_until(pilot, lambda: screen.session.index == 1 and screen.query_one("Input") is not first)
+        await wait_until(pilot, lambda: screen.query_one("Input").value)
+        for _ in range(5):
+            await pilot.pause()
+        assert screen.query_one("Input").value == "123.5"
+        assert first.value == ""  # nothing went into the answer on its way out
+
+
 def builtin_app(tmp_path, ref: str, seed: int = 1) -> TutorApp:
     app = TutorApp(REPO, ProgressStore(tmp_path / "progress"), StartAt("quiz", ref, seed=seed), warm_up=False)
     app.clock = lambda: 0.0

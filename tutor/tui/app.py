@@ -23,6 +23,11 @@ if TYPE_CHECKING:
     from tutor.progress.store import ProgressStore
 
 
+# Seconds at most that keys typed as a screen opens wait for its answer input (it takes a few
+# frames, far less than this).
+KEY_HOLD_LIMIT = 2.0
+
+
 @dataclass(frozen=True)
 class StartAt:
     """Where the app opens: `lesson` or `quiz` on `ref`, else the course map."""
@@ -79,6 +84,10 @@ class TutorApp(App[None]):
         self._code_notice_said = False
         self._waiting_for_map: list[Callable[[], object]] = []  # see `_after_map`
         self._identity: tuple[Course, tuple[str, str]] | None = None  # worked out by `load_course`
+        self._held_keys: list[events.Key] | None = None  # see `hold_keys`
+        self._hold_for_input = False
+        self._hold_timer: Any = None
+        self._opener: events.Key | None = None
         self.clock = time.monotonic  # tests fix it, for results that do not depend on timing
         self.now = time.time  # the wall clock reviews are due by; tests fix it too
         # `--watch`: the course is read again when one of its files changes (see CourseWatcher).
@@ -88,12 +97,62 @@ class TutorApp(App[None]):
 
             self.watcher = CourseWatcher(self)
 
+    # ------------------------------------------------------------ keys typed as a screen opens
+
+    async def on_event(self, event: events.Event) -> None:
+        # Every key from the terminal comes here first, in the order typed. A key that opens a
+        # screen or a question (`t` on the map, ctrl+n in a quiz: the screen's `holds_keys_after`)
+        # holds the keys after it until that screen's answer input has focus, then they are
+        # handed to it in order: without this, keys already on their way to the old screen's
+        # widgets were typed into an answer being removed, or arrived after later ones.
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self._held_keys is not None:
+                self._held_keys.append(event)
+                return
+            holds = getattr(self.screen, "holds_keys_after", None)
+            if holds is not None and holds(event.key):
+                self.hold_keys()
+                self._opener = event
+        await super().on_event(event)
+
     def on_key(self, event: events.Key) -> None:
-        # Keys typed just before a screen change reach the app through the screen they were typed
-        # on: a quiz that has just opened keeps them for its answer input.
-        take = getattr(self.screen, "take_early_key", None)
-        if take is not None:
-            take(event)
+        # The key that began a hold has reached the app (through the widgets and the screen),
+        # so its binding runs now: after that, if nothing asked for the keys, they go on as typed.
+        if event is self._opener:
+            self._opener = None
+            self.call_after_refresh(self._opener_done, 2)
+
+    def hold_keys(self, for_input: bool = False) -> None:
+        """Hold the keys typed from now on (they are replayed by `release_keys`); `for_input`:
+        until a screen's answer input has focus and releases them, not only until the key that
+        began the hold has done its work."""
+        if self._held_keys is None:
+            self._held_keys = []
+            self._hold_for_input = False
+            # never for long, whatever happens: a key held is not a key lost, but it must show
+            self._hold_timer = self.set_timer(KEY_HOLD_LIMIT, self.release_keys)
+        self._hold_for_input = self._hold_for_input or for_input
+
+    def _opener_done(self, refreshes: int) -> None:
+        if self._held_keys is None or self._hold_for_input:
+            return
+        if refreshes > 0:  # what the key set going (a message or two) has had its turn
+            self.call_after_refresh(self._opener_done, refreshes - 1)
+            return
+        self.release_keys()
+
+    def release_keys(self) -> None:
+        """Hand the keys held since `hold_keys` on, in the order typed, to whatever has focus now."""
+        held, self._held_keys = self._held_keys, None
+        self._hold_for_input = False
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
+        for key in held or []:
+            # As if typed now: one of them may begin a hold of its own, which holds the rest.
+            again = events.Key(key.key, key.character)
+            again.set_sender(self)
+            self.post_message(again)
 
     def on_unmount(self) -> None:
         if self.watcher is not None:
@@ -375,6 +434,7 @@ class TutorApp(App[None]):
         from tutor.tui.screens.quiz import QuizScreen
         from tutor.tui.screens.results import ResultsScreen
 
+        self.hold_keys(for_input=True)  # the keys typed next are its answer's
         current = self.screen
         if isinstance(current, QuizScreen | ResultsScreen):
             if isinstance(current, QuizScreen):

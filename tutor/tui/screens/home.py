@@ -131,6 +131,10 @@ class HomeScreen(Screen[None]):
         Binding("q", "app.quit", "Quit"),
     ]
 
+    def holds_keys_after(self, key: str) -> bool:
+        """Whether `key` may open a quiz, whose answer the keys typed after it are for."""
+        return key in ("t", "c", "r", "enter")
+
     def compose(self) -> ComposeResult:
         yield TutorHeader()
         with Vertical(id="home"):

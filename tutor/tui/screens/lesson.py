@@ -87,6 +87,10 @@ class LessonScreen(Screen[None]):
         Binding("o", "toggle_toc", "Contents"),
     ]
 
+    def holds_keys_after(self, key: str) -> bool:
+        """Whether `key` may open a quiz, whose answer the keys typed after it are for."""
+        return key in ("t",)
+
     def __init__(self, lesson: m.Lesson, at_section: int = 0) -> None:
         super().__init__()
         self.lesson = lesson

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Label, LoadingIndicator, Markdown
+from textual.widgets import Button, Label, LoadingIndicator, Markdown, TextArea
 from textual.worker import Worker, WorkerState
 
 from tutor.content import model as m
@@ -52,9 +52,7 @@ def undecided_advice(question_type: str) -> str:
     return MATH_UNDECIDED_ADVICE if kind.reads_math else OTHER_UNDECIDED_ADVICE
 
 
-# Keys kept for the answer input when typed before it has focus (with every printable one).
 FOCUS_TRIES = 20  # refreshes to wait for a new answer input to be there and focused
-EARLY_KEYS = ("enter", "backspace", "delete", "left", "right", "home", "end", "tab", "space")
 
 
 class QuizScreen(Screen[None]):
@@ -72,7 +70,7 @@ class QuizScreen(Screen[None]):
     ]
 
     # Nothing is focused until the answer input is (a Check button focused first would take an
-    # early enter); keys typed before then are kept and replayed into it.
+    # early enter); keys typed before then are held by the app and handed to it (`hold_keys`).
     AUTO_FOCUS = ""
 
     grading: reactive[bool] = reactive(False)
@@ -88,7 +86,6 @@ class QuizScreen(Screen[None]):
         self._pending_answer: Any = None
         self._graded_answer: Any = None  # the answer of the latest result shown
         self._check_again = False  # a check was asked for while grading
-        self._early_keys: list[events.Key] | None = None  # typed before the input had focus
 
     def compose(self) -> ComposeResult:
         yield TutorHeader()
@@ -125,7 +122,7 @@ class QuizScreen(Screen[None]):
         area = answer_area(state.variant)
         self._area = area  # the old one may still be on its way out of the DOM
         self._check_again = False
-        self._early_keys = []
+        self.app.hold_keys(for_input=True)  # keys typed from now on are this answer's
         box.mount(area)
         self.call_after_refresh(self._focus_answer, area)
         self.query_one("#hints", Markdown).update("")
@@ -149,28 +146,32 @@ class QuizScreen(Screen[None]):
     def _focus_answer(self, area: AnswerArea, tries: int = 0) -> None:
         """Focus the new answer input, then hand it the keys typed while it was on its way."""
         if area is not self._area:
-            return  # a newer question took its place
+            return  # a newer question took its place (and released the keys when focused)
         widget = area.focus_input()
         if widget is None:
             if tries < FOCUS_TRIES:
                 self.call_after_refresh(self._focus_answer, area, tries + 1)  # not composed yet
             else:
-                self._early_keys = None
+                self.app.release_keys()
             return
-        self.call_after_refresh(self._replay_early_keys, area, widget)
+        self.call_after_refresh(self._release_keys, area, widget)
 
-    def _replay_early_keys(self, area: AnswerArea, widget: Widget, tries: int = 0) -> None:
+    def _release_keys(self, area: AnswerArea, widget: Widget, tries: int = 0) -> None:
         if area is not self._area:
             return
-        if self._early_keys and self.focused is not widget and tries < FOCUS_TRIES:
+        if self.focused is not widget and tries < FOCUS_TRIES:
             widget.focus()  # the old input's removal may have moved focus after ours
-            self.call_after_refresh(self._replay_early_keys, area, widget, tries + 1)
+            self.call_after_refresh(self._release_keys, area, widget, tries + 1)
             return
-        early, self._early_keys = self._early_keys or [], None
-        for key in early:  # as if typed now: the input's own keys and bindings (enter checks) apply
-            again = events.Key(key.key, key.character)
-            again.set_sender(self.app)  # else it would stop bubbling at this screen, its sender
-            self.app.post_message(again)
+        self.app.release_keys()
+
+    def holds_keys_after(self, key: str) -> bool:
+        """Whether `key` may show a new question, whose answer the keys typed after it are for
+        (the app holds them until it has focus)."""
+        if key in ("ctrl+n", "ctrl+r"):
+            return True
+        # enter goes on after a right answer; in an editor it is a new line, typed there
+        return key == "enter" and not isinstance(self.focused, TextArea)
 
     def update_status(self) -> None:
         s = self.session
@@ -210,25 +211,7 @@ class QuizScreen(Screen[None]):
     def _check_pressed(self) -> None:
         self.action_check()
 
-    def take_early_key(self, event: events.Key) -> bool:
-        """Keep a key typed before the answer input has focus (it gets them as soon as it has).
-
-        Keys typed right after the key that opened the quiz were already on their way to the
-        screen before it, and come here through the app."""
-        if (
-            self._early_keys is None
-            or self.focused is not None
-            or not (event.is_printable or event.key in EARLY_KEYS)
-        ):
-            return False
-        self._early_keys.append(event)
-        event.stop()
-        event.prevent_default()
-        return True
-
     def on_key(self, event: events.Key) -> None:
-        if self.take_early_key(event):
-            return
         # Letters pick options in a choice question, as printed next to them.
         choice = self._area
         if (
