@@ -336,3 +336,37 @@ async def test_the_worked_solution_is_scrolled_into_view_whole_at_80x24(tmp_path
         pane, solution = screen.query_one("#question"), screen.query_one("#solution")
         assert solution.region.height > 3
         assert pane.region.y <= solution.region.y and solution.region.bottom <= pane.region.bottom
+
+
+async def test_the_code_footer_ends_with_the_palette_key_and_offers_f1_for_help(tmp_path):
+    from textual.widgets._footer import FooterKey
+
+    app = builtin_app(tmp_path, "bce-clipped-code")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_course(app, pilot)
+        for _ in range(3):
+            await pilot.pause()
+        footer = app.screen.query_one("TutorFooter")
+        keys = list(footer.query(FooterKey))
+        palette = next(k for k in keys if k.has_class("-command-palette"))
+        # nothing of a key cut short shows after it ("^p palettea")
+        assert palette.region.right == footer.region.right
+        help_key = next(k for k in keys if k.action in ("help", "app.help"))
+        assert help_key.key_display == "F1"  # `?` is typed in the editor, so F1 is the way
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "QuizScreen"
+        assert "?" in app.screen.query_one("TextArea").text
+
+
+async def test_ctrl_a_selects_everything_in_every_answer_box(tmp_path):
+    for ref in ("bce-from-bernoulli", "what-is-a-loss"):  # a derivation editor, a one-line answer
+        app = builtin_app(tmp_path / ref, ref)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for_course(app, pilot)
+            await wait_until(pilot, lambda app=app: app.focused is not None)
+            await type_text(pilot, "1+2")
+            await pilot.press("ctrl+a")
+            await type_text(pilot, "7")
+            box = app.focused
+            assert (box.text if hasattr(box, "text") else box.value) == "7", ref

@@ -54,6 +54,9 @@ class TutorApp(App[None]):
     BINDINGS = [
         Binding("f1,question_mark", "help", "Help", key_display="?"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        # One meaning in every text box: select all (Textual's boxes go to the line's start,
+        # which home does; the code editor said "select all" and did it alone).
+        Binding("ctrl+a", "select_all_text", "Select all", show=False, priority=True),
     ]
 
     course: var[Course | None] = var(None)
@@ -153,6 +156,22 @@ class TutorApp(App[None]):
             again = events.Key(key.key, key.character)
             again.set_sender(self)
             self.post_message(again)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "select_all_text":
+            # only where there is text to select; the code editor's own binding says it itself
+            from textual.widgets import Input, TextArea
+
+            focused = self.focused
+            return isinstance(focused, Input | TextArea) and not getattr(focused, "FOOTER_LAST", False)
+        return True
+
+    def action_select_all_text(self) -> None:
+        from textual.widgets import Input, TextArea
+
+        focused = self.focused
+        if isinstance(focused, Input | TextArea):
+            focused.select_all()
 
     def on_unmount(self) -> None:
         if self.watcher is not None:
