@@ -70,12 +70,20 @@ def lesson_mastery(index: CourseIndex, store: ProgressStore, now: float) -> list
     return [Row(x.id, x.title, mastery(cards, x.questions, now)) for x in index.lessons if x.questions]
 
 
-def tag_mastery(index: CourseIndex, store: ProgressStore, now: float) -> list[Row]:
-    """Mastery per question tag, weakest first among those started, then the new ones."""
+# Questions with a review a tag needs before it is called weak or strong: on one or two
+# answers it is "too few answers yet".
+TAG_EVIDENCE = 3
+
+
+def tag_mastery(index: CourseIndex, store: ProgressStore, now: float, skip: Iterable[str] = ()) -> list[Row]:
+    """Mastery per question tag, weakest first among those started, then the new ones; `skip`:
+    tags that are not topics (the names of question kinds, which some courses tag with)."""
+    skipped = set(skip)
     by_tag: dict[str, list[str]] = {}
     for qid, tags in index.tags.items():
         for tag in tags:
-            by_tag.setdefault(tag, []).append(qid)
+            if tag not in skipped:
+                by_tag.setdefault(tag, []).append(qid)
     cards = store.cards()
     rows = [Row(tag, tag, mastery(cards, ids, now)) for tag, ids in by_tag.items()]
     return sorted(rows, key=lambda r: (r.mastery.seen == 0, r.mastery.value, r.key))

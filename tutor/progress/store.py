@@ -798,14 +798,18 @@ class ProgressStore:
 
     def notes_of_wrong_answers(self) -> list[list[str]]:
         """The notes of every answer that was not right (mistakes and diagnoses)."""
+        return [notes for _, notes in self.wrong_answer_notes()]
+
+    def wrong_answer_notes(self) -> list[tuple[str, list[str]]]:
+        """(question id, notes) of every answer that was not right and has notes."""
         out = []
-        for (notes,) in self._query(
-            "SELECT notes FROM attempts WHERE verdict != 'correct' AND notes != '[]'"
+        for question, notes in self._query(
+            "SELECT question, notes FROM attempts WHERE verdict != 'correct' AND notes != '[]'"
         ):
             with contextlib.suppress(ValueError, RecursionError):
                 tags = json.loads(notes)
                 if isinstance(tags, list):
-                    out.append([t for t in tags if isinstance(t, str)])
+                    out.append((str(question), [t for t in tags if isinstance(t, str)]))
         return out
 
     def reset(self) -> Path | None:

@@ -48,7 +48,8 @@ class MasteryPanel(Static):
     def show_for(self, index: Any, store: Any, now: float) -> None:
         """Show the mastery of the course whose `CourseIndex` is `index`, or hide when nothing was
         answered yet."""
-        from tutor.progress.stats import lesson_mastery, tag_mastery
+        from tutor.content import model as m
+        from tutor.progress.stats import TAG_EVIDENCE, lesson_mastery, tag_mastery
 
         self._shown_for = (index, store, now)  # drawn again to the new width on a resize
         self._drawn_width = self.app.size.width
@@ -68,9 +69,11 @@ class MasteryPanel(Static):
                 line.append_text(cells[i + 1])
             text.append_text(line)
             text.append("\n")
-        tags = [row for row in tag_mastery(index, store, now) if row.mastery.seen][:3]
+        # topics (not the kinds of question some are tagged with) answered enough to say
+        rows = tag_mastery(index, store, now, skip=m.kinds())
+        tags = [row for row in rows if row.mastery.seen >= TAG_EVIDENCE][:3]
         if tags:
-            line = Text("Weakest tags: ", style="bold")
+            line = Text("Weakest topics: ", style="bold")
             for n, row in enumerate(tags):
                 part = f"{' · ' if n else ''}{row.title} {bar(row.mastery.value, 5)} {row.mastery.word}"
                 if len(line.plain) + len(part) > self.app.size.width - 4:
