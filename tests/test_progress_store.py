@@ -351,3 +351,13 @@ def test_a_read_only_folder_is_said_once_the_record_still_reads_and_the_quiz_goe
     monkeypatch.undo()
     again = ProgressStore(tmp_path)
     assert [a.question for a in again.attempts()] == ["a"] and again.state() == {"theme": "nord"}
+
+
+def test_a_lesson_place_of_the_wrong_shape_is_dropped_not_trusted(tmp_path):
+    store = ProgressStore(tmp_path)
+    store.set_state(
+        places={"a": [1, 2], "b": "x", "c": [True, 1], "d": [-1, 3], "e": [1, 2, 3], "f": [1.5, 0]}
+    )
+    assert ProgressStore(tmp_path).state()["places"] == {"a": [1, 2]}
+    store.set_state(places=["not", "a", "dict"])
+    assert "places" not in ProgressStore(tmp_path).state()

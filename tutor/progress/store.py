@@ -152,6 +152,19 @@ def _clean_state(data: dict[str, Any]) -> dict[str, Any]:
     for key in ("theme", "learner"):
         if key in out and not isinstance(out[key], str):
             del out[key]
+    places = out.get("places")
+    if "places" in out:  # lesson id → [section index, lines scrolled into it]
+        if isinstance(places, dict):
+            out["places"] = {
+                k: [int(v[0]), int(v[1])]
+                for k, v in places.items()
+                if isinstance(k, str)
+                and isinstance(v, list)
+                and len(v) == 2
+                and all(isinstance(x, int) and not isinstance(x, bool) and 0 <= x < 100_000 for x in v)
+            }
+        else:
+            del out["places"]
     return out
 
 
