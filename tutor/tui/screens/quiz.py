@@ -136,12 +136,33 @@ class QuizScreen(Screen[None]):
             # A resumed quiz: the answer given and its feedback, as the learner left them.
             self._graded_answer = state.last_answer
             self.call_after_refresh(self._put_back, area, state.last_answer, state.result)
+        if state.draft is not None:
+            # and what was typed after it, or instead of it, and not checked
+            self.call_after_refresh(self._put_back, area, state.draft, None)
 
-    def _put_back(self, area: AnswerArea, answer: Any, result: Result) -> None:
+    def _put_back(self, area: AnswerArea, answer: Any, result: Result | None) -> None:
         if area is not self._area:
             return
         area.restore(answer)
-        self._feedback(result, answer)
+        if result is not None:
+            self._feedback(result, answer)
+
+    def keep_draft(self) -> None:
+        """Keep the answer typed and not checked with the quiz, to be put back on resume."""
+        area = self._area
+        if area is None or not area.is_mounted:
+            return
+        try:
+            value = area.value()
+        except Exception:  # an area half taken down (the app quitting): nothing to read
+            return
+        self.session.keep_draft(value)
+
+    def on_screen_suspend(self) -> None:
+        self.keep_draft()  # another screen on top (help, the palette's quiz): the app may end there
+
+    def on_unmount(self) -> None:
+        self.keep_draft()
 
     def _focus_answer(self, area: AnswerArea, tries: int = 0) -> None:
         """Focus the new answer input, then hand it the keys typed while it was on its way."""
@@ -381,6 +402,7 @@ class QuizScreen(Screen[None]):
     def action_next(self) -> None:
         if self.grading:
             return
+        self.keep_draft()  # a question left unchecked keeps what was typed, for a later visit
         state = self.session.current
         more = self.session.advance() if state.answered else self.session.skip()
         if more:
@@ -394,6 +416,7 @@ class QuizScreen(Screen[None]):
         self.app.switch_screen(ResultsScreen(self.session.summary(), self.quiz_title, self.ref))
 
     def action_leave(self) -> None:
+        self.keep_draft()
         self.session.finish()
         if any(s.answered for s in self.session.states):
             self.show_results()
