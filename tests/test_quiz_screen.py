@@ -370,3 +370,22 @@ async def test_ctrl_a_selects_everything_in_every_answer_box(tmp_path):
             await type_text(pilot, "7")
             box = app.focused
             assert (box.text if hasattr(box, "text") else box.value) == "7", ref
+
+
+async def test_a_notice_goes_with_the_question_and_the_screen_that_raised_it(tmp_path):
+    app = builtin_app(tmp_path, "what-is-a-loss")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        screen = app.screen
+        await pilot.press("ctrl+g", "ctrl+g", "ctrl+g", "ctrl+g")  # past the last hint: a notice
+        await wait_until(pilot, lambda: any("No more hints" in n.message for n in app._notifications))
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: screen.session.index == 1)
+        await pilot.pause()
+        assert not any("No more hints" in n.message for n in app._notifications)
+        await pilot.press("ctrl+g", "ctrl+g", "ctrl+g", "ctrl+g")
+        await wait_until(pilot, lambda: any("No more hints" in n.message for n in app._notifications))
+        await pilot.press("escape")  # leave the quiz: its notice does not follow to the results
+        await wait_until(pilot, lambda: app.screen is not screen)
+        await pilot.pause()
+        assert not any("No more hints" in n.message for n in app._notifications)

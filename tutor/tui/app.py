@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.reactive import var
 from textual.screen import Screen
 
@@ -91,6 +92,9 @@ class TutorApp(App[None]):
         self._hold_for_input = False
         self._hold_timer: Any = None
         self._opener: events.Key | None = None
+        # notice id → (the screen it was raised on, its question there): see `notify`
+        self._notice_owners: dict[str, tuple[object, object]] = {}
+        self._dropped_notices: set[str] = set()
         self.clock = time.monotonic  # tests fix it, for results that do not depend on timing
         self.now = time.time  # the wall clock reviews are due by; tests fix it too
         # `--watch`: the course is read again when one of its files changes (see CourseWatcher).
@@ -157,6 +161,58 @@ class TutorApp(App[None]):
             again.set_sender(self)
             self.post_message(again)
 
+    # ------------------------------------------------------------ notices belong to their screen
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Textual's notice, owned by the screen it is raised on (and the question, in a quiz:
+        its `notice_scope`): it goes when that screen or question does, so that "options in a new
+        order" never covers the next question's feedback and notices never stack across screens.
+        Warnings and errors (a record not saved) stay until they time out."""
+        from textual.notifications import Notification, Notify
+
+        notification = Notification(
+            message, title, severity, self.NOTIFICATION_TIMEOUT if timeout is None else timeout, markup=markup
+        )
+        if severity == "information":
+            try:
+                screen: Any = self.screen
+            except Exception:  # no screen yet (a notice from the start): the app's own
+                screen = None
+            if screen is not None:
+                scope = getattr(screen, "notice_scope", None)
+                self._notice_owners[notification.identity] = (screen, scope() if scope else None)
+        self.post_message(Notify(notification))
+
+    def _on_notify(self, event: Any) -> None:
+        if event.notification.identity in self._dropped_notices:  # its screen went before it showed
+            self._dropped_notices.discard(event.notification.identity)
+            event.prevent_default()  # not added by Textual's own handler
+
+    def drop_notices(self, screen: object, keep_scope: object = None) -> None:
+        """Take away the notices raised on `screen`, but those of `keep_scope` (its question now)."""
+        for identity, (owner, scope) in list(self._notice_owners.items()):
+            if owner is screen and (keep_scope is None or scope != keep_scope):
+                del self._notice_owners[identity]
+                shown = next((n for n in self._notifications if n.identity == identity), None)
+                if shown is not None:
+                    self._unnotify(shown)
+                else:
+                    self._dropped_notices.add(identity)
+
+    def _screen_changed_notices(self) -> None:
+        current = self.screen
+        for owner in {owner for owner, _ in self._notice_owners.values()}:
+            if owner is not current:
+                self.drop_notices(owner)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "select_all_text":
             # only where there is text to select; the code editor's own binding says it itself
@@ -192,6 +248,7 @@ class TutorApp(App[None]):
         self._begin()
 
     def _forget_closed_widgets(self, screen: object) -> None:
+        self._screen_changed_notices()
         # Textual caches a pair of background styles per widget renderer (up to 1,024 of them,
         # each holding its widget's rendered lines): without this a closed quiz stayed in memory.
         # Textual's internals (pinned in pyproject.toml; the memory test says if this stops working).
@@ -442,10 +499,10 @@ class TutorApp(App[None]):
         except ValueError:  # a question that cannot be asked: say where, as `tutor check` does
             self._course_problem(entries)
             return
-        if opened.notice:
-            self.notify(opened.notice)
         opened.session.quiz_id = ref  # written into each attempt
         self._open_quiz_screen(QuizScreen(opened.session, title=self.quiz_title(ref), ref=ref))
+        if opened.notice:
+            self.notify(opened.notice)  # once the quiz is the screen: the notice is its own
 
     def _open_quiz_screen(self, screen: Screen[None]) -> None:
         """A quiz opened from another quiz or its results (the command palette) takes their place,

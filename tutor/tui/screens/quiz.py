@@ -122,6 +122,7 @@ class QuizScreen(Screen[None]):
         area = answer_area(state.variant)
         self._area = area  # the old one may still be on its way out of the DOM
         self._check_again = False
+        self.app.drop_notices(self, keep_scope=self.notice_scope())  # those of the last question
         self.app.hold_keys(for_input=True)  # keys typed from now on are this answer's
         box.mount(area)
         self.call_after_refresh(self._focus_answer, area)
@@ -146,6 +147,10 @@ class QuizScreen(Screen[None]):
         area.restore(answer)
         if result is not None:
             self._feedback(result, answer)
+
+    def notice_scope(self) -> object:
+        """What a notice raised now belongs to: this question, this variant (see TutorApp.notify)."""
+        return self.session.index, self.session.current.variant_number
 
     def keep_draft(self) -> None:
         """Keep the answer typed and not checked with the quiz, to be put back on resume."""
