@@ -389,3 +389,21 @@ async def test_a_notice_goes_with_the_question_and_the_screen_that_raised_it(tmp
         await wait_until(pilot, lambda: app.screen is not screen)
         await pilot.pause()
         assert not any("No more hints" in n.message for n in app._notifications)
+
+
+async def test_at_80x24_the_prompt_stays_in_view_when_the_feedback_shows(tmp_path):
+    app = builtin_app(tmp_path, "what-is-a-loss")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_course(app, pilot)
+        screen = app.screen
+        await wait_until(pilot, lambda: app.focused is not None)
+        await pilot.press("5", "enter")
+        await wait_until(pilot, lambda: screen.session.current.attempts == 1 and not screen.grading)
+        for _ in range(6):
+            await pilot.pause()
+        pane = screen.query_one("#question")
+        prompt = screen.query_one("#prompt")
+        box = screen.query_one("#feedback-box")
+        assert "Incorrect" in feedback(app)
+        assert prompt.region.y >= pane.region.y  # its first line is on screen
+        assert box.region.height > 0 and box.region.bottom <= pane.region.bottom  # and the feedback

@@ -52,6 +52,7 @@ def undecided_advice(question_type: str) -> str:
     return MATH_UNDECIDED_ADVICE if kind.reads_math else OTHER_UNDECIDED_ADVICE
 
 
+FEEDBACK_ROWS = 4  # the feedback is never squeezed below this: the prompt scrolls then
 FOCUS_TRIES = 20  # refreshes to wait for a new answer input to be there and focused
 
 
@@ -98,7 +99,10 @@ class QuizScreen(Screen[None]):
                 yield Button("Check", id="check", variant="primary", compact=True)
                 yield LoadingIndicator(id="spinner")
                 yield Label("", id="checking", classes="muted")
-            yield FeedbackPanel()
+            # its own scroll, no taller than the room below the answer: on a small terminal the
+            # feedback scrolls, not the question out of view
+            with VerticalScroll(id="feedback-box", can_focus=False):
+                yield FeedbackPanel()
             yield Markdown("", id="hints")
             yield Markdown("", id="solution")
         yield TutorFooter(compact=True)
@@ -131,6 +135,7 @@ class QuizScreen(Screen[None]):
         self.query_one("#solution", Markdown).update("")
         self.query_one("#solution").display = False
         self.query_one(FeedbackPanel).clear()
+        self.query_one("#feedback-box").display = False
         self.query_one("#question", VerticalScroll).scroll_home(animate=False)
         self.update_status()
         if state.last_answer is not None and state.result is not None:
@@ -310,7 +315,7 @@ class QuizScreen(Screen[None]):
             self._grade_timer.stop()
         if result is None:
             self.query_one(FeedbackPanel).show_text(problem or "", "undecided")
-            self._show(self.query_one(FeedbackPanel))
+            self._show_feedback()
         else:
             self._graded_answer = self._pending_answer
             self._feedback(result, self._pending_answer)
@@ -337,11 +342,35 @@ class QuizScreen(Screen[None]):
         reading = not isinstance(self.area, ChoiceAnswer | FreeAnswer)
         text = feedback_text(result, earned, answer, show_reading=reading, kept=state.best)
         panel.show_text(f"{text}\n{next_steps}", result.verdict)
-        self._show(panel)
+        self._show_feedback()
+
+    def _show_feedback(self) -> None:
+        """Show the feedback below the answer: in the room left under it with the question at
+        the top (scrolling inside when longer), so that the prompt stays in view."""
+        box = self.query_one("#feedback-box", VerticalScroll)
+        box.styles.max_height = None
+        box.display = True
+
+        def fit() -> None:
+            pane = self.query_one("#question", VerticalScroll)
+            room = pane.scrollable_content_region.height - box.virtual_region.y - box.styles.margin.bottom
+            box.styles.max_height = max(FEEDBACK_ROWS, room)
+            box.scroll_home(animate=False)
+            self._show(box)
+
+        self.call_after_refresh(fit)
 
     # ------------------------------------------------------------ help along the way
 
     def action_scroll_question(self, direction: int) -> None:
+        box = self.query_one("#feedback-box", VerticalScroll)
+        if box.max_scroll_y and (box.scroll_y < box.max_scroll_y if direction > 0 else box.scroll_y > 0):
+            # the feedback is what is cut short: its rest first
+            if direction > 0:
+                box.scroll_page_down(animate=False)
+            else:
+                box.scroll_page_up(animate=False)
+            return
         pane = self.query_one("#question", VerticalScroll)
         if direction > 0:
             pane.scroll_page_down(animate=False)
