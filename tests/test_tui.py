@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, wait_for_course
+from tests.conftest import FIXTURES, REPO, wait_for_course
 from tutor.progress.store import ProgressStore
 from tutor.tui.app import StartAt, TutorApp
 
@@ -408,3 +408,16 @@ async def test_a_choice_picked_through_says_its_cost_and_the_results_show_what_w
         await settle(app, pilot)
         table = app.screen.query_one("DataTable")
         assert table.get_row_at(0)[3:] == ["✓ Correct", "0", "2"]
+
+
+async def test_a_custom_course_never_shows_the_built_in_subtitle(tmp_path):
+    from tutor.tui.app import TutorApp as App
+
+    app = App(COURSE, ProgressStore(tmp_path / "progress"), warm_up=False)
+    assert app.sub_title != App.SUB_TITLE  # not even in the first frame, before the index is read
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert app.sub_title != App.SUB_TITLE
+        await settle(app, pilot)
+        assert app.sub_title != App.SUB_TITLE
+    builtin = App(REPO, ProgressStore(tmp_path / "builtin"), warm_up=False)
+    assert builtin.sub_title == App.SUB_TITLE

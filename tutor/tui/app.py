@@ -76,6 +76,10 @@ class TutorApp(App[None]):
     ) -> None:
         super().__init__()
         self.course_root = course_root
+        if not self._builtin_course():
+            # The built-in course's words are not another course's, even for the first frame:
+            # its own title comes with its index (`_first_frame_shown`).
+            self.sub_title = ""
         self.store = store
         store.on_problem = self._progress_problem  # said once, from any thread (notify is thread-safe)
         self._record_checked = False
@@ -228,6 +232,14 @@ class TutorApp(App[None]):
         focused = self.focused
         if isinstance(focused, Input | TextArea):
             focused.select_all()
+
+    def _builtin_course(self) -> bool:
+        from tutor.content.builtin import builtin_course_root
+
+        try:
+            return Path(self.course_root).resolve() == builtin_course_root().resolve()
+        except OSError:
+            return False
 
     def on_unmount(self) -> None:
         if self.watcher is not None:
