@@ -421,3 +421,24 @@ async def test_a_custom_course_never_shows_the_built_in_subtitle(tmp_path):
         assert app.sub_title != App.SUB_TITLE
     builtin = App(REPO, ProgressStore(tmp_path / "builtin"), warm_up=False)
     assert builtin.sub_title == App.SUB_TITLE
+
+
+async def test_a_plot_says_how_to_reach_its_keys_and_tells_its_curves_apart_by_shape(tmp_path):
+    app = make_app(tmp_path, StartAt("lesson", "huber"))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        panel = app.screen.query_one("PlotPanel")
+        readout = lambda: str(panel.query_one(".readout").render())  # noqa: E731
+        assert "tab to this plot, then ←/→ change" in readout()  # its keys need focus: said
+        panel.focus()
+        await pilot.pause()
+        assert "tab to this plot" not in readout() and "←/→ change" in readout()
+        first = readout().splitlines()[0]
+        curves = first.split(": ", 1)[1].split(" · ")
+        marks = [c.split(" ", 1)[0] for c in curves]
+        assert len(curves) >= 2 and len(set(marks)) == len(marks)  # one shape each, named
+        # no legend drawn over the curves (the readout is the legend)
+        plot = panel.query_one("PlotextPlot")
+        drawn = "\n".join(plot.render_line(y).text for y in range(plot.size.height))
+        labels = [c.split(" ", 1)[1].split(":")[0] for c in curves]
+        assert drawn.strip() and not any(label in drawn for label in labels)
