@@ -40,7 +40,9 @@ async def test_home_says_what_is_due_and_r_reviews_it_on_fresh_variants(tmp_path
     app = app_on(store)
     async with app.run_test(size=(100, 40)) as pilot:
         await wait_for_course(app, pilot)
-        assert "3 due now, 0 later today" in str(app.screen.query_one("#review").render())
+        assert "Press r to review 3 now · 3 due today, 0 tomorrow" in str(
+            app.screen.query_one("#review").render()
+        )
         mastery = str(app.screen.query_one("#mastery").render())
         assert "Huber" in mastery and "learning" in mastery  # a bar and its word
         await pilot.press("r")
@@ -295,3 +297,68 @@ async def test_one_answer_is_said_in_the_singular(tmp_path):
         await pilot.press("s")
         await wait_for_course(app, pilot)
         assert "· 1 answer in all" in str(app.screen.query_one("#summary").render())
+
+
+def test_the_review_keeps_to_the_days_limits_and_the_map_says_what_waits(tmp_path):
+    from tutor.content.loader import load_course
+    from tutor.progress import stats
+    from tutor.quiz.review import review_queue
+    from tutor.tui.widgets.mastery import due_text
+
+    course = load_course(COURSE)
+    ids = list(course.questions)
+    assert len(ids) >= 3
+    store = ProgressStore(tmp_path, fuzz=False)
+    today = NOW - 3600
+    for qid in ids:  # all first answered (and wrong) in a quiz this morning: all due again by now
+        store.record(Attempt(qid, "incorrect", 0.0, seed=1, at=today, quiz="huber"))
+    due = [q for q, _ in store.due(ids, until=NOW)]
+    assert len(due) == len(ids)
+    limits = stats.DailyLimits(new_per_day=2, reviews_per_day=40)
+    assert len(review_queue(course, store, NOW, limits)) == 2  # new today: two of them
+    store.set_state(new_per_day=1)
+    assert len(review_queue(course, store, NOW)) == 1  # the learner's own setting
+    store.record(Attempt(ids[0], "correct", 1.0, seed=2, at=NOW - 60))  # reviewed one: room used
+    assert review_queue(course, store, NOW) == []
+    text = due_text(store, ids, NOW)
+    assert "limit" in text and "tomorrow" in text
+    store.set_state(new_per_day=50, reviews_per_day=2)
+    assert len(review_queue(course, store, NOW)) == 1  # two a day, one done
+    store.set_state(reviews_per_day="lots")  # a hand-edited setting of the wrong shape: the default
+    assert stats.DailyLimits.of(store).reviews_per_day == stats.REVIEWS_PER_DAY
+
+
+async def test_a_review_left_midway_is_resumed_where_it_was_left(tmp_path):
+    app = app_on(seeded_store(tmp_path))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for_course(app, pilot)
+        await pilot.press("r")
+        await wait_for_course(app, pilot)
+        first = app.screen.session
+        order = [s.entry.id for s in first.states]
+        seeds = [s.variant.seed for s in first.states]
+        await pilot.press("ctrl+n")  # on to the second question
+        await pilot.pause()
+        assert first.index == 1
+    app = app_on(ProgressStore(tmp_path, fuzz=False))  # quit, and come back the same day
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for_course(app, pilot)
+        await pilot.press("r")
+        await wait_for_course(app, pilot)
+        session = app.screen.session
+        assert session is not first and session.index == 1
+        assert [s.entry.id for s in session.states] == order
+        assert [s.variant.seed for s in session.states] == seeds
+        assert any("Resumed today's review" in str(n.message) for n in app._notifications)
+
+
+def test_the_daily_limits_are_set_from_the_command_line(tmp_path):
+    folder = tmp_path / "data"
+    result = CliRunner().invoke(
+        main, ["--data-dir", str(folder), "progress", "limits", "--reviews-per-day", "12"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "reviews per day: 12" in result.output
+    assert ProgressStore(folder).state()["reviews_per_day"] == 12
+    bad = CliRunner().invoke(main, ["--data-dir", str(folder), "progress", "limits", "--new-per-day", "-3"])
+    assert bad.exit_code != 0 and "Traceback" not in bad.output

@@ -89,6 +89,55 @@ def tag_mastery(index: CourseIndex, store: ProgressStore, now: float, skip: Iter
     return sorted(rows, key=lambda r: (r.mastery.seen == 0, r.mastery.value, r.key))
 
 
+# A day's review, unless the learner sets otherwise (the state's `new_per_day` and
+# `reviews_per_day`): at about 40 seconds a card, the first day's reviews stay under half an hour.
+NEW_PER_DAY = 10  # cards first answered today that come back for review today
+REVIEWS_PER_DAY = 40  # cards reviewed in a day, new ones included
+
+
+@dataclass(frozen=True)
+class DailyLimits:
+    new_per_day: int = NEW_PER_DAY
+    reviews_per_day: int = REVIEWS_PER_DAY
+
+    @classmethod
+    def of(cls, store: ProgressStore) -> DailyLimits:
+        """The learner's limits: their settings (checked by the store), else the defaults."""
+        state = store.state()
+        return cls(state.get("new_per_day", NEW_PER_DAY), state.get("reviews_per_day", REVIEWS_PER_DAY))
+
+
+def within_limits(
+    order: list[str], store: ProgressStore, now: float, limits: DailyLimits | None = None
+) -> list[str]:
+    """The first of `order` that today's limits leave room for: at most `reviews_per_day`
+    reviewed today (those done already count), of which at most `new_per_day` are cards first
+    answered today (a wrong first answer is due again in minutes: without a cap a first session
+    left dozens of them)."""
+    limits = limits or DailyLimits.of(store)
+    day_start = local_day_start(now)
+    done = store.reviewed_since(day_start)
+    first = store.first_answered()
+    new_done = sum(first.get(q, 0.0) >= day_start for q in set(done))
+    room, new_room = limits.reviews_per_day - len(done), limits.new_per_day - new_done
+    out: list[str] = []
+    for question in order:
+        if len(out) >= room:
+            break
+        if first.get(question, 0.0) >= day_start:
+            if new_room <= 0:
+                continue
+            new_room -= 1
+        out.append(question)
+    return out
+
+
+def local_day_start(now: float) -> float:
+    """The start of the learner's local day that holds `now` (midnight, local time)."""
+    day = datetime.fromtimestamp(now).date()
+    return datetime(day.year, day.month, day.day).timestamp()
+
+
 def local_day_end(now: float) -> float:
     """The end of the learner's local day that holds `now` (midnight, local time)."""
     day = datetime.fromtimestamp(now).date() + timedelta(days=1)

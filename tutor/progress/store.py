@@ -152,6 +152,10 @@ def _clean_state(data: dict[str, Any]) -> dict[str, Any]:
     for key in ("theme", "learner"):
         if key in out and not isinstance(out[key], str):
             del out[key]
+    for key in ("new_per_day", "reviews_per_day"):  # settings: whole numbers, 0 to 9999
+        value = out.get(key)
+        if key in out and not (isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 9999):
+            del out[key]
     places = out.get("places")
     if "places" in out:  # lesson id → [section index, lines scrolled into it]
         if isinstance(places, dict):
@@ -789,6 +793,21 @@ class ProgressStore:
                 "SELECT card_id, rating, at, duration_ms FROM reviews ORDER BY at, id"
             )
             if _is_int(card) and rating in (1, 2, 3, 4) and _is_number(at)
+        ]
+
+    def first_answered(self) -> dict[str, float]:
+        """When each question was first answered (its card was made then)."""
+        return {
+            str(q): float(at)
+            for q, at in self._query("SELECT question, MIN(at) FROM attempts GROUP BY question")
+            if _is_number(at)
+        }
+
+    def reviewed_since(self, since: float) -> list[str]:
+        """The questions answered in the spaced review (outside any quiz) since `since`."""
+        return [
+            str(q)
+            for (q,) in self._query("SELECT question FROM attempts WHERE quiz IS NULL AND at >= ?", (since,))
         ]
 
     def seeds_seen(self) -> dict[str, set[int]]:

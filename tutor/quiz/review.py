@@ -70,9 +70,12 @@ def interleave(due: Iterable[tuple[str, float]], group_of: dict[str, str]) -> li
     return out
 
 
-def review_queue(course: Course, store: ProgressStore, now: float) -> list[str]:
-    """The question ids due at `now`, in review order."""
-    return interleave(store.due(course.questions, until=now), lesson_of(course))
+def review_queue(
+    course: Course, store: ProgressStore, now: float, limits: stats.DailyLimits | None = None
+) -> list[str]:
+    """The question ids due at `now`, in review order, within the day's limits (`stats.within_limits`)."""
+    order = interleave(store.due(course.questions, until=now), lesson_of(course))
+    return stats.within_limits(order, store, now, limits)
 
 
 def fresh_base_seed(order: list[str], seen: dict[str, set[int]], rng: random.Random, tries: int = 50) -> int:
@@ -102,6 +105,34 @@ def review_session(
     session = QuizSession([questions[q] for q in order], seed=base, on_attempt=store.record, **kwargs)
     session.on_give_up = store.gave_up
     return session
+
+
+# The review in progress is kept as a quiz under this name (no lesson or bank id has a colon).
+REVIEW_KEY = ":review"
+
+
+def saved_review(course: Course, store: ProgressStore, now: float, **kwargs) -> QuizSession | None:
+    """Today's review left in the middle, at the same question with the same variants and
+    answers; None when there is none (or it is another day's, or no longer fits the course).
+    `kwargs` go to `QuizSession.restore` (clock, on_change)."""
+    from tutor.quiz.resume import in_progress
+
+    saved = store.quiz(REVIEW_KEY)
+    if not in_progress(saved) or saved is None or saved.get("day") != review_day(now):
+        return None
+    ids = [q.get("id") if isinstance(q, dict) else None for q in saved["questions"]]
+    if not all(isinstance(q, str) and q in course.questions for q in ids):
+        return None
+    entries = [course.questions[str(q)] for q in ids]
+    session = QuizSession.restore(entries, saved, store.record, **kwargs)
+    if session is not None:
+        session.on_give_up = store.gave_up
+    return session
+
+
+def review_day(now: float) -> str:
+    """The learner's local day of `now`, which a review in progress belongs to."""
+    return time.strftime("%Y-%m-%d", time.localtime(now))
 
 
 # ---------------------------------------------------------------- notes on the course

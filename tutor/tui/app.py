@@ -589,22 +589,36 @@ class TutorApp(App[None]):
         return True
 
     def start_review(self) -> None:
-        """The spaced review: every card due now across the course, interleaved, on fresh variants."""
-        from tutor.quiz.review import review_session
+        """The spaced review: the cards due now across the course (within the day's limits),
+        interleaved, on fresh variants; today's review left in the middle is resumed instead."""
+        from tutor.quiz.review import REVIEW_KEY, review_day, review_session, saved_review
         from tutor.tui.screens.quiz import QuizScreen
 
         if self.course is None:
             return
         now = self.now()  # the seed from it: fresh variants each time, the same under a fixed clock
+
+        def save(session: Any) -> None:
+            self.store.save_quiz(REVIEW_KEY, {**session.snapshot(REVIEW_KEY), "day": review_day(now)})
+
         try:
-            session = review_session(self.course, self.store, now, seed=int(now * 1000), clock=self.clock)
+            session = saved_review(self.course, self.store, now, clock=self.clock, on_change=save)
+            resumed = session is not None
+            if session is None:
+                session = review_session(
+                    self.course, self.store, now, seed=int(now * 1000), clock=self.clock, on_change=save
+                )
         except ValueError:  # a due question that cannot be asked: say where, as `tutor check` does
             self._course_problem(list(self.course.questions.values()))
             return
         if session is None:
             self.notify("Nothing is due for review now.")
             return
+        if not resumed:
+            save(session)  # kept from its first question on, to be resumed
         self._open_quiz_screen(QuizScreen(session, title=f"Review: {session.total} due", ref=None))
+        if resumed:
+            self.notify(f"Resumed today's review: question {session.index + 1} of {session.total}.")
 
     def show_statistics(self) -> None:
         from tutor.tui.screens.stats import StatsScreen

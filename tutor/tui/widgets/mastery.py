@@ -11,14 +11,22 @@ from textual.widgets import Static
 
 
 def due_text(store: Any, questions: Iterable[str], now: float) -> str:
-    """ "N due now, M later today" among `questions`, and what r does."""
-    from tutor.progress.stats import due_counts
+    """What the review holds now (within the day's limits), what is due today and tomorrow, and
+    what r does: "Press r to review 12 now · 14 due today, 30 tomorrow"."""
+    from tutor.progress.stats import forecast, within_limits
 
-    soon, later = due_counts(store, questions, now)
-    if soon:
-        return f"Press r to review: {soon} due now, {later} later today."
-    if later:
-        return f"0 due now, {later} later today."
+    questions = list(questions)
+    due = [q for q, _ in store.due(questions, until=now)]
+    ready = len(within_limits(due, store, now)) if due else 0
+    today, tomorrow = forecast(store, questions, now, days=2)
+    ahead = f"{today} due today, {tomorrow} tomorrow"
+    if ready:
+        held = f" ({len(due) - ready} more after today's limit)" if ready < len(due) else ""
+        return f"Press r to review {ready} now{held} · {ahead}."
+    if due:
+        return f"Today's review limit is reached ({len(due)} wait) · {ahead}."
+    if today or tomorrow:
+        return f"Nothing to review now · {ahead}."
     return "Nothing due for review today."
 
 
