@@ -48,6 +48,35 @@ def question_mastery(cards: dict[str, tuple[str, float, float]], question: str, 
     return srs.retrievability(card[0], now + WEEK) if card else 0.0
 
 
+_replayed: dict[str, tuple[tuple[int, float], dict[str, tuple[str, float, float]]]] = {}
+
+
+def mastery_cards(store: ProgressStore) -> dict[str, tuple[str, float, float]]:
+    """The cards mastery is read from, in the shape of `store.cards()`: each question's reviews
+    replayed with one a day, the day's first (the recall that was spaced: the repeats after it in
+    the same sitting test short-term memory), so that repeats of a just-learned question count
+    once; the store's own cards keep every review, for when each is due."""
+    reviews = store.question_reviews()
+    key = (len(reviews), reviews[-1][2] if reviews else 0.0)
+    cached = _replayed.get(str(store.db_path))
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    first_of_day: dict[tuple[str, date], tuple[int, float]] = {}
+    for question, rating, at in reviews:
+        first_of_day.setdefault((question, datetime.fromtimestamp(at).date()), (rating, at))
+    cards: dict[str, tuple[str, float, float]] = {}
+    for (question, _), (rating, at) in sorted(first_of_day.items(), key=lambda item: item[1][1]):
+        try:
+            card, due = srs.review(
+                cards[question][0] if question in cards else None, question, rating, at, False
+            )
+        except (ValueError, KeyError, TypeError, AttributeError, ArithmeticError):
+            continue
+        cards[question] = (card, due, at)
+    _replayed[str(store.db_path)] = (key, cards)
+    return cards
+
+
 def mastery(cards: dict[str, tuple[str, float, float]], questions: Iterable[str], now: float) -> Mastery:
     """The mastery of a set of questions (see the module's docstring)."""
     ids = list(dict.fromkeys(questions))
@@ -66,7 +95,7 @@ class Row:
 
 def lesson_mastery(index: CourseIndex, store: ProgressStore, now: float) -> list[Row]:
     """Mastery per lesson, in course order (lessons without questions left out)."""
-    cards = store.cards()
+    cards = mastery_cards(store)
     return [Row(x.id, x.title, mastery(cards, x.questions, now)) for x in index.lessons if x.questions]
 
 
@@ -84,7 +113,7 @@ def tag_mastery(index: CourseIndex, store: ProgressStore, now: float, skip: Iter
         for tag in tags:
             if tag not in skipped:
                 by_tag.setdefault(tag, []).append(qid)
-    cards = store.cards()
+    cards = mastery_cards(store)
     rows = [Row(tag, tag, mastery(cards, ids, now)) for tag, ids in by_tag.items()]
     return sorted(rows, key=lambda r: (r.mastery.seen == 0, r.mastery.value, r.key))
 

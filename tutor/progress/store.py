@@ -795,6 +795,16 @@ class ProgressStore:
             if _is_int(card) and rating in (1, 2, 3, 4) and _is_number(at)
         ]
 
+    def question_reviews(self) -> list[tuple[str, int, float]]:
+        """(question, rating, time) of every review, oldest first."""
+        return [
+            (question, rating, float(at))
+            for question, rating, at in self._query(
+                "SELECT question, rating, at FROM reviews ORDER BY at, id"
+            )
+            if isinstance(question, str) and rating in (1, 2, 3, 4) and _is_number(at)
+        ]
+
     def first_answered(self) -> dict[str, float]:
         """When each question was first answered (its card was made then)."""
         return {
