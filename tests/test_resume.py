@@ -266,6 +266,8 @@ async def test_t_on_the_lesson_resumes_its_quiz_with_the_answer_and_feedback_put
         await pilot.press("escape")
         await wait_for_course(app, pilot)
         assert type(app.screen).__name__ == "LessonScreen"
+        call = str(app.screen.query_one("#quiz-call").render())
+        assert "go on with your quiz: question 1 of" in call  # t resumes it, and the lesson says so
         await pilot.press("t")  # the lesson's quiz: the one left in the middle, not a fresh one
         await wait_for_course(app, pilot)
         screen = app.screen

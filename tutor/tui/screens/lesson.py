@@ -138,6 +138,13 @@ class LessonScreen(Screen[None]):
         count = len(app.lesson_question_ids(self.lesson.id)) if app.course is not None else 0
         if not count:
             return "This lesson has no quiz yet."
+        from tutor.quiz.resume import in_progress, saved_quiz
+
+        _, saved = saved_quiz(app.course, self.lesson.id, app.store.quiz) if app.course else (None, None)
+        if in_progress(saved) and saved is not None:
+            # t resumes it (a fresh one is the results' r): say so rather than let it seem lost
+            where = f"question {saved['index'] + 1} of {len(saved['questions'])}"
+            return f"Press t to go on with your quiz: {where}."
         return f"Ready? Press t to take the quiz ({count} questions)."
 
     def on_mount(self) -> None:
@@ -180,6 +187,7 @@ class LessonScreen(Screen[None]):
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         # Every time the lesson shows, also when a kept screen is opened again.
         app = self.app
+        self.query_one("#quiz-call", Label).update(self._quiz_line())  # a quiz left since, or finished
         if self._theme_when_hidden == app.theme:
             # Nothing that styles it changed while it was hidden: Textual would otherwise restyle
             # every widget of a kept lesson, most of the time it takes to show it again.
