@@ -181,6 +181,7 @@ def serve_command(
     except ImportError:
         raise click.UsageError("serving needs textual-serve: pip install -e '.[web]'") from None
     root = _pick_course(ctx, course)
+    _check_port_free(host, port)
     learners = (data_dir or default_data_dir() / "served").resolve()
     policy = "auto" if allow_unsandboxed_code else "required"
     os.environ[sandbox.ENV_POLICY] = policy
@@ -256,6 +257,31 @@ def _warm_sessions(root: Path, learners: Path, memory: int, warm: bool = True) -
             parent.kill()
             parent.wait()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Say so, in one line, when `port` on `host` cannot be listened on (the server itself
+    failed with a 40-line traceback)."""
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise click.ClickException(f"cannot listen on {host}: {exc}. --host chooses the address.") from None
+    for family, kind, proto, _, address in infos[:1]:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server's own
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    raise click.ClickException(
+                        f"port {port} on {host} is in use (another tutor serve?): --port chooses another."
+                    ) from None
+                raise click.ClickException(
+                    f"cannot listen on {host}:{port}: {exc.strerror or exc}. --host and --port choose where."
+                ) from None
 
 
 def served_templates() -> Path:

@@ -15,9 +15,14 @@ from textual_plotext import PlotextPlot
 from tutor.content import model as m
 from tutor.content.variants import fill, format_value
 
+# Each curve's marker: a shape, not only a colour, named beside its value in the readout (the
+# legend is there, under the plot, never over the curves' steep ends).
+MARKERS = (("braille", "⠒"), ("x", "x"), ("o", "o"), ("+", "+"), ("*", "*"), ("#", "#"))
+
 
 class PlotPanel(Vertical, can_focus=True):
-    """Focus it (tab) to use its keys: ←/→ change the chosen control, ↑/↓ choose it, </> move the cursor."""
+    """Focus it (tab, or a click) to use its keys: ←/→ change the chosen control, ↑/↓ choose it,
+    </> move the cursor. Its readout says how to reach it while it is not focused."""
 
     DEFAULT_CSS = """
     PlotPanel {
@@ -75,10 +80,12 @@ class PlotPanel(Vertical, can_focus=True):
         plt = plotter.plt
         plt.clear_data()
         plt.clear_figure()
-        for s in series:
-            plt.plot(
-                xs.tolist(), [None if y != y else float(y) for y in s.ys], label=s.label, marker="braille"
-            )
+        self._marks: dict[str, str] = {}
+        for i, s in enumerate(series):
+            marker, mark = MARKERS[i % len(MARKERS)]
+            self._marks[s.label] = mark
+            # no plotext legend: it sat on the curves' top-left; the readout names each curve
+            plt.plot(xs.tolist(), [None if y != y else float(y) for y in s.ys], marker=marker)
         plt.xlabel(self.plot.x)
         if self.plot.y_range is not None:
             plt.ylim(*self.plot.y_range)
@@ -91,15 +98,27 @@ class PlotPanel(Vertical, can_focus=True):
 
         # The curves at exactly the cursor, not at the nearest of the drawn points.
         at = values_at(self.plot, self.cursor, self.values, self.lesson_values)
-        values = " · ".join(f"{label}: {_fmt(value)}" for label, value in at)
+        marks = getattr(self, "_marks", {})
+        values = " · ".join(
+            f"{marks[label] + ' ' if label in marks else ''}{label}: {_fmt(value)}" for label, value in at
+        )
         lines = [f"at {self.plot.x} = {_fmt(self.cursor)}: {values}"]
+        here = self.has_focus or self.has_focus_within
+        change = "←/→ change" if here else "tab to this plot, then ←/→ change"
         for i, (name, c) in enumerate(self.plot.controls.items()):
             mark = "▶" if i == self.picked else " "
             lines.append(
-                f"{mark} {name} = {_fmt(self.values[name])}   "
-                f"(from {_fmt(c.min)} to {_fmt(c.max)}; ←/→ change)"
+                f"{mark} {name} = {_fmt(self.values[name])}   (from {_fmt(c.min)} to {_fmt(c.max)}; {change})"
             )
+        if not self.plot.controls and not here:
+            lines.append("  tab to this plot, then </> move the cursor")
         return "\n".join(lines)
+
+    def on_focus(self) -> None:
+        self.query_one(".readout", Static).update(self._readout())  # its keys work now: say so
+
+    def on_blur(self) -> None:
+        self.query_one(".readout", Static).update(self._readout())
 
     # ------------------------------------------------------------ keys
 
