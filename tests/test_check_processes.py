@@ -4,6 +4,7 @@ workers those start."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -107,10 +108,8 @@ def _none_left(sid: int) -> list[int]:
 
 def _kill_session(sid: int) -> None:
     for pid in _alive_in_session(sid):
-        try:
+        with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
 
 
 def test_a_bank_of_sixteen_with_a_form_check_ends_and_leaves_no_process(tmp_path):

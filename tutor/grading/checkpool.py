@@ -26,9 +26,9 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 from tutor.content import model as m
 from tutor.content.checks import CheckReport, check_course, check_entry
