@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.app import ComposeResult
+from rich.text import Text
+from textual.app import ComposeResult, RenderResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.reactive import reactive
@@ -13,7 +14,7 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from tutor.content import model as m
-from tutor.content.variants import fill, format_value
+from tutor.content.variants import fill
 
 
 class PlotPanel(Vertical, can_focus=True):
@@ -52,6 +53,7 @@ class PlotPanel(Vertical, can_focus=True):
         super().__init__(id=id)
         self.plot = plot
         self.lesson_values = values or {}
+        self.notes: list[str] = []  # what the plot cannot show at these controls, and why
         self.values: dict[str, float] = {k: c.value for k, c in plot.controls.items()}
         lo, hi = plot.range
         self.set_reactive(PlotPanel.cursor, lo + (hi - lo) * 0.75)
@@ -59,7 +61,7 @@ class PlotPanel(Vertical, can_focus=True):
             self.border_title = fill(plot.title, self.lesson_values)
 
     def compose(self) -> ComposeResult:
-        yield PlotextPlot()
+        yield SafePlot()
         yield Static("", classes="readout", markup=False)
 
     def on_mount(self) -> None:
@@ -68,17 +70,22 @@ class PlotPanel(Vertical, can_focus=True):
     # ------------------------------------------------------------ drawing
 
     def redraw(self) -> None:
-        from tutor.content.lessons import plot_series
+        from tutor.content.lessons import coverage, drawable, missing_text, plot_series
 
         xs, series = plot_series(self.plot, self.values, values=self.lesson_values)
-        plotter = self.query_one(PlotextPlot)
+        plotter = self.query_one(SafePlot)
         plt = plotter.plt
         plt.clear_data()
         plt.clear_figure()
+        self.notes = []
         for s in series:
-            plt.plot(
-                xs.tolist(), [None if y != y else float(y) for y in s.ys], label=s.label, marker="braille"
-            )
+            cov = coverage(xs, s.ys, self.plot.y_range)
+            note = missing_text(self.plot, cov, self.values if self.plot.controls else {})
+            if note is not None:
+                self.notes.append(f"{s.label}: {note}")
+            if not cov.shown.any():
+                continue  # nothing of it on the canvas: plotext cannot draw (or label) it
+            plt.plot(xs.tolist(), drawable(s.ys, self.plot.y_range), label=s.label, marker="braille")
         plt.xlabel(self.plot.x)
         if self.plot.y_range is not None:
             plt.ylim(*self.plot.y_range)
@@ -92,7 +99,7 @@ class PlotPanel(Vertical, can_focus=True):
         # The curves at exactly the cursor, not at the nearest of the drawn points.
         at = values_at(self.plot, self.cursor, self.values, self.lesson_values)
         values = " · ".join(f"{label}: {_fmt(value)}" for label, value in at)
-        lines = [f"at {self.plot.x} = {_fmt(self.cursor)}: {values}"]
+        lines = [f"at {self.plot.x} = {_fmt(self.cursor)}: {values}", *self.notes]
         for i, (name, c) in enumerate(self.plot.controls.items()):
             mark = "▶" if i == self.picked else " "
             lines.append(
@@ -125,6 +132,20 @@ class PlotPanel(Vertical, can_focus=True):
 
 
 def _fmt(value: float) -> str:
-    if value != value:
-        return "undefined"
-    return format_value(float(f"{value:.4g}"))
+    from tutor.content.lessons import number_text
+
+    return number_text(value)
+
+
+class SafePlot(PlotextPlot):
+    """plotext, which raises on some data it is given (its legend indexes a curve's first
+    points): a plot that cannot be drawn says so instead of ending the app."""
+
+    failed = False  # set once a drawing failed (tests check that the data never makes it fail)
+
+    def render(self) -> RenderResult:
+        try:
+            return super().render()
+        except Exception:  # any failure inside plotext is the same to the learner
+            self.failed = True
+            return Text("(this plot cannot be drawn at these settings)", style="dim")
