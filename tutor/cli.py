@@ -25,14 +25,6 @@ COURSE_HELP = (
 )
 
 
-def _course_root(course: Path | None) -> Path:
-    if course is not None:
-        return course
-    from tutor.cli_author import default_course_root
-
-    return default_course_root()
-
-
 course_option = click.option(
     "--course",
     type=click.Path(file_okay=False, path_type=Path),
@@ -276,7 +268,10 @@ def quiz_command(
 
 
 def _pick_course(ctx: click.Context, course: Path | None) -> Path:
-    return _course_root(course if course is not None else (ctx.obj or {}).get("course"))
+    """The course every command works on (`pick_course`): its --course, else tutor's."""
+    from tutor.content.courseroot import pick_course
+
+    return pick_course(course, (ctx.obj or {}).get("course"))
 
 
 def _report_load_problems(diagnostics: list[Any]) -> None:
