@@ -168,6 +168,9 @@ def _compose_worded(text: str, lines: list[str]) -> Any:
         raise YamlError(str(exc), Pos(1, 1)) from None
 
 
+# `{{name}}` where YAML expected a key: `{answer: {{answer}}}`.
+_PLACEHOLDER_AT = re.compile(r"\{\{\s*[A-Za-z_][\w.]*\s*(?::[^}]*)?\}\}")
+
 # `key: {{p}} is ...` or `- {{p}}`: an unquoted value that starts with a placeholder.
 _BRACES_FIRST = re.compile(r"^(\s*(?:-\s+)?(?:[A-Za-z_][\w-]*\s*:\s+|-\s+))\{\{")
 
@@ -229,6 +232,13 @@ def _from_marked(exc: yaml.MarkedYAMLError) -> YamlError:
         message = "a value that starts with `*` or `&` is read as an alias: put the value in quotes"
     elif "found undefined alias" in problem:
         message = f"{problem}: define the anchor (`&name`) before using it"
+    elif context.startswith("while parsing a flow") and problem.startswith("expected ','"):
+        # `answer: [P[0], P[1]]`: YAML reads the brackets as a list of its own.
+        message = (
+            "a value starting with `[` or `{` is read as a YAML list or mapping, and this one does "
+            "not close where YAML expects: put a formula with brackets in quotes, "
+            'as in `answer: "[P[0], P[1]]"`'
+        )
     elif "found unexpected end of stream" in problem or "found unexpected end" in problem:
         message = f"unterminated value ({context or problem})"
     else:
@@ -241,6 +251,23 @@ class _Builder:
         self.smap = smap
         self.count = 0
         self.constructor = yaml.constructor.SafeConstructor()
+
+    def _key_problem(self, key_node: Node) -> str:
+        """Why a key is not a plain word: most often an unquoted `{{name}}` inside `{…}`, which
+        YAML reads as a mapping within a mapping."""
+        line = (
+            self.smap.lines[key_node.start_mark.line]
+            if key_node.start_mark.line < len(self.smap.lines)
+            else ""
+        )
+        col = key_node.start_mark.column
+        found = _PLACEHOLDER_AT.match(line, max(0, col - 1)) or _PLACEHOLDER_AT.match(line, col)
+        if found:
+            return (
+                f"`{found.group(0)}` is read as a YAML mapping, not as text: put it in quotes, "
+                f'as in `"{found.group(0)}"`'
+            )
+        return "a key must be a plain word, not a list or mapping"
 
     def _pos(self, node: Node) -> Pos:
         return Pos(node.start_mark.line + 1, node.start_mark.column + 1)
@@ -294,7 +321,7 @@ class _Builder:
                 merged.extend(self._merge_sources(value_node, path, depth))
                 continue
             if not isinstance(key_node, ScalarNode):
-                raise YamlError("a key must be a plain word, not a list or mapping", self._pos(key_node))
+                raise YamlError(self._key_problem(key_node), self._pos(key_node))
             key = self._scalar(key_node)
             kpos = self._pos(key_node)
             if key in seen:

@@ -1,0 +1,91 @@
+"""Issue 24's messages: each slip named for what it is, at the line to edit, cause first."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from tutor.cli import main
+
+
+def check(root, *args: str) -> list[str]:
+    import os
+
+    here = os.getcwd()
+    os.chdir(root)
+    try:
+        result = CliRunner().invoke(main, ["check", "--seeds", "2", *args])
+    finally:
+        os.chdir(here)
+    return result.output.strip().splitlines()
+
+
+def one_bank(make_course, questions: str) -> list[str]:
+    bank = "bank: a\ntitle: A\nquestions:\n" + questions
+    return check(make_course(questions={"a.yaml": bank}))
+
+
+def test_a_misspelled_type_is_offered_the_type_meant(make_course):
+    lines = one_bank(
+        make_course,
+        """
+  - id: one
+    type: numerical
+    prompt: One?
+    answer: 1
+    solution: One.
+""",
+    )
+    found = [line for line in lines if "a.yaml:6:" in line]
+    assert len(found) == 1
+    assert "did you mean `numeric`?" in found[0]
+    assert found[0].index("numerical") < found[0].index("must be one of")
+
+
+def test_an_unquoted_placeholder_in_a_flow_mapping_is_told_to_quote(make_course):
+    lines = one_bank(
+        make_course,
+        """
+  - id: two
+    type: numeric
+    prompt: Two?
+    answer: 2
+    solution: Two.
+    tests:
+      - {answer: {{answer}}, expect: correct}
+""",
+    )
+    assert len(lines) == 2
+    assert "a.yaml:11:" in lines[0]
+    assert "`{{answer}}`" in lines[0] and "quotes" in lines[0]
+    assert "plain word" not in lines[0]
+
+
+def test_an_unquoted_vector_formula_with_brackets_is_worded(make_course):
+    lines = one_bank(
+        make_course,
+        """
+  - id: vec
+    type: vector
+    prompt: P?
+    params:
+      P: {expr: "[1, 2]"}
+    answer: [P[0], P[1]]
+    solution: P.
+""",
+    )
+    assert "a.yaml:10:" in lines[0]
+    assert "quotes" in lines[0]
+    assert "while parsing" not in lines[0] and "but got" not in lines[0]
+
+
+def test_a_misspelled_lesson_field_leads_with_the_unknown_field(make_course):
+    lesson = "id: l\ntitle: L\nsumary: S\nsections:\n  - title: T\n    body: B\n"
+    lines = check(make_course(lessons={"l.yaml": lesson}))
+    assert "unknown field `sumary` (did you mean `summary`?)" in lines[0]
+    assert not any("missing required field `summary`" in line for line in lines)
+
+
+def test_a_missing_field_with_no_near_unknown_one_is_still_missing(make_course):
+    lesson = "id: l\ntitle: L\nsections:\n  - title: T\n    body: B\n"
+    lines = check(make_course(lessons={"l.yaml": lesson}))
+    assert any("missing required field `summary`" in line for line in lines)
