@@ -89,3 +89,26 @@ def test_a_missing_field_with_no_near_unknown_one_is_still_missing(make_course):
     lesson = "id: l\ntitle: L\nsections:\n  - title: T\n    body: B\n"
     lines = check(make_course(lessons={"l.yaml": lesson}))
     assert any("missing required field `summary`" in line for line in lines)
+
+
+def test_a_value_undefined_on_some_seed_says_which_parameter_and_why(make_course):
+    lines = one_bank(
+        make_course,
+        """
+  - id: coin
+    type: numeric
+    prompt: "Surprise of tails when q = {{q}}?"
+    hints: ["It is {{tails}}."]
+    params:
+      q: {choice: [0.25, 0.5, 1]}
+    values:
+      tails: -log(1 - q)
+    answer: -log(1 - q)
+    solution: Minus log.
+""",
+    )
+    found = [line for line in lines if "value `tails`" in line]
+    assert len(found) == 1
+    assert "log of 0" in found[0]
+    assert "when q = 1" in found[0]
+    assert "narrow the range of `q`" in found[0]
