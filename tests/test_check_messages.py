@@ -112,3 +112,41 @@ def test_a_value_undefined_on_some_seed_says_which_parameter_and_why(make_course
     assert "log of 0" in found[0]
     assert "when q = 1" in found[0]
     assert "narrow the range of `q`" in found[0]
+
+
+DEDENTED = """
+  - id: one
+    type: numeric
+    prompt: One?
+    answer: 1
+    mistakes:
+      - answer: 2
+        note: off-by-one
+    feedback: One more than it is.
+      - answer: 3
+        note: two-more
+        feedback: Two more.
+    solution: One.
+"""
+
+
+def test_a_dedented_feedback_followed_by_more_mistakes_is_reported_at_its_own_line(make_course):
+    lines = one_bank(make_course, DEDENTED)
+    assert len(lines) == 2
+    line = DEDENTED.splitlines().index("    feedback: One more than it is.") + 4  # 3 header lines, 1-based
+    assert f"a.yaml:{line}:5: bad indentation" in lines[0]
+
+
+def test_a_colon_inside_multi_line_text_is_still_reported_where_it_is(make_course):
+    lines = one_bank(
+        make_course,
+        """
+  - id: one
+    type: numeric
+    prompt: What is
+      the ratio: this or that?
+    answer: 1
+    solution: One.
+""",
+    )
+    assert "a.yaml:8:" in lines[0] and "quote" in lines[0]

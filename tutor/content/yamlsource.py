@@ -159,7 +159,7 @@ def _compose_worded(text: str, lines: list[str]) -> Any:
     try:
         return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        raise _braces_first(lines, _from_marked(exc)) from None
+        raise _braces_first(lines, _dedented_key(lines, exc, _from_marked(exc))) from None
     except RecursionError:
         # PyYAML composes recursively: `[[[…]]]` a few thousand deep overflows the stack
         # before our own depth limit can see it. Its scanner is iterative: find the spot.
@@ -187,6 +187,42 @@ def _braces_first(lines: list[str], error: YamlError) -> YamlError:
                 'put the whole value in quotes, as in `prompt: "{{p}} is ..."`',
                 Pos(i + 1, len(match.group(1)) + 1),
             )
+    return error
+
+
+# `feedback: text` whose value has a plain (unquoted, inline) start.
+_PLAIN_KEY = re.compile(r"^(\s*(?:-\s+)?)[A-Za-z_][\w-]*\s*:\s+[^\s|>'\"#]")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _dedented_key(lines: list[str], exc: yaml.MarkedYAMLError, error: YamlError) -> YamlError:
+    """A key indented too little, whose value is plain text, takes the deeper lines below it as
+    more of its text, and YAML fails at the first of those with a `:` in it, up to a few lines
+    late: point at the key, the line to edit."""
+    if not (exc.problem or "").startswith("mapping values are not allowed"):
+        return error
+    at = error.pos.line - 1
+    if not 0 <= at < len(lines):
+        return error
+    deep = _indent(lines[at])
+    if not lines[at].lstrip().startswith("- "):
+        return error  # a `: ` inside multi-line text, most likely: the line to edit is that one
+    for k in range(at - 1, max(-1, at - 5), -1):
+        line = lines[k]
+        if not line.strip():
+            continue
+        if _indent(line) >= deep:
+            continue  # another continuation line
+        if _PLAIN_KEY.match(line):
+            return YamlError(
+                "bad indentation: the lines below this one are indented deeper than it, so YAML "
+                "reads them as more of its text; line it up with the keys around it",
+                Pos(k + 1, _indent(line) + 1),
+            )
+        break
     return error
 
 
