@@ -150,3 +150,43 @@ def test_a_colon_inside_multi_line_text_is_still_reported_where_it_is(make_cours
 """,
     )
     assert "a.yaml:8:" in lines[0] and "quote" in lines[0]
+
+
+BAD_BANK = """
+bank: Hinge Loss
+title: H
+questions:
+  - id: one
+    type: numeric
+    prompt: One?
+    answer: 1
+    solution: One.
+"""
+
+HINGE = """
+id: hinge
+title: Hinge
+summary: S
+sections:
+  - title: T
+    body: B
+quiz: [hinge-loss]
+"""
+
+
+def test_a_quiz_naming_a_bank_whose_id_is_invalid_comes_after_the_cause(make_course):
+    lines = check(make_course(lessons={"hinge.yaml": HINGE}, questions={"hinge-loss.yaml": BAD_BANK}))
+    assert "hinge-loss.yaml:1:" in lines[0] and "`bank` must be" in lines[0]
+    assert "hinge.yaml:7:" in lines[1] and "did not load" in lines[1]
+
+
+def test_quiz_on_a_lesson_whose_quiz_is_broken_says_the_lesson_exists_and_why(make_course, monkeypatch):
+    root = make_course(lessons={"hinge.yaml": HINGE}, questions={"hinge-loss.yaml": BAD_BANK})
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(
+        main, ["--data-dir", str(root / "data"), "quiz", "hinge", "--plain"], input=""
+    )
+    assert result.exit_code != 0
+    assert "names no lesson" not in result.output
+    assert "lesson `hinge` exists" in result.output
+    assert "`hinge-loss` did not load" in result.output and "hinge-loss.yaml" in result.output

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from tutor.content import model as m
@@ -264,10 +265,23 @@ def _vector_key(q: m.VectorQuestion, seeds: int, out: _Out) -> None:
 # ---------------------------------------------------------------- course-wide
 
 
+def unloaded_file(ref: str, course: Course) -> Path | None:
+    """The file that did not load and meant to define `ref`: by its id, or by an id it spells
+    another way (`bank: Hinge Loss` for `hinge-loss`), or by its name (hinge-loss.yaml)."""
+    import re
+
+    if ref in course.unloaded:
+        return course.unloaded[ref]
+    for written, file in course.unloaded.items():
+        if re.sub(r"[^a-z0-9_]+", "-", written.lower()).strip("-") == ref or file.stem == ref:
+            return file
+    return None
+
+
 def consequence(d: Diagnostic, ref: str, course: Course) -> Diagnostic:
     """A reference to an id whose file or question did not load is a consequence of that
     problem: say so, and list it after the causes."""
-    file = course.unloaded.get(ref)
+    file = unloaded_file(ref, course)
     if file is None:
         return d
     shown = replace(d, file=file).display_path()
