@@ -272,7 +272,7 @@ def missing_text(plot: m.Plot, cov: Coverage, controls: Mapping[str, float]) -> 
     return None
 
 
-def control_settings(plot: m.Plot, most: int = 200) -> list[dict[str, float]]:
+def control_settings(plot: m.Plot, most: int = 100) -> list[dict[str, float]]:
     """Settings of the controls `tutor check` tries: every combination of their steps when there
     are few, else each control across its steps with the others at their starting value."""
     import itertools
@@ -286,8 +286,8 @@ def control_settings(plot: m.Plot, most: int = 200) -> list[dict[str, float]]:
             continue
         count = math.floor((c.max - c.min) / c.step + 1e-9) + 1
         values = [round(c.min + k * c.step, 10) for k in range(min(count, 1000))]
-        if len(values) > 40:  # a fine control: a spread of its steps, its ends included
-            values = [values[int(k)] for k in np.linspace(0, len(values) - 1, 40)]
+        if len(values) > 20:  # a fine control: a spread of its steps, its ends included
+            values = [values[int(k)] for k in np.linspace(0, len(values) - 1, 20)]
         steps[name] = sorted({*values, c.min, c.max, c.value})
     start = {name: c.value for name, c in plot.controls.items()}
     total = math.prod(len(v) for v in steps.values())
