@@ -131,7 +131,7 @@ def test_a_bank_of_sixteen_with_a_form_check_ends_and_leaves_no_process(tmp_path
     assert left == []
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
 def test_a_check_stopped_midway_leaves_no_process(tmp_path, sig):
     # Enough work that the check is still running when the signal comes: it waits until the
     # workers and a SymPy worker are up, however long the machine takes to start them.
@@ -148,7 +148,7 @@ def test_a_check_stopped_midway_leaves_no_process(tmp_path, sig):
         if sig == signal.SIGINT:
             os.killpg(proc.pid, sig)  # what Ctrl-C does: the whole foreground group
         else:
-            os.kill(proc.pid, sig)  # what `kill` and `timeout` do: the one process
+            os.kill(proc.pid, sig)  # what `kill`, `timeout` and the OOM killer do: the one process
         try:
             proc.communicate(timeout=TIMEOUT)
         except subprocess.TimeoutExpired:

@@ -13,6 +13,11 @@ Code questions go in as few batches as can be (each worker that runs code starts
 its own: a probe and a warm parent, about 0.25 s); a worker checks a batch's questions four at a
 time, as each mostly waits on its sandboxed runs, and there is one more worker for each code
 batch to keep the cores busy meanwhile.
+
+No worker outlives the check: each dies with it (Linux's parent-death signal), leaves Ctrl-C to
+it, and every way out (done, an error, Ctrl-C, SIGTERM) ends them all; a worker's own SymPy
+worker ends with the worker (`forms` ends it from multiprocessing's exit hook, which runs before
+multiprocessing waits for a worker's children).
 """
 
 from __future__ import annotations
