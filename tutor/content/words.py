@@ -39,6 +39,9 @@ NOTE_NAMES = {
     "too-large": "output too large",
     "code-unavailable": "code that could not be run",
     "broken-question": "a question that could not be graded",
+    "wrong-end": "an interval with a wrong end",
+    "openness": "an interval's end included or left out wrongly",
+    "skipped-step": "a derivation that skips the work asked for",
 }
 _ACRONYMS = {"mse", "mae", "bce", "rmse", "nll", "ce", "kl", "mle", "lr", "ml", "l1", "l2", "nan", "inf"}
 
