@@ -37,13 +37,14 @@ MINIMUM = {
     "free": 5,
     "ordering": 3,
     "matching": 3,
+    "interval": 3,
 }
 
 
-def test_the_course_has_seven_lessons_and_a_hundred_questions_of_every_type():
+def test_the_course_has_eight_lessons_and_140_questions_of_every_type():
     assert not COURSE.diagnostics
-    assert len(LESSONS) >= 7
-    assert len(QUESTIONS) >= 100
+    assert len(LESSONS) >= 8
+    assert len(QUESTIONS) >= 140
     counts = Counter(e.question.type for e in QUESTIONS)
     for kind, least in MINIMUM.items():
         assert counts[kind] >= least, f"{kind}: {counts[kind]} < {least}"
@@ -58,7 +59,38 @@ def test_lessons_are_in_the_syllabus_order():
         "entropy-kl",
         "multiclass",
         "choosing-a-loss",
+        "gradient-descent",
     ]
+
+
+def test_the_gradient_descent_bank_has_twelve_questions_across_the_kinds():
+    """Issue 31: the lesson's bank asks at least 12 questions, in every kind it promises."""
+    bank = COURSE.bank("gradient-descent").entries
+    assert len(bank) >= 12
+    kinds = {e.question.type for e in bank}
+    wanted = {"numeric", "interval", "expression", "derivation", "code", "choice", "ordering", "matching"}
+    assert wanted <= kinds, wanted - kinds
+    assert COURSE.lesson("gradient-descent").lesson.prerequisites
+
+
+def test_the_gradient_descent_plot_falls_inside_the_stable_range_and_grows_beyond_it():
+    """The lesson says the loss shrinks for η < 2/a and grows past it: its slider must show it."""
+    lesson = COURSE.lesson("gradient-descent").lesson
+    computed = compute_values(lesson)
+    (plot,) = [s.plot for s in lesson.sections if s.plot is not None and s.plot.controls]
+    a = float(computed.values["a"])
+    slider = plot.curves[0].label
+
+    def curve(lr: float) -> np.ndarray:
+        _, series = plot_series(plot, controls={"lr": lr}, values=computed.values)
+        return next(s.ys for s in series if s.label == slider)
+
+    for lr in (0.5 / a, 1.5 / a):
+        ys = curve(lr)
+        assert np.all(np.isfinite(ys)) and ys[-1] < ys[0] / 100
+    ys = curve(2.5 / a)
+    assert np.all(np.isfinite(ys)) and ys[-1] > ys[0] * 100
+    assert plot.controls["lr"].min < 2 / a < plot.controls["lr"].max
 
 
 @pytest.mark.parametrize("entry", QUESTIONS, ids=lambda e: e.id)

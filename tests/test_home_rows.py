@@ -78,3 +78,32 @@ def test_a_rows_bar_is_drawn_as_textuals_progress_bar_drew_it():
             console.print(bar, end="")
         filled, rest = bar_cells(fraction)
         assert filled + rest == drawn.get(), percent
+
+
+def contrast(a, b) -> float:
+    """The WCAG contrast ratio of two rich colour triplets."""
+
+    def luminance(t) -> float:
+        def channel(c: int) -> float:
+            c = c / 255
+            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+        return 0.2126 * channel(t.red) + 0.7152 * channel(t.green) + 0.0722 * channel(t.blue)
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+async def test_the_empty_part_of_a_rows_bar_shows_in_the_light_and_the_dark_theme(tmp_path):
+    from tutor.tui.screens.home import LessonItem
+
+    for theme in ("textual-light", "textual-dark"):
+        app = TutorApp(REPO, ProgressStore(tmp_path / theme), warm_up=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for_course(app, pilot)
+            app.theme = theme
+            await pilot.pause()
+            row = app.screen.query(LessonItem).first()
+            rest = [s for s in row.render_line(0) if "━" in s.text and s.style and s.style.bgcolor][-1]
+            ratio = contrast(rest.style.color.triplet, rest.style.bgcolor.triplet)
+            assert ratio >= 1.5, (theme, ratio)

@@ -51,7 +51,9 @@ TABLE = [
     ("(0, 0.5)", "(0, 1/4)", "incorrect"),
     ("(0.1, 0.25)", "(0, 1/4)", "incorrect"),
     ("(0, 0.25]", "(0, 1/4)", "partial"),  # the ends are right, one is included wrongly
-    ("[0, 0.25]", "(0, 1/4)", "partial"),
+    ("[0, 0.25)", "(0, 1/4)", "partial"),  # the same at the other end
+    ("[0, 0.25]", "(0, 1/4)", "incorrect"),  # both included wrongly: no credit
+    ("(-inf, 2]", "(-inf, 2)", "incorrect"),  # the one finite end is wrong
     ("(0, 1)", "(0, 1) U (2, 3)", "incorrect"),
     ("∅", "(0, 1)", "incorrect"),
     ("R", "(0, 1)", "incorrect"),
@@ -76,7 +78,7 @@ def test_feedback_names_the_wrong_end_and_why_an_end_is_left_out() -> None:
     _, _, feedback = verdict("(0, 0.5)", "(0, 1/4)")
     assert feedback == ("The right end, 0.5, is not right.",)
     _, score, feedback = verdict("(0, 0.25]", "(0, 1/4)")
-    assert score == 0.5
+    assert score == 0.25 and verdict("[0, 0.25)", "(0, 1/4)")[1] == 0.25  # the same at either end
     assert "right end should be left out" in feedback[0] and "eta = 0.25 does not belong" in feedback[0]
     _, _, feedback = verdict("(0, 1)", "(0, 1) U (2, 3)")
     assert feedback == ("Your set is one interval; the answer is 2 separate intervals.",)

@@ -149,3 +149,37 @@ async def test_a_closed_quiz_leaves_nothing_of_itself_in_memory(tmp_path):
                 break
         alive = [r() for r in refs if r() is not None]
         assert alive == []
+
+
+async def test_a_lesson_opens_again_where_the_learner_left_it_in_a_later_run(tmp_path):
+    from tests.conftest import REPO
+
+    def builtin() -> TutorApp:
+        app = TutorApp(
+            REPO, ProgressStore(tmp_path / "progress"), StartAt("lesson", "regression"), warm_up=False
+        )
+        app.clock = lambda: 0.0
+        return app
+
+    app = builtin()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "LessonScreen")
+        await pilot.press("n", "n", "n")  # the first section, the second, the third
+        await wait_until(pilot, lambda: app.screen.section_at_top() == 2)
+        await pilot.press("down", "down", "down")  # and a few lines into it
+        await pilot.pause()
+        body = app.screen.query_one("#lesson-body")
+        into = body.scroll_y - app.screen.query("SectionView")[2].virtual_region.y
+        assert into > 0
+    app = builtin()  # quit, and come back later
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "LessonScreen")
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.section_at_top() == 2)
+        body = screen.query_one("#lesson-body")
+        await wait_until(
+            pilot, lambda: body.scroll_y - screen.query("SectionView")[2].virtual_region.y == into
+        )
+        assert screen.current == 2

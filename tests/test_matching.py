@@ -145,3 +145,27 @@ def test_a_further_try_at_a_matching_costs_a_share_like_a_choice() -> None:
 
     question = next(e.question for e in COURSE.questions.values() if e.question.type == "matching")
     assert retry_penalty(question) == pytest.approx(1 / (len(rights(question)) - 1))
+
+
+async def test_a_letter_moves_on_and_a_down_after_it_does_not_move_again(tmp_path):
+    from tests.conftest import REPO, wait_until
+    from tutor.progress.store import ProgressStore
+    from tutor.tui.app import StartAt, TutorApp
+
+    for keys in (["a", "down", "b", "down", "c", "down", "d"], ["a", "b", "c", "d"]):
+        app = TutorApp(
+            REPO,
+            ProgressStore(tmp_path / "-".join(keys)),
+            StartAt("quiz", "choose-task-activation", seed=0),
+            warm_up=False,
+        )
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until(pilot, lambda app=app: type(app.screen).__name__ == "QuizScreen")
+            screen = app.screen
+            await wait_until(pilot, lambda s=screen: s._area is not None and s.focused is not None)
+            listing = screen.query_one("MatchList")
+            rows = len(listing.chosen)
+            await pilot.press(*keys[: 2 * rows - 1] if "down" in keys else keys[:rows])
+            await pilot.pause()
+            assert listing.chosen[:rows] == [0, 1, 2, 3][:rows], keys
+            assert "next item is then picked" in str(screen.query_one("#how").render())

@@ -220,3 +220,16 @@ def test_plain_mode_fits_the_summary_to_the_width_and_names_questions_by_number(
     assert rows and all(len(line) <= 50 for line in rows)
     assert "To revisit: questions 1, 2, 3, 4, 5." in out
     assert "**" not in out
+
+
+def test_plain_choice_options_wrap_to_the_terminal_under_their_letter():
+    from tests.conftest import REPO
+
+    course = load_course(REPO)
+    session = QuizSession(course.resolve("bce-logits-why"), seed=1)
+    out: list[str] = []
+    PlainQuiz(session, lambda prompt: None, out.append, width=50).show_inputs()
+    lines = "\n".join(out).splitlines()
+    assert any(len(line) > 0 for line in lines)
+    assert all(len(line) <= 50 for line in lines), lines
+    assert any(line.startswith("     ") and line.strip() for line in lines)  # a wrapped option hangs

@@ -351,3 +351,40 @@ def test_a_read_only_folder_is_said_once_the_record_still_reads_and_the_quiz_goe
     monkeypatch.undo()
     again = ProgressStore(tmp_path)
     assert [a.question for a in again.attempts()] == ["a"] and again.state() == {"theme": "nord"}
+
+
+def test_a_lesson_place_of_the_wrong_shape_is_dropped_not_trusted(tmp_path):
+    store = ProgressStore(tmp_path)
+    store.set_state(
+        places={"a": [1, 2], "b": "x", "c": [True, 1], "d": [-1, 3], "e": [1, 2, 3], "f": [1.5, 0]}
+    )
+    assert ProgressStore(tmp_path).state()["places"] == {"a": [1, 2]}
+    store.set_state(places=["not", "a", "dict"])
+    assert "places" not in ProgressStore(tmp_path).state()
+
+
+def test_repeats_of_a_question_on_one_day_count_once_toward_mastery(tmp_path):
+    from datetime import datetime
+
+    from tutor.content.index import CourseIndex, LessonFacts
+    from tutor.progress import stats
+
+    morning = datetime(2026, 3, 9, 9, 0).timestamp()
+    later = datetime(2026, 3, 12, 9, 0).timestamp()
+
+    def lesson_mastery(times: list[float], first: str = "correct") -> float:
+        store = ProgressStore(tmp_path / str(len(list(tmp_path.iterdir()))), fuzz=False)
+        for i, at in enumerate(times):
+            verdict = first if i == 0 else "correct"
+            store.record(Attempt("q", verdict, 1.0 if verdict == "correct" else 0.0, seed=1, at=at))
+        index = CourseIndex("", (LessonFacts("l", "L", "", ("q",), ()),), ("q",), {}, ())
+        return stats.lesson_mastery(index, store, later)[0].mastery.value
+
+    once = lesson_mastery([morning])
+    same_day = lesson_mastery([morning, morning + 60, morning + 120])  # one sitting
+    spread = lesson_mastery([morning, morning + 86400, morning + 2 * 86400])  # three days
+    assert abs(same_day - once) < 1e-9
+    assert spread > once
+    # wrong, then right twice in the same sitting: the day's recall was the wrong one
+    wrong = lesson_mastery([morning], first="incorrect")
+    assert abs(lesson_mastery([morning, morning + 60, morning + 120], first="incorrect") - wrong) < 1e-9

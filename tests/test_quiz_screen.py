@@ -33,6 +33,67 @@ async def test_keys_typed_as_the_quiz_opens_land_in_the_answer(tmp_path):
         assert "✗ Incorrect" in feedback(app)
 
 
+FAST = [("1", "1"), ("2", "2"), ("3", "3"), (".", "."), ("5", "5")]
+
+
+def keys_as_a_screen_opens(app, *keys: tuple[str, str | None]) -> None:
+    """Send `keys` the moment the app pushes its next screen: a typist's keys after the one that
+    opened it, arriving while it is on its way."""
+    push = app.push_screen
+
+    def push_then_type(*args, **kwargs):
+        app.push_screen = push
+        result = push(*args, **kwargs)
+        send_now(app, *keys)
+        return result
+
+    app.push_screen = push_then_type
+
+
+async def test_keys_typed_as_the_quiz_opens_from_the_map_land_in_order(tmp_path):
+    app = TutorApp(REPO, ProgressStore(tmp_path / "progress"), warm_up=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        send_now(app, ("t", "t"), *FAST[:2])
+        keys_as_a_screen_opens(app, *FAST[2:])
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "QuizScreen")
+        await wait_until(pilot, lambda: app.screen.query("Input") and app.screen.query_one("Input").value)
+        for _ in range(5):
+            await pilot.pause()
+        assert app.screen.query_one("Input").value == "123.5"
+
+
+async def test_keys_typed_as_a_lessons_quiz_opens_land_in_order(tmp_path):
+    app = TutorApp(
+        REPO, ProgressStore(tmp_path / "progress"), StartAt("lesson", "what-is-a-loss"), warm_up=False
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "LessonScreen")
+        send_now(app, ("t", "t"), *FAST[:1])
+        keys_as_a_screen_opens(app, *FAST[1:])
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "QuizScreen")
+        await wait_until(pilot, lambda: app.screen.query("Input") and app.screen.query_one("Input").value)
+        for _ in range(5):
+            await pilot.pause()
+        assert app.screen.query_one("Input").value == "123.5"
+
+
+async def test_keys_typed_after_ctrl_n_land_in_the_next_answer_in_order(tmp_path):
+    app = builtin_app(tmp_path, "what-is-a-loss")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        screen = app.screen
+        first = screen.query_one("Input")
+        send_now(app, ("ctrl+n", None), *FAST)
+        await wait_until(pilot, lambda: screen.session.index == 1 and screen.query_one("Input") is not first)
+        await wait_until(pilot, lambda: screen.query_one("Input").value)
+        for _ in range(5):
+            await pilot.pause()
+        assert screen.query_one("Input").value == "123.5"
+        assert first.value == ""  # nothing went into the answer on its way out
+
+
 def builtin_app(tmp_path, ref: str, seed: int = 1) -> TutorApp:
     app = TutorApp(REPO, ProgressStore(tmp_path / "progress"), StartAt("quiz", ref, seed=seed), warm_up=False)
     app.clock = lambda: 0.0
@@ -287,3 +348,74 @@ async def test_the_worked_solution_is_scrolled_into_view_whole_at_80x24(tmp_path
         pane, solution = screen.query_one("#question"), screen.query_one("#solution")
         assert solution.region.height > 3
         assert pane.region.y <= solution.region.y and solution.region.bottom <= pane.region.bottom
+
+
+async def test_the_code_footer_ends_with_the_palette_key_and_offers_f1_for_help(tmp_path):
+    from textual.widgets._footer import FooterKey
+
+    app = builtin_app(tmp_path, "bce-clipped-code")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_course(app, pilot)
+        for _ in range(3):
+            await pilot.pause()
+        footer = app.screen.query_one("TutorFooter")
+        keys = list(footer.query(FooterKey))
+        palette = next(k for k in keys if k.has_class("-command-palette"))
+        # nothing of a key cut short shows after it ("^p palettea")
+        assert palette.region.right == footer.region.right
+        help_key = next(k for k in keys if k.action in ("help", "app.help"))
+        assert help_key.key_display == "F1"  # `?` is typed in the editor, so F1 is the way
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "QuizScreen"
+        assert "?" in app.screen.query_one("TextArea").text
+
+
+async def test_ctrl_a_selects_everything_in_every_answer_box(tmp_path):
+    for ref in ("bce-from-bernoulli", "what-is-a-loss"):  # a derivation editor, a one-line answer
+        app = builtin_app(tmp_path / ref, ref)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for_course(app, pilot)
+            await wait_until(pilot, lambda app=app: app.focused is not None)
+            await type_text(pilot, "1+2")
+            await pilot.press("ctrl+a")
+            await type_text(pilot, "7")
+            box = app.focused
+            assert (box.text if hasattr(box, "text") else box.value) == "7", ref
+
+
+async def test_a_notice_goes_with_the_question_and_the_screen_that_raised_it(tmp_path):
+    app = builtin_app(tmp_path, "what-is-a-loss")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_course(app, pilot)
+        screen = app.screen
+        await pilot.press("ctrl+g", "ctrl+g", "ctrl+g", "ctrl+g")  # past the last hint: a notice
+        await wait_until(pilot, lambda: any("No more hints" in n.message for n in app._notifications))
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: screen.session.index == 1)
+        await pilot.pause()
+        assert not any("No more hints" in n.message for n in app._notifications)
+        await pilot.press("ctrl+g", "ctrl+g", "ctrl+g", "ctrl+g")
+        await wait_until(pilot, lambda: any("No more hints" in n.message for n in app._notifications))
+        await pilot.press("escape")  # leave the quiz: its notice does not follow to the results
+        await wait_until(pilot, lambda: app.screen is not screen)
+        await pilot.pause()
+        assert not any("No more hints" in n.message for n in app._notifications)
+
+
+async def test_at_80x24_the_prompt_stays_in_view_when_the_feedback_shows(tmp_path):
+    app = builtin_app(tmp_path, "what-is-a-loss")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_course(app, pilot)
+        screen = app.screen
+        await wait_until(pilot, lambda: app.focused is not None)
+        await pilot.press("5", "enter")
+        await wait_until(pilot, lambda: screen.session.current.attempts == 1 and not screen.grading)
+        for _ in range(6):
+            await pilot.pause()
+        pane = screen.query_one("#question")
+        prompt = screen.query_one("#prompt")
+        box = screen.query_one("#feedback-box")
+        assert "Incorrect" in feedback(app)
+        assert prompt.region.y >= pane.region.y  # its first line is on screen
+        assert box.region.height > 0 and box.region.bottom <= pane.region.bottom  # and the feedback

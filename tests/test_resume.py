@@ -266,6 +266,8 @@ async def test_t_on_the_lesson_resumes_its_quiz_with_the_answer_and_feedback_put
         await pilot.press("escape")
         await wait_for_course(app, pilot)
         assert type(app.screen).__name__ == "LessonScreen"
+        call = str(app.screen.query_one("#quiz-call").render())
+        assert "go on with your quiz: question 1 of" in call  # t resumes it, and the lesson says so
         await pilot.press("t")  # the lesson's quiz: the one left in the middle, not a fresh one
         await wait_for_course(app, pilot)
         screen = app.screen
@@ -372,3 +374,37 @@ def test_a_bank_that_is_its_lesson_s_quiz_is_kept_as_the_lesson_s_one_quiz():
     one = next(iter(course.questions))
     assert quiz_key(course, one) == one  # a single question is its own quiz
     assert quiz_key(course, "no-such-thing") == "no-such-thing"
+
+
+async def test_an_answer_typed_and_not_checked_is_put_back_when_the_quiz_is_resumed(tmp_path):
+    app = make_app(tmp_path, start=StartAt("lesson", "huber"))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for_course(app, pilot)
+        await pilot.press("t")
+        await wait_for_course(app, pilot)
+        await wait_until(pilot, lambda: app.focused is not None)
+        for ch in "0.25+":  # half typed, never checked
+            await pilot.press(ch)
+        await pilot.press("escape")  # nothing answered: back to the lesson
+        await wait_for_course(app, pilot)
+        assert type(app.screen).__name__ == "LessonScreen"
+    app = make_app(tmp_path, start=StartAt("lesson", "huber"))  # another day
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for_course(app, pilot)
+        await pilot.press("t")
+        await wait_for_course(app, pilot)
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.query_one("#answer-input").value == "0.25+")
+        assert screen.query_one("#answer-input").value == "0.25+"
+        assert screen.session.current.attempts == 0  # a draft, not an answer
+
+
+def test_a_draft_is_kept_with_the_quiz_and_a_damaged_one_is_ignored(tmp_path):
+    course = load_course(COURSE)
+    entries = course.resolve("huber")
+    session = QuizSession(entries, seed=3)
+    session.keep_draft("1/2")
+    saved = session.snapshot("huber")
+    assert QuizSession.restore(entries, saved).current.draft == "1/2"
+    saved["questions"][0]["draft"] = {"text": ["not", "text"]}
+    assert QuizSession.restore(entries, saved).current.draft is None

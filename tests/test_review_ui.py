@@ -40,7 +40,9 @@ async def test_home_says_what_is_due_and_r_reviews_it_on_fresh_variants(tmp_path
     app = app_on(store)
     async with app.run_test(size=(100, 40)) as pilot:
         await wait_for_course(app, pilot)
-        assert "3 due now, 0 later today" in str(app.screen.query_one("#review").render())
+        assert "Press r to review 3 now · 3 due today, 0 tomorrow" in str(
+            app.screen.query_one("#review").render()
+        )
         mastery = str(app.screen.query_one("#mastery").render())
         assert "Huber" in mastery and "learning" in mastery  # a bar and its word
         await pilot.press("r")
@@ -97,11 +99,11 @@ async def test_the_statistics_screen_shows_the_record_and_a_mistake_opens_its_le
         forecast = str(screen.query_one("#forecast").render())
         assert "today" in forecast and forecast.splitlines()[1].rstrip().endswith("3")
         tags = str(screen.query_one("#tags").render())
-        assert "Weakest tags" in tags
+        assert "Weakest topics" in tags
         notes = screen.query_one("#notes")
         item = notes.children[0]
         assert item.lesson_id == "huber"
-        assert "log-base ×1" in str(item.query_one("Label").render())
+        assert "Log10 where ln is meant ×1" in str(item.query_one("Label").render())
         notes.focus()
         await pilot.press("enter")
         await wait_for_course(app, pilot)
@@ -189,7 +191,8 @@ async def test_a_frequent_mistake_opens_the_lesson_at_the_section_that_explains_
         await pilot.press("s")
         await wait_for_course(app, pilot)
         label = str(app.screen.query_one("#notes").children[0].query_one("Label").render())
-        assert label.startswith(f"{note} ×1 → Softmax") and "› Label smoothing" in label
+        assert label.startswith("Forgot uniform share ×1") and "in Softmax" in label
+        assert "› Label smoothing" in label
         app.screen.query_one("#notes").focus()
         await pilot.press("enter")
         await wait_until(pilot, lambda: getattr(app.screen, "current", 0) != 0)
@@ -218,3 +221,144 @@ async def test_the_mastery_panel_is_laid_out_again_for_a_narrower_terminal(tmp_p
         await pilot.pause()
         lines = str(panel.render()).splitlines()
         assert lines and max(len(line) for line in lines) <= panel.size.width  # nothing wraps
+
+
+def builtin_course():
+    from tests.conftest import REPO
+    from tutor.content.loader import load_course
+
+    return load_course(REPO)
+
+
+def test_a_mistake_is_linked_to_each_lesson_where_it_was_made_and_named_in_words(tmp_path):
+    from tutor.quiz.review import lesson_of, note_links
+
+    course = builtin_course()
+    lessons = lesson_of(course)
+    by_lesson: dict[str, list[str]] = {}
+    for qid in course.questions:
+        by_lesson.setdefault(lessons[qid], []).append(qid)
+    regression, bce = by_lesson["regression"], by_lesson["binary-cross-entropy"]
+    store = ProgressStore(tmp_path, fuzz=False)
+    for qid in (regression[0], regression[1], bce[0]):
+        store.record(Attempt(qid, "incorrect", 0.0, seed=1, notes=("sign",), at=YESTERDAY))
+    store.record(Attempt(bce[1], "incorrect", 0.0, seed=1, notes=("wrong-option",), at=YESTERDAY))
+    links = note_links(course, store)
+    sign = [link for link in links if link.note == "sign"]
+    assert [(link.lesson_id, link.count, link.total) for link in sign] == [
+        ("regression", 2, 3),
+        ("binary-cross-entropy", 1, 3),
+    ]
+    assert sign[0].name == "sign flipped"
+    option = next(link for link in links if link.note == "wrong-option")
+    assert option.lesson_id == "binary-cross-entropy"
+    for note in ("wrong-option", "self-assessed", "factor-1-over-2", "mse-not-bce"):
+        from tutor.content.words import note_name
+
+        assert note_name(note) != note and "-" not in note_name(note), note
+    assert note_name("mse-not-bce") == "MSE not BCE"
+
+
+async def test_weakest_topics_leave_out_question_kinds_and_tags_with_too_few_answers(tmp_path):
+    from tests.conftest import REPO
+    from tutor.content import model as m
+
+    course = builtin_course()
+    tagged: dict[str, list[str]] = {}
+    for qid, entry in course.questions.items():
+        for tag in getattr(entry.question, "tags", None) or []:
+            tagged.setdefault(tag, []).append(qid)
+    kind_tag = next(t for t in tagged if t in m.kinds())  # the course tags some by kind
+    few = next(t for t, ids in tagged.items() if len(ids) == 1 and t not in m.kinds())
+    store = ProgressStore(tmp_path, fuzz=False)
+    answered = [*tagged["mse"][:3], *tagged[kind_tag][:3], tagged[few][0]]
+    for qid in answered:
+        store.record(Attempt(qid, "incorrect", 0.0, seed=1, at=YESTERDAY))
+    app = TutorApp(REPO, store, warm_up=False)
+    app.clock = lambda: 0.0
+    app.now = lambda: NOW
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for_course(app, pilot)
+        await pilot.press("s")
+        await wait_for_course(app, pilot)
+        text = str(app.screen.query_one("#tags").render())
+        weakest, _, rest = text.partition("Too few answers yet:")
+        assert "mse" in weakest
+        assert f" {kind_tag} " not in weakest and kind_tag not in rest.split(", ")
+        assert few in rest and few not in weakest
+
+
+async def test_one_answer_is_said_in_the_singular(tmp_path):
+    store = ProgressStore(tmp_path, fuzz=False)
+    store.record(Attempt("q-log", "correct", 1.0, seed=1, at=YESTERDAY))
+    app = app_on(store)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for_course(app, pilot)
+        await pilot.press("s")
+        await wait_for_course(app, pilot)
+        assert "· 1 answer in all" in str(app.screen.query_one("#summary").render())
+
+
+def test_the_review_keeps_to_the_days_limits_and_the_map_says_what_waits(tmp_path):
+    from tutor.content.loader import load_course
+    from tutor.progress import stats
+    from tutor.quiz.review import review_queue
+    from tutor.tui.widgets.mastery import due_text
+
+    course = load_course(COURSE)
+    ids = list(course.questions)
+    assert len(ids) >= 3
+    store = ProgressStore(tmp_path, fuzz=False)
+    today = NOW - 3600
+    for qid in ids:  # all first answered (and wrong) in a quiz this morning: all due again by now
+        store.record(Attempt(qid, "incorrect", 0.0, seed=1, at=today, quiz="huber"))
+    due = [q for q, _ in store.due(ids, until=NOW)]
+    assert len(due) == len(ids)
+    limits = stats.DailyLimits(new_per_day=2, reviews_per_day=40)
+    assert len(review_queue(course, store, NOW, limits)) == 2  # new today: two of them
+    store.set_state(new_per_day=1)
+    assert len(review_queue(course, store, NOW)) == 1  # the learner's own setting
+    store.record(Attempt(ids[0], "correct", 1.0, seed=2, at=NOW - 60))  # reviewed one: room used
+    assert review_queue(course, store, NOW) == []
+    text = due_text(store, ids, NOW)
+    assert "limit" in text and "tomorrow" in text
+    store.set_state(new_per_day=50, reviews_per_day=2)
+    assert len(review_queue(course, store, NOW)) == 1  # two a day, one done
+    store.set_state(reviews_per_day="lots")  # a hand-edited setting of the wrong shape: the default
+    assert stats.DailyLimits.of(store).reviews_per_day == stats.REVIEWS_PER_DAY
+
+
+async def test_a_review_left_midway_is_resumed_where_it_was_left(tmp_path):
+    app = app_on(seeded_store(tmp_path))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for_course(app, pilot)
+        await pilot.press("r")
+        await wait_for_course(app, pilot)
+        first = app.screen.session
+        order = [s.entry.id for s in first.states]
+        seeds = [s.variant.seed for s in first.states]
+        await pilot.press("ctrl+n")  # on to the second question
+        await pilot.pause()
+        assert first.index == 1
+    app = app_on(ProgressStore(tmp_path, fuzz=False))  # quit, and come back the same day
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_for_course(app, pilot)
+        await pilot.press("r")
+        await wait_for_course(app, pilot)
+        session = app.screen.session
+        assert session is not first and session.index == 1
+        assert [s.entry.id for s in session.states] == order
+        assert [s.variant.seed for s in session.states] == seeds
+        assert any("Resumed today's review" in str(n.message) for n in app._notifications)
+
+
+def test_the_daily_limits_are_set_from_the_command_line(tmp_path):
+    folder = tmp_path / "data"
+    result = CliRunner().invoke(
+        main, ["--data-dir", str(folder), "progress", "limits", "--reviews-per-day", "12"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "reviews per day: 12" in result.output
+    assert ProgressStore(folder).state()["reviews_per_day"] == 12
+    bad = CliRunner().invoke(main, ["--data-dir", str(folder), "progress", "limits", "--new-per-day", "-3"])
+    assert bad.exit_code != 0 and "Traceback" not in bad.output

@@ -135,7 +135,7 @@ def test_serve_listens_on_localhost_gives_apps_a_minimal_environment_and_one_lea
 ) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "do-not-leak")
     monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path))
-    result = CliRunner().invoke(main, ["serve"])
+    result = CliRunner().invoke(main, ["serve", "--port", "0"])  # 0: whatever port is free here
     assert result.exit_code == 0, result.output
     (made,) = fake_server
     assert made["host"] == "localhost"
@@ -164,10 +164,10 @@ def test_serve_without_bubblewrap_says_code_is_unavailable_unless_allowed(
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # no bwrap
     monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path))
-    result = CliRunner().invoke(main, ["serve"])
+    result = CliRunner().invoke(main, ["serve", "--port", "0"])  # 0: whatever port is free here
     assert result.exit_code == 0
     assert "code questions will show as unavailable" in result.output and "bubblewrap" in result.output
-    result = CliRunner().invoke(main, ["serve", "--allow-unsandboxed-code"])
+    result = CliRunner().invoke(main, ["serve", "--port", "0", "--allow-unsandboxed-code"])
     assert "WITHOUT the OS sandbox" in result.output
     assert fake_server[-1]["env"][sandbox.ENV_POLICY] == "auto"
 
@@ -298,3 +298,19 @@ def test_the_header_icon_is_a_character_the_served_font_has():
     chars = font_characters(font)
     assert ord("a") in chars and ord("⭘") not in chars  # the parser reads the font, which lacks ⭘
     assert ord(ICON) in chars
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line_and_how_to_choose_another(
+    fake_server: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import socket
+
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path))
+    with socket.socket() as busy:
+        busy.bind(("localhost", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--port", str(port)])
+    assert result.exit_code != 0
+    assert f"port {port} on localhost is in use" in result.output and "--port" in result.output
+    assert "Traceback" not in result.output and not fake_server  # no server started

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, wait_for_course
+from tests.conftest import FIXTURES, REPO, wait_for_course
 from tutor.progress.store import ProgressStore
 from tutor.tui.app import StartAt, TutorApp
 
@@ -441,3 +441,37 @@ async def test_a_choice_picked_through_says_its_cost_and_the_results_show_what_w
         await settle(app, pilot)
         table = app.screen.query_one("DataTable")
         assert table.get_row_at(0)[3:] == ["✓ Correct", "0", "2"]
+
+
+async def test_a_custom_course_never_shows_the_built_in_subtitle(tmp_path):
+    from tutor.tui.app import TutorApp as App
+
+    app = App(COURSE, ProgressStore(tmp_path / "progress"), warm_up=False)
+    assert app.sub_title != App.SUB_TITLE  # not even in the first frame, before the index is read
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert app.sub_title != App.SUB_TITLE
+        await settle(app, pilot)
+        assert app.sub_title != App.SUB_TITLE
+    builtin = App(REPO, ProgressStore(tmp_path / "builtin"), warm_up=False)
+    assert builtin.sub_title == App.SUB_TITLE
+
+
+async def test_a_plot_says_how_to_reach_its_keys_and_tells_its_curves_apart_by_shape(tmp_path):
+    app = make_app(tmp_path, StartAt("lesson", "huber"))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        panel = app.screen.query_one("PlotPanel")
+        readout = lambda: str(panel.query_one(".readout").render())  # noqa: E731
+        assert "tab to this plot, then ←/→ change" in readout()  # its keys need focus: said
+        panel.focus()
+        await pilot.pause()
+        assert "tab to this plot" not in readout() and "←/→ change" in readout()
+        first = readout().splitlines()[0]
+        curves = first.split(": ", 1)[1].split(" · ")
+        marks = [c.split(" ", 1)[0] for c in curves]
+        assert len(curves) >= 2 and len(set(marks)) == len(marks)  # one shape each, named
+        # no legend drawn over the curves (the readout is the legend)
+        plot = panel.query_one("PlotextPlot")
+        drawn = "\n".join(plot.render_line(y).text for y in range(plot.size.height))
+        labels = [c.split(" ", 1)[1].split(":")[0] for c in curves]
+        assert drawn.strip() and not any(label in drawn for label in labels)

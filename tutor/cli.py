@@ -29,14 +29,6 @@ COURSE_HELP = (
 )
 
 
-def _course_root(course: Path | None) -> Path:
-    if course is not None:
-        return course
-    from tutor.cli_author import default_course_root
-
-    return default_course_root()
-
-
 course_option = click.option(
     "--course",
     type=click.Path(file_okay=False, path_type=Path),
@@ -219,6 +211,7 @@ def serve_command(
     if problem is not None:
         raise click.ClickException(problem)
     root = _pick_course(ctx, course)
+    _check_port_free(host, port)
     learners = (data_dir or default_data_dir() / "served").resolve()
     policy = "auto" if allow_unsandboxed_code else "required"
     os.environ[sandbox.ENV_POLICY] = policy
@@ -310,6 +303,31 @@ def _warm_sessions(
             parent.kill()
             parent.wait()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Say so, in one line, when `port` on `host` cannot be listened on (the server itself
+    failed with a 40-line traceback)."""
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise click.ClickException(f"cannot listen on {host}: {exc}. --host chooses the address.") from None
+    for family, kind, proto, _, address in infos[:1]:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server's own
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    raise click.ClickException(
+                        f"port {port} on {host} is in use (another tutor serve?): --port chooses another."
+                    ) from None
+                raise click.ClickException(
+                    f"cannot listen on {host}:{port}: {exc.strerror or exc}. --host and --port choose where."
+                ) from None
 
 
 def served_templates() -> Path:
@@ -431,6 +449,9 @@ def quiz_command(
     _report_load_problems(loaded.diagnostics)
     entries = loaded.resolve(ref)
     if not entries:
+        lesson = next((x.lesson for x in loaded.lessons if x.lesson.id == ref), None)
+        if lesson is not None:
+            raise click.UsageError(_empty_quiz(loaded, lesson))
         known = [x.lesson.id for x in loaded.lessons] + [b.bank.bank for b in loaded.banks]
         hint = did_you_mean(ref, known + list(loaded.questions))
         raise click.UsageError(f"`{ref}` names no lesson, bank or question{hint}")
@@ -482,8 +503,35 @@ def _close_store(store: Any) -> None:
     store.close()
 
 
+def _empty_quiz(loaded: Any, lesson: Any) -> str:
+    """Why a lesson that exists has no question to ask: its quiz is empty, or names what did
+    not load (and which file to fix), or what the course does not have."""
+    import os
+
+    from tutor.content.lint import unloaded_file
+
+    if not lesson.quiz:
+        return f"lesson `{lesson.id}` has no quiz: add `quiz:` with its banks or questions"
+    reasons = []
+    for ref in lesson.quiz:
+        if loaded.resolve(ref):
+            continue
+        file = unloaded_file(ref, loaded)
+        reasons.append(
+            f"`{ref}` did not load (fix {os.path.relpath(file)} first)"
+            if file is not None
+            else f"`{ref}` is in no bank of the course"
+        )
+    return (
+        f"lesson `{lesson.id}` exists, but its quiz is broken: " + "; ".join(reasons) + " (run `tutor check`)"
+    )
+
+
 def _pick_course(ctx: click.Context, course: Path | None) -> Path:
-    return _course_root(course if course is not None else (ctx.obj or {}).get("course"))
+    """The course every command works on (`pick_course`): its --course, else tutor's."""
+    from tutor.content.courseroot import pick_course
+
+    return pick_course(course, (ctx.obj or {}).get("course"))
 
 
 def _report_load_problems(diagnostics: list[Any]) -> None:

@@ -18,23 +18,11 @@ import click
 from tutor.cli_answers import echo
 
 
-def default_course_root() -> Path:
-    """The course a command works on without `--course`: the course folder the working directory
-    is in (so that `cd course && tutor check` checks that course), else the built-in one."""
-    from tutor.content.targets import course_root_of
-
-    here = course_root_of(Path.cwd())
-    if here is not None:
-        return here
-    from tutor.content.builtin import builtin_course_root
-
-    return builtin_course_root()
-
-
 def authoring_root(ctx: click.Context, course: Path | None) -> Path:
-    """`--course` given to the command or to `tutor`, else `default_course_root()`."""
-    chosen = course if course is not None else (ctx.obj or {}).get("course")
-    return chosen if chosen is not None else default_course_root()
+    """The course the command works on: the one rule of every command (`pick_course`)."""
+    from tutor.content.courseroot import pick_course
+
+    return pick_course(course, (ctx.obj or {}).get("course"))
 
 
 _course_option = click.option(

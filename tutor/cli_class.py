@@ -18,14 +18,20 @@ from tutor.content.words import plural
 FORMATS = ("gift", "moodle-xml", "qti")
 
 
-def _entries_for(refs: tuple[str, ...], course: Path | None) -> tuple[list[Any], list[str]]:
+def _course(ctx: click.Context, course: Path | None) -> Path:
+    """The course the command works on: the rule of every command (`pick_course`)."""
+    from tutor.content.courseroot import pick_course
+
+    return pick_course(course, (ctx.obj or {}).get("course"))
+
+
+def _entries_for(refs: tuple[str, ...], course: Path) -> tuple[list[Any], list[str]]:
     """The question entries REFs name (ids in the course, or bank/lesson files and course
     folders), in order without repeats, and the load problems met on the way."""
     import difflib
 
-    from tutor.content.builtin import builtin_course_root
+    from tutor.content.courseroot import course_root_of
     from tutor.content.loader import load_course
-    from tutor.content.targets import course_root_of
 
     out: list[Any] = []
     problems: list[str] = []
@@ -60,7 +66,7 @@ def _entries_for(refs: tuple[str, ...], course: Path | None) -> tuple[list[Any],
             if not found:
                 raise click.UsageError(f"{ref} holds no question that loads (run `tutor check {ref}`)")
         else:
-            loaded = load(course if course is not None else builtin_course_root())
+            loaded = load(course)
             found = loaded.resolve(ref)
             if not found:
                 known = [x.lesson.id for x in loaded.lessons] + [b.bank.bank for b in loaded.banks]
@@ -88,7 +94,12 @@ def _entries_for(refs: tuple[str, ...], course: Path | None) -> tuple[list[Any],
     default=None,
     help="Where to write; default standard output (gift, moodle-xml) or export.zip (qti).",
 )
-@click.option("--course", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option(
+    "--course",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Course folder the ids are in. Default: the course folder you are in, else the built-in course.",
+)
 @click.pass_context
 def export_command(
     ctx: click.Context,
@@ -107,8 +118,7 @@ def export_command(
     """
     from tutor.classroom import items
 
-    course = course if course is not None else (ctx.obj or {}).get("course")
-    entries, problems = _entries_for(refs, course)
+    entries, problems = _entries_for(refs, _course(ctx, course))
     for problem in problems:
         echo(problem, err=True)
     target = {"gift": "GIFT", "moodle-xml": "Moodle XML", "qti": "QTI 2.1"}[fmt]
@@ -239,7 +249,8 @@ def _lessons_of(course: Path) -> dict[str, str]:
     "--course",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="The course the attempts are from, for its lessons. Default: the built-in course.",
+    help="The course the attempts are from, for its lessons. Default: the course folder you are in, "
+    "else the built-in course.",
 )
 @click.pass_context
 def report_command(
@@ -257,10 +268,8 @@ def report_command(
 
     from tutor.classroom.report import build_report
     from tutor.classroom.rows import RowError
-    from tutor.content.builtin import builtin_course_root
 
-    course = course if course is not None else (ctx.obj or {}).get("course")
-    lessons = _lessons_of(course if course is not None else builtin_course_root())
+    lessons = _lessons_of(_course(ctx, course))
     try:
         report = build_report(list(exports), lessons, top=top)
     except RowError as exc:

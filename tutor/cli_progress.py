@@ -112,6 +112,27 @@ def reset_command(yes: bool) -> None:
     echo(f"Reset. The old record is kept in {backup}")
 
 
+@progress_group.command("limits")
+@click.option(
+    "--new-per-day", type=click.IntRange(0, 9999), help="Cards first answered today that come back today."
+)
+@click.option(
+    "--reviews-per-day", type=click.IntRange(0, 9999), help="Cards reviewed in a day, new ones included."
+)
+def limits_command(new_per_day: int | None, reviews_per_day: int | None) -> None:
+    """Show or set the spaced review's daily limits."""
+    from tutor.progress.stats import DailyLimits
+
+    store = _store()
+    changes = {
+        k: v for k, v in (("new_per_day", new_per_day), ("reviews_per_day", reviews_per_day)) if v is not None
+    }
+    if changes:
+        store.set_state(**changes)
+    limits = DailyLimits.of(store)
+    click.echo(f"new per day: {limits.new_per_day} · reviews per day: {limits.reviews_per_day}")
+
+
 @progress_group.command("optimize")
 def optimize_command() -> None:
     """Fit the FSRS parameters to your review log (needs the `optimizer` extra, with PyTorch)."""

@@ -338,7 +338,8 @@ def check_seeds(entry: QuestionEntry, seeds: int) -> list[Diagnostic]:
         at_seed = f"seed {seed}" + (f" ({shown})" if shown else "")
         for name, value in variant.shown.items():
             if isinstance(value, str) or not np.all(np.isfinite(np.asarray(value, dtype=float))):
-                report.at(("values", name), f"{at_seed}: value `{name}` is {_what(value)}, not finite")
+                why = _why_not_finite(q, name, variant)
+                report.at(("values", name), f"{at_seed}: value `{name}` is {_what(value)}, not finite{why}")
                 return report.found
         problem = m.kinds()[q.type].check_seed(q, variant)
         if problem is not None:
@@ -374,6 +375,65 @@ def _safe(fn: Callable[[], Any]) -> Any:
 
 def _finite_scalar(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+_LOGS = {"log", "ln", "log10", "log2"}
+
+
+def _why_not_finite(q: Any, name: str, variant: Any) -> str:
+    """`: log(1 − q) is the log of 0 when q = 1; narrow the range of `q` …`: the innermost part
+    of a value's formula that is not finite, for which parameters, and what to do; or ""."""
+    import numpy as np
+
+    from tutor.expr import BinOp, Call, Name, render, walk
+    from tutor.expr.nodes import children
+
+    params = dict(variant.values)
+    env = {**params, "answer": variant.answer, **variant.shown}
+    try:
+        tree = parse_author(q.values[name], list(env))
+    except (ReadError, KeyError):
+        return ""
+
+    def value_of(node: Any) -> Any:
+        try:
+            with np.errstate(all="ignore"):
+                return np.asarray(evaluate(node, env), dtype=float)
+        except Exception:  # a part that cannot be computed is no culprit
+            return None
+
+    def finite(node: Any) -> bool:
+        got = value_of(node)
+        return got is not None and bool(np.all(np.isfinite(got)))
+
+    # Innermost first: walk lists a node before its parts, so the last culprit found is deepest.
+    culprit = None
+    for node in walk(tree):
+        if not isinstance(node, Name) and not finite(node) and all(finite(c) for c in children(node)):
+            culprit = node
+    if culprit is None:
+        return ""
+    because = ""
+    if isinstance(culprit, Call) and culprit.func in _LOGS and culprit.args:
+        arg = value_of(culprit.args[0])
+        because = (
+            " is the log of 0" if arg is not None and np.any(arg == 0) else " is the log of a negative number"
+        )
+    elif isinstance(culprit, Call) and culprit.func == "sqrt":
+        because = " is the square root of a negative number"
+    elif isinstance(culprit, BinOp) and culprit.op == "/":
+        because = " divides by 0"
+    else:
+        because = " is not finite"
+    used = [n for n in dict.fromkeys(x.name for x in walk(culprit) if isinstance(x, Name)) if n in params]
+    drawn = [n for n in used if n in q.params]
+    when = " when " + ", ".join(f"{n} = {format_value(params[n])}" for n in used) if used else ""
+    advice = (
+        "; narrow the range of " + ", ".join(f"`{n}`" for n in drawn) + " to keep it away from there"
+        if drawn
+        else ""
+    )
+    return f": `{render(culprit)}`{because}{when}{advice}"
 
 
 def _what(value: Any) -> str:

@@ -159,7 +159,12 @@ def _message(err: ErrorDetails, label: str, field: str | None, root: Any) -> str
         if isinstance(value, dict) and "type" not in value:
             return f"missing required field `type`: {msg.removeprefix('`type` must be ')}"
         got = value.get("type") if isinstance(value, dict) else None
-        return msg if got is None else f"{msg} (got {_describe(got)})"
+        if got is None:
+            return msg
+        near = closest(str(got), msg.removeprefix("`type` must be one of ").split(", "))
+        if near is not None:  # `numerical`: lead with the type meant
+            return f"unknown question type {_describe(got)} (did you mean `{near}`?); {msg}"
+        return f"{msg} (got {_describe(got)})"
     if kind == "string_type" and isinstance(value, list):
         items = ", ".join(_flow(v) for v in value)
         return (
@@ -191,6 +196,7 @@ def translate(
                 path = (*path, "type")
         grouped.setdefault((path, missing), []).append(err)
     out: list[tuple[Pos, str, Path]] = _dedented(grouped, data, smap, prefix)
+    _drop_misspelled_missing(grouped)
     for (path, missing), errs in grouped.items():
         full = (*prefix, *path)
         label = _field_label(path, 0)
@@ -210,6 +216,24 @@ def translate(
                 pos = smap.pos(full)
             out.append((pos, _message(err, label, missing, root_type), full))
     return out
+
+
+def _drop_misspelled_missing(grouped: dict[tuple[Path, str | None], list[ErrorDetails]]) -> None:
+    """`sumary: …` makes two errors, a missing `summary` and an unknown `sumary`: the unknown
+    field, with its "did you mean", says it all, so the missing one goes."""
+    for path, missing in list(grouped):
+        if missing is None or not all(e["type"] == "missing" for e in grouped[(path, missing)]):
+            continue
+        for (other, none), errs in grouped.items():
+            if (
+                none is None
+                and len(other) == len(path) + 1
+                and other[:-1] == path
+                and any(e["type"] == "extra_forbidden" for e in errs)
+                and closest(str(other[-1]), [missing]) is not None
+            ):
+                del grouped[(path, missing)]
+                break
 
 
 def _dedented(

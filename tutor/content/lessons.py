@@ -6,6 +6,7 @@ so that a lesson that passes the check renders the same numbers the learner sees
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -194,3 +195,128 @@ def _curves_at(
         except (ReadError, EvalError, ValueError):
             continue
     return out
+
+
+# ---------------------------------------------------------------- what a curve leaves out
+
+MUCH_UNDEFINED = 0.5  # `tutor check` warns for a curve undefined over this share of its range
+
+
+@dataclass
+class Coverage:
+    """Where one curve can be drawn, at one setting of the controls."""
+
+    defined: Any  # numpy bool array: finite at each x
+    shown: Any  # numpy bool array: finite and inside y_range
+    gaps: list[tuple[float, float]]  # x spans (first and last sample) where it is undefined
+
+    @property
+    def share_defined(self) -> float:
+        return float(self.defined.mean()) if self.defined.size else 0.0
+
+
+def coverage(xs: Any, ys: Any, y_range: tuple[float, float] | None) -> Coverage:
+    """Which of the points `ys` at `xs` are defined, and which of those fall inside `y_range`."""
+    import numpy as np
+
+    ys = np.asarray(ys, dtype=float)
+    defined = np.isfinite(ys)
+    shown = defined.copy()
+    if y_range is not None:
+        with np.errstate(invalid="ignore"):
+            shown &= (ys >= y_range[0]) & (ys <= y_range[1])
+    gaps: list[tuple[float, float]] = []
+    start: int | None = None
+    for i, ok in enumerate(defined.tolist()):
+        if not ok and start is None:
+            start = i
+        elif ok and start is not None:
+            gaps.append((float(xs[start]), float(xs[i - 1])))
+            start = None
+    if start is not None:
+        gaps.append((float(xs[start]), float(xs[-1])))
+    return Coverage(defined, shown, gaps)
+
+
+def number_text(value: float) -> str:
+    """A number as a lesson shows it: 4 significant digits, no float noise."""
+    from tutor.content.variants import format_value
+
+    if value != value:
+        return "undefined"
+    return format_value(float(f"{value:.4g}"))
+
+
+def settings_text(controls: Mapping[str, float]) -> str:
+    """`q = 0, k = 2`: the controls' values as the learner sees them."""
+    return ", ".join(f"{name} = {number_text(v)}" for name, v in controls.items())
+
+
+def gaps_text(x: str, gaps: list[tuple[float, float]], most: int = 3) -> str:
+    """`x = 0` for a single point, `x from −9 to −0.05` for a span; the first `most` of them."""
+    parts = [
+        f"{x} = {number_text(a)}" if a == b else f"{x} from {number_text(a)} to {number_text(b)}"
+        for a, b in gaps
+    ]
+    more = len(parts) - most
+    return ", ".join(parts[:most]) + (f" and {more} more" if more > 0 else "")
+
+
+def missing_text(plot: m.Plot, cov: Coverage, controls: Mapping[str, float]) -> str | None:
+    """What a learner should be told about a curve that is not all drawn, or None when it is."""
+    if not cov.defined.any():
+        if controls:
+            return f"undefined for {settings_text(controls)}"
+        return "undefined over the whole range"
+    if not cov.shown.any() and plot.y_range is not None:
+        lo, hi = plot.y_range
+        return f"outside the plot (which shows {number_text(lo)} to {number_text(hi)})"
+    if cov.gaps:
+        return f"undefined at {gaps_text(plot.x, cov.gaps)}"
+    return None
+
+
+def control_settings(plot: m.Plot, most: int = 100) -> list[dict[str, float]]:
+    """Settings of the controls `tutor check` tries: every combination of their steps when there
+    are few, else each control across its steps with the others at their starting value."""
+    import itertools
+
+    import numpy as np
+
+    steps: dict[str, list[float]] = {}
+    for name, c in plot.controls.items():
+        if not c.min < c.max:
+            steps[name] = [c.value]
+            continue
+        count = math.floor((c.max - c.min) / c.step + 1e-9) + 1
+        values = [round(c.min + k * c.step, 10) for k in range(min(count, 1000))]
+        if len(values) > 20:  # a fine control: a spread of its steps, its ends included
+            values = [values[int(k)] for k in np.linspace(0, len(values) - 1, 20)]
+        steps[name] = sorted({*values, c.min, c.max, c.value})
+    start = {name: c.value for name, c in plot.controls.items()}
+    total = math.prod(len(v) for v in steps.values())
+    if total <= most:
+        combos = [dict(zip(steps, combo, strict=True)) for combo in itertools.product(*steps.values())]
+        return [start, *(c for c in combos if c != start)]
+    out = [start]
+    for name, values in steps.items():
+        out += [{**start, name: v} for v in values if v != start[name]]
+    return out
+
+
+DRAWN_LIMIT = 1e12  # beyond this a value is off any plot a terminal draws; plotext overflows on 1e300
+
+
+def drawable(ys: Any, y_range: tuple[float, float] | None) -> list[float | None]:
+    """A curve's values as plotext can draw them: None where undefined, and each value brought
+    within reach of the plot, so that plotext never draws a line thousands of screens long (its
+    lines are drawn point by point, in memory) nor overflows on an enormous one."""
+    import numpy as np
+
+    ys = np.asarray(ys, dtype=float)
+    out = np.clip(ys, -DRAWN_LIMIT, DRAWN_LIMIT)
+    if y_range is not None:
+        lo, hi = y_range
+        span = hi - lo
+        out = np.clip(out, lo - span, hi + span)  # a steep curve still reaches the edge
+    return [float(y) if ok else None for y, ok in zip(out.tolist(), np.isfinite(ys).tolist(), strict=True)]

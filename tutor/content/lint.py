@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from tutor.content import model as m
@@ -325,10 +326,23 @@ def _vector_key(q: m.VectorQuestion, seeds: int, out: Findings) -> None:
 # ---------------------------------------------------------------- course-wide
 
 
+def unloaded_file(ref: str, course: Course) -> Path | None:
+    """The file that did not load and meant to define `ref`: by its id, or by an id it spells
+    another way (`bank: Hinge Loss` for `hinge-loss`), or by its name (hinge-loss.yaml)."""
+    import re
+
+    if ref in course.unloaded:
+        return course.unloaded[ref]
+    for written, file in course.unloaded.items():
+        if re.sub(r"[^a-z0-9_]+", "-", written.lower()).strip("-") == ref or file.stem == ref:
+            return file
+    return None
+
+
 def consequence(d: Diagnostic, ref: str, course: Course) -> Diagnostic:
     """A reference to an id whose file or question did not load is a consequence of that
     problem: say so, and list it after the causes."""
-    file = course.unloaded.get(ref)
+    file = unloaded_file(ref, course)
     if file is None:
         return d
     shown = replace(d, file=file).display_path()
@@ -377,11 +391,12 @@ def lint_ids(course: Course) -> list[Diagnostic]:
 
 
 def lint_lesson(loaded: LoadedLesson) -> list[Diagnostic]:
-    """Text that will not render as written, and plots that show little: a curve undefined
-    over most of its range."""
+    """Text that will not render as written, and plots that show little at any setting of their
+    controls: a curve undefined over most of its range (or all of it, where a control takes it),
+    or wholly outside its `y_range`."""
     import numpy as np
 
-    from tutor.content.lessons import compute_values, curve_tree, plot_functions, scalars
+    from tutor.content.lessons import compute_values, control_settings, curve_tree, plot_functions, scalars
     from tutor.content.markup import problems
     from tutor.expr import ReadError, evaluate
 
@@ -396,32 +411,34 @@ def lint_lesson(loaded: LoadedLesson) -> list[Diagnostic]:
             continue
         fns = plot_functions(plot, values)
         xs = np.linspace(plot.range[0], plot.range[1], 201)
-        env: dict[str, Any] = {
-            **scalars(values),
-            plot.x: xs,
-            **{k: c.value for k, c in plot.controls.items()},
-        }
+        settings = control_settings(plot)
+        start = {k: c.value for k, c in plot.controls.items()}
         for j, curve in enumerate(plot.curves):
             try:
                 tree = curve_tree(plot, curve, fns.functions, values)
-                with np.errstate(all="ignore"):
-                    ys = np.asarray(evaluate(tree, env, fns.functions), dtype=float)
-                ys = np.broadcast_to(ys, xs.shape)
-            except (ReadError, ValueError):
+            except ReadError:
                 continue  # reported by the lesson checks
-            share = float(np.mean(np.isfinite(ys)))
-            if 0 < share < MIN_PLOTTED_SHARE:
-                at = loaded.source.smap.pos(("sections", i, "plot", "curves", j, "y"))
-                out.append(
-                    warning(
-                        loaded.source.diag(
-                            at,
-                            f"curve `{curve.label}` is undefined over {1 - share:.0%} of the plotted "
-                            f"range [{plot.range[0]:g}, {plot.range[1]:g}]: narrow the range",
-                            f"lesson '{loaded.lesson.id}'",
-                        )
+            for setting in settings:
+                env: dict[str, Any] = {**scalars(values), plot.x: xs, **setting}
+                try:
+                    with np.errstate(all="ignore"):
+                        ys = np.asarray(evaluate(tree, env, fns.functions), dtype=float)
+                    ys = np.broadcast_to(ys, xs.shape)
+                except (ReadError, ValueError):
+                    break  # reported by the lesson checks
+                problem = _plot_problem(plot, ys, setting == start)
+                if problem is not None:
+                    moved = {k: v for k, v in setting.items() if v != start[k]}
+                    when = f" when {_settings(moved)}" if moved else ""
+                    at = loaded.source.smap.pos(("sections", i, "plot", "curves", j, "y"))
+                    advice = (
+                        problem[1].replace("the control's", f"`{'`, `'.join(moved)}`'s")
+                        if moved
+                        else problem[1]
                     )
-                )
+                    message = f"curve `{curve.label}` {problem[0]}{when}: {advice}"
+                    out.append(warning(loaded.source.diag(at, message, f"lesson '{loaded.lesson.id}'")))
+                    break  # one finding a curve: the first setting that shows it
     return out
 
 
@@ -470,6 +487,40 @@ def lint_cycles(course: Course) -> list[Diagnostic]:
             )
         )
     return out
+
+
+def _settings(controls: dict[str, float]) -> str:
+    from tutor.content.lessons import settings_text
+
+    return settings_text(controls)
+
+
+def _plot_problem(plot: m.Plot, ys: Any, at_start: bool) -> tuple[str, str] | None:
+    """(what is wrong, what to do) for one curve at one setting of the controls, or None."""
+    import numpy as np
+
+    finite = np.isfinite(ys)
+    share = float(np.mean(finite))
+    span = f"[{plot.range[0]:g}, {plot.range[1]:g}]"
+    if share == 0:
+        if at_start:
+            return None  # an error of the lesson checks
+        return (
+            f"is undefined over the whole plotted range {span}",
+            "keep the control's `min` and `max` where the curve is defined",
+        )
+    if share < MIN_PLOTTED_SHARE:
+        return f"is undefined over {1 - share:.0%} of the plotted range {span}", "narrow the range"
+    if plot.y_range is not None:
+        lo, hi = plot.y_range
+        shown = finite & (ys >= lo) & (ys <= hi)
+        if not shown.any():
+            low, high = float(ys[finite].min()), float(ys[finite].max())
+            return (
+                f"lies wholly outside y_range [{lo:g}, {hi:g}] (its values run from {low:.4g} to {high:.4g})",
+                "widen `y_range` or drop it",
+            )
+    return None
 
 
 def lint_head(course: Course) -> list[Diagnostic]:

@@ -9,22 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tutor.content.courseroot import COURSE_DIRS, course_root_of
 from tutor.content.files import read_capped
 from tutor.content.loader import MAX_FILE_BYTES, Course, load_course
 
-COURSE_DIRS = ("lessons", "questions")
-
-
-def course_root_of(path: Path) -> Path | None:
-    """The course folder holding `path`: the folder itself, or the parent of the lessons/ or
-    questions/ folder it lies in."""
-    path = path.resolve()
-    if path.is_dir() and any((path / d).is_dir() for d in COURSE_DIRS):
-        return path
-    for parent in [path, *path.parents]:
-        if parent.name in COURSE_DIRS and parent.is_dir():
-            return parent.parent
-    return None
+__all__ = ["COURSE_DIRS", "Target", "course_root_of", "find_targets"]
 
 
 @dataclass

@@ -161,7 +161,7 @@ def _compose_worded(text: str, lines: list[str]) -> Any:
     try:
         return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        raise _braces_first(lines, _from_marked(exc)) from None
+        raise _braces_first(lines, _dedented_key(lines, exc, _from_marked(exc))) from None
     except RecursionError:
         # PyYAML composes recursively: `[[[…]]]` a few thousand deep overflows the stack
         # before our own depth limit can see it. Its scanner is iterative: find the spot.
@@ -169,6 +169,9 @@ def _compose_worded(text: str, lines: list[str]) -> Any:
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML marks almost everything
         raise YamlError(str(exc), Pos(1, 1)) from None
 
+
+# `{{name}}` where YAML expected a key: `{answer: {{answer}}}`.
+_PLACEHOLDER_AT = re.compile(r"\{\{\s*[A-Za-z_][\w.]*\s*(?::[^}]*)?\}\}")
 
 # `key: {{p}} is ...` or `- {{p}}`: an unquoted value that starts with a placeholder.
 _BRACES_FIRST = re.compile(r"^(\s*(?:-\s+)?(?:[A-Za-z_][\w-]*\s*:\s+|-\s+))\{\{")
@@ -186,6 +189,42 @@ def _braces_first(lines: list[str], error: YamlError) -> YamlError:
                 'put the whole value in quotes, as in `prompt: "{{p}} is ..."`',
                 Pos(i + 1, len(match.group(1)) + 1),
             )
+    return error
+
+
+# `feedback: text` whose value has a plain (unquoted, inline) start.
+_PLAIN_KEY = re.compile(r"^(\s*(?:-\s+)?)[A-Za-z_][\w-]*\s*:\s+[^\s|>'\"#]")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _dedented_key(lines: list[str], exc: yaml.MarkedYAMLError, error: YamlError) -> YamlError:
+    """A key indented too little, whose value is plain text, takes the deeper lines below it as
+    more of its text, and YAML fails at the first of those with a `:` in it, up to a few lines
+    late: point at the key, the line to edit."""
+    if not (exc.problem or "").startswith("mapping values are not allowed"):
+        return error
+    at = error.pos.line - 1
+    if not 0 <= at < len(lines):
+        return error
+    deep = _indent(lines[at])
+    if not lines[at].lstrip().startswith("- "):
+        return error  # a `: ` inside multi-line text, most likely: the line to edit is that one
+    for k in range(at - 1, max(-1, at - 5), -1):
+        line = lines[k]
+        if not line.strip():
+            continue
+        if _indent(line) >= deep:
+            continue  # another continuation line
+        if _PLAIN_KEY.match(line):
+            return YamlError(
+                "bad indentation: the lines below this one are indented deeper than it, so YAML "
+                "reads them as more of its text; line it up with the keys around it",
+                Pos(k + 1, _indent(line) + 1),
+            )
+        break
     return error
 
 
@@ -231,6 +270,13 @@ def _from_marked(exc: yaml.MarkedYAMLError) -> YamlError:
         message = "a value that starts with `*` or `&` is read as an alias: put the value in quotes"
     elif "found undefined alias" in problem:
         message = f"{problem}: define the anchor (`&name`) before using it"
+    elif context.startswith("while parsing a flow") and problem.startswith("expected ','"):
+        # `answer: [P[0], P[1]]`: YAML reads the brackets as a list of its own.
+        message = (
+            "a value starting with `[` or `{` is read as a YAML list or mapping, and this one does "
+            "not close where YAML expects: put a formula with brackets in quotes, "
+            'as in `answer: "[P[0], P[1]]"`'
+        )
     elif "found unexpected end of stream" in problem or "found unexpected end" in problem:
         message = f"unterminated value ({context or problem})"
     else:
@@ -245,6 +291,23 @@ class _Builder:
         self.seen: set[int] = set()  # the nodes built: one built again came through an alias
         self.aliased = False
         self.constructor = yaml.constructor.SafeConstructor()
+
+    def _key_problem(self, key_node: Node) -> str:
+        """Why a key is not a plain word: most often an unquoted `{{name}}` inside `{…}`, which
+        YAML reads as a mapping within a mapping."""
+        line = (
+            self.smap.lines[key_node.start_mark.line]
+            if key_node.start_mark.line < len(self.smap.lines)
+            else ""
+        )
+        col = key_node.start_mark.column
+        found = _PLACEHOLDER_AT.match(line, max(0, col - 1)) or _PLACEHOLDER_AT.match(line, col)
+        if found:
+            return (
+                f"`{found.group(0)}` is read as a YAML mapping, not as text: put it in quotes, "
+                f'as in `"{found.group(0)}"`'
+            )
+        return "a key must be a plain word, not a list or mapping"
 
     def _pos(self, node: Node) -> Pos:
         return Pos(node.start_mark.line + 1, node.start_mark.column + 1)
@@ -305,7 +368,7 @@ class _Builder:
                 merged.extend(self._merge_sources(value_node, path, depth))
                 continue
             if not isinstance(key_node, ScalarNode):
-                raise YamlError("a key must be a plain word, not a list or mapping", self._pos(key_node))
+                raise YamlError(self._key_problem(key_node), self._pos(key_node))
             key = self._scalar(key_node)
             kpos = self._pos(key_node)
             if key in seen:

@@ -13,6 +13,11 @@ Code questions go in as few batches as can be (each worker that runs code starts
 its own: a probe and a warm parent, about 0.25 s); a worker checks a batch's questions four at a
 time, as each mostly waits on its sandboxed runs, and there is one more worker for each code
 batch to keep the cores busy meanwhile.
+
+No worker outlives the check: each dies with it (Linux's parent-death signal), leaves Ctrl-C to
+it, and every way out (done, an error, Ctrl-C, SIGTERM) ends them all; a worker's own SymPy
+worker ends with the worker (`forms` ends it from multiprocessing's exit hook, which runs before
+multiprocessing waits for a worker's children).
 """
 
 from __future__ import annotations
@@ -21,10 +26,14 @@ import gc
 import importlib
 import multiprocessing
 import os
+import signal
+import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 from tutor.content import model as m
 from tutor.content.checks import CheckReport, check_course, check_entry
@@ -94,12 +103,42 @@ def _prepare_fork(entries: list[QuestionEntry]) -> None:
         importlib.import_module(name)
 
 
-def _fresh_worker() -> None:
-    """The SymPy worker belongs to the process that started it: a forked worker starts its own."""
-    from tutor.grading import forms
+def _worker_init(parent: int) -> None:
+    """In a forked worker: die with the check, and leave Ctrl-C to it (it ends every worker)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
 
-    forms._pool, forms._ready, forms._starter, forms._finalizer = None, None, None, None
-    forms._lock = threading.Lock()
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the check died before the signal was armed
+        os._exit(1)
+
+
+def _end_workers(pool: ProcessPoolExecutor, grace: float) -> None:
+    """Stop the pool and make sure no worker outlives it: those not gone within `grace` seconds
+    (a worker stuck in a question, or on a child of its own) are killed."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + grace
+    for proc in processes:
+        proc.join(max(0.0, deadline - time.monotonic()))
+    for proc in processes:
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+
+
+class _Terminated(BaseException):
+    """SIGTERM during a parallel check: unwinds like Ctrl-C, so that the workers are ended."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated
 
 
 def _check_one(index: int, seeds: int, graded: int) -> list[Diagnostic]:
@@ -166,9 +205,14 @@ def _check_all(
     gc.freeze()  # what was imported for the workers, too
     index = {id(entry): i for i, entry in enumerate(entries)}
     where: dict[int, tuple[Future[list[list[Diagnostic]]], int]] = {}
+    on_term = _catch_sigterm()
     pool = ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context("fork"), initializer=_fresh_worker
+        workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_worker_init,
+        initargs=(os.getpid(),),
     )
+    finished = False
     try:
         pool.submit(int).result()  # fork every worker now, while this process has one thread
         for n, batch in enumerate(batches):
@@ -185,7 +229,26 @@ def _check_all(
             except BrokenProcessPool:  # a worker was killed (out of memory, say): here instead
                 return _check_one(i, seeds, graded)
 
-        return check_course(course, seeds, progress=progress, references=references, entry_results=results)
+        report = check_course(course, seeds, progress=progress, references=references, entry_results=results)
+        finished = True
+        return report
+    except _Terminated:
+        raise SystemExit(128 + signal.SIGTERM) from None
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        # Every result is in (or no longer wanted): a worker has nothing left to give.
+        _end_workers(pool, grace=10.0 if finished else 0.0)
         _ENTRIES = []
+        if on_term is not None:
+            signal.signal(signal.SIGTERM, on_term)
+
+
+def _catch_sigterm() -> Any:
+    """Turn SIGTERM into an exception while the workers run (from the main thread only, where
+    Python delivers signals); returns the handler to put back, or None."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is not signal.SIG_DFL:
+        return None  # the program handles SIGTERM itself
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    return previous

@@ -31,7 +31,6 @@ _lock = threading.Lock()
 # The worker is started from this one long-lived thread: Linux's parent-death signal fires when
 # the *thread* that started a child ends, and the callers are short-lived grading threads.
 _starter: cf.ThreadPoolExecutor | None = None
-_finalizer: Any = None  # stops the worker as a process started by multiprocessing ends
 
 
 def _get_pool() -> cf.ProcessPoolExecutor:
@@ -56,13 +55,12 @@ def _start_pool() -> cf.ProcessPoolExecutor:
     )
     _ready = pool.submit(_form_ok, None, "simplified", {}, {})  # starts the process, on this thread
     _pool = pool
-    # A process that multiprocessing started (a forked `tutor check` worker) ends by joining its
-    # children, not by running atexit: stop the worker before that join, or it waits for ever.
-    global _finalizer
-    if _finalizer is None:
-        from multiprocessing import util
+    # A process started by multiprocessing (a `tutor check` worker) ends without running atexit,
+    # and on its way out it joins its children: the SymPy worker, which waits for work for ever.
+    # multiprocessing's own exit hooks run before that join: end the worker there.
+    from multiprocessing import util
 
-        _finalizer = util.Finalize(None, _shutdown, exitpriority=10)
+    util.Finalize(None, _shutdown, exitpriority=100)
     return pool
 
 
@@ -132,6 +130,18 @@ def _shutdown() -> None:
 
 
 atexit.register(_shutdown)
+
+
+def _forget_after_fork() -> None:
+    """In a forked child: the SymPy worker belongs to the process that started it (its pipes and
+    threads did not come along); the child starts its own when it needs one."""
+    global _pool, _ready, _starter, _lock
+    _pool, _ready, _starter = None, None, None
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def warm_up() -> None:

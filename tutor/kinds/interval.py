@@ -6,8 +6,8 @@ Learners write it as they would on paper: interval notation `(0, 0.25)`, `[0, 1)
 `∅` (or `empty`) and `ℝ` (or `R`) for none and all. Ends are numbers or expressions read by our
 reader, which may use the question's parameters. The set is compared after joining pieces that
 overlap or touch: each end within the tolerance, each end's openness right. Feedback names the
-wrong end; an answer whose ends are all right but an end is included that is not (or the other
-way round) earns half.
+wrong end; an answer whose ends are all right but some included or left out wrongly earns half the
+share of ends that are right (one of two wrong: 0.25; both: nothing).
 """
 
 from __future__ import annotations
@@ -343,7 +343,21 @@ def grade_interval(variant: Variant, answer: str) -> Result:
             return mistake_result(variant, mistake, read_as, rule)
     feedback = tuple(_what_differs(mine, reference, q.tolerance, q.variable))
     if _equal(mine, reference, q.tolerance, openness=False):
-        return Result("partial", 0.5, ("openness",), feedback, read_as, rule)
+        # Every end right, some included or left out wrongly: the share of ends that are right.
+        ends = [
+            (p.low_closed, r.low_closed)
+            for p, r in zip(mine, reference, strict=True)
+            if not math.isinf(r.low)
+        ]
+        ends += [
+            (p.high_closed, r.high_closed)
+            for p, r in zip(mine, reference, strict=True)
+            if not math.isinf(r.high)
+        ]
+        share = sum(a == b for a, b in ends) / len(ends) if ends else 0.0
+        if share > 0:
+            return Result("partial", round(share / 2, 6), ("openness",), feedback, read_as, rule)
+        return Result("incorrect", 0.0, ("openness",), feedback, read_as, rule)
     return Result("incorrect", 0.0, ("wrong-end",), feedback, read_as, rule)
 
 
@@ -352,10 +366,10 @@ class Interval(Kind[IntervalQuestion]):
     order = 110
     model = IntervalQuestion
     label = "set of numbers"
-    how_to = "Type an interval such as (0, 0.25] or [1, inf), or 0 < x < 0.25; U joins pieces."
-    plain_how_to = "Type an interval, (0, 0.25] or [1, inf), or an inequality, 0 < x < 0.25 (U joins pieces)."
+    how_to = "Type an interval such as (1, 2] or [3, inf), or 1 < x < 2; U joins pieces."
+    plain_how_to = "Type an interval, (1, 2] or [3, inf), or an inequality, 1 < x < 2 (U joins pieces)."
     computes_answer = True
-    placeholder = "(0, 0.25] or [1, inf)"
+    placeholder = "(1, 2] or [3, inf)"
 
     def instantiate(self, variant: Variant) -> None:
         from tutor.content.variants import VariantError
@@ -372,7 +386,7 @@ class Interval(Kind[IntervalQuestion]):
 
     def how_to_answer(self, variant: Variant) -> str:
         name = self.of(variant.question).variable
-        how = f"Type an interval such as (0, 0.25] or [1, inf), or 0 < {name} < 0.25; U joins pieces."
+        how = f"Type an interval such as (1, 2] or [3, inf), or 1 < {name} < 2; U joins pieces."
         return f"{self.rule_line(variant)} {how}"
 
     def plain_lines(self, variant: Variant) -> list[str]:

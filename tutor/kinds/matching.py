@@ -105,7 +105,10 @@ class Matching(Kind[MatchingQuestion]):
     order = 100
     model = MatchingQuestion
     label = "matching"
-    how_to = "↑/↓ pick an item, then type the letter of its match (or ←/→ through them); ctrl+s checks."
+    how_to = (
+        "Type the letter of each item's match: the next item is then picked for you (↑/↓ to go "
+        "back to one; ←/→ step through the letters); ctrl+s checks."
+    )
     plain_how_to = (
         "Give each numbered item a letter, such as 1x 2y …, or just the letters in the items' order."
     )

@@ -157,6 +157,23 @@ def _clean_state(data: dict[str, Any]) -> dict[str, Any]:
     for key in ("theme", "learner"):
         if key in out and not isinstance(out[key], str):
             del out[key]
+    for key in ("new_per_day", "reviews_per_day"):  # settings: whole numbers, 0 to 9999
+        value = out.get(key)
+        if key in out and not (isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 9999):
+            del out[key]
+    places = out.get("places")
+    if "places" in out:  # lesson id → [section index, lines scrolled into it]
+        if isinstance(places, dict):
+            out["places"] = {
+                k: [int(v[0]), int(v[1])]
+                for k, v in places.items()
+                if isinstance(k, str)
+                and isinstance(v, list)
+                and len(v) == 2
+                and all(isinstance(x, int) and not isinstance(x, bool) and 0 <= x < 100_000 for x in v)
+            }
+        else:
+            del out["places"]
     return out
 
 
@@ -976,6 +993,31 @@ class ProgressStore:
             if _is_int(card) and rating in (1, 2, 3, 4) and _is_number(at)
         ]
 
+    def question_reviews(self) -> list[tuple[str, int, float]]:
+        """(question, rating, time) of every review, oldest first."""
+        return [
+            (question, rating, float(at))
+            for question, rating, at in self._query(
+                "SELECT question, rating, at FROM reviews ORDER BY at, id"
+            )
+            if isinstance(question, str) and rating in (1, 2, 3, 4) and _is_number(at)
+        ]
+
+    def first_answered(self) -> dict[str, float]:
+        """When each question was first answered (its card was made then)."""
+        return {
+            str(q): float(at)
+            for q, at in self._query("SELECT question, MIN(at) FROM attempts GROUP BY question")
+            if _is_number(at)
+        }
+
+    def reviewed_since(self, since: float) -> list[str]:
+        """The questions answered in the spaced review (outside any quiz) since `since`."""
+        return [
+            str(q)
+            for (q,) in self._query("SELECT question FROM attempts WHERE quiz IS NULL AND at >= ?", (since,))
+        ]
+
     def seeds_seen(self) -> dict[str, set[int]]:
         """The variant seeds each question was answered on."""
         out: dict[str, set[int]] = {}
@@ -996,14 +1038,18 @@ class ProgressStore:
 
     def notes_of_wrong_answers(self) -> list[list[str]]:
         """The notes of every answer that was not right (mistakes and diagnoses)."""
+        return [notes for _, notes in self.wrong_answer_notes()]
+
+    def wrong_answer_notes(self) -> list[tuple[str, list[str]]]:
+        """(question id, notes) of every answer that was not right and has notes."""
         out = []
-        for (notes,) in self._query(
-            "SELECT notes FROM attempts WHERE verdict != 'correct' AND notes != '[]'"
+        for question, notes in self._query(
+            "SELECT question, notes FROM attempts WHERE verdict != 'correct' AND notes != '[]'"
         ):
             with contextlib.suppress(ValueError, RecursionError):
                 tags = json.loads(notes)
                 if isinstance(tags, list):
-                    out.append([t for t in tags if isinstance(t, str)])
+                    out.append((str(question), [t for t in tags if isinstance(t, str)]))
         return out
 
     def reset(self) -> Path | None:

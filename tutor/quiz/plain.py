@@ -25,6 +25,19 @@ HELP = (
 )
 
 
+def wrap_hanging(line: str, width: int) -> str:
+    """`line` wrapped to `width`, its continuation lines indented under its text: past a leading
+    `  a) ` or `  1. ` marker, else under its own indentation."""
+    import re
+    import textwrap
+
+    if len(line) <= width:
+        return line
+    marker = re.match(r"\s*(?:[a-z]\)|\d+[.)]|[-*•])\s+", line) or re.match(r"\s*", line)
+    hang = " " * (marker.end() if marker else 0)
+    return textwrap.fill(line, width, subsequent_indent=hang, break_on_hyphens=False, break_long_words=False)
+
+
 class PlainQuiz:
     def __init__(
         self,
@@ -133,7 +146,9 @@ class PlainQuiz:
     def show_inputs(self) -> None:
         variant = self.session.current.variant
         for line in m.kinds()[variant.question.type].plain_lines(variant):
-            self.write(strip_marks(line))  # options as authors write them, without their marks
+            # options as authors write them, without their marks, wrapped to the terminal under
+            # their own start ("  a) " hangs)
+            self.write(wrap_hanging(strip_marks(line), self.width))
 
     def read_answer(self) -> Answer | None:
         state = self.session.current

@@ -72,9 +72,12 @@ def interleave(due: Iterable[tuple[str, float]], group_of: dict[str, str]) -> li
     return out
 
 
-def review_queue(course: Course, store: ProgressStore, now: float) -> list[str]:
-    """The question ids due at `now`, in review order."""
-    return interleave(store.due(course.questions, until=now), lesson_of(course))
+def review_queue(
+    course: Course, store: ProgressStore, now: float, limits: stats.DailyLimits | None = None
+) -> list[str]:
+    """The question ids due at `now`, in review order, within the day's limits (`stats.within_limits`)."""
+    order = interleave(store.due(course.questions, until=now), lesson_of(course))
+    return stats.within_limits(order, store, now, limits)
 
 
 def fresh_base_seed(order: list[str], seen: dict[str, set[int]], rng: random.Random, tries: int = 50) -> int:
@@ -106,19 +109,51 @@ def review_session(
     return session
 
 
+# The review in progress is kept as a quiz under this name (no lesson or bank id has a colon).
+REVIEW_KEY = ":review"
+
+
+def saved_review(course: Course, store: ProgressStore, now: float, **kwargs) -> QuizSession | None:
+    """Today's review left in the middle, at the same question with the same variants and
+    answers; None when there is none (or it is another day's, or no longer fits the course).
+    `kwargs` go to `QuizSession.restore` (clock, on_change)."""
+    from tutor.quiz.resume import in_progress
+
+    saved = store.quiz(REVIEW_KEY)
+    if not in_progress(saved) or saved is None or saved.get("day") != review_day(now):
+        return None
+    ids = [q.get("id") if isinstance(q, dict) else None for q in saved["questions"]]
+    if not all(isinstance(q, str) and q in course.questions for q in ids):
+        return None
+    entries = [course.questions[str(q)] for q in ids]
+    session = QuizSession.restore(entries, saved, store.record, **kwargs)
+    if session is not None:
+        session.on_give_up = store.gave_up
+    return session
+
+
+def review_day(now: float) -> str:
+    """The learner's local day of `now`, which a review in progress belongs to."""
+    return time.strftime("%Y-%m-%d", time.localtime(now))
+
+
 # ---------------------------------------------------------------- notes on the course
 # (mastery per lesson and per tag: `tutor.progress.stats`, on the course's index)
 
 
 @dataclass(frozen=True)
 class NoteLink:
+    """A mistake this learner makes, in one lesson where they made it."""
+
     note: str
-    count: int
+    count: int  # times in this lesson
     feedback: str  # what a mistake with this note says (the first one found), as plain text
     lesson_id: str | None
     lesson_title: str
     section: str  # the title of the section that explains it best ("" when none)
     section_index: int = 0  # its place among the lesson's sections (0: the first)
+    total: int = 0  # times in every lesson
+    name: str = ""  # the note in a learner's words (`tutor.content.words.note_name`)
 
 
 _WORD = re.compile(r"[a-zA-Z]{3,}")
@@ -129,37 +164,54 @@ def _words(text: str) -> set[str]:
 
 
 def note_links(course: Course, store: ProgressStore, limit: int = 5) -> list[NoteLink]:
-    """The notes that fire most for this learner, each with the lesson section that explains it:
-    the section of the question's lesson sharing most words with the note and its feedback."""
+    """The notes that fire most for this learner, each with the lessons where the wrong answers
+    were given (most first), and in each the section that explains it: the one sharing most
+    words with the note and what it says."""
+    from collections import Counter
+
+    from tutor.content.words import note_name
+
     lessons = lesson_of(course)
-    found: dict[str, tuple[str, str]] = {}  # note → (question id, feedback)
+    found: dict[tuple[str, str], str] = {}  # (note, lesson) → feedback of a mistake there
+    anywhere: dict[str, tuple[str, str]] = {}  # note → (lesson, feedback) of its first mistake
     for qid, entry in course.questions.items():
         for mistake in getattr(entry.question, "mistakes", []) or []:
-            found.setdefault(mistake.note, (qid, mistake.feedback))
+            found.setdefault((mistake.note, lessons.get(qid, "")), mistake.feedback)
+            anywhere.setdefault(mistake.note, (lessons.get(qid, ""), mistake.feedback))
+    where: dict[str, Counter[str]] = {}
+    for qid, notes in store.wrong_answer_notes():
+        for note in set(notes):
+            # a question no longer in the course: the lesson where the mistake is explained
+            lesson = lessons.get(qid) or anywhere.get(note, ("", ""))[0]
+            where.setdefault(note, Counter())[lesson] += 1
     out = []
-    for note, count in stats.frequent_notes(store, limit):
-        qid, feedback = found.get(note, ("", ""))
-        loaded = course.lesson(lessons.get(qid, "")) if qid else None
-        section, index = "", 0
-        if loaded is not None:
-            wanted = _words(note.replace("-", " ")) | _words(feedback)
-            scored = [
-                (len(wanted & _words(f"{s.title} {s.body}")), -i)
-                for i, s in enumerate(loaded.lesson.sections)
-            ]
-            best = max(scored)
-            index = -best[1] if best[0] > 0 else 0
-            section = loaded.lesson.sections[index].title
-        plain = " ".join(feedback.replace("`", "").replace("**", "").split())
-        out.append(
-            NoteLink(
-                note,
-                count,
-                plain,
-                loaded.lesson.id if loaded else None,
-                loaded.lesson.title if loaded else "",
-                section,
-                index,
+    for note, total in stats.frequent_notes(store, limit):
+        places = sorted(where.get(note, Counter()).items(), key=lambda item: (-item[1], item[0]))
+        for lesson_id, count in places or [("", total)]:
+            feedback = found.get((note, lesson_id)) or anywhere.get(note, ("", ""))[1]
+            loaded = course.lesson(lesson_id) if lesson_id else None
+            section, index = "", 0
+            if loaded is not None:
+                wanted = _words(note.replace("-", " ")) | _words(feedback)
+                scored = [
+                    (len(wanted & _words(f"{s.title} {s.body}")), -i)
+                    for i, s in enumerate(loaded.lesson.sections)
+                ]
+                best = max(scored)
+                index = -best[1] if best[0] > 0 else 0
+                section = loaded.lesson.sections[index].title
+            plain = " ".join(feedback.replace("`", "").replace("**", "").split())
+            out.append(
+                NoteLink(
+                    note,
+                    count,
+                    plain,
+                    loaded.lesson.id if loaded else None,
+                    loaded.lesson.title if loaded else "",
+                    section,
+                    index,
+                    total,
+                    note_name(note),
+                )
             )
-        )
     return out

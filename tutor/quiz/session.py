@@ -60,6 +60,7 @@ class QuestionState:
     # so that a worse try after a right one (practice on a fresh variant) never contradicts its score.
     best_result: Result | None = None
     best_answer: Any = None
+    draft: Any = None  # an answer typed and not checked yet, kept so that resuming puts it back
 
     @property
     def question(self) -> Any:  # the kind's own model: its fields differ by kind
@@ -274,6 +275,7 @@ class QuizSession:
             state.best_result, state.best_answer = result, answer
         state.best = max(state.best, earned)
         state.last_answer = answer
+        state.draft = None
         if self.on_attempt is not None:
             self.on_attempt(
                 Attempt(
@@ -344,6 +346,7 @@ class QuizSession:
             state.solution_seen = False
         state.result = None
         state.last_answer = None
+        state.draft = None
         state.skipped = False
         self._shown = self.clock()
         self._changed()
@@ -368,6 +371,15 @@ class QuizSession:
         if not was_completed and self.on_complete is not None:
             self.on_complete(self)
         return False
+
+    def keep_draft(self, answer: Any) -> None:
+        """Keep `answer`, typed on the current question and not checked (None: nothing typed), to
+        be put back when the quiz is resumed; the answer last checked is kept already."""
+        state = self.current
+        draft = None if answer == state.last_answer else answer
+        if draft != state.draft:
+            state.draft = draft
+            self._changed()
 
     def finish(self) -> None:
         if self.finished_at is None:
@@ -565,6 +577,7 @@ def _state_json(s: QuestionState) -> dict[str, Any]:
         "result": result,
         "best_answer": _answer_json(s.best_answer),
         "best_result": _result_json(s.best_result),
+        "draft": _answer_json(s.draft),
     }
 
 
@@ -621,4 +634,5 @@ def _load_state(state: QuestionState, q: dict[str, Any]) -> bool:
     state.solution_seen = q["solution_seen"]
     state.skipped = q["skipped"]
     state.last_answer = _answer_from_json(q.get("answer"))
+    state.draft = _answer_from_json(q.get("draft"))
     return True

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.reactive import var
 from textual.screen import Screen
 
@@ -21,6 +22,11 @@ if TYPE_CHECKING:
     from tutor.content.index import CourseIndex
     from tutor.content.loader import Course
     from tutor.progress.store import ProgressStore
+
+
+# Seconds at most that keys typed as a screen opens wait for its answer input (it takes a few
+# frames, far less than this).
+KEY_HOLD_LIMIT = 2.0
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,9 @@ class TutorApp(App[None]):
     BINDINGS = [
         Binding("f1,question_mark", "help", "Help", key_display="?"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        # One meaning in every text box: select all (Textual's boxes go to the line's start,
+        # which home does; the code editor said "select all" and did it alone).
+        Binding("ctrl+a", "select_all_text", "Select all", show=False, priority=True),
     ]
 
     course: var[Course | None] = var(None)
@@ -68,6 +77,10 @@ class TutorApp(App[None]):
     ) -> None:
         super().__init__()
         self.course_root = course_root
+        if not self._builtin_course():
+            # The built-in course's words are not another course's, even for the first frame:
+            # its own title comes with its index (`_first_frame_shown`).
+            self.sub_title = ""
         self.store = store
         store.on_problem = self._progress_problem  # said once, from any thread (notify is thread-safe)
         self._record_checked = False
@@ -82,6 +95,13 @@ class TutorApp(App[None]):
         self._code_notice_said = False
         self._waiting_for_map: list[Callable[[], object]] = []  # see `_after_map`
         self._identity: tuple[Course, tuple[str, str]] | None = None  # worked out by `load_course`
+        self._held_keys: list[events.Key] | None = None  # see `hold_keys`
+        self._hold_for_input = False
+        self._hold_timer: Any = None
+        self._opener: events.Key | None = None
+        # notice id → (the screen it was raised on, its question there): see `notify`
+        self._notice_owners: dict[str, tuple[object, object]] = {}
+        self._dropped_notices: set[str] = set()
         self.clock = time.monotonic  # tests fix it, for results that do not depend on timing
         self.now = time.time  # the wall clock reviews are due by; tests fix it too
         # `--watch`: the course is read again when one of its files changes (see CourseWatcher).
@@ -91,12 +111,138 @@ class TutorApp(App[None]):
 
             self.watcher = CourseWatcher(self)
 
+    # ------------------------------------------------------------ keys typed as a screen opens
+
+    async def on_event(self, event: events.Event) -> None:
+        # Every key from the terminal comes here first, in the order typed. A key that opens a
+        # screen or a question (`t` on the map, ctrl+n in a quiz: the screen's `holds_keys_after`)
+        # holds the keys after it until that screen's answer input has focus, then they are
+        # handed to it in order: without this, keys already on their way to the old screen's
+        # widgets were typed into an answer being removed, or arrived after later ones.
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self._held_keys is not None:
+                self._held_keys.append(event)
+                return
+            holds = getattr(self.screen, "holds_keys_after", None)
+            if holds is not None and holds(event.key):
+                self.hold_keys()
+                self._opener = event
+        await super().on_event(event)
+
     def on_key(self, event: events.Key) -> None:
-        # Keys typed just before a screen change reach the app through the screen they were typed
-        # on: a quiz that has just opened keeps them for its answer input.
-        take = getattr(self.screen, "take_early_key", None)
-        if take is not None:
-            take(event)
+        # The key that began a hold has reached the app (through the widgets and the screen),
+        # so its binding runs now: after that, if nothing asked for the keys, they go on as typed.
+        if event is self._opener:
+            self._opener = None
+            self.call_after_refresh(self._opener_done, 2)
+
+    def hold_keys(self, for_input: bool = False) -> None:
+        """Hold the keys typed from now on (they are replayed by `release_keys`); `for_input`:
+        until a screen's answer input has focus and releases them, not only until the key that
+        began the hold has done its work."""
+        if self._held_keys is None:
+            self._held_keys = []
+            self._hold_for_input = False
+            # never for long, whatever happens: a key held is not a key lost, but it must show
+            self._hold_timer = self.set_timer(KEY_HOLD_LIMIT, self.release_keys)
+        self._hold_for_input = self._hold_for_input or for_input
+
+    def _opener_done(self, refreshes: int) -> None:
+        if self._held_keys is None or self._hold_for_input:
+            return
+        if refreshes > 0:  # what the key set going (a message or two) has had its turn
+            self.call_after_refresh(self._opener_done, refreshes - 1)
+            return
+        self.release_keys()
+
+    def release_keys(self) -> None:
+        """Hand the keys held since `hold_keys` on, in the order typed, to whatever has focus now."""
+        held, self._held_keys = self._held_keys, None
+        self._hold_for_input = False
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
+        for key in held or []:
+            # As if typed now: one of them may begin a hold of its own, which holds the rest.
+            again = events.Key(key.key, key.character)
+            again.set_sender(self)
+            self.post_message(again)
+
+    # ------------------------------------------------------------ notices belong to their screen
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Textual's notice, owned by the screen it is raised on (and the question, in a quiz:
+        its `notice_scope`): it goes when that screen or question does, so that "options in a new
+        order" never covers the next question's feedback and notices never stack across screens.
+        Warnings and errors (a record not saved) stay until they time out."""
+        from textual.notifications import Notification, Notify
+
+        notification = Notification(
+            message, title, severity, self.NOTIFICATION_TIMEOUT if timeout is None else timeout, markup=markup
+        )
+        if severity == "information":
+            try:
+                screen: Any = self.screen
+            except Exception:  # no screen yet (a notice from the start): the app's own
+                screen = None
+            if screen is not None:
+                scope = getattr(screen, "notice_scope", None)
+                self._notice_owners[notification.identity] = (screen, scope() if scope else None)
+        self.post_message(Notify(notification))
+
+    def _on_notify(self, event: Any) -> None:
+        if event.notification.identity in self._dropped_notices:  # its screen went before it showed
+            self._dropped_notices.discard(event.notification.identity)
+            event.prevent_default()  # not added by Textual's own handler
+
+    def drop_notices(self, screen: object, keep_scope: object = None) -> None:
+        """Take away the notices raised on `screen`, but those of `keep_scope` (its question now)."""
+        for identity, (owner, scope) in list(self._notice_owners.items()):
+            if owner is screen and (keep_scope is None or scope != keep_scope):
+                del self._notice_owners[identity]
+                shown = next((n for n in self._notifications if n.identity == identity), None)
+                if shown is not None:
+                    self._unnotify(shown)
+                else:
+                    self._dropped_notices.add(identity)
+
+    def _screen_changed_notices(self) -> None:
+        current = self.screen
+        for owner in {owner for owner, _ in self._notice_owners.values()}:
+            if owner is not current:
+                self.drop_notices(owner)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "select_all_text":
+            # only where there is text to select; the code editor's own binding says it itself
+            from textual.widgets import Input, TextArea
+
+            focused = self.focused
+            return isinstance(focused, Input | TextArea) and not getattr(focused, "FOOTER_LAST", False)
+        return True
+
+    def action_select_all_text(self) -> None:
+        from textual.widgets import Input, TextArea
+
+        focused = self.focused
+        if isinstance(focused, Input | TextArea):
+            focused.select_all()
+
+    def _builtin_course(self) -> bool:
+        from tutor.content.builtin import builtin_course_root
+
+        try:
+            return Path(self.course_root).resolve() == builtin_course_root().resolve()
+        except OSError:
+            return False
 
     def on_unmount(self) -> None:
         if self.watcher is not None:
@@ -120,6 +266,7 @@ class TutorApp(App[None]):
         self._begin()
 
     def _forget_closed_widgets(self, screen: object) -> None:
+        self._screen_changed_notices()
         # Textual caches a pair of background styles per widget renderer (up to 1,024 of them,
         # each holding its widget's rendered lines): without this a closed quiz stayed in memory.
         # Textual's internals (pinned in pyproject.toml; the memory test says if this stops working).
@@ -377,12 +524,12 @@ class TutorApp(App[None]):
         except ValueError:  # a question that cannot be asked: say where, as `tutor check` does
             self._course_problem(entries)
             return
-        if opened.notice:
-            self.notify(opened.notice)
         opened.session.quiz_id = ref  # written into each attempt
         if whole:  # a retake of a few questions is not the quiz's end
             opened.session.on_complete = completion_recorder(self.store.quiz_finished, ref)
         self._open_quiz_screen(QuizScreen(opened.session, title=self.quiz_title(ref), ref=ref))
+        if opened.notice:
+            self.notify(opened.notice)  # once the quiz is the screen: the notice is its own
 
     def _open_quiz_screen(self, screen: Screen[None]) -> None:
         """A quiz opened from another quiz or its results (the command palette) takes their place,
@@ -390,6 +537,7 @@ class TutorApp(App[None]):
         from tutor.tui.screens.quiz import QuizScreen
         from tutor.tui.screens.results import ResultsScreen
 
+        self.hold_keys(for_input=True)  # the keys typed next are its answer's
         current = self.screen
         if isinstance(current, QuizScreen | ResultsScreen):
             if isinstance(current, QuizScreen):
@@ -456,22 +604,36 @@ class TutorApp(App[None]):
         return True
 
     def start_review(self) -> None:
-        """The spaced review: every card due now across the course, interleaved, on fresh variants."""
-        from tutor.quiz.review import review_session
+        """The spaced review: the cards due now across the course (within the day's limits),
+        interleaved, on fresh variants; today's review left in the middle is resumed instead."""
+        from tutor.quiz.review import REVIEW_KEY, review_day, review_session, saved_review
         from tutor.tui.screens.quiz import QuizScreen
 
         if self.course is None:
             return
         now = self.now()  # the seed from it: fresh variants each time, the same under a fixed clock
+
+        def save(session: Any) -> None:
+            self.store.save_quiz(REVIEW_KEY, {**session.snapshot(REVIEW_KEY), "day": review_day(now)})
+
         try:
-            session = review_session(self.course, self.store, now, seed=int(now * 1000), clock=self.clock)
+            session = saved_review(self.course, self.store, now, clock=self.clock, on_change=save)
+            resumed = session is not None
+            if session is None:
+                session = review_session(
+                    self.course, self.store, now, seed=int(now * 1000), clock=self.clock, on_change=save
+                )
         except ValueError:  # a due question that cannot be asked: say where, as `tutor check` does
             self._course_problem(list(self.course.questions.values()))
             return
         if session is None:
             self.notify("Nothing is due for review now.")
             return
+        if not resumed:
+            save(session)  # kept from its first question on, to be resumed
         self._open_quiz_screen(QuizScreen(session, title=f"Review: {session.total} due", ref=None))
+        if resumed:
+            self.notify(f"Resumed today's review: question {session.index + 1} of {session.total}.")
 
     def show_statistics(self) -> None:
         from tutor.tui.screens.stats import StatsScreen

@@ -15,7 +15,7 @@ HELP = """\
 
 | Where | Key | What it does |
 |---|---|---|
-| everywhere | `?` or `F1` | this help |
+| everywhere | `?` or `F1` | this help (in an answer box `?` is typed: `F1` there) |
 | everywhere | `ctrl+p` | command palette: open a lesson, start a quiz, review, change theme, quit |
 | everywhere | `ctrl+q` | quit (your progress is saved after every answer) |
 | course map | `↑` `↓` | choose a lesson |
@@ -39,7 +39,7 @@ HELP = """\
 | quiz | `ctrl+n` | next question (skips this one if unanswered) |
 | quiz | `pageup` / `pagedown` | scroll the question, its feedback and solution (also from inside an editor) |
 | quiz | `tab` | move between the answer, the checklist of a free response and the Check button |
-| quiz | `ctrl+a` | in the code editor: select all, to replace the starter code |
+| quiz | `ctrl+a` | in any answer box: select all (to replace the starter code, say); `home` goes to the line's start |
 | quiz | `esc` | in the code editor: leave the editor; elsewhere: leave the quiz and see the results so far |
 | results | `↑` `↓`, `enter` | open a question: your answer, its feedback and the worked solution |
 | results | `r` | retake the quiz with new variants |

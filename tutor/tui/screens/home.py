@@ -87,7 +87,8 @@ class LessonItem(ListItem):
         progress = round(self.done * 100) / 100  # in whole percents, as the bar always showed
         filled, rest = bar_cells(progress)
         colour = "$success" if progress >= 1 else "$primary"
-        bar = Content.assemble((filled, f"{colour} on $panel"), (rest, "$surface on $panel"))
+        # the rest in the text colour, faint: $surface on $panel vanished in the light theme
+        bar = Content.assemble((filled, f"{colour} on $panel"), (rest, "$foreground 30% on $panel"))
         head = Content.assemble(title, status, bar.truncate(BAR_SHOWN)).truncate(width)
         muted = Style.from_rich_style(self.get_component_rich_style("lesson-item--muted"))
         return Content("\n").join(
@@ -130,6 +131,10 @@ class HomeScreen(Screen[None]):
         Binding("s", "statistics", "Statistics"),
         Binding("q", "app.quit", "Quit"),
     ]
+
+    def holds_keys_after(self, key: str) -> bool:
+        """Whether `key` may open a quiz, whose answer the keys typed after it are for."""
+        return key in ("t", "c", "r", "enter")
 
     def compose(self) -> ComposeResult:
         yield TutorHeader()

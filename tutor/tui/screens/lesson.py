@@ -34,11 +34,11 @@ def lesson_screen(app: App[Any], lesson: m.Lesson) -> Screen[None]:
     if app.is_screen_installed(name):
         screen = app.get_screen(name)
         if screen in app.screen_stack:  # open below (lesson → quiz → palette → lesson): a new one
-            return LessonScreen(lesson)
+            return LessonScreen(lesson, *left_at(app, lesson.id))
         kept.remove(name)
         kept.append(name)
         return screen
-    screen = LessonScreen(lesson)
+    screen = LessonScreen(lesson, *left_at(app, lesson.id))  # where the learner left it last time
     app.install_screen(screen, name)
     kept.append(name)
     for old in kept[:-KEEP_ALIVE]:
@@ -48,6 +48,13 @@ def lesson_screen(app: App[Any], lesson: m.Lesson) -> Screen[None]:
             closed.remove()  # uninstalling alone leaves it mounted on the app, alive
             kept.remove(old)
     return screen
+
+
+def left_at(app: App[Any], lesson_id: str) -> tuple[int, int]:
+    """(section, lines into it) where the learner left `lesson_id`, kept across runs."""
+    store = getattr(app, "store", None)
+    place = (store.state().get("places") or {}).get(lesson_id) if store is not None else None
+    return (place[0], place[1]) if place else (0, 0)
 
 
 class SectionView(Vertical):
@@ -87,13 +94,20 @@ class LessonScreen(Screen[None]):
         Binding("o", "toggle_toc", "Contents"),
     ]
 
-    def __init__(self, lesson: m.Lesson, at_section: int = 0) -> None:
+    def holds_keys_after(self, key: str) -> bool:
+        """Whether `key` may open a quiz, whose answer the keys typed after it are for."""
+        return key in ("t",)
+
+    def __init__(self, lesson: m.Lesson, at_section: int = 0, at_line: int = 0) -> None:
         super().__init__()
         self.lesson = lesson
         self.current = 0
-        self.at_section = at_section  # shown again after `--watch` read the lesson anew
+        # shown again: where the learner left it (the last run), or after `--watch` read it anew
+        self.at_section = at_section
+        self.at_line = at_line  # lines scrolled into that section
         self._going: int | None = None  # the section `n` or `p` asked for, not yet mounted
         self._theme_when_hidden: str | None = None
+        self._place: tuple[int, int] | None = None  # (section at the top, lines into it), see `_scrolled`
 
     def compose(self) -> ComposeResult:
         from tutor.content.lessons import compute_values, section_body
@@ -124,22 +138,56 @@ class LessonScreen(Screen[None]):
         count = len(app.lesson_question_ids(self.lesson.id)) if app.course is not None else 0
         if not count:
             return "This lesson has no quiz yet."
+        from tutor.quiz.resume import in_progress, saved_quiz
+
+        _, saved = saved_quiz(app.course, self.lesson.id, app.store.quiz) if app.course else (None, None)
+        if in_progress(saved) and saved is not None:
+            # t resumes it (a fresh one is the results' r): say so rather than let it seem lost
+            where = f"question {saved['index'] + 1} of {len(saved['questions'])}"
+            return f"Press t to go on with your quiz: {where}."
         return f"Ready? Press t to take the quiz ({count} questions)."
 
     def on_mount(self) -> None:
         self.sub_title = self.lesson.title
-        self.query_one("#lesson-body").focus()
+        body = self.query_one("#lesson-body", VerticalScroll)
+        body.focus()
+        self.watch(body, "scroll_y", self._scrolled, init=False)
         if self.app.size.width < 100:  # at 80 columns the text needs the room more than the contents
             self.query_one("#toc").display = False
-        if self.at_section > 0:
+        if self.at_section > 0 or self.at_line > 0:
             self.call_after_refresh(self._restore_place, 100)
 
     def on_screen_suspend(self) -> None:
         self._theme_when_hidden = self.app.theme
+        self.save_place()
+
+    def on_unmount(self) -> None:
+        self.save_place()  # the app quit with the lesson open
+
+    def _scrolled(self, _: float) -> None:
+        # Where the learner is, kept as they read (cheap), written when the lesson closes.
+        sections = list(self.query(SectionView))
+        if not sections:
+            return
+        body = self.query_one("#lesson-body", VerticalScroll)
+        top = self.section_at_top()
+        self._place = (top, max(0, round(body.scroll_y - sections[top].virtual_region.y)))
+
+    def save_place(self) -> None:
+        """Keep where the learner is (the section at the top, and how far into it), to open the
+        lesson there next time, also in a later run."""
+        if self._place is None:
+            return  # not scrolled since it opened where it was
+        app = self.app
+        places = dict(app.store.state().get("places") or {})
+        if places.get(self.lesson.id) != list(self._place):
+            places[self.lesson.id] = list(self._place)
+            app.store.set_state(places=places)
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         # Every time the lesson shows, also when a kept screen is opened again.
         app = self.app
+        self.query_one("#quiz-call", Label).update(self._quiz_line())  # a quiz left since, or finished
         if self._theme_when_hidden == app.theme:
             # Nothing that styles it changed while it was hidden: Textual would otherwise restyle
             # every widget of a kept lesson, most of the time it takes to show it again.
@@ -152,9 +200,9 @@ class LessonScreen(Screen[None]):
         # Go there once the section wanted has been laid out (it has no height before).
         sections = list(self.query(SectionView))
         if len(sections) > self.at_section and sections[self.at_section].region.height:
-            self.query_one("#lesson-body", VerticalScroll).scroll_to_widget(
-                sections[self.at_section], top=True, animate=False
-            )
+            body = self.query_one("#lesson-body", VerticalScroll)
+            y = sections[self.at_section].virtual_region.y + self.at_line
+            body.scroll_to(y=y, animate=False, immediate=True)
             self.current = self.at_section
             self.query_one("#toc-list", ListView).index = self.current
         elif tries > 0:

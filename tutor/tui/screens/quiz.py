@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Label, LoadingIndicator, Markdown
+from textual.widgets import Button, Label, LoadingIndicator, Markdown, TextArea
 from textual.worker import Worker, WorkerState
 
 from tutor.content import model as m
@@ -52,9 +52,8 @@ def undecided_advice(question_type: str) -> str:
     return MATH_UNDECIDED_ADVICE if kind.reads_math else OTHER_UNDECIDED_ADVICE
 
 
-# Keys kept for the answer input when typed before it has focus (with every printable one).
+FEEDBACK_ROWS = 4  # the feedback is never squeezed below this: the prompt scrolls then
 FOCUS_TRIES = 20  # refreshes to wait for a new answer input to be there and focused
-EARLY_KEYS = ("enter", "backspace", "delete", "left", "right", "home", "end", "tab", "space")
 
 
 class QuizScreen(Screen[None]):
@@ -72,7 +71,7 @@ class QuizScreen(Screen[None]):
     ]
 
     # Nothing is focused until the answer input is (a Check button focused first would take an
-    # early enter); keys typed before then are kept and replayed into it.
+    # early enter); keys typed before then are held by the app and handed to it (`hold_keys`).
     AUTO_FOCUS = ""
 
     grading: reactive[bool] = reactive(False)
@@ -91,7 +90,6 @@ class QuizScreen(Screen[None]):
         self._pending_answer: Any = None
         self._graded_answer: Any = None  # the answer of the latest result shown
         self._check_again = False  # a check was asked for while grading
-        self._early_keys: list[events.Key] | None = None  # typed before the input had focus
 
     def compose(self) -> ComposeResult:
         yield TutorHeader()
@@ -104,7 +102,10 @@ class QuizScreen(Screen[None]):
                 yield Button("Check", id="check", variant="primary", compact=True)
                 yield LoadingIndicator(id="spinner")
                 yield Label("", id="checking", classes="muted")
-            yield FeedbackPanel()
+            # its own scroll, no taller than the room below the answer: on a small terminal the
+            # feedback scrolls, not the question out of view
+            with VerticalScroll(id="feedback-box", can_focus=False):
+                yield FeedbackPanel()
             yield Markdown("", id="hints")
             yield Markdown("", id="solution")
         yield TutorFooter(compact=True)
@@ -128,7 +129,8 @@ class QuizScreen(Screen[None]):
         area = answer_area(state.variant)
         self._area = area  # the old one may still be on its way out of the DOM
         self._check_again = False
-        self._early_keys = []
+        self.app.drop_notices(self, keep_scope=self.notice_scope())  # those of the last question
+        self.app.hold_keys(for_input=True)  # keys typed from now on are this answer's
         box.mount(area)
         self.call_after_refresh(self._focus_answer, area)
         self.query_one("#hints", Markdown).update("")
@@ -136,6 +138,7 @@ class QuizScreen(Screen[None]):
         self.query_one("#solution", Markdown).update("")
         self.query_one("#solution").display = False
         self.query_one(FeedbackPanel).clear()
+        self.query_one("#feedback-box").display = False
         self.query_one("#question", VerticalScroll).scroll_home(animate=False)
         self.update_status()
         if state.last_answer is not None and state.result is not None:
@@ -143,8 +146,11 @@ class QuizScreen(Screen[None]):
             self._graded_answer = state.last_answer
             self.call_after_refresh(self._put_back, area, state.last_answer, state.result)
         draft, self._draft = self._draft, None
-        if draft is not None:
+        if draft is not None:  # typed before the course was edited (--watch)
             self.call_after_refresh(self._put_draft, area, draft)
+        elif state.draft is not None:
+            # what was typed after the answer given, or instead of it, and not checked
+            self.call_after_refresh(self._put_back, area, state.draft, None)
 
     def _put_draft(self, area: AnswerArea, draft: Any) -> None:
         if area is self._area:
@@ -161,37 +167,63 @@ class QuizScreen(Screen[None]):
             return None
         return value if value and value != self.session.current.last_answer else None
 
-    def _put_back(self, area: AnswerArea, answer: Any, result: Result) -> None:
+    def _put_back(self, area: AnswerArea, answer: Any, result: Result | None) -> None:
         if area is not self._area:
             return
         area.restore(answer)
-        self._feedback(result, answer)
+        if result is not None:
+            self._feedback(result, answer)
+
+    def notice_scope(self) -> object:
+        """What a notice raised now belongs to: this question, this variant (see TutorApp.notify)."""
+        return self.session.index, self.session.current.variant_number
+
+    def keep_draft(self) -> None:
+        """Keep the answer typed and not checked with the quiz, to be put back on resume."""
+        area = self._area
+        if area is None or not area.is_mounted:
+            return
+        try:
+            value = area.value()
+        except Exception:  # an area half taken down (the app quitting): nothing to read
+            return
+        self.session.keep_draft(value)
+
+    def on_screen_suspend(self) -> None:
+        self.keep_draft()  # another screen on top (help, the palette's quiz): the app may end there
+
+    def on_unmount(self) -> None:
+        self.keep_draft()
 
     def _focus_answer(self, area: AnswerArea, tries: int = 0) -> None:
         """Focus the new answer input, then hand it the keys typed while it was on its way."""
         if area is not self._area:
-            return  # a newer question took its place
+            return  # a newer question took its place (and released the keys when focused)
         widget = area.focus_input()
         if widget is None:
             if tries < FOCUS_TRIES:
                 self.call_after_refresh(self._focus_answer, area, tries + 1)  # not composed yet
             else:
-                self._early_keys = None
+                self.app.release_keys()
             return
-        self.call_after_refresh(self._replay_early_keys, area, widget)
+        self.call_after_refresh(self._release_keys, area, widget)
 
-    def _replay_early_keys(self, area: AnswerArea, widget: Widget, tries: int = 0) -> None:
+    def _release_keys(self, area: AnswerArea, widget: Widget, tries: int = 0) -> None:
         if area is not self._area:
             return
-        if self._early_keys and self.focused is not widget and tries < FOCUS_TRIES:
+        if self.focused is not widget and tries < FOCUS_TRIES:
             widget.focus()  # the old input's removal may have moved focus after ours
-            self.call_after_refresh(self._replay_early_keys, area, widget, tries + 1)
+            self.call_after_refresh(self._release_keys, area, widget, tries + 1)
             return
-        early, self._early_keys = self._early_keys or [], None
-        for key in early:  # as if typed now: the input's own keys and bindings (enter checks) apply
-            again = events.Key(key.key, key.character)
-            again.set_sender(self.app)  # else it would stop bubbling at this screen, its sender
-            self.app.post_message(again)
+        self.app.release_keys()
+
+    def holds_keys_after(self, key: str) -> bool:
+        """Whether `key` may show a new question, whose answer the keys typed after it are for
+        (the app holds them until it has focus)."""
+        if key in ("ctrl+n", "ctrl+r"):
+            return True
+        # enter goes on after a right answer; in an editor it is a new line, typed there
+        return key == "enter" and not isinstance(self.focused, TextArea)
 
     def update_status(self) -> None:
         s = self.session
@@ -231,25 +263,7 @@ class QuizScreen(Screen[None]):
     def _check_pressed(self) -> None:
         self.action_check()
 
-    def take_early_key(self, event: events.Key) -> bool:
-        """Keep a key typed before the answer input has focus (it gets them as soon as it has).
-
-        Keys typed right after the key that opened the quiz were already on their way to the
-        screen before it, and come here through the app."""
-        if (
-            self._early_keys is None
-            or self.focused is not None
-            or not (event.is_printable or event.key in EARLY_KEYS)
-        ):
-            return False
-        self._early_keys.append(event)
-        event.stop()
-        event.prevent_default()
-        return True
-
     def on_key(self, event: events.Key) -> None:
-        if self.take_early_key(event):
-            return
         # Letters pick options in a choice question, as printed next to them.
         choice = self._area
         if (
@@ -330,7 +344,7 @@ class QuizScreen(Screen[None]):
             self._grade_timer.stop()
         if result is None:
             self.query_one(FeedbackPanel).show_text(problem or "", "undecided")
-            self._show(self.query_one(FeedbackPanel))
+            self._show_feedback()
         else:
             self._graded_answer = self._pending_answer
             self._feedback(result, self._pending_answer)
@@ -357,11 +371,35 @@ class QuizScreen(Screen[None]):
         reading = not isinstance(self.area, ChoiceAnswer | FreeAnswer)
         text = feedback_text(result, earned, answer, show_reading=reading, kept=state.best)
         panel.show_text(f"{text}\n{next_steps}", result.verdict)
-        self._show(panel)
+        self._show_feedback()
+
+    def _show_feedback(self) -> None:
+        """Show the feedback below the answer: in the room left under it with the question at
+        the top (scrolling inside when longer), so that the prompt stays in view."""
+        box = self.query_one("#feedback-box", VerticalScroll)
+        box.styles.max_height = None
+        box.display = True
+
+        def fit() -> None:
+            pane = self.query_one("#question", VerticalScroll)
+            room = pane.scrollable_content_region.height - box.virtual_region.y - box.styles.margin.bottom
+            box.styles.max_height = max(FEEDBACK_ROWS, room)
+            box.scroll_home(animate=False)
+            self._show(box)
+
+        self.call_after_refresh(fit)
 
     # ------------------------------------------------------------ help along the way
 
     def action_scroll_question(self, direction: int) -> None:
+        box = self.query_one("#feedback-box", VerticalScroll)
+        if box.max_scroll_y and (box.scroll_y < box.max_scroll_y if direction > 0 else box.scroll_y > 0):
+            # the feedback is what is cut short: its rest first
+            if direction > 0:
+                box.scroll_page_down(animate=False)
+            else:
+                box.scroll_page_up(animate=False)
+            return
         pane = self.query_one("#question", VerticalScroll)
         if direction > 0:
             pane.scroll_page_down(animate=False)
@@ -427,6 +465,7 @@ class QuizScreen(Screen[None]):
     def action_next(self) -> None:
         if self.grading:
             return
+        self.keep_draft()  # a question left unchecked keeps what was typed, for a later visit
         state = self.session.current
         more = self.session.advance() if state.answered else self.session.skip()
         if more:
@@ -440,6 +479,7 @@ class QuizScreen(Screen[None]):
         self.app.switch_screen(ResultsScreen(self.session.summary(), self.quiz_title, self.ref))
 
     def action_leave(self) -> None:
+        self.keep_draft()
         self.session.finish()
         if any(s.answered for s in self.session.states):
             self.show_results()

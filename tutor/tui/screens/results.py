@@ -38,6 +38,10 @@ class ResultsScreen(Screen[None]):
         Binding("v", "revisit", "Retake what to revisit"),
     ]
 
+    def holds_keys_after(self, key: str) -> bool:
+        """Whether `key` may open a quiz, whose answer the keys typed after it are for."""
+        return key in ("r", "v")
+
     def __init__(self, summary: Summary, title: str, ref: str | None) -> None:
         super().__init__()
         self.summary = summary

@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Label, ListItem, ListView, Static
 from textual_plotext import PlotextPlot
 
+from tutor.content.words import plural
 from tutor.tui.widgets.chrome import TutorFooter, TutorHeader
 from tutor.tui.widgets.mastery import bar
 
@@ -70,7 +71,7 @@ class StatsScreen(Screen[None]):
         soon, later = stats.due_counts(store, course.questions, now)
         accuracy = f"{right / total:.0%} right" if total else "no answers yet"
         self.query_one("#summary", Static).update(
-            f"Streak: {streak} day{'s' if streak != 1 else ''} · {total} answers in all, {accuracy} · "
+            f"Streak: {plural(streak, 'day')} · {plural(total, 'answer')} in all, {accuracy} · "
             f"{soon} due now, {later} later today"
         )
         self.query_one("#plots").display = bool(days)  # empty plots only draw their frames
@@ -84,23 +85,37 @@ class StatsScreen(Screen[None]):
             label = "today" if offset == 0 else day.strftime("%a %d")
             lines.append(f"  {label:<7} {bar(n / most, 20) if n else '':<20} {n}")
         self.query_one("#forecast", Static).update("\n".join(lines))
-        tags = [row for row in stats.tag_mastery(app.course_index, store, now) if row.mastery.seen][:5]
+        from tutor.content import model as m
+
+        # topics only: a tag naming a question kind (`code`, `ordering`) says how it is asked
+        rows = [r for r in stats.tag_mastery(app.course_index, store, now, skip=m.kinds()) if r.mastery.seen]
+        tags = [r for r in rows if r.mastery.seen >= stats.TAG_EVIDENCE][:5]
+        few = [r.title for r in rows if r.mastery.seen < stats.TAG_EVIDENCE]
         if tags:
             width = max(len(r.title) for r in tags)
-            text = "Weakest tags (FSRS recall a week from now):\n" + "\n".join(
+            text = "Weakest topics (FSRS recall a week from now):\n" + "\n".join(
                 f"  {r.title:<{width}} {bar(r.mastery.value, 12)} {r.mastery.value:4.0%} {r.mastery.word}"
                 for r in tags
             )
         else:
-            text = "Weakest tags: none yet (answer a few questions first)."
+            text = "Weakest topics: none yet (answer a few questions first)."
+        if few:
+            text += f"\nToo few answers yet: {', '.join(sorted(few))}"
         self.query_one("#tags", Static).update(text)
         notes = self.query_one("#notes", ListView)
         notes.clear()
         links = note_links(course, store)
+        shown: set[str] = set()
         for link in links:
-            where = f" → {link.lesson_title} › {link.section}" if link.lesson_id else ""
-            text = f"{link.note} ×{link.count}{where}\n  {link.feedback}"
-            notes.append(NoteItem(text, link.lesson_id, link.section_index))
+            lines = []
+            if link.note not in shown:  # the mistake once, then each lesson where it was made
+                shown.add(link.note)
+                lines.append(f"{link.name[:1].upper()}{link.name[1:]} ×{link.total}")
+                if link.feedback:
+                    lines.append(f"  {link.feedback}")
+            if link.lesson_id:
+                lines.append(f"  ×{link.count} in {link.lesson_title} › {link.section}")
+            notes.append(NoteItem("\n".join(lines), link.lesson_id, link.section_index))
         if not links:
             notes.append(NoteItem("No mistakes noted yet.", None))
         notes.index = 0

@@ -393,6 +393,7 @@ class ChoiceAnswer(AnswerArea):
     def restore(self, answer: Any) -> None:
         if isinstance(answer, set):
             listing = self.query_one(SelectionList)
+            listing.deselect_all()  # the ticks of a draft replace those of the answer checked
             for k in answer & set(self.order):
                 listing.select(k)
 

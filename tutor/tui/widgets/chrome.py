@@ -13,22 +13,33 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Footer, Header, Input, TextArea
 from textual.widgets._footer import FooterKey
 
 HELP_ACTIONS = ("help", "app.help")
 ICON = "∂"  # in Roboto Mono and in every common terminal font
 
 
+def typing_in(screen: Screen[Any]) -> bool:
+    """Whether the focused widget takes typed characters (`?` among them) as text."""
+    return isinstance(screen.focused, Input | TextArea)
+
+
 class TutorFooter(Footer):
+    # Compact, the palette key docked at the right kept its right margin: the last column showed
+    # the keys under it, a key cut short ("^p palettea"). It covers the whole right end now.
+    DEFAULT_CSS = """
+    TutorFooter.-compact FooterKey.-command-palette { margin-right: 0; }
+    """
     _shown: object = None  # the bindings the keys on show were composed from
 
     def _bindings_now(self) -> object:
-        return tuple(
+        keys = tuple(
             (binding.key, binding.action, binding.description, binding.key_display, enabled, tooltip)
             for node, binding, enabled, tooltip in self.screen.active_bindings.values()
             if binding.show
         )
+        return keys, typing_in(self.screen)
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
         # Textual rebuilds every key of the footer whenever focus moves or a screen shows, even
@@ -53,9 +64,16 @@ class TutorFooter(Footer):
         def rank(key: object) -> int:
             if not isinstance(key, FooterKey):
                 return 1
+            if key.has_class("-command-palette"):
+                return 3  # docked at the right: the keys before it are cut, never drawn past it
             return 0 if key.action in HELP_ACTIONS else 2 if key.action in last else 1
 
-        yield from sorted(keys, key=rank)  # stable: each group keeps Textual's order
+        editing = typing_in(self.screen)
+        for key in sorted(keys, key=rank):  # stable: each group keeps Textual's order
+            if editing and isinstance(key, FooterKey) and key.action in HELP_ACTIONS:
+                # `?` is a character there, typed like any other: F1 is the way to help
+                key.key_display = "F1"
+            yield key
 
 
 class TutorHeader(Header):

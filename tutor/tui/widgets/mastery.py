@@ -11,14 +11,22 @@ from textual.widgets import Static
 
 
 def due_text(store: Any, questions: Iterable[str], now: float) -> str:
-    """ "N due now, M later today" among `questions`, and what r does."""
-    from tutor.progress.stats import due_counts
+    """What the review holds now (within the day's limits), what is due today and tomorrow, and
+    what r does: "Press r to review 12 now · 14 due today, 30 tomorrow"."""
+    from tutor.progress.stats import forecast, within_limits
 
-    soon, later = due_counts(store, questions, now)
-    if soon:
-        return f"Press r to review: {soon} due now, {later} later today."
-    if later:
-        return f"0 due now, {later} later today."
+    questions = list(questions)
+    due = [q for q, _ in store.due(questions, until=now)]
+    ready = len(within_limits(due, store, now)) if due else 0
+    today, tomorrow = forecast(store, questions, now, days=2)
+    ahead = f"{today} due today, {tomorrow} tomorrow"
+    if ready:
+        held = f" ({len(due) - ready} more after today's limit)" if ready < len(due) else ""
+        return f"Press r to review {ready} now{held} · {ahead}."
+    if due:
+        return f"Today's review limit is reached ({len(due)} wait) · {ahead}."
+    if today or tomorrow:
+        return f"Nothing to review now · {ahead}."
     return "Nothing due for review today."
 
 
@@ -48,7 +56,8 @@ class MasteryPanel(Static):
     def show_for(self, index: Any, store: Any, now: float) -> None:
         """Show the mastery of the course whose `CourseIndex` is `index`, or hide when nothing was
         answered yet."""
-        from tutor.progress.stats import lesson_mastery, tag_mastery
+        from tutor.content import model as m
+        from tutor.progress.stats import TAG_EVIDENCE, lesson_mastery, tag_mastery
 
         self._shown_for = (index, store, now)  # drawn again to the new width on a resize
         self._drawn_width = self.app.size.width
@@ -68,9 +77,11 @@ class MasteryPanel(Static):
                 line.append_text(cells[i + 1])
             text.append_text(line)
             text.append("\n")
-        tags = [row for row in tag_mastery(index, store, now) if row.mastery.seen][:3]
+        # topics (not the kinds of question some are tagged with) answered enough to say
+        rows = tag_mastery(index, store, now, skip=m.kinds())
+        tags = [row for row in rows if row.mastery.seen >= TAG_EVIDENCE][:3]
         if tags:
-            line = Text("Weakest tags: ", style="bold")
+            line = Text("Weakest topics: ", style="bold")
             for n, row in enumerate(tags):
                 part = f"{' · ' if n else ''}{row.title} {bar(row.mastery.value, 5)} {row.mastery.word}"
                 if len(line.plain) + len(part) > self.app.size.width - 4:

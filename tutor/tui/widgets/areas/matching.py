@@ -19,7 +19,10 @@ from tutor.tui.widgets.answers import AnswerArea, register_area
 
 class MatchList(OptionList):
     """One row per left item with the letter matched to it; a letter key sets the highlighted
-    row's and moves on, ←/→ step through the letters."""
+    row's and moves on to the next row, ←/→ step through the letters.
+
+    A ↓ right after a letter is the move the letter made already: `a ↓ b ↓ c` and `a b c` give
+    the same matches (the first once left rows empty and put letters on the wrong rows)."""
 
     BINDINGS = [
         Binding("left", "step(-1)", "Previous letter", show=False),
@@ -31,6 +34,7 @@ class MatchList(OptionList):
         self.lefts = lefts
         self.names = names  # the right-hand items in the order lettered
         self.chosen: list[int | None] = [None] * len(lefts)  # a letter's position, per row
+        self._moved_by_letter = False  # the last key was a letter that moved to the next row
 
     def on_mount(self) -> None:
         self.refresh_rows()
@@ -57,6 +61,11 @@ class MatchList(OptionList):
         self.set_match(row, (step if now is None else now + step) % len(self.names))
 
     def on_key(self, event: events.Key) -> None:
+        moved, self._moved_by_letter = self._moved_by_letter, False
+        if event.key == "down" and moved:
+            event.stop()  # that move was made by the letter
+            event.prevent_default()
+            return
         shown = read_letter(event.character or "", len(self.names)) if event.character else None
         row = self.highlighted
         if shown is not None and row is not None:
@@ -64,6 +73,7 @@ class MatchList(OptionList):
             self.set_match(row, shown)
             if row + 1 < len(self.lefts):
                 self.highlighted = row + 1
+                self._moved_by_letter = True
 
 
 @register_area("matching")
