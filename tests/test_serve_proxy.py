@@ -384,3 +384,71 @@ def test_a_user_header_name_that_is_not_one_is_refused_before_serving() -> None:
     result = CliRunner().invoke(main, ["serve", "--trust-user-header", "X Remote:User"])
     assert result.exit_code == 2
     assert "--trust-user-header" in result.output and "is not a header name" in result.output
+
+
+def find_chromium() -> str | None:
+    return next(
+        (p for name in ("chromium", "chromium-browser", "google-chrome") if (p := shutil.which(name))), None
+    )
+
+
+def test_a_browser_elsewhere_leaves_the_splash_screen_through_the_proxy(proxied: Any, tmp_path: Path) -> None:
+    """Headless Chromium, resolving tutor.test to loopback, signed in as ana: the page's terminal
+    receives the app (textual.js marks the body `-first-byte`, which hides the splash screen)."""
+    browser = find_chromium()
+    if browser is None:
+        pytest.skip("no Chromium here (optional: apt-get install chromium)")
+    public, _, data = proxied
+    debug = free_port()
+    chrome = subprocess.Popen(
+        [browser, "--headless=new", "--disable-gpu", "--host-resolver-rules=MAP tutor.test 127.0.0.1"]
+        + [f"--remote-debugging-port={debug}", f"--user-data-dir={tmp_path / 'profile'}", "about:blank"]
+        + (["--no-sandbox"] if os.geteuid() == 0 else []),  # Chromium's own sandbox refuses root
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    async def scenario() -> str:
+        async with aiohttp.ClientSession() as http:
+            pages: list[dict[str, Any]] = []
+            for _ in range(600):  # bounded: up to two minutes for the browser to start
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with http.get(f"http://127.0.0.1:{debug}/json/list") as reply:
+                        pages = [p for p in await reply.json() if p.get("type") == "page"]
+                if pages:
+                    break
+                await asyncio.sleep(0.2)
+            assert pages, "Chromium did not start"
+            async with http.ws_connect(pages[0]["webSocketDebuggerUrl"], max_msg_size=0) as devtools:
+                calls = 0
+
+                async def call(method: str, **params: Any) -> dict[str, Any]:
+                    nonlocal calls
+                    calls += 1
+                    await devtools.send_json({"id": calls, "method": method, "params": params})
+                    async for message in devtools:
+                        answer: dict[str, Any] = message.json()
+                        if answer.get("id") == calls:
+                            return answer
+                    raise AssertionError("Chromium closed its DevTools socket")
+
+                await call("Network.enable")
+                await call("Network.setExtraHTTPHeaders", headers=basic("ana"))
+                await call("Page.navigate", url=f"http://tutor.test:{public}/")
+                classes = ""
+                for _ in range(600):
+                    found = await call(
+                        "Runtime.evaluate", expression="document.body && document.body.className"
+                    )
+                    classes = str(found.get("result", {}).get("result", {}).get("value") or "")
+                    if "-first-byte" in classes:
+                        break
+                    await asyncio.sleep(0.2)
+                return classes
+
+    try:
+        classes = asyncio.run(scenario())
+    finally:
+        stop(chrome)
+    assert "-first-byte" in classes  # the app's screen replaced the splash
+    assert learner_folder(data, "ana").is_dir()
