@@ -314,6 +314,8 @@ def test_a_request_without_a_usable_user_header_is_refused_with_a_page_saying_wh
             assert "does not know who you are" in body and HEADER in body, body
     status, body = raw_get(port, b"X-Remote-User: ../../etc\r\n")  # a name, kept inside its folder
     assert status == 200 and "data-session-websocket-url" in body
+    status, body = raw_get(port, "X-Remote-User: José Núñez\r\n".encode())  # a proxy's UTF-8 user
+    assert status == 200 and "data-session-websocket-url" in body
 
     async def scenario() -> None:
         async with aiohttp.ClientSession() as http:
