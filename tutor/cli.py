@@ -182,13 +182,7 @@ def serve_command(
     """
     import os
 
-    from tutor.cli_serve import (
-        SESSION_MEMORY_MB,
-        default_max_sessions,
-        limited,
-        listen_message,
-        listen_problem,
-    )
+    from tutor.cli_serve import SESSION_MEMORY_MB, default_max_sessions, limited
     from tutor.cli_serve import public_url as checked_url
     from tutor.grading import sandbox
     from tutor.progress.store import default_data_dir
@@ -207,9 +201,6 @@ def serve_command(
             f"{trust_user_header!r} is not a header name (letters, digits and dashes)",
             param_hint="--trust-user-header",
         )
-    problem = listen_problem(host, port)  # before the warm parent takes seconds to start
-    if problem is not None:
-        raise click.ClickException(problem)
     root = _pick_course(ctx, course)
     _check_port_free(host, port)
     learners = (data_dir or default_data_dir() / "served").resolve()
@@ -259,7 +250,7 @@ def serve_command(
         try:
             server.serve()
         except OSError as exc:  # taken since the check above: still no traceback
-            raise click.ClickException(listen_message(exc, host, port)) from None
+            raise _listen_error(exc, host, port) from None
 
 
 @contextlib.contextmanager
@@ -307,27 +298,34 @@ def _warm_sessions(
 
 def _check_port_free(host: str, port: int) -> None:
     """Say so, in one line, when `port` on `host` cannot be listened on (the server itself
-    failed with a 40-line traceback)."""
-    import errno
+    failed with a 40-line traceback): every address `host` names, as the server binds them."""
     import socket
 
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except (OSError, UnicodeError) as exc:
         raise click.ClickException(f"cannot listen on {host}: {exc}. --host chooses the address.") from None
-    for family, kind, proto, _, address in infos[:1]:
+    for family, kind, proto, _, address in infos:
         with socket.socket(family, kind, proto) as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server's own
+            if family == socket.AF_INET6:  # as asyncio binds it: the IPv4 address is its own
+                probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
             try:
                 probe.bind(address)
             except OSError as exc:
-                if exc.errno == errno.EADDRINUSE:
-                    raise click.ClickException(
-                        f"port {port} on {host} is in use (another tutor serve?): --port chooses another."
-                    ) from None
-                raise click.ClickException(
-                    f"cannot listen on {host}:{port}: {exc.strerror or exc}. --host and --port choose where."
-                ) from None
+                raise _listen_error(exc, host, port) from None
+
+
+def _listen_error(exc: OSError, host: str, port: int) -> click.ClickException:
+    import errno
+
+    if exc.errno == errno.EADDRINUSE:
+        return click.ClickException(
+            f"port {port} on {host} is in use (another tutor serve?): --port chooses another."
+        )
+    return click.ClickException(
+        f"cannot listen on {host}:{port}: {exc.strerror or exc}. --host and --port choose where."
+    )
 
 
 def served_templates() -> Path:

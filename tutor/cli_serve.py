@@ -50,39 +50,6 @@ def full_page(limit: int) -> str:
 """
 
 
-def listen_problem(host: str, port: int) -> str | None:
-    """Why `tutor serve` could not listen on `host`:`port` (bound and let go at once, as the
-    server binds it), or None when it can: said before the server starts, not as a traceback."""
-    import socket
-
-    try:
-        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    except (OSError, UnicodeError) as exc:
-        return f"cannot listen on {host!r}: {getattr(exc, 'strerror', None) or exc} (--host changes it)"
-    for family, kind, proto, _, address in addresses:
-        try:
-            with socket.socket(family, kind, proto) as probe:
-                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as asyncio does
-                if family == socket.AF_INET6:
-                    probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-                probe.bind(address)
-        except OSError as exc:
-            return listen_message(exc, host, port)
-    return None
-
-
-def listen_message(exc: OSError, host: str, port: int) -> str:
-    """What to tell the person who started `tutor serve` when it cannot listen."""
-    import errno
-
-    if exc.errno == errno.EADDRINUSE:
-        return (
-            f"port {port} on {host} is in use (another `tutor serve`?): "
-            "stop that server or pick a free port with --port"
-        )
-    return f"cannot listen on {host} port {port}: {exc.strerror or exc} (--host and --port change it)"
-
-
 def who_page(header: str) -> str:
     """The page a browser gets when the proxy did not say who it is (`--trust-user-header`)."""
     return f"""<!DOCTYPE html>
