@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -53,6 +54,30 @@ def test_the_app_never_imports_sympy_before_its_first_screen():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     loaded = set(out.stdout.split())
     assert "sympy" not in loaded and "numpy" not in loaded and "pydantic" not in loaded
+
+
+def test_the_command_reaches_the_app_without_the_loader_pydantic_numpy_or_the_sandbox(tmp_path):
+    """`tutor` with no arguments, up to the app's run: picking the course (in a course folder or
+    the built-in one) is the standard library's work; the course is loaded behind the first frame
+    (issue 29: the loader and its models cost about 300 ms before it)."""
+    code = (
+        "import sys, tutor.tui.app as a\n"
+        "def run(self, *args, **kw):\n"
+        "    print(' '.join(sorted(sys.modules)))\n"
+        "    raise SystemExit(0)\n"
+        "a.TutorApp.run = run\n"
+        "from tutor.cli import main\n"
+        "main([])\n"
+    )
+    env = {**os.environ, "TUTOR_DATA_DIR": str(tmp_path / "data")}
+    for cwd in (tmp_path, REPO / "questions"):  # outside any course, and inside one
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=cwd, env=env
+        )
+        loaded = set(out.stdout.split())
+        heavy = {"pydantic", "numpy", "sympy", "tutor.content.loader", "tutor.content.model"}
+        heavy |= {"tutor.grading.sandbox", "tutor.kinds"}
+        assert loaded and not heavy & loaded, (cwd, sorted(heavy & loaded))
 
 
 def test_a_lesson_pretty_prints_its_formulas_without_sympy_in_the_app():
