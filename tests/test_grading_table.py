@@ -129,6 +129,7 @@ NUMERIC = [
     num("ln-10", "ln(10)", LN10, "correct"),
     num("near-miss-rounded-too-early", "2.2", LN10, "incorrect", "close", says="keep more digits"),
     num("overflow-is-unreadable-not-wrong", "log(exp(1000))", "1000", "invalid", says="too large to compute"),
+    num("log-of-zero-says-minus-infinity", "log(0)", "1", "invalid", says="minus infinity"),
     num("division-by-zero", "1/0", LN10, "invalid", says="overflows to infinity"),
     # a literal beyond float64 is still a number: compared exactly, not "cannot read" (issue 26)
     num("literal-beyond-float-is-wrong", "1e999", "5", "incorrect", says="far from the answer"),

@@ -165,6 +165,11 @@ def not_finite_message(value: float) -> str:
     """Why a typed value that is NaN or infinite cannot be graded, and what to do."""
     if math.isnan(value):
         return "It has no value: somewhere it takes the log or square root of a negative number, or 0/0."
+    if value < 0:
+        return (
+            "It is minus infinity: somewhere it takes the log of 0 (log(0) = −∞), or overflows "
+            "below, as −exp(1000) does. Check what the log is taken of."
+        )
     return (
         "It is too large to compute (it overflows to infinity, as exp(1000) or 1/0 do); "
         "rewrite it so the huge parts cancel first, e.g. log(exp(a)) = a."
