@@ -83,16 +83,20 @@ def _answers(item: Item) -> list[str]:
     return []  # essay
 
 
-def _arrow_in_pair(item: Item) -> bool:
-    """Whether a matching item's own text holds `->`, which GIFT cannot escape."""
-    texts = [text for pair in item.pairs for text in pair] + item.distractors
-    return item.kind == "matching" and any("->" in text for text in texts)
-
-
-def _arrow_answers(item: Item) -> bool:
-    """Whether a short answer holds `->`: Moodle reads any answer block with `=` and `->` (and no
-    `~`) as a matching question, and GIFT has no escape for `->`, so such an answer is left out."""
-    return item.kind == "shortanswer" and any("->" in a.text for a in item.answers)
+def _arrow_problem(item: Item) -> tuple[str, bool] | None:
+    """What GIFT loses to `->`, which it cannot escape (Moodle reads `=a -> b` as a matching pair),
+    and whether the whole item goes: a matching item holding it in its own texts, or a short
+    answer all of whose texts hold it; otherwise only those short answers are left out."""
+    if item.kind == "matching":
+        texts = [text for pair in item.pairs for text in pair] + item.distractors
+        if any("->" in text for text in texts):
+            return "a matching item containing `->` (GIFT cannot escape it)", True
+    if item.kind == "shortanswer":
+        arrows = [a for a in item.answers if "->" in a.text]
+        if arrows:
+            what = "short answers containing `->` (Moodle reads them as matching; left out)"
+            return what, len(arrows) == len(item.answers)
+    return None
 
 
 def write_item(item: Item) -> str:
@@ -121,21 +125,12 @@ def write(built: Built, course: str = "tutor") -> tuple[str, list[str]]:
             parts.append(f"$CATEGORY: {category}")
             current = category
         for item in group.items:
-            if _arrow_in_pair(item):
-                lost.setdefault("a matching item containing `->` (GIFT cannot escape it)", []).append(
-                    item.question_id
-                )
-                continue
-            if _arrow_answers(item) and not any("->" not in a.text for a in item.answers):
-                lost.setdefault("a short answer containing `->` (Moodle reads it as matching)", []).append(
-                    item.question_id
-                )
-                continue  # nothing left to accept
+            problem = _arrow_problem(item)
+            if problem is not None:
+                lost.setdefault(problem[0], []).append(item.question_id)
+                if problem[1]:
+                    continue  # nothing of it left to write
             parts.append(write_item(item))
-            if _arrow_answers(item):
-                lost.setdefault(
-                    "short answers containing `->` (Moodle reads them as matching; left out)", []
-                ).append(item.question_id)
             if item.kind == "shortanswer" and item.case_sensitive:
                 lost.setdefault("case-sensitive matching (GIFT short answers ignore case)", []).append(
                     item.question_id
