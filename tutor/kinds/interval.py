@@ -325,8 +325,9 @@ def _what_differs(answer: Intervals, reference: Intervals, tol: Tolerance | None
 
 def grade_interval(variant: Variant, answer: str) -> Result:
     q = cast(IntervalQuestion, variant.question)
+    values = _scalars(variant)
     try:
-        mine = read_intervals(answer, q.variable, _scalars(variant))
+        mine = read_intervals(answer, q.variable, values)
     except _Unreadable as exc:
         return invalid(exc.message, exc.position)
     read_as = show(mine)
@@ -336,7 +337,7 @@ def grade_interval(variant: Variant, answer: str) -> Result:
         return Result("correct", 1.0, read_as=read_as, rule=rule)
     for mistake in q.mistakes:
         try:
-            wrong = read_intervals(mistake.answer, q.variable, _scalars(variant))
+            wrong = read_intervals(mistake.answer, q.variable, values)
         except _Unreadable:
             continue
         if _equal(mine, wrong, q.tolerance):
@@ -345,14 +346,13 @@ def grade_interval(variant: Variant, answer: str) -> Result:
     if _equal(mine, reference, q.tolerance, openness=False):
         # Every end right, some included or left out wrongly: the share of ends that are right.
         ends = [
-            (p.low_closed, r.low_closed)
+            (closed, wanted)
             for p, r in zip(mine, reference, strict=True)
-            if not math.isinf(r.low)
-        ]
-        ends += [
-            (p.high_closed, r.high_closed)
-            for p, r in zip(mine, reference, strict=True)
-            if not math.isinf(r.high)
+            for closed, wanted, at in (
+                (p.low_closed, r.low_closed, r.low),
+                (p.high_closed, r.high_closed, r.high),
+            )
+            if not math.isinf(at)  # an infinite end is always left out: nothing to get right
         ]
         share = sum(a == b for a, b in ends) / len(ends) if ends else 0.0
         if share > 0:
